@@ -1,0 +1,40 @@
+"""Errors raised by the write side.
+
+Exception tree (each class also inherits the builtin it resembles)::
+
+    BranchlineError
+    ├── ThreadNotFound (LookupError)
+    ├── CheckpointNotFound (LookupError)
+    ├── InvalidCommand (ValueError)
+    ├── ConcurrentUpdate (RuntimeError)
+    └── StoreConfigError (ValueError)
+
+The codec's own errors (``CodecError``, ``UnsupportedValueError``) live in
+``domain.codec`` and also derive from ``BranchlineError``.
+"""
+
+from __future__ import annotations
+
+
+class BranchlineError(Exception):
+    """Base class of every error Branchline raises on purpose."""
+
+
+class ThreadNotFound(BranchlineError, LookupError):
+    """A thread id names no stored thread."""
+
+
+class CheckpointNotFound(BranchlineError, LookupError):
+    """A checkpoint id is malformed, unknown, or belongs to another thread."""
+
+
+class InvalidCommand(BranchlineError, ValueError):
+    """A command was refused before anything was written."""
+
+
+class ConcurrentUpdate(BranchlineError, RuntimeError):
+    """Another writer advanced the thread first; nothing of this call was written."""
+
+
+class StoreConfigError(BranchlineError, ValueError):
+    """A store was configured with missing or contradictory settings."""

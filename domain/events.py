@@ -1,0 +1,124 @@
+"""The events of a thread's stream: immutable, past tense, data only.
+
+Every event has a stable stored name (``TOPIC``, independent of module paths) and
+a schema version (``class_version``). A breaking change bumps ``class_version``
+and adds a static ``upcast_vN_vN+1(state)``; stored fields are never edited.
+
+Events that create a checkpoint (``CheckpointEvent``) carry its parent, step and
+the nodes to run next; the checkpoint id is the event's stream version. The
+others are recorded against the current head checkpoint: the results of the
+tasks of the step in progress.
+
+Channel writes are deltas: ``assigned`` maps a channel to its new value and
+``appended`` maps a list channel to the items appended to it, so a step that adds
+one message to a long conversation stores that message, not the conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadEvent:
+    """Base of every event in a thread's stream."""
+
+    TOPIC: ClassVar[str]
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadStarted(ThreadEvent):
+    """A thread's stream was opened under a user-chosen thread id."""
+
+    TOPIC = "branchline.ThreadStarted"
+
+    thread_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Writes:
+    """Mixin: the channel deltas an event applies."""
+
+    assigned: dict[str, Any] = field(default_factory=dict)
+    appended: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckpointEvent(ThreadEvent):
+    """Base of the events that create a checkpoint."""
+
+    SOURCE: ClassVar[str]
+
+    parent: int | None
+    step: int
+    next: tuple[str, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InputReceived(CheckpointEvent):
+    """New input arrived; its values are written by the ``__start__`` task that follows."""
+
+    TOPIC = "branchline.InputReceived"
+    SOURCE = "input"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepCompleted(CheckpointEvent):
+    """Every task of a superstep finished; their writes are folded into a new checkpoint."""
+
+    TOPIC = "branchline.StepCompleted"
+    SOURCE = "loop"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateUpdated(CheckpointEvent, Writes):
+    """Someone edited the state with ``update_state``, as if ``as_node`` had written it."""
+
+    TOPIC = "branchline.StateUpdated"
+    SOURCE = "update"
+
+    as_node: str
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeCompleted(ThreadEvent, Writes):
+    """A task of the step in progress returned; its writes and the nodes it routes to."""
+
+    TOPIC = "branchline.NodeCompleted"
+
+    task_id: str
+    node: str
+    triggers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeFailed(ThreadEvent):
+    """A task of the step in progress raised; it is retried by the next run."""
+
+    TOPIC = "branchline.NodeFailed"
+
+    task_id: str
+    node: str
+    error: str
+
+
+EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
+    ThreadStarted,
+    InputReceived,
+    StepCompleted,
+    StateUpdated,
+    NodeCompleted,
+    NodeFailed,
+)

@@ -1,0 +1,75 @@
+"""Identifiers: thread streams, checkpoints and tasks.
+
+A checkpoint id is the version of the event that created the checkpoint in its
+thread's stream, combined with a digest of the thread id and shaped like a UUID:
+``00000000-0000-002a-9f3a-1c2b3d4e5f60`` is version 42. Ids sort by version, so
+descending ids are newest first, and an id from another thread is recognised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from domain.errors import CheckpointNotFound
+
+THREAD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:branchline:thread")
+_LOW_MASK = (1 << 64) - 1
+
+
+def stream_id(thread_id: str) -> UUID:
+    """Return the event stream id of a thread."""
+    return uuid5(THREAD_NAMESPACE, thread_id)
+
+
+def _thread_digest(thread_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(thread_id.encode(), digest_size=8).digest(), "big")
+
+
+def checkpoint_id(thread_id: str, version: int) -> str:
+    """Format the public id of the checkpoint at ``version`` of a thread."""
+    return str(UUID(int=(version << 64) | _thread_digest(thread_id)))
+
+
+def checkpoint_version(thread_id: str, checkpoint: str) -> int:
+    """Parse a public checkpoint id back into its stream version.
+
+    Raises CheckpointNotFound if the id is malformed or was made for another thread.
+    """
+    try:
+        number = UUID(str(checkpoint)).int
+    except ValueError:
+        raise CheckpointNotFound(
+            f"checkpoint_id {checkpoint!r} is not a Branchline checkpoint id; "
+            "use an id from get_state_history(config) or get_state(config).config"
+        ) from None
+    if number & _LOW_MASK != _thread_digest(thread_id):
+        raise CheckpointNotFound(
+            f"checkpoint_id {checkpoint!r} does not belong to thread {thread_id!r}; "
+            "use an id from get_state_history() of this thread"
+        )
+    return number >> 64
+
+
+def task_id(thread_id: str, checkpoint_version: int, node: str, index: int) -> str:
+    """Return the deterministic id of a task planned at a checkpoint."""
+    return str(uuid5(stream_id(thread_id), f"{checkpoint_version}:{node}:{index}"))
+
+
+def _uuid4_hex() -> str:
+    return uuid4().hex
+
+
+_new_id: Callable[[], str] = _uuid4_hex
+
+
+def new_id() -> str:
+    """Return a fresh random id (message ids, run ids); replaceable in tests."""
+    return _new_id()
+
+
+def set_id_source(source: Callable[[], str] | None) -> None:
+    """Replace the id generator (tests); ``None`` restores random ids."""
+    global _new_id
+    _new_id = source if source is not None else _uuid4_hex

@@ -1,0 +1,243 @@
+"""CheckpointStore: threads' event streams on eventsourcing (memory, SQLite, PostgreSQL).
+
+One stream per thread; an append is one transaction, guarded by the stream version,
+so two writers racing on one thread cannot both win. The store keeps snapshots of
+threads' folded state so that reading any checkpoint folds a bounded number of
+events, and a bounded cache of hot threads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.utils import Environment, EnvType, register_topic
+
+from domain import clock
+from domain.codec import Codec
+from domain.errors import ConcurrentUpdate, StoreConfigError
+from domain.events import EVENT_TYPES, ThreadEvent
+from domain.ids import stream_id
+from domain.thread import Checkpoint, TaskResult, Thread, ThreadSnapshot, evolve, project
+
+for _type in (*EVENT_TYPES, ThreadSnapshot):
+    # Stored names resolve to these classes in every process, whatever the module path.
+    register_topic(_type.TOPIC, _type)
+
+DEFAULT_SNAPSHOT_INTERVAL = 100
+DEFAULT_CACHE_SIZE = 1000
+
+
+class _EventLog(Application[UUID]):
+    """The eventsourcing application that stores thread streams."""
+
+    name = "Branchline"
+
+    def __init__(self, env: EnvType, codec: Codec) -> None:
+        self._codec = codec
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only what the store was given: os.environ is read once, by from_env().
+        return Environment(name, dict(env or {}))
+
+    def construct_transcoder(self) -> Transcoder:
+        return self._codec
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append wrote: the new state and the log positions of its events."""
+
+    thread: Thread
+    first_position: int
+    last_position: int
+
+
+class CheckpointStore:
+    """Durable storage of thread event streams.
+
+    Use a constructor: ``in_memory()``, ``sqlite(path)`` or ``from_env()``. The store
+    is a context manager; ``close()`` releases its connections.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        path: Path | None = None,
+        types: Iterable[type] = (),
+        snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        if snapshot_interval < 1:
+            raise StoreConfigError(
+                f"snapshot_interval must be at least 1, got {snapshot_interval!r}"
+            )
+        if cache_size < 0:
+            raise StoreConfigError(f"cache_size must be 0 (off) or more, got {cache_size!r}")
+        self.codec = Codec(types=(Checkpoint, TaskResult, *types))
+        settings = {
+            "IS_SNAPSHOTTING_ENABLED": "y",
+            "AGGREGATE_CACHE_MAXSIZE": str(cache_size) if cache_size else "",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",  # folded states are immutable
+            **env,
+        }
+        self._app = _EventLog({k: v for k, v in settings.items() if v}, self.codec)
+        self.path = path
+        self.snapshot_interval = snapshot_interval
+        self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._closed = False
+
+    # Constructors ------------------------------------------------------------------
+
+    @classmethod
+    def in_memory(cls, **options: Any) -> CheckpointStore:
+        """A store that lives in this process only (tests, notebooks)."""
+        return cls({"PERSISTENCE_MODULE": "eventsourcing.popo"}, **options)
+
+    @classmethod
+    def sqlite(
+        cls, path: str | os.PathLike[str], *, lock_timeout: int = 5, **options: Any
+    ) -> CheckpointStore:
+        """A durable store in one SQLite file (WAL, synchronous=FULL)."""
+        file = Path(path)
+        if file.is_dir():
+            raise StoreConfigError(f"SQLite path {str(file)!r} is a directory; give a file path")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(file),
+            "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
+        }
+        return cls(env, path=file, **options)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
+        """Configure from ``BRANCHLINE_DB`` (an SQLite path; ``:memory:`` for memory).
+
+        Defaults to ``./branchline.db``.
+        """
+        source = os.environ if environ is None else environ
+        db = source.get("BRANCHLINE_DB", "branchline.db")
+        if db == ":memory:":
+            return cls.in_memory(**options)
+        return cls.sqlite(db, **options)
+
+    # Reading -----------------------------------------------------------------------
+
+    def load(self, thread_id: str, version: int | None = None) -> Thread | None:
+        """The folded state of a thread, at its latest version or at ``version``."""
+        sid = stream_id(thread_id)
+        if version is None and not self._exists(sid):
+            return None
+        try:
+            thread: Thread = self._app.repository.get(sid, version=version, projector_func=project)
+        except Exception as error:  # the library raises AggregateNotFoundError
+            if type(error).__name__ == "AggregateNotFoundError":
+                return None
+            raise
+        return thread
+
+    def _exists(self, sid: UUID) -> bool:
+        return any(True for _ in self._app.events.get(sid, desc=True, limit=1))
+
+    def events(
+        self, thread_id: str, *, after: int | None = None, upto: int | None = None
+    ) -> Iterator[ThreadEvent]:
+        """The events of a thread in stream order, optionally within ``(after, upto]``."""
+        stream = self._app.events.get(stream_id(thread_id), gt=after, lte=upto)
+        yield from stream  # type: ignore[misc]
+
+    def checkpoint_states(self, thread_id: str) -> list[Thread]:
+        """The thread's state at each of its checkpoints, oldest first, in one pass."""
+        states: list[Thread] = []
+        thread: Thread | None = None
+        for event in self.events(thread_id):
+            thread = evolve(thread, event)
+            if thread.head is not None and thread.head.version == thread.version:
+                states.append(thread)
+        return states
+
+    def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
+        """Events of every thread in the order they were recorded, after a log position."""
+        rows = self._app.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        mapper = self._app.mapper
+        return [(row.id, mapper.to_domain_event(row)) for row in rows]  # type: ignore[misc]
+
+    def max_position(self) -> int:
+        """The log position of the latest recorded event (0 if none)."""
+        return self._app.recorder.max_notification_id() or 0
+
+    # Writing -----------------------------------------------------------------------
+
+    def append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Appended:
+        """Append events decided on ``base`` in one transaction.
+
+        Raises ConcurrentUpdate, writing nothing, if another writer got there first.
+        """
+        thread = project(base, events)
+        assert thread is not None, "append needs at least one event"
+        try:
+            recordings = self._app.save(*events)
+        except IntegrityError:
+            raise ConcurrentUpdate(
+                f"thread {thread.thread_id!r} was changed by another writer since version "
+                f"{base.version if base else 0}; reload it with get_state(config) and retry"
+            ) from None
+        size = sum(len(r.notification.state) for r in recordings)
+        self._maybe_snapshot(thread, len(events), size)
+        for listener in self._listeners:
+            listener()
+        positions = [r.notification.id for r in recordings]
+        return Appended(thread, positions[0], positions[-1])
+
+    def _maybe_snapshot(self, thread: Thread, count: int, size: int) -> None:
+        """Snapshot after ``snapshot_interval`` events, and not before the events since
+        the last snapshot outweigh it, so snapshots cost at most as much as the log."""
+        events, written, last_size = self._since_snapshot.get(thread.id, (0, 0, 0))
+        events, written = events + count, written + size
+        if events < self.snapshot_interval or written < last_size:
+            self._since_snapshot[thread.id] = (events, written, last_size)
+            return
+        snapshot = ThreadSnapshot(
+            originator_id=thread.id,
+            originator_version=thread.version,
+            timestamp=clock.now(),
+            state=thread.to_snapshot_state(),
+        )
+        assert self._app.snapshots is not None
+        self._app.snapshots.put([snapshot])
+        self._since_snapshot[thread.id] = (0, 0, len(self.codec.encode(snapshot.state)))
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every successful append (inline projections)."""
+        self._listeners.append(listener)
+
+    # Lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release connections; the store cannot be used afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._app.close()
+
+    def __enter__(self) -> CheckpointStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,207 @@
+"""CompiledStateGraph: run a graph durably and read or edit its threads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from domain.errors import ThreadNotFound
+from domain.events import ThreadEvent
+from domain.ids import checkpoint_version
+from domain.store import CheckpointStore
+from domain.thread import START, Thread
+from runner.builder import Topology
+from runner.config import RunConfig
+from runner.errors import InvalidConfigError, InvalidUpdateError
+from runner.executor import Batch, Run, default_pool, project_all
+from runner.planner import plan, route
+from runner.schema import StateSchema
+from runner.snapshots import config_of, empty_snapshot, snapshot_of
+from runner.types import END, StateSnapshot
+from runner.writes import StepWriter
+
+STREAM_MODES = ("values", "updates", "debug")
+
+
+class CompiledStateGraph:
+    """A validated graph, bound to an optional checkpoint store."""
+
+    def __init__(
+        self,
+        schema: StateSchema,
+        topology: Topology,
+        store: CheckpointStore | None,
+        interrupt_before: tuple[str, ...],
+        interrupt_after: tuple[str, ...],
+    ) -> None:
+        self.schema = schema
+        self.topology = topology
+        self.store = store
+        self.interrupt_before = interrupt_before
+        self.interrupt_after = interrupt_after
+        self._pool = default_pool()
+        self._transient: dict[str, Thread] = {}
+
+    # Running -------------------------------------------------------------------------
+
+    def invoke(self, input: Any, config: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Run until the graph finishes or pauses; return the latest values."""
+        values: dict[str, Any] = {}
+        for chunk in self.stream(input, config, stream_mode="values", **kwargs):
+            values = chunk
+        return values
+
+    def stream(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        stream_mode: str | Sequence[str] = "updates",
+    ) -> Iterator[Any]:
+        """Run and yield chunks as steps complete; every yielded step is already stored."""
+        modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
+        unknown = [m for m in modes if m not in STREAM_MODES]
+        if unknown or not modes:
+            raise InvalidConfigError(f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}")
+        cfg = RunConfig.parse(config)
+        thread = self._load_for_run(cfg)
+        run = Run(self, cfg, modes, self._pool)
+        single = isinstance(stream_mode, str)
+        for mode, chunk in run.execute(input, thread):
+            yield chunk if single else (mode, chunk)
+
+    def _load_for_run(self, cfg: RunConfig) -> Thread | None:
+        if self.store is None:
+            return None
+        thread_id = cfg.require_thread()
+        thread = self.store.load(thread_id)
+        if cfg.checkpoint_id is not None:
+            self._require_head(thread, thread_id, cfg.checkpoint_id)
+        return thread
+
+    def _require_head(self, thread: Thread | None, thread_id: str, checkpoint: str) -> None:
+        version = checkpoint_version(thread_id, checkpoint)
+        if thread is None or thread.head is None:
+            raise ThreadNotFound(f"thread {thread_id!r} has no checkpoints, so checkpoint_id {checkpoint!r} is unknown")
+        if self.store is not None and self.store.load(thread_id, version) is None:
+            raise ThreadNotFound(f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}")
+        if version != thread.head.version:
+            raise InvalidConfigError(
+                f"checkpoint_id {checkpoint!r} is not the head of thread {thread_id!r}; running from "
+                "a past checkpoint (time travel) is not available yet: omit checkpoint_id to continue"
+            )
+
+    def journal_append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
+        """Store a step's events (or just fold them, without a checkpointer)."""
+        if self.store is None:
+            return project_all(base, events)
+        return self.store.append(base, events).thread
+
+    # Reading -------------------------------------------------------------------------
+
+    def _store(self) -> CheckpointStore:
+        if self.store is None:
+            raise InvalidConfigError(
+                "this graph has no checkpointer, so it keeps no state between calls; compile it "
+                "with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+            )
+        return self.store
+
+    def get_state(self, config: Mapping[str, Any]) -> StateSnapshot:
+        """The thread's state now, or at ``configurable.checkpoint_id``."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        if cfg.checkpoint_id is None:
+            thread = store.load(thread_id)
+            if thread is None or thread.head is None:
+                return empty_snapshot(thread_id)
+            return snapshot_of(thread, live=True)
+        return snapshot_of(self._checkpoint(store, thread_id, cfg.checkpoint_id), live=False)
+
+    def _checkpoint(self, store: CheckpointStore, thread_id: str, checkpoint: str) -> Thread:
+        version = checkpoint_version(thread_id, checkpoint)
+        thread = store.load(thread_id, version) if version > 0 else None
+        if thread is None or thread.head is None or thread.head.version != version:
+            raise ThreadNotFound(
+                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
+                "list them with get_state_history(config)"
+            )
+        return thread
+
+    def get_state_history(
+        self,
+        config: Mapping[str, Any],
+        *,
+        filter: Mapping[str, Any] | None = None,
+        before: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]:
+        """Every checkpoint of the thread, newest first, across all branches."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        below = None
+        if before is not None:
+            below = checkpoint_version(thread_id, RunConfig.parse(before).checkpoint_id or "")
+        only = None if cfg.checkpoint_id is None else checkpoint_version(thread_id, cfg.checkpoint_id)
+        count = 0
+        for thread in reversed(store.checkpoint_states(thread_id)):
+            assert thread.head is not None
+            if (below is not None and thread.head.version >= below) or (only is not None and thread.head.version != only):
+                continue
+            snapshot = snapshot_of(thread, live=False)
+            if filter and any(snapshot.metadata.get(k) != v for k, v in filter.items()):  # type: ignore[union-attr]
+                continue
+            if limit is not None and count >= limit:
+                return
+            count += 1
+            yield snapshot
+
+    # Editing -------------------------------------------------------------------------
+
+    def update_state(self, config: Mapping[str, Any], values: Any, as_node: str | None = None) -> dict[str, Any]:
+        """Write ``values`` as if ``as_node`` had returned them; return the new checkpoint's config."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        thread = store.load(thread_id)
+        if cfg.checkpoint_id is not None:
+            self._require_head(thread, thread_id, cfg.checkpoint_id)
+        node = self._as_node(thread, as_node)
+        batch = Batch(thread)
+        if thread is None:
+            thread = batch.add(Thread.start(thread_id, self.schema.initial_values()))
+        writes, _ = self.schema.writes_from("update_state", values)
+        if node == END and writes:
+            raise InvalidUpdateError(f"update_state with as_node=END cannot write values; got {sorted(writes)}. Pass values=None to clear pending work")
+        writer = StepWriter(self.schema, thread.live_values)
+        delta = writer.write("update_state", writes)
+        next_nodes, waiting = self._after(thread, node, writer.values)
+        event = thread.update_state(
+            node, assigned=delta.assigned, appended=delta.appended, next_nodes=next_nodes,
+            metadata=cfg.metadata, actor=cfg.actor,
+        )
+        batch.add(event)
+        updated = store.append(batch.base, batch.events).thread
+        return config_of(updated)
+
+    def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
+        if as_node is not None:
+            if as_node not in self.topology.nodes and as_node not in (START, END):
+                raise InvalidUpdateError(f"as_node {as_node!r} is not a node of this graph; nodes: {list(self.topology.nodes)}")
+            return as_node
+        writers = () if thread is None or thread.head is None else thread.head.writers
+        if len(set(writers)) > 1:
+            raise InvalidUpdateError(
+                f"Ambiguous update: nodes {sorted(set(writers))} all wrote in the last step; "
+                "pass as_node= to say which node the update is made as"
+            )
+        return writers[0] if writers else START
+
+    def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+        if node == END:
+            return (), {}
+        waiting = thread.head.waiting if thread.head else {}
+        targets = route(self.topology, node, self.schema.node_input(values))
+        return plan(self.topology, [(node, targets)], waiting)

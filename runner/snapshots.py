@@ -1,0 +1,64 @@
+"""Build StateSnapshot values from folded thread states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.ids import checkpoint_id, task_id
+from domain.thread import Thread
+from runner.config import checkpoint_config
+from runner.types import PregelTask, StateSnapshot
+
+
+def metadata_of(thread: Thread) -> dict[str, Any]:
+    """LangGraph-shaped metadata: source, step, parents, plus the run's own metadata."""
+    head = thread.head
+    assert head is not None
+    return {**head.metadata, "source": head.source, "step": head.step, "parents": {}}
+
+
+def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
+    """The config addressing a thread's head (or another version of it)."""
+    assert thread.head is not None
+    return checkpoint_config(thread.thread_id, checkpoint_id(thread.thread_id, version or thread.head.version))
+
+
+def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
+    """The tasks of the head's next step; live views drop the ones that finished."""
+    head = thread.head
+    assert head is not None
+    results = {r.node: r for r in thread.results}
+    tasks = []
+    for index, node in enumerate(head.next):
+        result = results.get(node)
+        if live and result is not None and result.error is None:
+            continue
+        tid = task_id(thread.thread_id, head.version, node, index)
+        error = result.error if result is not None else None
+        writes = None
+        if result is not None and result.error is None:
+            writes = {**result.assigned, **result.appended}
+        tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, (), None, writes))
+    return tuple(tasks)
+
+
+def snapshot_of(thread: Thread, *, live: bool) -> StateSnapshot:
+    """The snapshot of a thread at its head; ``live`` folds in tasks finished since."""
+    head = thread.head
+    assert head is not None
+    return StateSnapshot(
+        values=thread.live_values if live else dict(thread.values),
+        next=thread.pending_nodes if live else head.next,
+        config=config_of(thread),
+        metadata=metadata_of(thread),
+        created_at=head.created_at.isoformat(),
+        parent_config=None if head.parent is None else config_of(thread, head.parent),
+        tasks=tasks_of(thread, live=live),
+        interrupts=(),
+    )
+
+
+def empty_snapshot(thread_id: str) -> StateSnapshot:
+    """What get_state returns for a thread that does not exist yet."""
+    config = {"configurable": {"thread_id": thread_id}}
+    return StateSnapshot({}, (), config, None, None, None, (), ())

@@ -1,0 +1,66 @@
+"""Public value types of the graph API, shaped like LangGraph's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+START = "__start__"
+END = "__end__"
+
+
+@dataclass(frozen=True)
+class Command:
+    """Route and update from a node, or resume a paused graph when passed as input.
+
+    ``update`` is written as if the node returned it; ``goto`` names the next node(s);
+    ``resume`` answers pending interrupts.
+    """
+
+    PARENT: ClassVar[str] = "__parent__"
+
+    update: Any = None
+    goto: str | Sequence[str] = ()
+    resume: Any = None
+    graph: str | None = None
+
+    @property
+    def goto_nodes(self) -> tuple[str, ...]:
+        """``goto`` as a tuple of node names."""
+        if isinstance(self.goto, str):
+            return (self.goto,)
+        return tuple(self.goto)
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """A pause requested from inside a node, with the value shown to the person."""
+
+    value: Any
+    id: str
+
+
+class PregelTask(NamedTuple):
+    """A task of a checkpoint's next step, as ``StateSnapshot.tasks`` lists it."""
+
+    id: str
+    name: str
+    path: tuple[str, ...] = ()
+    error: str | None = None
+    interrupts: tuple[Interrupt, ...] = ()
+    state: Any = None
+    result: Any = None
+
+
+class StateSnapshot(NamedTuple):
+    """The state of a thread at one checkpoint."""
+
+    values: dict[str, Any]
+    next: tuple[str, ...]
+    config: dict[str, Any]
+    metadata: dict[str, Any] | None
+    created_at: str | None
+    parent_config: dict[str, Any] | None
+    tasks: tuple[PregelTask, ...]
+    interrupts: tuple[Interrupt, ...] = ()
