@@ -13,9 +13,9 @@ back as the fixed offset it had at that instant.
 
 Exceptions::
 
-    ValueError
-     └── CodecError                 stored bytes cannot be decoded (or a topic is not allowed)
-          └── UnsupportedValueError  a value of an unsupported type was given to encode (TypeError)
+    BranchlineError (domain.errors)
+     └── CodecError (ValueError)                 bytes cannot be decoded; topic not allowed
+          └── UnsupportedValueError (TypeError)  encode was given an unsupported value
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import Transcoder
 from pydantic import BaseModel
 
+from domain.errors import BranchlineError
+
 __all__ = ["SUPPORTED_KINDS", "TAG", "Codec", "CodecError", "UnsupportedValueError"]
 
 TAG = "__bl__"
@@ -53,7 +55,7 @@ _Encoder = Callable[[Any], Any]
 _Decoder = Callable[[dict[str, Any]], Any]
 
 
-class CodecError(ValueError):
+class CodecError(BranchlineError, ValueError):
     """Stored bytes could not be turned back into a value."""
 
 

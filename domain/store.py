@@ -27,7 +27,8 @@ from domain.events import EVENT_TYPES, ThreadEvent
 from domain.ids import stream_id
 from domain.thread import Checkpoint, TaskResult, Thread, ThreadSnapshot, evolve, project
 
-for _type in (*EVENT_TYPES, ThreadSnapshot):
+_STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
+for _type in _STORED_TYPES:
     # Stored names resolve to these classes in every process, whatever the module path.
     register_topic(_type.TOPIC, _type)
 
@@ -66,6 +67,11 @@ class CheckpointStore:
 
     Use a constructor: ``in_memory()``, ``sqlite(path)`` or ``from_env()``. The store
     is a context manager; ``close()`` releases its connections.
+
+    Options: ``types`` allow-lists the dataclasses and pydantic models your state
+    holds (needed to read them in a process that has not written one yet);
+    ``snapshot_interval`` and ``cache_size`` tune reads; ``lenient=True`` lets a
+    read-only tool show values of classes it cannot import.
     """
 
     def __init__(
@@ -76,6 +82,7 @@ class CheckpointStore:
         types: Iterable[type] = (),
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        lenient: bool = False,
     ) -> None:
         if snapshot_interval < 1:
             raise StoreConfigError(
@@ -83,7 +90,7 @@ class CheckpointStore:
             )
         if cache_size < 0:
             raise StoreConfigError(f"cache_size must be 0 (off) or more, got {cache_size!r}")
-        self.codec = Codec(types=(Checkpoint, TaskResult, *types))
+        self.codec = Codec(types=(Checkpoint, TaskResult, *types), lenient=lenient)
         settings = {
             "IS_SNAPSHOTTING_ENABLED": "y",
             "AGGREGATE_CACHE_MAXSIZE": str(cache_size) if cache_size else "",
@@ -157,12 +164,20 @@ class CheckpointStore:
         yield from stream  # type: ignore[misc]
 
     def checkpoint_states(self, thread_id: str) -> list[Thread]:
-        """The thread's state at each of its checkpoints, oldest first, in one pass."""
+        """Each checkpoint of a thread with the task results recorded on it, oldest first.
+
+        One pass over the stream; each state's ``values`` are the checkpoint's own and its
+        ``results`` are the tasks that finished (or failed) before the next checkpoint.
+        """
         states: list[Thread] = []
         thread: Thread | None = None
         for event in self.events(thread_id):
             thread = evolve(thread, event)
-            if thread.head is not None and thread.head.version == thread.version:
+            if thread.head is None:
+                continue
+            if states and states[-1].head == thread.head:
+                states[-1] = thread
+            else:
                 states.append(thread)
         return states
 

@@ -79,7 +79,7 @@ class StateGraph:
     def add_node(
         self, node: str | Callable[..., Any], action: Callable[..., Any] | None = None
     ) -> StateGraph:
-        """Add a node: ``add_node(func)`` names it after the function, or ``add_node(name, func)``."""
+        """Add a node: ``add_node(func)`` (named after it) or ``add_node(name, func)``."""
         if action is None:
             if not callable(node):
                 raise TypeError(f"add_node({node!r}) needs a function: add_node(name, func)")

@@ -44,7 +44,9 @@ class CompiledStateGraph:
 
     # Running -------------------------------------------------------------------------
 
-    def invoke(self, input: Any, config: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def invoke(
+        self, input: Any, config: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Run until the graph finishes or pauses; return the latest values."""
         values: dict[str, Any] = {}
         for chunk in self.stream(input, config, stream_mode="values", **kwargs):
@@ -62,7 +64,9 @@ class CompiledStateGraph:
         modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
         unknown = [m for m in modes if m not in STREAM_MODES]
         if unknown or not modes:
-            raise InvalidConfigError(f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}")
+            raise InvalidConfigError(
+                f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
+            )
         cfg = RunConfig.parse(config)
         thread = self._load_for_run(cfg)
         run = Run(self, cfg, modes, self._pool)
@@ -82,13 +86,19 @@ class CompiledStateGraph:
     def _require_head(self, thread: Thread | None, thread_id: str, checkpoint: str) -> None:
         version = checkpoint_version(thread_id, checkpoint)
         if thread is None or thread.head is None:
-            raise ThreadNotFound(f"thread {thread_id!r} has no checkpoints, so checkpoint_id {checkpoint!r} is unknown")
+            raise ThreadNotFound(
+                f"thread {thread_id!r} has no checkpoints, so checkpoint_id {checkpoint!r} "
+                "is unknown; list checkpoints with get_state_history(config)"
+            )
         if self.store is not None and self.store.load(thread_id, version) is None:
-            raise ThreadNotFound(f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}")
+            raise ThreadNotFound(
+                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}"
+            )
         if version != thread.head.version:
             raise InvalidConfigError(
-                f"checkpoint_id {checkpoint!r} is not the head of thread {thread_id!r}; running from "
-                "a past checkpoint (time travel) is not available yet: omit checkpoint_id to continue"
+                f"checkpoint_id {checkpoint!r} is not the head of thread {thread_id!r}; "
+                "running from a past checkpoint (time travel) is not available yet: omit "
+                "checkpoint_id to continue from the head"
             )
 
     def journal_append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
@@ -144,11 +154,15 @@ class CompiledStateGraph:
         below = None
         if before is not None:
             below = checkpoint_version(thread_id, RunConfig.parse(before).checkpoint_id or "")
-        only = None if cfg.checkpoint_id is None else checkpoint_version(thread_id, cfg.checkpoint_id)
+        only = (
+            None if cfg.checkpoint_id is None else checkpoint_version(thread_id, cfg.checkpoint_id)
+        )
         count = 0
         for thread in reversed(store.checkpoint_states(thread_id)):
             assert thread.head is not None
-            if (below is not None and thread.head.version >= below) or (only is not None and thread.head.version != only):
+            if (below is not None and thread.head.version >= below) or (
+                only is not None and thread.head.version != only
+            ):
                 continue
             snapshot = snapshot_of(thread, live=False)
             if filter and any(snapshot.metadata.get(k) != v for k, v in filter.items()):  # type: ignore[union-attr]
@@ -160,8 +174,10 @@ class CompiledStateGraph:
 
     # Editing -------------------------------------------------------------------------
 
-    def update_state(self, config: Mapping[str, Any], values: Any, as_node: str | None = None) -> dict[str, Any]:
-        """Write ``values`` as if ``as_node`` had returned them; return the new checkpoint's config."""
+    def update_state(
+        self, config: Mapping[str, Any], values: Any, as_node: str | None = None
+    ) -> dict[str, Any]:
+        """Write ``values`` as if ``as_node`` returned them; return the new checkpoint's config."""
         store = self._store()
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
@@ -174,13 +190,20 @@ class CompiledStateGraph:
             thread = batch.add(Thread.start(thread_id, self.schema.initial_values()))
         writes, _ = self.schema.writes_from("update_state", values)
         if node == END and writes:
-            raise InvalidUpdateError(f"update_state with as_node=END cannot write values; got {sorted(writes)}. Pass values=None to clear pending work")
+            raise InvalidUpdateError(
+                f"update_state with as_node=END cannot write values; got {sorted(writes)}. "
+                "Pass values=None to clear pending work"
+            )
         writer = StepWriter(self.schema, thread.live_values)
         delta = writer.write("update_state", writes)
-        next_nodes, waiting = self._after(thread, node, writer.values)
+        next_nodes, _waiting = self._after(thread, node, writer.values)
         event = thread.update_state(
-            node, assigned=delta.assigned, appended=delta.appended, next_nodes=next_nodes,
-            metadata=cfg.metadata, actor=cfg.actor,
+            node,
+            assigned=delta.assigned,
+            appended=delta.appended,
+            next_nodes=next_nodes,
+            metadata=cfg.metadata,
+            actor=cfg.actor,
         )
         batch.add(event)
         updated = store.append(batch.base, batch.events).thread
@@ -189,7 +212,10 @@ class CompiledStateGraph:
     def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
         if as_node is not None:
             if as_node not in self.topology.nodes and as_node not in (START, END):
-                raise InvalidUpdateError(f"as_node {as_node!r} is not a node of this graph; nodes: {list(self.topology.nodes)}")
+                raise InvalidUpdateError(
+                    f"as_node {as_node!r} is not a node of this graph; "
+                    f"nodes: {list(self.topology.nodes)}"
+                )
             return as_node
         writers = () if thread is None or thread.head is None else thread.head.writers
         if len(set(writers)) > 1:
@@ -199,7 +225,9 @@ class CompiledStateGraph:
             )
         return writers[0] if writers else START
 
-    def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    def _after(
+        self, thread: Thread, node: str, values: dict[str, Any]
+    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
         if node == END:
             return (), {}
         waiting = thread.head.waiting if thread.head else {}

@@ -62,7 +62,13 @@ class Batch:
 class Run:
     """One invoke/stream call on one thread."""
 
-    def __init__(self, graph: CompiledStateGraph, cfg: RunConfig, modes: Sequence[str], pool: Callable[[], Executor]):
+    def __init__(
+        self,
+        graph: CompiledStateGraph,
+        cfg: RunConfig,
+        modes: Sequence[str],
+        pool: Callable[[], Executor],
+    ):
         self.graph = graph
         self.cfg = cfg
         self.modes = set(modes)
@@ -81,15 +87,16 @@ class Run:
             )
         else:
             yield from self._emit_values()
-        assert self.thread is not None and self.thread.head is not None
+        assert self.thread is not None
+        assert self.thread.head is not None
         last_step = self.thread.head.step + self.cfg.recursion_limit
         while self.thread.pending_nodes:
             if self.thread.head.step + 1 > last_step:
                 raise GraphRecursionError(
                     f"Recursion limit of {self.cfg.recursion_limit} reached without hitting a stop "
                     f"condition on thread {self.cfg.thread_id!r} (stopped at step "
-                    f"{self.thread.head.step}, next {list(self.thread.pending_nodes)}). Progress is "
-                    "saved; raise the limit with config['recursion_limit'] and call "
+                    f"{self.thread.head.step}, next {list(self.thread.pending_nodes)}). "
+                    "Progress is saved; raise the limit with config['recursion_limit'] and call "
                     "invoke(None, config) to continue"
                 )
             yield from self._superstep()
@@ -112,7 +119,11 @@ class Run:
         goto = command.goto_nodes if command else ()
         targets = route(graph.topology, START, fresh, goto)
         tid = task_id(thread.thread_id, thread.head.version, START, 0)  # type: ignore[union-attr]
-        batch.add(thread.complete_task(tid, START, assigned=delta.assigned, appended=delta.appended, triggers=targets))
+        batch.add(
+            thread.complete_task(
+                tid, START, assigned=delta.assigned, appended=delta.appended, triggers=targets
+            )
+        )
         self._close_step(batch)
         yield from self._debug_checkpoint(self.thread)
         yield from self._emit_values()
@@ -121,7 +132,8 @@ class Run:
 
     def _superstep(self) -> Iterator[Chunk]:
         thread = self.thread
-        assert thread is not None and thread.head is not None
+        assert thread is not None
+        assert thread.head is not None
         head = thread.head
         tasks = [
             (task_id(thread.thread_id, head.version, node, index), node)
@@ -129,7 +141,15 @@ class Run:
             if node in thread.pending_nodes
         ]
         for tid, node in tasks:
-            yield from self._debug("task", {"id": tid, "name": node, "input": thread.values, "triggers": (f"branch:to:{node}",)})
+            yield from self._debug(
+                "task",
+                {
+                    "id": tid,
+                    "name": node,
+                    "input": thread.values,
+                    "triggers": (f"branch:to:{node}",),
+                },
+            )
         outcomes = self._run_tasks(thread, tasks)
         self._reduce(thread, outcomes)
         batch = Batch(thread)
@@ -140,7 +160,15 @@ class Run:
                 batch.add(current.fail_task(outcome.task_id, outcome.node, repr(outcome.error)))
             else:
                 assert outcome.delta is not None
-                batch.add(current.complete_task(outcome.task_id, outcome.node, assigned=outcome.delta.assigned, appended=outcome.delta.appended, triggers=outcome.targets))
+                batch.add(
+                    current.complete_task(
+                        outcome.task_id,
+                        outcome.node,
+                        assigned=outcome.delta.assigned,
+                        appended=outcome.delta.appended,
+                        triggers=outcome.targets,
+                    )
+                )
         failed = [o.error for o in outcomes if o.error is not None]
         if failed:
             self.thread = self.graph.journal_append(batch.base, batch.events)
@@ -152,7 +180,10 @@ class Run:
         if len(tasks) == 1:
             return [self._run_task(thread, *tasks[0])]
         pool = self.pool()
-        futures = [pool.submit(contextvars.copy_context().run, self._run_task, thread, tid, node) for tid, node in tasks]
+        futures = [
+            pool.submit(contextvars.copy_context().run, self._run_task, thread, tid, node)
+            for tid, node in tasks
+        ]
         return [f.result() for f in futures]
 
     def _run_task(self, thread: Thread, tid: str, node: str) -> Outcome:
@@ -176,11 +207,14 @@ class Run:
             outcome.delta = writer.write(f"node {outcome.node!r}", outcome.writes)
             fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
             goto = outcome.command.goto_nodes if outcome.command else ()
-            outcome.targets = route(self.graph.topology, outcome.node, self.graph.schema.node_input(fresh), goto)
+            outcome.targets = route(
+                self.graph.topology, outcome.node, self.graph.schema.node_input(fresh), goto
+            )
 
     def _close_step(self, batch: Batch) -> None:
         thread = batch.thread
-        assert thread is not None and thread.head is not None
+        assert thread is not None
+        assert thread.head is not None
         finished = [(r.node, r.triggers) for r in thread.results]
         next_nodes, waiting = plan(self.graph.topology, finished, thread.head.waiting)
         batch.add(thread.complete_step(next_nodes, waiting, self.cfg.metadata))
@@ -190,7 +224,16 @@ class Run:
 
     def _emit_step(self, outcomes: list[Outcome]) -> Iterator[Chunk]:
         for outcome in outcomes:
-            yield from self._debug("task_result", {"id": outcome.task_id, "name": outcome.node, "error": None, "result": outcome.writes, "interrupts": []})
+            yield from self._debug(
+                "task_result",
+                {
+                    "id": outcome.task_id,
+                    "name": outcome.node,
+                    "error": None,
+                    "result": outcome.writes,
+                    "interrupts": [],
+                },
+            )
         if "updates" in self.modes:
             for outcome in outcomes:
                 yield "updates", {outcome.node: outcome.writes or None}
@@ -207,7 +250,15 @@ class Run:
             step = self.thread.head.step + 1 if self.thread and self.thread.head else 0
             if kind == "checkpoint":
                 step -= 1
-            yield "debug", {"step": step, "timestamp": datetime.now(UTC).isoformat(), "type": kind, "payload": payload}
+            yield (
+                "debug",
+                {
+                    "step": step,
+                    "timestamp": datetime.now(UTC).isoformat(),
+                    "type": kind,
+                    "payload": payload,
+                },
+            )
 
     def _debug_checkpoint(self, thread: Thread | None) -> Iterator[Chunk]:
         if "debug" in self.modes and thread is not None:
@@ -218,7 +269,10 @@ class Run:
                 "values": snap.values,
                 "metadata": snap.metadata,
                 "next": list(snap.next),
-                "tasks": [{"id": t.id, "name": t.name, "interrupts": (), "state": None} for t in snap.tasks],
+                "tasks": [
+                    {"id": t.id, "name": t.name, "interrupts": (), "state": None}
+                    for t in snap.tasks
+                ],
             }
             self.thread, saved = thread, self.thread
             yield from self._debug("checkpoint", payload)

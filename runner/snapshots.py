@@ -20,7 +20,9 @@ def metadata_of(thread: Thread) -> dict[str, Any]:
 def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
     """The config addressing a thread's head (or another version of it)."""
     assert thread.head is not None
-    return checkpoint_config(thread.thread_id, checkpoint_id(thread.thread_id, version or thread.head.version))
+    return checkpoint_config(
+        thread.thread_id, checkpoint_id(thread.thread_id, version or thread.head.version)
+    )
 
 
 def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:

@@ -24,11 +24,11 @@ class Delta:
 
 
 def _record(delta: Delta, channel: str, old: Any, new: Any) -> None:
-    if type(new) is list and type(old) is list and len(new) >= len(old):
-        if new[: len(old)] == old:
-            delta.appended[channel] = new[len(old) :]
-            return
-    delta.assigned[channel] = new
+    extends = type(new) is list and type(old) is list and len(new) >= len(old)
+    if extends and new[: len(old)] == old:
+        delta.appended[channel] = new[len(old) :]
+    else:
+        delta.assigned[channel] = new
 
 
 class StepWriter:

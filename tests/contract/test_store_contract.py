@@ -1,0 +1,127 @@
+"""The store contract, run on every backend from one suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from domain import CheckpointStore, ConcurrentUpdate, Thread, evolve
+from domain.thread import START
+
+Opener = Callable[[], CheckpointStore]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Open (and re-open) a store of one backend; memory re-opens the same store."""
+    opened: list[CheckpointStore] = []
+    memory = CheckpointStore.in_memory() if request.param == "memory" else None
+
+    def opener() -> CheckpointStore:
+        store = memory or CheckpointStore.sqlite(tmp_path / "threads.db")
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        store.close()
+
+
+def run_step(store: CheckpointStore, thread: Thread | None, thread_id: str = "t") -> Thread:
+    """Append one input and its __start__ step, as the runner does."""
+    events = []
+    if thread is None:
+        events.append(Thread.start(thread_id, {"log": []}))
+        thread = evolve(None, events[-1])
+    events.append(thread.receive_input([START], {"run": 1}))
+    thread = evolve(thread, events[-1])
+    events.append(thread.complete_task("t0", START, assigned={}, appended={"log": ["x"]}))
+    thread = evolve(thread, events[-1])
+    events.append(thread.complete_step(["a"], {}, {"run": 1}))
+    base = store.load(thread_id)
+    return store.append(base, events).thread
+
+
+def test_append_then_load_head_returns_the_folded_state(open_store: Opener) -> None:
+    store = open_store()
+    appended = run_step(store, None)
+    loaded = store.load("t")
+    assert loaded == appended
+    assert loaded is not None and loaded.values == {"log": ["x"]}
+    assert loaded.head is not None and loaded.head.next == ("a",)
+
+
+def test_load_of_unknown_thread_is_none(open_store: Opener) -> None:
+    assert open_store().load("nobody") is None
+
+
+def test_load_at_a_checkpoint_returns_the_state_then(open_store: Opener) -> None:
+    store = open_store()
+    first = run_step(store, None)
+    run_step(store, first)
+    assert first.head is not None
+    past = store.load("t", first.head.version)
+    assert past is not None and past.values == {"log": ["x"]}
+    now = store.load("t")
+    assert now is not None and now.values == {"log": ["x", "x"]}
+
+
+def test_checkpoint_states_lists_every_checkpoint_oldest_first(open_store: Opener) -> None:
+    store = open_store()
+    run_step(store, run_step(store, None))
+    heads = [s.head for s in store.checkpoint_states("t")]
+    assert [(h.step, h.source) for h in heads if h] == [(-1, "input"), (0, "loop"), (1, "input"), (2, "loop")]
+    assert [h.parent for h in heads if h] == [None, 2, 4, 5]
+
+
+def test_a_stale_writer_loses_and_writes_nothing(open_store: Opener) -> None:
+    store = open_store()
+    base = run_step(store, None)
+    winner = evolve(base, base.receive_input([START], {}))
+    store.append(base, [base.receive_input([START], {})])
+    with pytest.raises(ConcurrentUpdate, match="changed by another writer"):
+        store.append(base, [base.receive_input([START], {"late": True})])
+    reloaded = store.load("t")
+    assert reloaded is not None and reloaded.version == winner.version
+    assert reloaded.head is not None and reloaded.head.metadata == {}
+
+
+def test_a_new_thread_created_twice_conflicts(open_store: Opener) -> None:
+    store = open_store()
+    run_step(store, None)
+    with pytest.raises(ConcurrentUpdate):
+        store.append(None, [Thread.start("t")])
+
+
+def test_close_and_reopen_reads_the_same_thread(open_store: Opener) -> None:
+    store = open_store()
+    written = run_step(store, run_step(store, None))
+    store.close()
+    reopened = open_store()
+    assert reopened.load("t") == written
+    assert len(reopened.checkpoint_states("t")) == 4
+
+
+def test_snapshots_bound_the_fold_without_changing_the_state(open_store: Opener) -> None:
+    store = open_store()
+    thread = None
+    for _ in range(40):  # 160 events: more than the default snapshot interval
+        thread = run_step(store, thread)
+    assert thread is not None
+    for state in store.checkpoint_states("t")[::7]:
+        assert state.head is not None
+        loaded = store.load("t", state.head.version)
+        assert loaded is not None
+        assert (loaded.values, loaded.head) == (state.values, state.head)
+
+
+def test_notifications_follow_the_record_order_across_threads(open_store: Opener) -> None:
+    store = open_store()
+    run_step(store, None, "one")
+    run_step(store, None, "two")
+    positions = [p for p, _ in store.notifications(after=0)]
+    assert positions == sorted(positions) and len(positions) == 8
+    assert store.max_position() == positions[-1]
+    assert [p for p, _ in store.notifications(after=positions[3])] == positions[4:]
