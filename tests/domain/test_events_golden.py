@@ -1,0 +1,102 @@
+"""The stored form of every event type is pinned by a golden JSON file.
+
+A failing test here means a stored field changed: add an upcaster (bump
+``class_version``) instead of editing the field. To write the files for a new
+event type, run the tests with ``BRANCHLINE_WRITE_GOLDEN=1`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import Mapper
+
+from domain import Codec, Thread, ThreadEvent
+from domain.events import (
+    EVENT_TYPES,
+    InputReceived,
+    NodeCompleted,
+    NodeFailed,
+    StateUpdated,
+    StepCompleted,
+    ThreadStarted,
+)
+from domain.store import CheckpointStore
+from domain.thread import Checkpoint, TaskResult, ThreadSnapshot
+
+GOLDEN = Path(__file__).parent / "golden"
+STREAM = UUID("7c9e6679-7425-40de-944b-e07fc1f90ae7")
+WHEN = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
+HEADER = {"originator_id": STREAM, "timestamp": WHEN}
+
+SAMPLES: list[ThreadEvent] = [
+    ThreadStarted(**HEADER, originator_version=1, thread_id="t-1", values={"log": []}),
+    InputReceived(**HEADER, originator_version=2, parent=None, step=-1, next=("__start__",), metadata={"user": "ada"}),
+    NodeCompleted(
+        **HEADER,
+        originator_version=3,
+        task_id="task-1",
+        node="agent",
+        assigned={"count": 1, "pair": (1, 2)},
+        appended={"log": ["hello"]},
+        triggers=("tools",),
+    ),
+    NodeFailed(**HEADER, originator_version=4, task_id="task-2", node="tools", error="ValueError('boom')"),
+    StepCompleted(
+        **HEADER, originator_version=5, parent=2, step=0, next=("a", "b"), metadata={}, waiting={"join:a+b:c": ("a",)}
+    ),
+    StateUpdated(
+        **HEADER,
+        originator_version=6,
+        parent=5,
+        step=1,
+        next=(),
+        metadata={},
+        as_node="human",
+        assigned={"answer": "yes"},
+        appended={},
+        actor="ada",
+    ),
+]
+
+
+def _stored(event: ThreadEvent) -> dict[str, object]:
+    stored = Mapper(transcoder=Codec()).to_stored_event(event)
+    return {"topic": stored.topic, "state": json.loads(stored.state)}
+
+
+def test_every_event_type_has_a_golden_sample() -> None:
+    assert {type(e) for e in SAMPLES} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
+def test_stored_form_matches_its_golden_file(event: ThreadEvent) -> None:
+    path = GOLDEN / f"{type(event).TOPIC}.json"
+    stored = _stored(event)
+    if os.environ.get("BRANCHLINE_WRITE_GOLDEN") == "1":
+        path.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
+    assert path.exists(), f"no golden file {path.name}; run with BRANCHLINE_WRITE_GOLDEN=1 and review it"
+    assert stored == json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
+def test_golden_file_decodes_to_the_same_event(event: ThreadEvent) -> None:
+    golden = json.loads((GOLDEN / f"{type(event).TOPIC}.json").read_text())
+    with CheckpointStore.in_memory() as store:
+        state = json.dumps(golden["state"]).encode()
+        decoded = store.codec.decode(state)
+    assert golden["topic"] == type(event).TOPIC
+    assert type(event)(originator_id=STREAM, originator_version=event.originator_version, **decoded) == event
+
+
+def test_snapshot_state_round_trips_through_the_store_codec() -> None:
+    head = Checkpoint(5, 2, 0, "loop", ("a",), {}, WHEN, {}, ("__start__",))
+    thread = Thread(STREAM, 6, "t-1", {"log": ["x"]}, head, (TaskResult("task-1", "a", {}, {"log": ["y"]}),))
+    snapshot = ThreadSnapshot(**HEADER, originator_version=6, state=thread.to_snapshot_state())
+    with CheckpointStore.in_memory() as store:
+        assert store.codec.decode(store.codec.encode(snapshot.state)) == snapshot.state

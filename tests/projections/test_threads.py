@@ -1,0 +1,139 @@
+"""The threads read model: one row per thread with its status and head checkpoint."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import CheckpointStore, checkpoint_id, task_id
+from projections import ThreadRow, Views
+
+
+def test_thread_row_appears_with_status_head_and_step_after_a_run(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    thread = runs.run("t1", steps=2)
+    views.catch_up(store)
+
+    assert thread.head is not None
+    assert views.get_thread("t1") == ThreadRow(
+        thread_id="t1",
+        status="done",
+        head_checkpoint=checkpoint_id("t1", thread.head.version),
+        step=1,
+        next=(),
+        metadata={"source": "loop", "step": 1},
+        created_at=views.tree("t1")[0].created_at.replace(second=0),
+        updated_at=thread.head.created_at,
+    )
+
+
+def test_started_thread_without_checkpoint_is_new(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.start("t1")
+    views.catch_up(store)
+
+    row = views.get_thread("t1")
+    assert row is not None
+    assert (row.status, row.head_checkpoint, row.step, row.next) == ("new", None, None, ())
+    assert row.created_at == row.updated_at
+
+
+def test_thread_with_nodes_to_run_is_pending(store: CheckpointStore, views: Views, runs) -> None:
+    runs.update("t1", next_nodes=["review"])
+    views.catch_up(store)
+
+    row = views.get_thread("t1")
+    assert row is not None
+    assert (row.status, row.next) == ("pending", ("review",))
+
+
+def test_checkpoint_metadata_is_merged_with_source_and_step(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.update("t1")
+    views.catch_up(store)
+
+    row = views.get_thread("t1")
+    assert row is not None
+    assert row.metadata == {"by": "test", "source": "update", "step": 0}
+
+
+def test_failed_node_marks_thread_error(store: CheckpointStore, views: Views, runs) -> None:
+    runs.run("t1", steps=1)
+    failed = runs.fail("t1")
+    views.catch_up(store)
+
+    row = views.get_thread("t1")
+    assert row is not None
+    assert row.status == "error"
+    assert row.updated_at > failed.head.created_at
+
+
+def test_next_checkpoint_after_a_failure_clears_the_error(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.fail("t1")
+    runs.update("t1")
+    views.catch_up(store)
+
+    row = views.get_thread("t1")
+    assert row is not None
+    assert row.status == "done"
+
+
+def test_completed_node_moves_updated_at_and_keeps_status(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.update("t1", next_nodes=["a", "b"])
+    runs.apply("t1", lambda t: t.complete_task(task_id("t1", 2, "a", 0), "a", assigned={}, appended={}))
+    views.catch_up(store)
+
+    last = list(store.events("t1"))[-1]
+    row = views.get_thread("t1")
+    assert row is not None
+    assert (row.status, row.step, row.updated_at) == ("pending", 0, last.timestamp)
+
+
+def test_list_threads_orders_most_recently_updated_first(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.run("a", steps=1)
+    runs.run("b", steps=1)
+    runs.update("a")
+    views.catch_up(store)
+
+    assert [row.thread_id for row in views.list_threads()] == ["a", "b"]
+
+
+def test_list_threads_filters_by_status_and_limits(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    for name in ("p1", "p2", "p3"):
+        runs.update(name, next_nodes=["review"])
+    runs.run("d1", steps=1)
+    runs.fail("e1")
+    views.catch_up(store)
+
+    assert [row.thread_id for row in views.list_threads(status="pending", limit=2)] == [
+        "p3",
+        "p2",
+    ]
+    assert [row.thread_id for row in views.list_threads(status="error")] == ["e1"]
+    assert len(views.list_threads()) == 5
+
+
+def test_get_thread_of_unknown_thread_is_none(views: Views) -> None:
+    assert views.get_thread("nobody") is None
+
+
+def test_timestamps_come_back_as_aware_datetimes(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.run("t1", steps=1)
+    views.catch_up(store)
+
+    row = views.get_thread("t1")
+    assert row is not None
+    assert isinstance(row.updated_at, datetime)
+    assert row.updated_at.utcoffset() is not None
