@@ -8,6 +8,7 @@ events, and a bounded cache of hot threads.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
     # Stored names resolve to these classes in every process, whatever the module path.
     register_topic(_type.TOPIC, _type)
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SNAPSHOT_INTERVAL = 100
 DEFAULT_CACHE_SIZE = 1000
@@ -102,6 +105,7 @@ class CheckpointStore:
         self.snapshot_interval = snapshot_interval
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._on_close: list[Callable[[], None]] = []
         self._closed = False
 
     # Constructors ------------------------------------------------------------------
@@ -209,10 +213,16 @@ class CheckpointStore:
                 f"thread {thread.thread_id!r} was changed by another writer since version "
                 f"{base.version if base else 0}; reload it with get_state(config) and retry"
             ) from None
+        cache = self._app.repository.cache
+        if cache is not None:
+            cache.put(thread.id, thread)
         size = sum(len(r.notification.state) for r in recordings)
         self._maybe_snapshot(thread, len(events), size)
         for listener in self._listeners:
-            listener()
+            try:
+                listener()
+            except Exception:  # the append is committed; a lagging view catches up later
+                logger.exception("a listener failed after an append to %r", thread.thread_id)
         positions = [r.notification.id for r in recordings]
         return Appended(thread, positions[0], positions[-1])
 
@@ -231,8 +241,13 @@ class CheckpointStore:
             state=thread.to_snapshot_state(),
         )
         assert self._app.snapshots is not None
-        self._app.snapshots.put([snapshot])
-        self._since_snapshot[thread.id] = (0, 0, len(self.codec.encode(snapshot.state)))
+        stored = self._app.mapper.to_stored_event(snapshot)
+        try:
+            self._app.snapshots.recorder.insert_events([stored])
+        except Exception:  # the events are committed; a missing snapshot only slows reads
+            logger.exception("could not store a snapshot of thread %r", thread.thread_id)
+            return
+        self._since_snapshot[thread.id] = (0, 0, len(stored.state))
 
     def subscribe(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every successful append (inline projections)."""
@@ -240,10 +255,17 @@ class CheckpointStore:
 
     # Lifecycle ---------------------------------------------------------------------
 
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the store closes (to close what follows it)."""
+        self._on_close.append(callback)
+
     def close(self) -> None:
         """Release connections; the store cannot be used afterwards."""
         if not self._closed:
             self._closed = True
+            self._listeners.clear()
+            for callback in self._on_close:
+                callback()
             self._app.close()
 
     def __enter__(self) -> CheckpointStore:

@@ -15,8 +15,8 @@ from domain.errors import BranchlineError
 from domain.ids import checkpoint_id
 from domain.store import CheckpointStore
 from domain.thread import Thread
-from projections import Views
 from runner.snapshots import snapshot_of
+from runner.views import views_for
 
 app = typer.Typer(help="Durable agent threads: inspect, and run the demo.", no_args_is_help=True)
 console = Console()
@@ -57,8 +57,8 @@ def _json(value: Any) -> str:
 @app.command()
 def threads(db: DbOption = Path("branchline.db")) -> None:
     """List threads, most recently updated first."""
-    with _open(db) as store, Views.for_store(store) as views:
-        views.catch_up(store)
+    with _open(db) as store:
+        views = views_for(store)
         table = Table("thread", "status", "step", "head checkpoint", "updated at", "metadata")
         for row in views.list_threads():
             table.add_row(
@@ -66,7 +66,7 @@ def threads(db: DbOption = Path("branchline.db")) -> None:
                 row.status,
                 str(row.step),
                 row.head_checkpoint or "",
-                row.updated_at,
+                row.updated_at.isoformat(timespec="seconds"),
                 _json(row.metadata),
             )
         console.print(table)
@@ -176,3 +176,7 @@ def main() -> None:
     except BranchlineError as error:
         console.print(f"[red]error:[/red] {error}")
         raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

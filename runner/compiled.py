@@ -18,6 +18,7 @@ from runner.planner import plan, route
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
 from runner.types import END, StateSnapshot
+from runner.views import views_for
 from runner.writes import StepWriter
 
 STREAM_MODES = ("values", "updates", "debug")
@@ -40,7 +41,8 @@ class CompiledStateGraph:
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
         self._pool = default_pool()
-        self._transient: dict[str, Thread] = {}
+        if store is not None:
+            views_for(store)
 
     # Running -------------------------------------------------------------------------
 

@@ -72,7 +72,12 @@ def test_checkpoint_states_lists_every_checkpoint_oldest_first(open_store: Opene
     store = open_store()
     run_step(store, run_step(store, None))
     heads = [s.head for s in store.checkpoint_states("t")]
-    assert [(h.step, h.source) for h in heads if h] == [(-1, "input"), (0, "loop"), (1, "input"), (2, "loop")]
+    assert [(h.step, h.source) for h in heads if h] == [
+        (-1, "input"),
+        (0, "loop"),
+        (1, "input"),
+        (2, "loop"),
+    ]
     assert [h.parent for h in heads if h] == [None, 2, 4, 5]
 
 

@@ -28,7 +28,9 @@ def test_a_failed_run_is_read_and_finished_by_another_process(tmp_path: Path) ->
 
     stopped = run(db, "show")
     assert stopped["next"] == ["charge"]
-    assert stopped["tasks"] == [{"name": "charge", "error": "ConnectionError('payment service unavailable')"}]
+    assert stopped["tasks"] == [
+        {"name": "charge", "error": "ConnectionError('payment service unavailable')"}
+    ]
     assert stopped["values"]["total"] == 42
 
     Path(f"{db}.ok").touch()

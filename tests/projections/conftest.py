@@ -33,9 +33,7 @@ class Runs:
         thread = self.start(thread_id)
         return self.store.append(thread, [decide(thread)]).thread
 
-    def run(
-        self, thread_id: str, steps: int, metadata: Mapping[str, Any] | None = None
-    ) -> Thread:
+    def run(self, thread_id: str, steps: int, metadata: Mapping[str, Any] | None = None) -> Thread:
         """Input, then ``steps`` linear steps ``node0 -> node1 -> ...``, one append per step."""
         meta = dict(metadata or {})
         nodes = [f"node{i}" for i in range(steps)]

@@ -14,6 +14,7 @@ def test_thread_row_appears_with_status_head_and_step_after_a_run(
     thread = runs.run("t1", steps=2)
     views.catch_up(store)
 
+    started = next(store.events("t1"))
     assert thread.head is not None
     assert views.get_thread("t1") == ThreadRow(
         thread_id="t1",
@@ -22,7 +23,7 @@ def test_thread_row_appears_with_status_head_and_step_after_a_run(
         step=1,
         next=(),
         metadata={"source": "loop", "step": 1},
-        created_at=views.tree("t1")[0].created_at.replace(second=0),
+        created_at=started.timestamp,
         updated_at=thread.head.created_at,
     )
 
@@ -61,13 +62,14 @@ def test_checkpoint_metadata_is_merged_with_source_and_step(
 
 def test_failed_node_marks_thread_error(store: CheckpointStore, views: Views, runs) -> None:
     runs.run("t1", steps=1)
-    failed = runs.fail("t1")
+    runs.fail("t1")
     views.catch_up(store)
 
+    failure = list(store.events("t1"))[-1]
     row = views.get_thread("t1")
     assert row is not None
-    assert row.status == "error"
-    assert row.updated_at > failed.head.created_at
+    assert (type(failure).__name__, row.status) == ("NodeFailed", "error")
+    assert row.updated_at == failure.timestamp
 
 
 def test_next_checkpoint_after_a_failure_clears_the_error(
@@ -86,7 +88,9 @@ def test_completed_node_moves_updated_at_and_keeps_status(
     store: CheckpointStore, views: Views, runs
 ) -> None:
     runs.update("t1", next_nodes=["a", "b"])
-    runs.apply("t1", lambda t: t.complete_task(task_id("t1", 2, "a", 0), "a", assigned={}, appended={}))
+    runs.apply(
+        "t1", lambda t: t.complete_task(task_id("t1", 2, "a", 0), "a", assigned={}, appended={})
+    )
     views.catch_up(store)
 
     last = list(store.events("t1"))[-1]

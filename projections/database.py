@@ -1,0 +1,74 @@
+"""The views database: its own SQLite file, its schema and its tracking position.
+
+The file is disposable, since every row can be rebuilt from the event log, so it is
+opened with WAL and ``synchronous=NORMAL``: a crash may lose the latest commits, never
+corrupt the file. The connection runs in autocommit mode so that the subscriber opens
+its transactions explicitly with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlite_utils import Database
+
+from projections import checkpoint_tree, threads
+
+TRACKING_TABLE = "tracking"
+VIEW_TABLES = (threads.TABLE, checkpoint_tree.TABLE)
+
+_READ_POSITION = "SELECT position FROM tracking WHERE name = ?"
+_WRITE_POSITION = (
+    "INSERT INTO tracking (name, position) VALUES (?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+)
+
+
+def open_database(path: str | os.PathLike[str]) -> Database:
+    """Open or create the views database at ``path`` (``":memory:"`` for memory)."""
+    # Appends (and so inline catch-ups) may come from any thread; Views serialises them.
+    conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return Database(conn, execute_plugins=False)
+
+
+def create_schema(db: Database) -> None:
+    """Create the view tables and the tracking table if they do not exist yet."""
+    threads.create_table(db)
+    checkpoint_tree.create_table(db)
+    db.table(TRACKING_TABLE).create(
+        {"name": str, "position": int}, pk="name", not_null=["position"], if_not_exists=True
+    )
+
+
+def drop_schema(db: Database) -> None:
+    """Drop the view tables and the tracking table (their indexes go with them)."""
+    for name in (*VIEW_TABLES, TRACKING_TABLE):
+        db.table(name).drop(ignore=True)
+
+
+def read_position(conn: sqlite3.Connection, name: str) -> int:
+    """The log position up to which ``name`` has applied events (0 if never)."""
+    row = conn.execute(_READ_POSITION, (name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_position(conn: sqlite3.Connection, name: str, position: int) -> None:
+    """Record that ``name`` has applied every event up to ``position``."""
+    conn.execute(_WRITE_POSITION, (name, position))
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block in one ``BEGIN IMMEDIATE`` transaction: all of it or none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

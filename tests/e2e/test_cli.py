@@ -1,0 +1,81 @@
+"""The command line, as a user runs it: a real process on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def branchline(*args: str, db: Path, expect: int = 0) -> str:
+    env = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "runner.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == expect, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "branchline.db"
+    out = branchline("demo", db=db)
+    assert "triage" in out and "reply:" in out
+    return db
+
+
+def _thread_of(db: Path) -> str:
+    line = branchline("history", "x", db=db, expect=1)
+    assert "no thread 'x'" in line
+    out = branchline("threads", db=db)
+    return next(w for w in out.split() if w.startswith("ticket-"))
+
+
+def test_demo_runs_the_agent_and_prints_its_history(demo_db: Path) -> None:
+    assert demo_db.exists()
+    assert Path(str(demo_db).replace(".db", ".views.db")).exists()
+
+
+def test_threads_lists_the_demo_thread_as_done(demo_db: Path) -> None:
+    out = branchline("threads", db=demo_db)
+    assert "ticket-" in out and "done" in out and "customer" in out
+
+
+def test_history_json_lists_checkpoints_newest_first(demo_db: Path) -> None:
+    thread = _thread_of(demo_db)
+    lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
+    steps = [json.loads(line)["metadata"]["step"] for line in lines]
+    assert steps == [3, 2, 1, 0, -1]
+
+
+def test_history_table_names_sources_and_next_nodes(demo_db: Path) -> None:
+    out = branchline("history", _thread_of(demo_db), db=demo_db)
+    assert "input" in out and "loop" in out and "triage" in out
+
+
+def test_state_shows_values_at_the_head_and_at_a_checkpoint(demo_db: Path) -> None:
+    thread = _thread_of(demo_db)
+    assert "refund" in branchline("state", thread, db=demo_db)
+    lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
+    first = json.loads(lines[-1])["checkpoint_id"]
+    out = branchline("state", thread, "--checkpoint", first, db=demo_db)
+    assert "__start__" in out and "reply" not in out
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    out = branchline("threads", db=tmp_path / "nope.db", expect=1)
+    assert "no database at" in out and "nope.db" in out
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_unknown_checkpoint_is_a_clear_error(demo_db: Path) -> None:
+    out = branchline("state", _thread_of(demo_db), "--checkpoint", "abc", db=demo_db, expect=1)
+    assert "no checkpoint 'abc'" in out
