@@ -36,7 +36,14 @@ HEADER = {"originator_id": STREAM, "timestamp": WHEN}
 
 SAMPLES: list[ThreadEvent] = [
     ThreadStarted(**HEADER, originator_version=1, thread_id="t-1", values={"log": []}),
-    InputReceived(**HEADER, originator_version=2, parent=None, step=-1, next=("__start__",), metadata={"user": "ada"}),
+    InputReceived(
+        **HEADER,
+        originator_version=2,
+        parent=None,
+        step=-1,
+        next=("__start__",),
+        metadata={"user": "ada"},
+    ),
     NodeCompleted(
         **HEADER,
         originator_version=3,
@@ -46,9 +53,17 @@ SAMPLES: list[ThreadEvent] = [
         appended={"log": ["hello"]},
         triggers=("tools",),
     ),
-    NodeFailed(**HEADER, originator_version=4, task_id="task-2", node="tools", error="ValueError('boom')"),
+    NodeFailed(
+        **HEADER, originator_version=4, task_id="task-2", node="tools", error="ValueError('boom')"
+    ),
     StepCompleted(
-        **HEADER, originator_version=5, parent=2, step=0, next=("a", "b"), metadata={}, waiting={"join:a+b:c": ("a",)}
+        **HEADER,
+        originator_version=5,
+        parent=2,
+        step=0,
+        next=("a", "b"),
+        metadata={},
+        waiting={"join:a+b:c": ("a",)},
     ),
     StateUpdated(
         **HEADER,
@@ -80,7 +95,9 @@ def test_stored_form_matches_its_golden_file(event: ThreadEvent) -> None:
     stored = _stored(event)
     if os.environ.get("BRANCHLINE_WRITE_GOLDEN") == "1":
         path.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
-    assert path.exists(), f"no golden file {path.name}; run with BRANCHLINE_WRITE_GOLDEN=1 and review it"
+    assert path.exists(), (
+        f"no golden file {path.name}; run with BRANCHLINE_WRITE_GOLDEN=1 and review it"
+    )
     assert stored == json.loads(path.read_text())
 
 
@@ -91,12 +108,17 @@ def test_golden_file_decodes_to_the_same_event(event: ThreadEvent) -> None:
         state = json.dumps(golden["state"]).encode()
         decoded = store.codec.decode(state)
     assert golden["topic"] == type(event).TOPIC
-    assert type(event)(originator_id=STREAM, originator_version=event.originator_version, **decoded) == event
+    assert (
+        type(event)(originator_id=STREAM, originator_version=event.originator_version, **decoded)
+        == event
+    )
 
 
 def test_snapshot_state_round_trips_through_the_store_codec() -> None:
     head = Checkpoint(5, 2, 0, "loop", ("a",), {}, WHEN, {}, ("__start__",))
-    thread = Thread(STREAM, 6, "t-1", {"log": ["x"]}, head, (TaskResult("task-1", "a", {}, {"log": ["y"]}),))
+    thread = Thread(
+        STREAM, 6, "t-1", {"log": ["x"]}, head, (TaskResult("task-1", "a", {}, {"log": ["y"]}),)
+    )
     snapshot = ThreadSnapshot(**HEADER, originator_version=6, state=thread.to_snapshot_state())
     with CheckpointStore.in_memory() as store:
         assert store.codec.decode(store.codec.encode(snapshot.state)) == snapshot.state
