@@ -55,12 +55,12 @@ class Topology:
 
 
 def _takes_config(func: Callable[..., Any]) -> bool:
+    """Whether a node asks for the run's config, by a parameter named ``config``."""
     try:
-        params = list(inspect.signature(func).parameters.values())
+        params = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):
         return False
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return any(p.name == "config" for p in params) or len(positional) >= 2
+    return any(p.name == "config" and p.kind != p.POSITIONAL_ONLY for p in params)
 
 
 class StateGraph:

@@ -159,12 +159,11 @@ def demo(db: DbOption = Path("branchline.db")) -> None:
         console.print(f"[bold]reply:[/bold] {final.values['reply']}")
         table = Table("step", "source", "checkpoint", "next")
         for snap in graph.get_state_history(config):
+            meta = snap.metadata or {}
+            checkpoint = snap.config["configurable"]["checkpoint_id"]
             table.add_row(
-                str(snap.metadata["step"]),
-                snap.metadata["source"],
-                snap.config["configurable"]["checkpoint_id"],
-                ", ".join(snap.next) or "-",
-            )  # type: ignore[index]
+                str(meta["step"]), meta["source"], checkpoint, ", ".join(snap.next) or "-"
+            )
         console.print(table)
     console.print(f"Inspect it: branchline history {config['configurable']['thread_id']} --db {db}")
 

@@ -12,9 +12,9 @@ import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from domain import clock
 from domain.events import ThreadEvent
 from domain.ids import task_id
 from domain.thread import START, Thread, apply_writes, evolve, project
@@ -143,6 +143,7 @@ class Run:
         for tid, node in tasks:
             yield from self._debug(
                 "task",
+                head.step + 1,
                 {
                     "id": tid,
                     "name": node,
@@ -190,7 +191,9 @@ class Run:
         spec = self.graph.topology.nodes[node]
         state = self.graph.schema.node_input(thread.values)
         try:
-            output = spec.func(state, self.cfg.raw) if spec.takes_config else spec.func(state)
+            output = (
+                spec.func(state, config=self.cfg.raw) if spec.takes_config else spec.func(state)
+            )
         except Exception as error:
             return Outcome(tid, node, {}, error=error)
         writes, command = self.graph.schema.writes_from(f"node {node!r}", output)
@@ -226,6 +229,7 @@ class Run:
         for outcome in outcomes:
             yield from self._debug(
                 "task_result",
+                self._step(),
                 {
                     "id": outcome.task_id,
                     "name": outcome.node,
@@ -245,20 +249,15 @@ class Run:
             assert self.thread is not None
             yield "values", self.thread.live_values
 
-    def _debug(self, kind: str, payload: dict[str, Any]) -> Iterator[Chunk]:
+    def _step(self) -> int:
+        assert self.thread is not None
+        assert self.thread.head is not None
+        return self.thread.head.step
+
+    def _debug(self, kind: str, step: int, payload: dict[str, Any]) -> Iterator[Chunk]:
         if "debug" in self.modes:
-            step = self.thread.head.step + 1 if self.thread and self.thread.head else 0
-            if kind == "checkpoint":
-                step -= 1
-            yield (
-                "debug",
-                {
-                    "step": step,
-                    "timestamp": datetime.now(UTC).isoformat(),
-                    "type": kind,
-                    "payload": payload,
-                },
-            )
+            stamp = clock.now().isoformat()
+            yield "debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
 
     def _debug_checkpoint(self, thread: Thread | None) -> Iterator[Chunk]:
         if "debug" in self.modes and thread is not None:
@@ -274,9 +273,8 @@ class Run:
                     for t in snap.tasks
                 ],
             }
-            self.thread, saved = thread, self.thread
-            yield from self._debug("checkpoint", payload)
-            self.thread = saved
+            step = snap.metadata["step"] if snap.metadata else -1
+            yield from self._debug("checkpoint", step, payload)
 
 
 def project_all(thread: Thread | None, events: Sequence[ThreadEvent]) -> Thread:

@@ -46,7 +46,9 @@ def test_packages_import_only_inward(package: str) -> None:
 
 
 def test_domain_does_not_use_sqlite_utils() -> None:
-    users = [p for p in _modules("domain") if any(n.startswith("sqlite_utils") for n in _imports(p))]
+    users = [
+        p for p in _modules("domain") if any(n.startswith("sqlite_utils") for n in _imports(p))
+    ]
     assert users == []
 
 
@@ -59,7 +61,9 @@ def test_only_the_store_and_codec_touch_eventsourcing_in_domain() -> None:
     assert users <= EVENTSOURCING_USERS
 
 
-@pytest.mark.parametrize(("folder", "cap"), [*((p, MODULE_LINES) for p in PACKAGES), ("tests", TEST_LINES)])
+@pytest.mark.parametrize(
+    ("folder", "cap"), [*((p, MODULE_LINES) for p in PACKAGES), ("tests", TEST_LINES)]
+)
 def test_modules_stay_small(folder: str, cap: int) -> None:
     too_long = {
         str(p.relative_to(ROOT)): n
@@ -76,5 +80,13 @@ def test_public_api_is_sorted_and_complete() -> None:
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
     assert runner.__all__ == sorted(runner.__all__, key=isort_style)
-    expected = {"StateGraph", "START", "END", "Command", "CheckpointStore", "add_messages", "Interrupt"}
+    expected = {
+        "StateGraph",
+        "START",
+        "END",
+        "Command",
+        "CheckpointStore",
+        "add_messages",
+        "Interrupt",
+    }
     assert expected <= set(runner.__all__)

@@ -1,0 +1,275 @@
+"""State schemas: TypedDict, dataclass and pydantic states; reducer and last-value channels."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypedDict
+
+import pytest
+from pydantic import BaseModel
+
+from runner import START, CheckpointStore, StateGraph, add_messages
+
+
+class DictState(TypedDict, total=False):
+    count: int
+    log: Annotated[list[str], operator.add]
+
+
+@dataclass
+class DataState:
+    count: int = 0
+    log: Annotated[list[str], operator.add] = field(default_factory=list)
+
+
+class ModelState(BaseModel):
+    count: int = 0
+    log: Annotated[list[str], operator.add] = []
+
+
+class Msg(BaseModel):
+    content: str
+    id: str | None = None
+
+
+class DictChat(TypedDict, total=False):
+    messages: Annotated[list[dict[str, Any]], add_messages]
+
+
+class ModelChat(TypedDict, total=False):
+    messages: Annotated[list[Msg], add_messages]
+
+
+def one_node_graph(schema: Any, node: Any, store: CheckpointStore | None = None) -> Any:
+    builder = StateGraph(schema)
+    builder.add_node("node", node)
+    builder.add_edge(START, "node")
+    return builder.compile(checkpointer=store)
+
+
+# What nodes receive and invoke returns ---------------------------------------------------
+
+
+def test_typeddict_state_node_receives_a_dict() -> None:
+    seen: list[Any] = []
+    graph = one_node_graph(DictState, lambda s: seen.append(s) or {"count": s["count"] + 1})
+
+    assert graph.invoke({"count": 1}) == {"count": 2, "log": []}
+    assert seen == [{"count": 1, "log": []}]
+    assert type(seen[0]) is dict
+
+
+def test_dataclass_state_node_receives_a_dataclass_instance() -> None:
+    seen: list[Any] = []
+    graph = one_node_graph(DataState, lambda s: seen.append(s) or {"count": s.count + 1})
+
+    graph.invoke({"count": 1})
+
+    assert seen == [DataState(count=1, log=[])]
+
+
+def test_dataclass_state_invoke_returns_a_dict() -> None:
+    graph = one_node_graph(DataState, lambda s: {"count": s.count + 1, "log": ["x"]})
+
+    assert graph.invoke({"count": 1}) == {"count": 2, "log": ["x"]}
+
+
+def test_dataclass_state_accepts_a_dataclass_instance_as_input() -> None:
+    graph = one_node_graph(DataState, lambda s: {"count": s.count + 1})
+
+    assert graph.invoke(DataState(count=4, log=["a"]))["count"] == 5
+
+
+def test_pydantic_state_node_receives_a_model_instance() -> None:
+    seen: list[Any] = []
+    graph = one_node_graph(ModelState, lambda s: seen.append(s) or {"count": s.count + 1})
+
+    graph.invoke({"count": 1})
+
+    assert seen == [ModelState(count=1, log=[])]
+
+
+def test_pydantic_state_invoke_returns_a_dict() -> None:
+    graph = one_node_graph(ModelState, lambda s: {"count": s.count + 1, "log": ["x"]})
+
+    assert graph.invoke({"count": 1}) == {"count": 2, "log": ["x"]}
+
+
+def test_pydantic_state_coerces_input_to_the_field_types() -> None:
+    seen: list[Any] = []
+    graph = one_node_graph(ModelState, lambda s: seen.append(s.count) or None)
+
+    graph.invoke({"count": "3"})
+
+    assert seen == [3]
+
+
+def test_pydantic_state_rejects_invalid_input_naming_the_field(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    graph = one_node_graph(ModelState, lambda s: None, store)
+
+    with pytest.raises(ValueError, match="count"):
+        graph.invoke({"count": "not a number"}, config)
+
+    assert list(store.events("t1")) == []
+
+
+def test_pydantic_state_rejects_invalid_node_write_naming_the_node() -> None:
+    graph = one_node_graph(ModelState, lambda s: {"count": "many"})
+
+    with pytest.raises(ValueError, match=r"'node'.*'count'"):
+        graph.invoke({"count": 1})
+
+
+# Channels ------------------------------------------------------------------------------
+
+
+def test_reducer_channel_combines_writes_with_the_reducer() -> None:
+    builder = StateGraph(DictState)
+    builder.add_node("a", lambda s: {"log": ["a"]})
+    builder.add_node("b", lambda s: {"log": ["b"]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+
+    assert builder.compile().invoke({"log": ["in"]})["log"] == ["in", "a", "b"]
+
+
+def test_reducer_list_channel_starts_empty_when_input_omits_it() -> None:
+    seen: list[Any] = []
+    graph = one_node_graph(DictState, lambda s: seen.append(s["log"]) or None)
+
+    graph.invoke({"count": 0})
+
+    assert seen == [[]]
+
+
+def test_last_value_channel_is_replaced_by_each_write() -> None:
+    builder = StateGraph(DictState)
+    builder.add_node("a", lambda s: {"count": 10})
+    builder.add_node("b", lambda s: {"count": s["count"] + 1})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+
+    assert builder.compile().invoke({"count": 1})["count"] == 11
+
+
+def test_keys_a_node_does_not_return_keep_their_values() -> None:
+    graph = one_node_graph(DictState, lambda s: {"log": ["x"]})
+
+    assert graph.invoke({"count": 7}) == {"count": 7, "log": ["x"]}
+
+
+def test_reducer_channel_of_a_dataclass_state_combines_writes() -> None:
+    builder = StateGraph(DataState)
+    builder.add_node("a", lambda s: {"log": ["a"]})
+    builder.add_node("b", lambda s: {"log": ["b"]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+
+    assert builder.compile().invoke({"log": ["in"]})["log"] == ["in", "a", "b"]
+
+
+def test_reducer_channel_of_a_pydantic_state_combines_writes() -> None:
+    builder = StateGraph(ModelState)
+    builder.add_node("a", lambda s: {"log": ["a"]})
+    builder.add_node("b", lambda s: {"log": ["b"]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+
+    assert builder.compile().invoke({"log": ["in"]})["log"] == ["in", "a", "b"]
+
+
+# add_messages --------------------------------------------------------------------------
+
+
+def test_add_messages_replaces_dict_message_with_the_same_id() -> None:
+    graph = one_node_graph(
+        DictChat, lambda s: {"messages": [{"id": "1", "role": "user", "content": "edited"}]}
+    )
+
+    result = graph.invoke({"messages": [{"id": "1", "role": "user", "content": "hi"}]})
+
+    assert result["messages"] == [{"id": "1", "role": "user", "content": "edited"}]
+
+
+def test_add_messages_appends_dict_message_with_a_new_id() -> None:
+    graph = one_node_graph(
+        DictChat, lambda s: {"messages": [{"id": "2", "role": "ai", "content": "hello"}]}
+    )
+
+    result = graph.invoke({"messages": [{"id": "1", "role": "user", "content": "hi"}]})
+
+    assert [m["id"] for m in result["messages"]] == ["1", "2"]
+
+
+def test_add_messages_gives_an_id_to_dict_messages_without_one() -> None:
+    graph = one_node_graph(DictChat, lambda s: {"messages": [{"role": "ai", "content": "yo"}]})
+
+    result = graph.invoke({"messages": [{"role": "user", "content": "hi"}]})
+
+    ids = [m["id"] for m in result["messages"]]
+    assert [m["content"] for m in result["messages"]] == ["hi", "yo"]
+    assert all(isinstance(i, str) and i for i in ids)
+    assert len(set(ids)) == 2
+
+
+def test_add_messages_accepts_a_single_message_not_in_a_list() -> None:
+    graph = one_node_graph(DictChat, lambda s: {"messages": {"id": "2", "content": "yo"}})
+
+    result = graph.invoke({"messages": [{"id": "1", "content": "hi"}]})
+
+    assert [m["id"] for m in result["messages"]] == ["1", "2"]
+
+
+def test_add_messages_replaces_pydantic_message_with_the_same_id(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    graph = one_node_graph(
+        ModelChat, lambda s: {"messages": [Msg(id="1", content="edited")]}, store
+    )
+
+    result = graph.invoke({"messages": [Msg(id="1", content="hi")]}, config)
+
+    assert result["messages"] == [Msg(id="1", content="edited")]
+    assert graph.get_state(config).values["messages"] == [Msg(id="1", content="edited")]
+
+
+def test_add_messages_appends_pydantic_message_with_a_new_id(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    graph = one_node_graph(ModelChat, lambda s: {"messages": [Msg(id="2", content="yo")]}, store)
+
+    result = graph.invoke({"messages": [Msg(id="1", content="hi")]}, config)
+
+    assert result["messages"] == [Msg(id="1", content="hi"), Msg(id="2", content="yo")]
+
+
+def test_add_messages_gives_an_id_to_pydantic_messages_without_one() -> None:
+    graph = one_node_graph(ModelChat, lambda s: {"messages": [Msg(content="yo")]})
+
+    result = graph.invoke({"messages": [Msg(content="hi")]})
+
+    assert [m.content for m in result["messages"]] == ["hi", "yo"]
+    assert all(isinstance(m, Msg) and m.id for m in result["messages"])
+    assert result["messages"][0].id != result["messages"][1].id
+
+
+def test_add_messages_called_directly_merges_by_id() -> None:
+    left = [{"id": "1", "content": "a"}, {"id": "2", "content": "b"}]
+    right = [{"id": "2", "content": "B"}, {"id": "3", "content": "c"}]
+
+    assert add_messages(left, right) == [
+        {"id": "1", "content": "a"},
+        {"id": "2", "content": "B"},
+        {"id": "3", "content": "c"},
+    ]
+
+
+def test_add_messages_keeps_the_position_of_a_replaced_message() -> None:
+    left = [{"id": "1", "content": "a"}, {"id": "2", "content": "b"}]
+
+    merged = add_messages(left, [{"id": "1", "content": "A"}])
+
+    assert [m["content"] for m in merged] == ["A", "b"]
