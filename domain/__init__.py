@@ -1,5 +1,6 @@
 """The write side: thread events, the Thread aggregate and the event store."""
 
+from domain.checkpoint import START, Checkpoint, InterruptRecord, TaskResult, apply_writes
 from domain.codec import Codec, CodecError, UnsupportedValueError
 from domain.errors import (
     BranchlineError,
@@ -13,24 +14,22 @@ from domain.events import (
     EVENT_TYPES,
     CheckpointEvent,
     InputReceived,
+    Interrupted,
+    InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
+    Paused,
+    Resumed,
     StateUpdated,
     StepCompleted,
     ThreadEvent,
+    ThreadSnapshot,
     ThreadStarted,
 )
+from domain.evolve import evolve, project
 from domain.ids import checkpoint_id, checkpoint_version, stream_id, task_id
 from domain.store import Appended, CheckpointStore
-from domain.thread import (
-    START,
-    Checkpoint,
-    TaskResult,
-    Thread,
-    ThreadSnapshot,
-    apply_writes,
-    evolve,
-)
+from domain.thread import Thread
 
 __all__ = [
     "EVENT_TYPES",
@@ -45,9 +44,14 @@ __all__ = [
     "CodecError",
     "ConcurrentUpdate",
     "InputReceived",
+    "InterruptRecord",
+    "InterruptSuperseded",
+    "Interrupted",
     "InvalidCommand",
     "NodeCompleted",
     "NodeFailed",
+    "Paused",
+    "Resumed",
     "StateUpdated",
     "StepCompleted",
     "StoreConfigError",
@@ -62,6 +66,7 @@ __all__ = [
     "checkpoint_id",
     "checkpoint_version",
     "evolve",
+    "project",
     "stream_id",
     "task_id",
 ]

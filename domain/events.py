@@ -114,6 +114,69 @@ class NodeFailed(ThreadEvent):
     error: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class Interrupted(ThreadEvent):
+    """A task paused to ask a person something (``interrupt(value)``)."""
+
+    TOPIC = "branchline.Interrupted"
+
+    interrupt_id: str
+    task_id: str
+    node: str
+    index: int
+    value: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resumed(ThreadEvent):
+    """A person answered an interrupt: who, what, and a digest of what they were shown.
+
+    ``task_id`` is the task the answer goes to: the asking task, or its successor when
+    the same call also edited the state (a new checkpoint).
+    """
+
+    TOPIC = "branchline.Resumed"
+
+    interrupt_id: str
+    task_id: str
+    node: str
+    index: int
+    value: Any
+    actor: str | None
+    digest: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterruptSuperseded(ThreadEvent):
+    """A pending interrupt was dropped unanswered, because new input or an edit came first."""
+
+    TOPIC = "branchline.InterruptSuperseded"
+
+    interrupt_id: str
+    node: str
+    reason: str
+    actor: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Paused(ThreadEvent):
+    """A static breakpoint stopped the run before or after the named nodes."""
+
+    TOPIC = "branchline.Paused"
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadSnapshot(ThreadEvent):
+    """The folded state of a thread at one version, stored to bound later folds."""
+
+    TOPIC = "branchline.ThreadSnapshot"
+
+    state: dict[str, Any]
+
+
 EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     ThreadStarted,
     InputReceived,
@@ -121,4 +184,8 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     StateUpdated,
     NodeCompleted,
     NodeFailed,
+    Interrupted,
+    Resumed,
+    InterruptSuperseded,
+    Paused,
 )

@@ -22,11 +22,13 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment, EnvType, register_topic
 
 from domain import clock
+from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import ConcurrentUpdate, StoreConfigError
-from domain.events import EVENT_TYPES, ThreadEvent
+from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
+from domain.evolve import evolve, project
 from domain.ids import stream_id
-from domain.thread import Checkpoint, TaskResult, Thread, ThreadSnapshot, evolve, project
+from domain.thread import Thread
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
@@ -93,7 +95,7 @@ class CheckpointStore:
             )
         if cache_size < 0:
             raise StoreConfigError(f"cache_size must be 0 (off) or more, got {cache_size!r}")
-        self.codec = Codec(types=(Checkpoint, TaskResult, *types), lenient=lenient)
+        self.codec = Codec(types=(Checkpoint, TaskResult, InterruptRecord, *types), lenient=lenient)
         settings = {
             "IS_SNAPSHOTTING_ENABLED": "y",
             "AGGREGATE_CACHE_MAXSIZE": str(cache_size) if cache_size else "",

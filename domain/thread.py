@@ -1,26 +1,29 @@
-"""The Thread aggregate: its state, the commands that decide events, and the fold.
+"""The Thread aggregate: its state, its queries, and the commands that decide events.
 
 A thread's state is small and immutable: the values at its head checkpoint, the
-head itself, and the results of tasks that finished since the head (the step in
-progress). Commands validate against that state and return events; only
-``evolve`` turns events into state, and it never reads the clock or makes ids.
+head itself, and what happened since the head (the step in progress): task results,
+interrupts asked and answered, breakpoints passed. Commands validate against that
+state and return events; only ``domain.evolve`` turns events into state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from domain import clock
+from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
 from domain.errors import InvalidCommand
 from domain.events import (
-    CheckpointEvent,
     InputReceived,
+    Interrupted,
+    InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
+    Paused,
+    Resumed,
     StateUpdated,
     StepCompleted,
     ThreadEvent,
@@ -28,56 +31,7 @@ from domain.events import (
 )
 from domain.ids import stream_id
 
-START = "__start__"
-
 E = TypeVar("E", bound=ThreadEvent)
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """An immutable point in a thread's history."""
-
-    version: int
-    parent: int | None
-    step: int
-    source: str
-    next: tuple[str, ...]
-    metadata: dict[str, Any]
-    created_at: datetime
-    waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    writers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """The outcome of one task of the step in progress."""
-
-    task_id: str
-    node: str
-    assigned: dict[str, Any] = field(default_factory=dict)
-    appended: dict[str, list[Any]] = field(default_factory=dict)
-    triggers: tuple[str, ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ThreadSnapshot(ThreadEvent):
-    """The folded state of a thread at one version, stored to bound later folds."""
-
-    TOPIC = "branchline.ThreadSnapshot"
-
-    state: dict[str, Any]
-
-
-def apply_writes(
-    values: Mapping[str, Any], assigned: Mapping[str, Any], appended: Mapping[str, list[Any]]
-) -> dict[str, Any]:
-    """Return new channel values with assignments and list appends applied."""
-    new = dict(values)
-    new.update(assigned)
-    for channel, items in appended.items():
-        new[channel] = [*new.get(channel, ()), *items]
-    return new
 
 
 @dataclass(frozen=True)
@@ -90,6 +44,8 @@ class Thread:
     values: dict[str, Any] = field(default_factory=dict)
     head: Checkpoint | None = None
     results: tuple[TaskResult, ...] = ()
+    interrupts: tuple[InterruptRecord, ...] = ()
+    breakpoints_hit: tuple[str, ...] = ()
 
     SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = (
         "id",
@@ -98,6 +54,8 @@ class Thread:
         "values",
         "head",
         "results",
+        "interrupts",
+        "breakpoints_hit",
     )
 
     # Queries -------------------------------------------------------------------
@@ -130,6 +88,20 @@ class Thread:
                 pending.append(node)
         return tuple(pending)
 
+    @property
+    def pending_interrupts(self) -> tuple[InterruptRecord, ...]:
+        """Questions asked since the head that nobody has answered yet."""
+        return tuple(r for r in self.interrupts if not r.answered)
+
+    def interrupt(self, interrupt_id: str) -> InterruptRecord | None:
+        """The interrupt with this id, asked (and maybe answered) since the head."""
+        return next((r for r in self.interrupts if r.interrupt_id == interrupt_id), None)
+
+    def answers(self, task_id: str) -> list[Any]:
+        """The answers a task's ``interrupt()`` calls get, in call order."""
+        answered = [r for r in self.interrupts if r.task_id == task_id and r.answered]
+        return [r.answer for r in sorted(answered, key=lambda r: r.index)]
+
     def to_snapshot_state(self) -> dict[str, Any]:
         """The fields a snapshot stores."""
         return {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
@@ -152,10 +124,10 @@ class Thread:
             values=dict(values or {}),
         )
 
-    def _event(self, cls: type[E], **fields: Any) -> E:
+    def _event(self, cls: type[E], offset: int = 0, **fields: Any) -> E:
         return cls(
             originator_id=self.id,
-            originator_version=self.version + 1,
+            originator_version=self.version + 1 + offset,
             timestamp=clock.now(),
             **fields,
         )
@@ -243,63 +215,73 @@ class Thread:
             actor=actor,
         )
 
+    def ask(
+        self, interrupt_id: str, task_id: str, node: str, index: int, value: Any
+    ) -> Interrupted:
+        """Record that a pending task asked a question and paused."""
+        self._require_pending(node)
+        if self.interrupt(interrupt_id) is not None:
+            raise InvalidCommand(
+                f"interrupt {interrupt_id!r} is already recorded on thread {self.thread_id!r}"
+            )
+        return self._event(
+            Interrupted,
+            interrupt_id=interrupt_id,
+            task_id=task_id,
+            node=node,
+            index=index,
+            value=value,
+        )
+
+    def answer(
+        self,
+        interrupt_id: str,
+        value: Any,
+        *,
+        actor: str | None,
+        digest: str,
+        task_id: str | None = None,
+    ) -> Resumed:
+        """Record a person's answer to a pending interrupt (to ``task_id`` if it moved)."""
+        record = self.interrupt(interrupt_id)
+        if record is None or record.answered:
+            pending = [r.interrupt_id for r in self.pending_interrupts]
+            raise InvalidCommand(
+                f"no pending interrupt {interrupt_id!r} on thread {self.thread_id!r}; "
+                f"pending: {pending}. Call get_state(config) to list them"
+            )
+        return self._event(
+            Resumed,
+            interrupt_id=interrupt_id,
+            task_id=task_id or record.task_id,
+            node=record.node,
+            index=record.index,
+            value=value,
+            actor=actor,
+            digest=digest,
+        )
+
+    def supersede(self, reason: str, actor: str | None) -> list[InterruptSuperseded]:
+        """Drop every pending interrupt unanswered, saying why and on whose action."""
+        return [
+            self._event(
+                InterruptSuperseded,
+                offset,
+                interrupt_id=record.interrupt_id,
+                node=record.node,
+                reason=reason,
+                actor=actor,
+            )
+            for offset, record in enumerate(self.pending_interrupts)
+        ]
+
+    def pause(self, before: Sequence[str] = (), after: Sequence[str] = ()) -> Paused:
+        """Record that a static breakpoint stopped the run."""
+        return self._event(Paused, before=tuple(before), after=tuple(after))
+
     def _require_pending(self, node: str) -> None:
         if node not in self.pending_nodes:
             raise InvalidCommand(
                 f"node {node!r} is not pending on thread {self.thread_id!r}; "
                 f"pending: {list(self.pending_nodes)}"
             )
-
-
-# The fold ------------------------------------------------------------------------
-
-
-def _checkpoint_from(event: CheckpointEvent, writers: tuple[str, ...] = ()) -> Checkpoint:
-    return Checkpoint(
-        version=event.originator_version,
-        parent=event.parent,
-        step=event.step,
-        source=event.SOURCE,
-        next=event.next,
-        metadata=event.metadata,
-        created_at=event.timestamp,
-        waiting=event.waiting,
-        writers=writers,
-    )
-
-
-def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
-    """Return the state after one event. Pure: no clock, no ids, no I/O."""
-    if isinstance(event, ThreadSnapshot):
-        return Thread(**event.state)
-    if isinstance(event, ThreadStarted):
-        return Thread(event.originator_id, event.originator_version, event.thread_id, event.values)
-    if thread is None:
-        raise InvalidCommand(f"stream {event.originator_id} does not begin with ThreadStarted")
-    version = event.originator_version
-    if isinstance(event, NodeCompleted | NodeFailed):
-        result = _result_from(event)
-        return replace(thread, version=version, results=(*thread.results, result))
-    if isinstance(event, StateUpdated):
-        values = apply_writes(thread.live_values, event.assigned, event.appended)
-        head = _checkpoint_from(event, (event.as_node,))
-        return Thread(thread.id, version, thread.thread_id, values, head)
-    if isinstance(event, StepCompleted):
-        head = _checkpoint_from(event, thread.finished_nodes)
-        return Thread(thread.id, version, thread.thread_id, thread.live_values, head)
-    if isinstance(event, InputReceived):
-        return Thread(thread.id, version, thread.thread_id, thread.values, _checkpoint_from(event))
-    raise InvalidCommand(f"unknown event type {type(event).__name__} at version {version}")
-
-
-def _result_from(event: NodeCompleted | NodeFailed) -> TaskResult:
-    if isinstance(event, NodeFailed):
-        return TaskResult(event.task_id, event.node, error=event.error)
-    return TaskResult(event.task_id, event.node, event.assigned, event.appended, event.triggers)
-
-
-def project(thread: Thread | None, events: Iterable[ThreadEvent]) -> Thread | None:
-    """Fold events onto a state; the projector the repository uses."""
-    for event in events:
-        thread = evolve(thread, event)
-    return thread

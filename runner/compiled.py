@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from domain.checkpoint import START
 from domain.errors import ThreadNotFound
 from domain.events import ThreadEvent
 from domain.ids import checkpoint_version
 from domain.store import CheckpointStore
-from domain.thread import START, Thread
+from domain.thread import Thread
 from runner.builder import Topology
 from runner.config import RunConfig
 from runner.errors import InvalidConfigError, InvalidUpdateError

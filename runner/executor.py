@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain import clock
+from domain.checkpoint import START, apply_writes
 from domain.events import ThreadEvent
+from domain.evolve import evolve, project
 from domain.ids import task_id
-from domain.thread import START, Thread, apply_writes, evolve, project
+from domain.thread import Thread
 from runner.config import RunConfig
 from runner.errors import EmptyInputError, GraphRecursionError
 from runner.planner import plan, route

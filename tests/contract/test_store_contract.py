@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from domain import CheckpointStore, ConcurrentUpdate, Thread, evolve
-from domain.thread import START
+from domain.checkpoint import START
 
 Opener = Callable[[], CheckpointStore]
 

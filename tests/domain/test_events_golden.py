@@ -17,17 +17,22 @@ import pytest
 from eventsourcing.persistence import Mapper
 
 from domain import Codec, Thread, ThreadEvent
+from domain.checkpoint import Checkpoint, TaskResult
 from domain.events import (
     EVENT_TYPES,
     InputReceived,
+    Interrupted,
+    InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
+    Paused,
+    Resumed,
     StateUpdated,
     StepCompleted,
+    ThreadSnapshot,
     ThreadStarted,
 )
 from domain.store import CheckpointStore
-from domain.thread import Checkpoint, TaskResult, ThreadSnapshot
 
 GOLDEN = Path(__file__).parent / "golden"
 STREAM = UUID("7c9e6679-7425-40de-944b-e07fc1f90ae7")
@@ -65,6 +70,35 @@ SAMPLES: list[ThreadEvent] = [
         metadata={},
         waiting={"join:a+b:c": ("a",)},
     ),
+    Interrupted(
+        **HEADER,
+        originator_version=7,
+        interrupt_id="0f" * 16,
+        task_id="task-3",
+        node="review",
+        index=0,
+        value={"tool": "send_email", "args": {"to": "ada@example.com"}},
+    ),
+    Resumed(
+        **HEADER,
+        originator_version=8,
+        interrupt_id="0f" * 16,
+        task_id="task-3",
+        node="review",
+        index=0,
+        value={"approved": True},
+        actor="ada",
+        digest="3a1f0c9e2b7d4a51",
+    ),
+    InterruptSuperseded(
+        **HEADER,
+        originator_version=9,
+        interrupt_id="1e" * 16,
+        node="review",
+        reason="input",
+        actor=None,
+    ),
+    Paused(**HEADER, originator_version=10, before=("send",), after=()),
     StateUpdated(
         **HEADER,
         originator_version=6,

@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import CheckpointStore, InvalidCommand, StoreConfigError, Thread, ThreadEvent, evolve
+from domain.checkpoint import START
 from domain.clock import set_clock
-from domain.thread import START, ThreadSnapshot, project
+from domain.events import ThreadSnapshot
+from domain.evolve import project
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

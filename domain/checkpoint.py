@@ -1,0 +1,63 @@
+"""Value objects of a thread's state: checkpoints, task results and interrupts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+START = "__start__"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """An immutable point in a thread's history."""
+
+    version: int
+    parent: int | None
+    step: int
+    source: str
+    next: tuple[str, ...]
+    metadata: dict[str, Any]
+    created_at: datetime
+    waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    writers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task of the step in progress."""
+
+    task_id: str
+    node: str
+    assigned: dict[str, Any] = field(default_factory=dict)
+    appended: dict[str, list[Any]] = field(default_factory=dict)
+    triggers: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class InterruptRecord:
+    """A question a task asked with ``interrupt()``, and its answer once given."""
+
+    interrupt_id: str
+    task_id: str
+    node: str
+    index: int
+    value: Any
+    asked_at: datetime
+    answered: bool = False
+    answer: Any = None
+    actor: str | None = None
+
+
+def apply_writes(
+    values: Mapping[str, Any], assigned: Mapping[str, Any], appended: Mapping[str, list[Any]]
+) -> dict[str, Any]:
+    """Return new channel values with assignments and list appends applied."""
+    new = dict(values)
+    new.update(assigned)
+    for channel, items in appended.items():
+        new[channel] = [*new.get(channel, ()), *items]
+    return new

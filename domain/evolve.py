@@ -1,0 +1,122 @@
+"""The fold: the one place where events become a thread's state.
+
+Pure: it never reads the clock, makes ids, logs or does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
+from domain.errors import InvalidCommand
+from domain.events import (
+    CheckpointEvent,
+    Interrupted,
+    InterruptSuperseded,
+    NodeCompleted,
+    NodeFailed,
+    Paused,
+    Resumed,
+    StateUpdated,
+    StepCompleted,
+    ThreadEvent,
+    ThreadSnapshot,
+    ThreadStarted,
+)
+from domain.thread import Thread
+
+
+def _checkpoint_from(event: CheckpointEvent, writers: tuple[str, ...] = ()) -> Checkpoint:
+    return Checkpoint(
+        version=event.originator_version,
+        parent=event.parent,
+        step=event.step,
+        source=event.SOURCE,
+        next=event.next,
+        metadata=event.metadata,
+        created_at=event.timestamp,
+        waiting=event.waiting,
+        writers=writers,
+    )
+
+
+def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
+    """A checkpoint event starts a new step: results and interrupts begin afresh."""
+    base = replace(thread, version=event.originator_version, results=(), interrupts=())
+    if isinstance(event, StateUpdated):
+        values = apply_writes(thread.live_values, event.assigned, event.appended)
+        return replace(base, values=values, head=_checkpoint_from(event, (event.as_node,)))
+    if isinstance(event, StepCompleted):
+        finished = thread.finished_nodes
+        hit = tuple(n for n in thread.breakpoints_hit if n not in finished)
+        head = _checkpoint_from(event, finished)
+        return replace(base, values=thread.live_values, head=head, breakpoints_hit=hit)
+    return replace(base, head=_checkpoint_from(event), breakpoints_hit=())
+
+
+def _answered(thread: Thread, event: Resumed) -> tuple[InterruptRecord, ...]:
+    asked = thread.interrupt(event.interrupt_id)
+    record = InterruptRecord(
+        interrupt_id=event.interrupt_id,
+        task_id=event.task_id,
+        node=event.node,
+        index=event.index,
+        value=asked.value if asked else None,
+        asked_at=asked.asked_at if asked else event.timestamp,
+        answered=True,
+        answer=event.value,
+        actor=event.actor,
+    )
+    others = tuple(r for r in thread.interrupts if r.interrupt_id != event.interrupt_id)
+    return (*others, record)
+
+
+def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
+    """Events recorded against the head: task results, questions, answers, pauses."""
+    version = event.originator_version
+    if isinstance(event, NodeCompleted):
+        result = TaskResult(
+            event.task_id, event.node, event.assigned, event.appended, event.triggers
+        )
+        return replace(thread, version=version, results=(*thread.results, result))
+    if isinstance(event, NodeFailed):
+        result = TaskResult(event.task_id, event.node, error=event.error)
+        return replace(thread, version=version, results=(*thread.results, result))
+    if isinstance(event, Interrupted):
+        record = InterruptRecord(
+            event.interrupt_id, event.task_id, event.node, event.index, event.value, event.timestamp
+        )
+        return replace(thread, version=version, interrupts=(*thread.interrupts, record))
+    if isinstance(event, Resumed):
+        return replace(thread, version=version, interrupts=_answered(thread, event))
+    if isinstance(event, InterruptSuperseded):
+        kept = tuple(r for r in thread.interrupts if r.interrupt_id != event.interrupt_id)
+        return replace(thread, version=version, interrupts=kept)
+    if isinstance(event, Paused):
+        hit = (
+            *thread.breakpoints_hit,
+            *(n for n in event.before if n not in thread.breakpoints_hit),
+        )
+        return replace(thread, version=version, breakpoints_hit=hit)
+    raise InvalidCommand(f"unknown event type {type(event).__name__} at version {version}")
+
+
+def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
+    """Return the state after one event."""
+    if isinstance(event, ThreadSnapshot):
+        return Thread(**event.state)
+    if isinstance(event, ThreadStarted):
+        return Thread(event.originator_id, event.originator_version, event.thread_id, event.values)
+    if thread is None:
+        raise InvalidCommand(f"stream {event.originator_id} does not begin with ThreadStarted")
+    if isinstance(event, CheckpointEvent):
+        return _new_checkpoint(thread, event)
+    return _step_event(thread, event)
+
+
+def project(thread: Thread | None, events: Iterable[ThreadEvent]) -> Thread | None:
+    """Fold events onto a state; the projector the repository uses."""
+    for event in events:
+        thread = evolve(thread, event)
+    return thread
