@@ -1,0 +1,8 @@
+"""Every workload ``python -m bench`` knows, in the order it runs them."""
+
+from __future__ import annotations
+
+from bench import chat
+from bench.workload import Workload
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (chat.WORKLOAD,)}
