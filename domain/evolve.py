@@ -45,8 +45,11 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
     """A checkpoint event starts a new step: results and interrupts begin afresh."""
     base = replace(thread, version=event.originator_version, results=(), interrupts=())
     if isinstance(event, StateUpdated):
+        # Answers given in the same call as an edit still reach the node they answer.
+        kept = tuple(r for r in thread.interrupts if r.answered and r.node in event.next)
         values = apply_writes(thread.live_values, event.assigned, event.appended)
-        return replace(base, values=values, head=_checkpoint_from(event, (event.as_node,)))
+        head = _checkpoint_from(event, (event.as_node,))
+        return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
         finished = thread.finished_nodes
         hit = tuple(n for n in thread.breakpoints_hit if n not in finished)

@@ -97,9 +97,9 @@ class Thread:
         """The interrupt with this id, asked (and maybe answered) since the head."""
         return next((r for r in self.interrupts if r.interrupt_id == interrupt_id), None)
 
-    def answers(self, task_id: str) -> list[Any]:
-        """The answers a task's ``interrupt()`` calls get, in call order."""
-        answered = [r for r in self.interrupts if r.task_id == task_id and r.answered]
+    def answers(self, node: str) -> list[Any]:
+        """The answers a node's ``interrupt()`` calls get on its next run, in call order."""
+        answered = [r for r in self.interrupts if r.node == node and r.answered]
         return [r.answer for r in sorted(answered, key=lambda r: r.index)]
 
     def to_snapshot_state(self) -> dict[str, Any]:
@@ -201,6 +201,7 @@ class Thread:
         next_nodes: Sequence[str],
         metadata: Mapping[str, Any],
         actor: str | None = None,
+        waiting: Mapping[str, Sequence[str]] | None = None,
     ) -> StateUpdated:
         """Record an edit of the state, made as if ``as_node`` had written it."""
         step = self.head.step + 1 if self.head else 0
@@ -208,6 +209,7 @@ class Thread:
             StateUpdated,
             step,
             next=tuple(next_nodes),
+            waiting={k: tuple(v) for k, v in (waiting or {}).items()},
             metadata=dict(metadata),
             as_node=as_node,
             assigned=dict(assigned),

@@ -176,13 +176,20 @@ class StateGraph:
         """Validate the graph and return it ready to run."""
         from runner.compiled import CompiledStateGraph
 
-        before = _names(interrupt_before)
-        after = _names(interrupt_after)
+        before = names(interrupt_before)
+        after = names(interrupt_after)
         self.validate(before, after)
+        if (before or after) and checkpointer is None:
+            raise GraphValidationError(
+                [
+                    "interrupt_before/interrupt_after need a checkpointer to pause and resume; "
+                    "compile with checkpointer=CheckpointStore.sqlite('threads.db')"
+                ]
+            )
         return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after)
 
 
-def _names(value: Sequence[str] | str | None) -> tuple[str, ...]:
+def names(value: Sequence[str] | str | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):

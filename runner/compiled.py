@@ -11,10 +11,11 @@ from domain.events import ThreadEvent
 from domain.ids import checkpoint_version
 from domain.store import CheckpointStore
 from domain.thread import Thread
-from runner.builder import Topology
+from runner.builder import Topology, names
 from runner.config import RunConfig
+from runner.emit import Emitter
 from runner.errors import InvalidConfigError, InvalidUpdateError
-from runner.executor import Batch, Run, default_pool, project_all
+from runner.executor import Batch, Breakpoints, Run, default_pool, project_all
 from runner.planner import plan, route
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
@@ -48,12 +49,24 @@ class CompiledStateGraph:
     # Running -------------------------------------------------------------------------
 
     def invoke(
-        self, input: Any, config: Mapping[str, Any] | None = None, **kwargs: Any
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
     ) -> dict[str, Any]:
-        """Run until the graph finishes or pauses; return the latest values."""
+        """Run until the graph finishes or pauses; return the latest values.
+
+        When a node is waiting for an answer, the values carry ``"__interrupt__"``: the
+        list of pending ``Interrupt(value, id)``.
+        """
+        run, chunks = self._start(input, config, ("values",), interrupt_before, interrupt_after)
         values: dict[str, Any] = {}
-        for chunk in self.stream(input, config, stream_mode="values", **kwargs):
+        for _, chunk in chunks:
             values = chunk
+        if run.interrupts:
+            return {**values, "__interrupt__": list(run.interrupts)}
         return values
 
     def stream(
@@ -62,6 +75,8 @@ class CompiledStateGraph:
         config: Mapping[str, Any] | None = None,
         *,
         stream_mode: str | Sequence[str] = "updates",
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
     ) -> Iterator[Any]:
         """Run and yield chunks as steps complete; every yielded step is already stored."""
         modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
@@ -70,12 +85,52 @@ class CompiledStateGraph:
             raise InvalidConfigError(
                 f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
             )
-        cfg = RunConfig.parse(config)
-        thread = self._load_for_run(cfg)
-        run = Run(self, cfg, modes, self._pool)
+        _, chunks = self._start(input, config, modes, interrupt_before, interrupt_after)
         single = isinstance(stream_mode, str)
-        for mode, chunk in run.execute(input, thread):
+        for mode, chunk in chunks:
             yield chunk if single else (mode, chunk)
+
+    def _start(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None,
+        modes: Sequence[str],
+        before: Sequence[str] | str | None,
+        after: Sequence[str] | str | None,
+    ) -> tuple[Run, Iterator[tuple[str, Any]]]:
+        cfg = RunConfig.parse(config)
+        breakpoints = self._breakpoints(before, after)
+        thread = self._load_for_run(cfg)
+        run = Run(self, cfg, Emitter(modes), self._pool, breakpoints)
+        return run, run.execute(input, thread)
+
+    def _breakpoints(
+        self, before: Sequence[str] | str | None, after: Sequence[str] | str | None
+    ) -> Breakpoints:
+        """This call's breakpoints: per-call lists replace the compiled ones when given."""
+        chosen = Breakpoints(
+            names(before) or self.interrupt_before, names(after) or self.interrupt_after
+        )
+        unknown = [
+            n for n in (*chosen.before, *chosen.after) if n != "*" and n not in self.topology.nodes
+        ]
+        if unknown:
+            raise InvalidConfigError(
+                f"interrupt_before/interrupt_after name unknown node(s) {unknown}; the graph's "
+                f"nodes are {list(self.topology.nodes)}"
+            )
+        if (chosen.before or chosen.after) and self.store is None:
+            self.durable_store("interrupt_before/interrupt_after")
+        return chosen
+
+    def durable_store(self, what: str) -> CheckpointStore:
+        """The store, or a clear error saying that ``what`` needs one."""
+        if self.store is None:
+            raise InvalidConfigError(
+                f"{what} needs a checkpointer to remember the pause and resume it later; "
+                "compile with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+            )
+        return self.store
 
     def _load_for_run(self, cfg: RunConfig) -> Thread | None:
         if self.store is None:
@@ -115,7 +170,7 @@ class CompiledStateGraph:
     def _store(self) -> CheckpointStore:
         if self.store is None:
             raise InvalidConfigError(
-                "this graph has no checkpointer, so it keeps no state between calls; compile it "
+                "No checkpointer set: this graph keeps no state between calls; compile it "
                 "with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
             )
         return self.store
@@ -191,6 +246,8 @@ class CompiledStateGraph:
         batch = Batch(thread)
         if thread is None:
             thread = batch.add(Thread.start(thread_id, self.schema.initial_values()))
+        for superseded in thread.supersede("update", cfg.actor):
+            thread = batch.add(superseded)
         writes, _ = self.schema.writes_from("update_state", values)
         if node == END and writes:
             raise InvalidUpdateError(
@@ -199,7 +256,7 @@ class CompiledStateGraph:
             )
         writer = StepWriter(self.schema, thread.live_values)
         delta = writer.write("update_state", writes)
-        next_nodes, _waiting = self._after(thread, node, writer.values)
+        next_nodes, waiting = self._after(thread, node, writer.values)
         event = thread.update_state(
             node,
             assigned=delta.assigned,
@@ -207,6 +264,7 @@ class CompiledStateGraph:
             next_nodes=next_nodes,
             metadata=cfg.metadata,
             actor=cfg.actor,
+            waiting=waiting,
         )
         batch.add(event)
         updated = store.append(batch.base, batch.events).thread

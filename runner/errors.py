@@ -8,7 +8,9 @@ Exception tree (each class also inherits the builtin it resembles)::
         ├── InvalidConfigError (ValueError)     a config dict is missing or has a bad key
         ├── InvalidUpdateError (ValueError)     a write a node or update_state made is refused
         ├── EmptyInputError (ValueError)        nothing to run: no input and nothing pending
-        └── GraphRecursionError (RecursionError) a run exceeded its recursion_limit
+        ├── GraphRecursionError (RecursionError) a run exceeded its recursion_limit
+        ├── InterruptNotPending (LookupError)   a resume named no pending interrupt
+        └── AmbiguousResume (ValueError)        a bare resume value, several interrupts pending
 
 A node's own exception is never wrapped: it reaches the caller unchanged.
 """
@@ -45,3 +47,11 @@ class EmptyInputError(GraphError, ValueError):
 
 class GraphRecursionError(GraphError, RecursionError):
     """A run took more supersteps than its recursion_limit allows."""
+
+
+class InterruptNotPending(GraphError, LookupError):
+    """A resume named no pending interrupt: none is pending, or it was answered or dropped."""
+
+
+class AmbiguousResume(GraphError, ValueError):
+    """A bare resume value was given while several interrupts are pending."""

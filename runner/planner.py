@@ -32,6 +32,11 @@ def route(topology: Topology, node: str, state: Any, goto: Sequence[str] = ()) -
     return tuple(t for t in dict.fromkeys(targets) if t != END)
 
 
+def known(topology: Topology, source: str, names: Sequence[str]) -> tuple[str, ...]:
+    """Check that ``names`` are nodes of the graph (a goto's targets); END is dropped."""
+    return tuple(t for t in (_known(topology, source, n, None) for n in names) if t != END)
+
+
 def _known(topology: Topology, node: str, target: Any, path_map: Mapping[Any, str] | None) -> str:
     if target == END or target in topology.nodes:
         return str(target)

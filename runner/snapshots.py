@@ -7,7 +7,7 @@ from typing import Any
 from domain.ids import checkpoint_id, task_id
 from domain.thread import Thread
 from runner.config import checkpoint_config
-from runner.types import PregelTask, StateSnapshot
+from runner.types import Interrupt, PregelTask, StateSnapshot
 
 
 def metadata_of(thread: Thread) -> dict[str, Any]:
@@ -25,6 +25,14 @@ def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
     )
 
 
+def interrupts_of(thread: Thread, node: str, *, live: bool) -> tuple[Interrupt, ...]:
+    """A node's questions: the unanswered ones (live), or its latest one (history)."""
+    asked = [r for r in thread.interrupts if r.node == node]
+    if live:
+        return tuple(Interrupt(r.value, r.interrupt_id) for r in asked if not r.answered)
+    return tuple(Interrupt(r.value, r.interrupt_id) for r in asked[-1:])
+
+
 def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     """The tasks of the head's next step; live views drop the ones that finished."""
     head = thread.head
@@ -40,7 +48,8 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
         writes = None
         if result is not None and result.error is None:
             writes = {**result.assigned, **result.appended}
-        tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, (), None, writes))
+        asked = interrupts_of(thread, node, live=live)
+        tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, asked, None, writes))
     return tuple(tasks)
 
 
@@ -48,6 +57,7 @@ def snapshot_of(thread: Thread, *, live: bool) -> StateSnapshot:
     """The snapshot of a thread at its head; ``live`` folds in tasks finished since."""
     head = thread.head
     assert head is not None
+    tasks = tasks_of(thread, live=live)
     return StateSnapshot(
         values=thread.live_values if live else dict(thread.values),
         next=thread.pending_nodes if live else head.next,
@@ -55,8 +65,8 @@ def snapshot_of(thread: Thread, *, live: bool) -> StateSnapshot:
         metadata=metadata_of(thread),
         created_at=head.created_at.isoformat(),
         parent_config=None if head.parent is None else config_of(thread, head.parent),
-        tasks=tasks_of(thread, live=live),
-        interrupts=(),
+        tasks=tasks,
+        interrupts=tuple(i for t in tasks for i in t.interrupts),
     )
 
 

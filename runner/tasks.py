@@ -1,0 +1,141 @@
+"""Running the tasks of one superstep and turning their results into events.
+
+Every task of a step sees the step's checkpoint values. A task ends in one of three
+ways: it returns writes, it raises (recorded, retried by the next run), or it asks a
+person something (``interrupt()``/``NodeInterrupt``: recorded, answered by a resume).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from domain.checkpoint import apply_writes
+from domain.events import ThreadEvent
+from domain.thread import Thread
+from runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id, task_scope
+from runner.planner import route
+from runner.writes import Delta, StepWriter
+
+if TYPE_CHECKING:
+    from runner.compiled import CompiledStateGraph
+
+
+@dataclass
+class Question:
+    """What an interrupted task asked."""
+
+    value: Any
+    index: int
+    interrupt_id: str
+
+
+@dataclass
+class Outcome:
+    """What one task did."""
+
+    task_id: str
+    node: str
+    writes: dict[str, Any]
+    command: Any = None
+    error: BaseException | None = None
+    question: Question | None = None
+    delta: Delta | None = None
+    targets: tuple[str, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the task returned (neither raised nor asked)."""
+        return self.error is None and self.question is None
+
+
+def run_task(
+    graph: CompiledStateGraph, thread: Thread, config: Any, tid: str, node: str
+) -> Outcome:
+    """Run one node on the step's values, with the answers its interrupts already have."""
+    spec = graph.topology.nodes[node]
+    state = graph.schema.node_input(thread.values)
+    scope = TaskScope(tid, thread.answers(node), durable=graph.store is not None)
+    try:
+        with task_scope(scope):
+            output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
+    except GraphInterrupt as asked:
+        question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
+        return Outcome(tid, node, {}, question=question)
+    except NodeInterrupt as raised:
+        question = Question(raised.value, scope.calls, interrupt_id(tid, scope.calls))
+        return Outcome(tid, node, {}, question=question)
+    except Exception as error:
+        return Outcome(tid, node, {}, error=error)
+    writes, command = graph.schema.writes_from(f"node {node!r}", output)
+    return Outcome(tid, node, writes, command)
+
+
+def run_tasks(
+    graph: CompiledStateGraph,
+    thread: Thread,
+    config: Any,
+    tasks: Sequence[tuple[str, str]],
+    pool: Callable[[], Executor],
+) -> list[Outcome]:
+    """Run a step's tasks: inline when there is one, in the thread pool otherwise."""
+    if len(tasks) == 1:
+        return [run_task(graph, thread, config, *tasks[0])]
+    executor = pool()
+    futures = [
+        executor.submit(contextvars.copy_context().run, run_task, graph, thread, config, tid, node)
+        for tid, node in tasks
+    ]
+    return [future.result() for future in futures]
+
+
+def reduce_outcomes(graph: CompiledStateGraph, thread: Thread, outcomes: list[Outcome]) -> None:
+    """Compute each finished task's deltas and routes; raises before anything is written.
+
+    Writes apply in node-name order (as LangGraph applies them), after the writes of
+    tasks of this step that finished in an earlier run.
+    """
+    earlier = [k for r in thread.results for k in (*r.assigned, *r.appended)]
+    writer = StepWriter(graph.schema, thread.live_values, earlier)
+    outcomes.sort(key=lambda o: o.node)
+    for outcome in outcomes:
+        if not outcome.finished:
+            continue
+        outcome.delta = writer.write(f"node {outcome.node!r}", outcome.writes)
+        fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
+        goto = outcome.command.goto_nodes if outcome.command else ()
+        state = graph.schema.node_input(fresh)
+        outcome.targets = route(graph.topology, outcome.node, state, goto)
+
+
+def record(
+    thread: Thread, outcomes: Sequence[Outcome], add: Callable[[ThreadEvent], Thread]
+) -> None:
+    """Decide the events of a step's outcomes, folding each through ``add``."""
+    for outcome in outcomes:
+        current = thread
+        if outcome.error is not None:
+            thread = add(current.fail_task(outcome.task_id, outcome.node, repr(outcome.error)))
+        elif outcome.question is not None:
+            asked = outcome.question
+            if current.interrupt(asked.interrupt_id) is None:
+                thread = add(
+                    current.ask(
+                        asked.interrupt_id, outcome.task_id, outcome.node, asked.index, asked.value
+                    )
+                )
+        else:
+            assert outcome.delta is not None
+            delta = outcome.delta
+            thread = add(
+                current.complete_task(
+                    outcome.task_id,
+                    outcome.node,
+                    assigned=delta.assigned,
+                    appended=delta.appended,
+                    triggers=outcome.targets,
+                )
+            )
