@@ -1,53 +1,65 @@
-"""The graph ``branchline demo`` runs: a support agent that triages, drafts and replies."""
+"""The graph ``branchline demo`` runs: an agent proposes a refund, a person reviews it.
+
+The model is a deterministic stand-in: it proposes an ``issue_refund`` tool call for
+the customer's order, and after feedback it proposes a smaller one.
+"""
 
 from __future__ import annotations
 
-import operator
 from typing import Annotated, Any, TypedDict
 
 from domain.store import CheckpointStore
 from runner.builder import StateGraph
 from runner.compiled import CompiledStateGraph
-from runner.types import END, START
+from runner.interrupts import interrupt
+from runner.reducers import add_messages
+from runner.types import END, START, Command
 
 
-class Ticket(TypedDict):
-    """The demo's state: a customer message and what the agent did with it."""
+class Ticket(TypedDict, total=False):
+    """The demo's state: the conversation, the proposed tool call and its result."""
 
-    message: str
-    category: str
-    log: Annotated[list[str], operator.add]
-    reply: str
-
-
-def triage(state: Ticket) -> dict[str, Any]:
-    """Sort the ticket by what it asks for."""
-    category = "refund" if "refund" in state["message"].lower() else "question"
-    return {"category": category, "log": [f"triaged as {category}"]}
+    messages: Annotated[list[dict[str, Any]], add_messages]
+    proposal: dict[str, Any]
+    result: str
 
 
-def draft(state: Ticket) -> dict[str, Any]:
-    """Draft an answer for the ticket's category."""
-    text = {
-        "refund": "We have started your refund; it reaches your card in 3-5 days.",
-        "question": "Thanks for asking! Here is how that works.",
-    }[state["category"]]
-    return {"reply": text, "log": ["drafted a reply"]}
+def agent(state: Ticket) -> dict[str, Any]:
+    """The stand-in model: propose a refund, halved after a reviewer's feedback."""
+    feedback = [m for m in state["messages"] if m.get("role") == "reviewer"]
+    amount = 120 if not feedback else 60
+    call = {"name": "issue_refund", "args": {"order": "A-1042", "amount": amount}}
+    text = f"I propose to refund {amount} EUR on order A-1042."
+    return {"proposal": call, "messages": [{"role": "assistant", "content": text}]}
 
 
-def send(state: Ticket) -> dict[str, Any]:
-    """Send the reply (here: record that it was sent)."""
-    return {"log": [f"sent: {state['reply']}"]}
+def human_review(state: Ticket) -> Command:
+    """Pause for a person: approve, edit the arguments, or reject with feedback."""
+    decision = interrupt({"question": "Run this tool call?", "tool_call": state["proposal"]})
+    action = decision.get("action") if isinstance(decision, dict) else decision
+    if action == "approve":
+        return Command(goto="run_tool")
+    if action == "edit":
+        edited = {**state["proposal"], "args": decision["args"]}
+        return Command(update={"proposal": edited}, goto="run_tool")
+    feedback = decision.get("feedback", "rejected") if isinstance(decision, dict) else "rejected"
+    return Command(update={"messages": [{"role": "reviewer", "content": feedback}]}, goto="agent")
+
+
+def run_tool(state: Ticket) -> dict[str, Any]:
+    """Run the approved call (here: describe what the payment system would do)."""
+    args = state["proposal"]["args"]
+    done = f"refunded {args['amount']} EUR on order {args['order']}"
+    return {"result": done, "messages": [{"role": "tool", "content": done}]}
 
 
 def build(store: CheckpointStore) -> CompiledStateGraph:
-    """Compile the demo graph on a store."""
+    """Compile the review graph on a store."""
     builder = StateGraph(Ticket)
-    builder.add_node("triage", triage)
-    builder.add_node("draft", draft)
-    builder.add_node("send", send)
-    builder.add_edge(START, "triage")
-    builder.add_edge("triage", "draft")
-    builder.add_edge("draft", "send")
-    builder.add_edge("send", END)
+    builder.add_node("agent", agent)
+    builder.add_node("human_review", human_review)
+    builder.add_node("run_tool", run_tool)
+    builder.add_edge(START, "agent")
+    builder.add_edge("agent", "human_review")
+    builder.add_edge("run_tool", END)
     return builder.compile(checkpointer=store)

@@ -11,10 +11,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from domain.errors import ConcurrentUpdate
 from domain.events import Interrupted, InterruptSuperseded, Resumed
+from domain.evolve import evolve
 from domain.store import CheckpointStore
 from domain.thread import Thread
 from runner.errors import AmbiguousResume, InterruptNotPending
+from runner.interrupts import digest
 
 _INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -38,7 +41,8 @@ def match_answers(store: CheckpointStore, thread: Thread | None, resume: Any) ->
                 raise InterruptNotPending(explain(store, thread, interrupt_id, pending_ids))
         return dict(resume)
     if not pending:
-        raise InterruptNotPending(_nothing_pending(thread))
+        advice = ". Call get_state(config) to see where the thread is"
+        raise InterruptNotPending(_nothing_pending(thread) + _last_answer(store, thread) + advice)
     if len(pending) > 1:
         raise AmbiguousResume(
             f"{len(pending)} interrupts are pending on thread {thread.thread_id!r}: "  # type: ignore[union-attr]
@@ -55,13 +59,28 @@ def _nothing_pending(thread: Thread | None) -> str:
     if paused:
         return (
             f"no interrupt is pending on thread {thread.thread_id!r}: it is paused at a "
-            f"breakpoint before {paused}. Continue with invoke(None, config), or edit the "
+            f"breakpoint before {paused}; continue with invoke(None, config), or edit the "
             "state first with update_state(config, values)"
         )
     return (
         f"no interrupt is pending on thread {thread.thread_id!r} (next: "
-        f"{list(thread.pending_nodes)}); there is nothing to resume. Call get_state(config) "
-        "to see where the thread is"
+        f"{list(thread.pending_nodes)}); there is nothing to resume"
+    )
+
+
+def _last_answer(store: CheckpointStore, thread: Thread | None) -> str:
+    """The latest decision on the thread, so a late resume learns whose answer won."""
+    if thread is None:
+        return ""
+    answers = [e for e in store.events(thread.thread_id) if isinstance(e, Resumed)]
+    if not answers:
+        return ""
+    last = answers[-1]
+    who = last.actor or "an unknown actor"
+    when = last.timestamp.isoformat(timespec="seconds")
+    return (
+        f". The last interrupt, {last.interrupt_id!r} in node {last.node!r}, was already "
+        f"answered by {who} at {when} with {last.value!r}"
     )
 
 
@@ -87,3 +106,34 @@ def explain(
     if asked:
         return f"{prefix} is no longer pending: the thread moved on since it was asked{suffix}"
     return f"{prefix} is unknown on thread {thread.thread_id!r}{suffix}"
+
+
+def record_answers(
+    store: CheckpointStore, thread_id: str, resume: Any, actor: str | None
+) -> list[Resumed]:
+    """Record a person's answers without running the graph (``branchline resume``).
+
+    The run continues, with these answers, when the application next calls
+    ``graph.invoke(None, config)`` on the thread. Raises like a resume would.
+    """
+    thread = store.load(thread_id)
+    answers = match_answers(store, thread, resume)
+    assert thread is not None
+    events: list[Resumed] = []
+    current = thread
+    for interrupt_id, value in answers.items():
+        asked = current.interrupt(interrupt_id)
+        assert asked is not None
+        event = current.answer(
+            interrupt_id, value, actor=actor, digest=digest(store.codec.encode(asked.value))
+        )
+        events.append(event)
+        current = evolve(current, event)
+    try:
+        store.append(thread, events)
+    except ConcurrentUpdate:
+        latest = store.load(thread_id)
+        pending = [r.interrupt_id for r in latest.pending_interrupts] if latest else []
+        lost = next(i for i in answers if i not in pending)
+        raise InterruptNotPending(explain(store, latest, lost, pending)) from None
+    return events
