@@ -28,7 +28,8 @@ def branchline(*args: str, db: Path, expect: int = 0) -> str:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cli") / "branchline.db"
     out = branchline("demo", db=db)
-    assert "triage" in out and "reply:" in out
+    assert "human_review" in out
+    assert "refunded 120 EUR on order A-1042" in out
     return db
 
 
@@ -58,16 +59,16 @@ def test_history_json_lists_checkpoints_newest_first(demo_db: Path) -> None:
 
 def test_history_table_names_sources_and_next_nodes(demo_db: Path) -> None:
     out = branchline("history", _thread_of(demo_db), db=demo_db)
-    assert "input" in out and "loop" in out and "triage" in out
+    assert "input" in out and "loop" in out and "human_review" in out
 
 
 def test_state_shows_values_at_the_head_and_at_a_checkpoint(demo_db: Path) -> None:
     thread = _thread_of(demo_db)
-    assert "refund" in branchline("state", thread, db=demo_db)
+    assert "refunded 120 EUR" in branchline("state", thread, db=demo_db)
     lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
     first = json.loads(lines[-1])["checkpoint_id"]
     out = branchline("state", thread, "--checkpoint", first, db=demo_db)
-    assert "__start__" in out and "reply" not in out
+    assert "__start__" in out and "refunded" not in out
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -79,3 +80,8 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_checkpoint_is_a_clear_error(demo_db: Path) -> None:
     out = branchline("state", _thread_of(demo_db), "--checkpoint", "abc", db=demo_db, expect=1)
     assert "no checkpoint 'abc'" in out
+
+
+def test_demo_prints_the_audit_trail_with_the_approver(demo_db: Path) -> None:
+    out = branchline("audit", _thread_of(demo_db), db=demo_db)
+    assert "dana@support" in out and "resume" in out and "approve" in out

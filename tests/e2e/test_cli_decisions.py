@@ -1,0 +1,115 @@
+"""Answering and editing from the command line, on a thread paused by another process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runner import CheckpointStore, Command
+from runner.demo import build
+
+REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
+
+
+def branchline(*args: str, db: Path, expect: int = 0) -> str:
+    env = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "250"}
+    done = subprocess.run(
+        [sys.executable, "-m", "runner.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == expect, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+@pytest.fixture
+def paused(tmp_path: Path) -> Path:
+    """A demo thread 't' paused in human_review, written by this process."""
+    db = tmp_path / "review.db"
+    with CheckpointStore.sqlite(db) as store:
+        assert "__interrupt__" in build(store).invoke(REQUEST, {"configurable": {"thread_id": "t"}})
+    return db
+
+
+def test_pending_lists_the_paused_review(paused: Path) -> None:
+    out = branchline("pending", db=paused)
+    assert "human_review" in out and "issue_refund" in out
+
+
+def test_resume_with_the_graph_finishes_the_run_as_the_actor(paused: Path) -> None:
+    out = branchline(
+        "resume",
+        "t",
+        "--value",
+        json.dumps({"action": "approve"}),
+        "--actor",
+        "ivy",
+        "--graph",
+        "runner.demo:build",
+        db=paused,
+    )
+    assert "refunded 120 EUR" in out
+    audit = branchline("audit", "t", db=paused)
+    assert "ivy" in audit and "resume" in audit
+    assert "human_review" not in branchline("pending", db=paused)
+
+
+def test_resume_without_the_graph_records_the_answer_for_the_app_to_continue(paused: Path) -> None:
+    out = branchline(
+        "resume", "t", "--value", json.dumps({"action": "approve"}), "--actor", "ivy", db=paused
+    )
+    assert "recorded: ivy answered" in out
+    with CheckpointStore.sqlite(paused) as store:
+        result = build(store).invoke(None, {"configurable": {"thread_id": "t"}})
+    assert result["result"] == "refunded 120 EUR on order A-1042"
+
+
+def test_resume_twice_names_the_first_decision(paused: Path) -> None:
+    branchline("resume", "t", "--value", '"approve"', "--actor", "ivy", db=paused)
+    out = branchline("resume", "t", "--value", '"approve"', "--actor", "jo", db=paused, expect=1)
+    assert "already answered by ivy" in out
+
+
+def test_resume_with_bad_json_is_a_clear_error_and_writes_nothing(paused: Path) -> None:
+    with CheckpointStore.sqlite(paused) as store:
+        before = len(list(store.events("t")))
+    out = branchline("resume", "t", "--value", "{oops", "--actor", "ivy", db=paused, expect=1)
+    assert "--value is not valid JSON" in out
+    with CheckpointStore.sqlite(paused) as store:
+        assert len(list(store.events("t"))) == before
+
+
+def test_update_edits_the_state_as_the_actor(paused: Path) -> None:
+    edit = json.dumps(
+        {"proposal": {"name": "issue_refund", "args": {"order": "A-1042", "amount": 5}}}
+    )
+    out = branchline(
+        "update", "t", "--values", edit, "--actor", "kim", "--graph", "runner.demo:build", db=paused
+    )
+    assert "updated as kim" in out
+    audit = branchline("audit", "t", db=paused)
+    assert "kim" in audit and "update" in audit and "superseded" in audit
+
+
+def test_update_without_a_graph_is_refused(paused: Path) -> None:
+    out = branchline("update", "t", "--values", "{}", "--actor", "kim", db=paused, expect=1)
+    assert "update needs the graph" in out
+
+
+def test_resume_on_an_unknown_thread_is_a_clear_error(paused: Path) -> None:
+    out = branchline("resume", "nope", "--value", "1", "--actor", "ivy", db=paused, expect=1)
+    assert "no thread 'nope'" in out
+
+
+def test_approved_in_process_shows_in_the_audit(paused: Path) -> None:
+    with CheckpointStore.sqlite(paused) as store:
+        config = {"configurable": {"thread_id": "t"}, "metadata": {"actor": "lee"}}
+        build(store).invoke(Command(resume={"action": "approve"}), config)
+    assert "lee" in branchline("audit", "t", db=paused)
