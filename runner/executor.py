@@ -105,8 +105,13 @@ class Run:
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
         """Apply the input (if any) and run until nothing is pending or the run pauses."""
         self.thread = thread
+        if isinstance(input, Command):
+            self._check_command(input)
         if isinstance(input, Command) and thread is not None and thread.head is not None:
             yield from self._accept_command(input, thread)
+        elif isinstance(input, Command) and input.resume is not None:
+            store = self.graph.durable_store("Command(resume=...)")
+            match_answers(store, thread, input.resume)  # raises: nothing can be pending yet
         elif input is not None:
             yield from self._accept_input(input)
         elif thread is None or thread.head is None:
@@ -178,8 +183,8 @@ class Run:
         yield from self.emit.checkpoint(self.thread)
         yield from self.emit.values(self._current())
 
-    def _accept_command(self, command: Command, thread: Thread) -> Iterator[Chunk]:
-        """A Command on an existing thread: answers, then an edit or a detour, in one append."""
+    @staticmethod
+    def _check_command(command: Command) -> None:
         if command.graph == Command.PARENT:
             raise InvalidUpdateError(
                 "Command(graph=Command.PARENT) was given as input, but there is no parent graph; "
@@ -190,6 +195,9 @@ class Run:
                 "Command() carries nothing to do; pass resume= (answers), update= (values) "
                 "or goto= (nodes to run)"
             )
+
+    def _accept_command(self, command: Command, thread: Thread) -> Iterator[Chunk]:
+        """A Command on an existing thread: answers, then an edit or a detour, in one append."""
         batch = Batch(thread)
         if command.resume is not None:
             self._answer(batch, command.resume)
