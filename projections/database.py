@@ -15,10 +15,12 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from projections import checkpoint_tree, threads
+from projections import audit, checkpoint_tree, pending_interrupts, threads
 
 TRACKING_TABLE = "tracking"
-VIEW_TABLES = (threads.TABLE, checkpoint_tree.TABLE)
+SCHEMA_VERSION = 2
+"""The shape of the view tables, kept in ``PRAGMA user_version``; bump it on every change."""
+VIEW_TABLES = (threads.TABLE, checkpoint_tree.TABLE, pending_interrupts.TABLE, audit.TABLE)
 
 _READ_POSITION = "SELECT position FROM tracking WHERE name = ?"
 _WRITE_POSITION = (
@@ -40,9 +42,26 @@ def create_schema(db: Database) -> None:
     """Create the view tables and the tracking table if they do not exist yet."""
     threads.create_table(db)
     checkpoint_tree.create_table(db)
+    pending_interrupts.create_table(db)
+    audit.create_table(db)
     db.table(TRACKING_TABLE).create(
         {"name": str, "position": int}, pk="name", not_null=["position"], if_not_exists=True
     )
+
+
+def open_schema(db: Database) -> None:
+    """Create the schema, first dropping one of another version so the log replays into it.
+
+    A views file written by an older Branchline lacks tables and columns; dropping its
+    tracking position too makes the next catch-up rebuild every row.
+    """
+    with immediate_transaction(db.conn):
+        # Read inside the write lock, so two processes opening one old file drop it once.
+        version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            drop_schema(db)
+            db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        create_schema(db)
 
 
 def drop_schema(db: Database) -> None:

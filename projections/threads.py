@@ -1,7 +1,15 @@
 """The threads read model: one row per thread with its status and head checkpoint.
 
-Status is ``new`` (started, no checkpoint yet), ``pending`` (the head has nodes to
-run), ``done`` (the head has none) or ``error`` (a node failed since the head).
+Status is, first match wins:
+
+- ``interrupted``: an interrupt asked since the head is still unanswered;
+- ``error`` or ``paused``: the latest of a node failure (``NodeFailed``) or a static
+  breakpoint (``Paused``) since the head; both last until the next checkpoint;
+- ``new`` (started, no checkpoint yet), ``pending`` (the head has nodes to run) or
+  ``done`` (it has none).
+
+The row keeps the count of unanswered interrupts and the status without them
+(``run_status``), so answering the last interrupt reveals the status underneath.
 """
 
 from __future__ import annotations
@@ -17,12 +25,17 @@ from sqlite_utils import Database
 
 from domain.events import (
     CheckpointEvent,
+    Interrupted,
+    InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
+    Paused,
+    Resumed,
     ThreadEvent,
     ThreadStarted,
 )
 from domain.ids import checkpoint_id
+from projections.display import display_json
 
 TABLE = "threads"
 EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
@@ -30,19 +43,37 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     CheckpointEvent,
     NodeCompleted,
     NodeFailed,
+    Paused,
+    Interrupted,
+    Resumed,
+    InterruptSuperseded,
 )
 
 _COLUMNS = "thread_id, status, head_checkpoint, step, next, metadata, created_at, updated_at"
 _STARTED = (
-    "INSERT INTO threads (thread_id, stream_id, status, next, metadata, created_at, updated_at) "
-    "VALUES (?, ?, 'new', '[]', '{}', ?, ?)"
+    "INSERT INTO threads (thread_id, stream_id, status, run_status, open_interrupts, next, "
+    "metadata, created_at, updated_at) VALUES (?, ?, 'new', 'new', 0, '[]', '{}', ?, ?)"
 )
 _CHECKPOINTED = (
-    "UPDATE threads SET status = ?, head_checkpoint = ?, step = ?, next = ?, metadata = ?, "
-    "updated_at = ? WHERE thread_id = ?"
+    "UPDATE threads SET status = ?1, run_status = ?1, open_interrupts = 0, head_checkpoint = ?2, "
+    "step = ?3, next = ?4, metadata = ?5, updated_at = ?6 WHERE thread_id = ?7"
 )
 _TOUCHED = "UPDATE threads SET updated_at = ? WHERE thread_id = ?"
-_FAILED = "UPDATE threads SET status = 'error', updated_at = ? WHERE thread_id = ?"
+_STOPPED = (
+    "UPDATE threads SET run_status = ?1, "
+    "status = CASE WHEN open_interrupts > 0 THEN 'interrupted' ELSE ?1 END, "
+    "updated_at = ?2 WHERE thread_id = ?3"
+)
+_ASKED = (
+    "UPDATE threads SET open_interrupts = open_interrupts + 1, status = 'interrupted', "
+    "updated_at = ? WHERE thread_id = ?"
+)
+# SET expressions read the row as it was, so ``open_interrupts > 1`` means "one is left".
+_SETTLED = (
+    "UPDATE threads SET open_interrupts = MAX(open_interrupts - 1, 0), "
+    "status = CASE WHEN open_interrupts > 1 THEN 'interrupted' ELSE run_status END, "
+    "updated_at = ? WHERE thread_id = ?"
+)
 _STREAM_OWNER = "SELECT thread_id FROM threads WHERE stream_id = ?"
 
 
@@ -68,6 +99,8 @@ def create_table(db: Database) -> None:
             "thread_id": str,
             "stream_id": str,
             "status": str,
+            "run_status": str,
+            "open_interrupts": int,
             "head_checkpoint": str,
             "step": int,
             "next": str,
@@ -76,7 +109,16 @@ def create_table(db: Database) -> None:
             "created_at": str,
         },
         pk="thread_id",
-        not_null=["stream_id", "status", "next", "updated_at", "metadata", "created_at"],
+        not_null=[
+            "stream_id",
+            "status",
+            "run_status",
+            "open_interrupts",
+            "next",
+            "updated_at",
+            "metadata",
+            "created_at",
+        ],
         if_not_exists=True,
     )
     table.create_index(["stream_id"], unique=True, if_not_exists=True)
@@ -97,7 +139,13 @@ def apply(conn: sqlite3.Connection, thread_id: str, event: ThreadEvent) -> None:
         case NodeCompleted():
             _on_node_completed(conn, thread_id, event)
         case NodeFailed():
-            _on_node_failed(conn, thread_id, event)
+            _on_stopped(conn, thread_id, event, "error")
+        case Paused():
+            _on_stopped(conn, thread_id, event, "paused")
+        case Interrupted():
+            conn.execute(_ASKED, (event.timestamp.isoformat(), thread_id))
+        case Resumed() | InterruptSuperseded():
+            conn.execute(_SETTLED, (event.timestamp.isoformat(), thread_id))
 
 
 def _on_started(conn: sqlite3.Connection, event: ThreadStarted) -> None:
@@ -114,8 +162,8 @@ def _on_checkpoint(conn: sqlite3.Connection, thread_id: str, event: CheckpointEv
             checkpoint_id(thread_id, event.originator_version),
             event.step,
             json.dumps(list(event.next)),
-            # default=str: a read model shows what it cannot encode rather than fail the log
-            json.dumps(metadata, default=str),
+            # a read model shows what JSON cannot hold rather than fail the log
+            display_json(metadata),
             event.timestamp.isoformat(),
             thread_id,
         ),
@@ -126,8 +174,10 @@ def _on_node_completed(conn: sqlite3.Connection, thread_id: str, event: NodeComp
     conn.execute(_TOUCHED, (event.timestamp.isoformat(), thread_id))
 
 
-def _on_node_failed(conn: sqlite3.Connection, thread_id: str, event: NodeFailed) -> None:
-    conn.execute(_FAILED, (event.timestamp.isoformat(), thread_id))
+def _on_stopped(
+    conn: sqlite3.Connection, thread_id: str, event: ThreadEvent, run_status: str
+) -> None:
+    conn.execute(_STOPPED, (run_status, event.timestamp.isoformat(), thread_id))
 
 
 # Queries ---------------------------------------------------------------------------

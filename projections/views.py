@@ -19,9 +19,11 @@ from uuid import UUID
 from sqlite_utils import Database
 
 from domain.events import ThreadEvent, ThreadStarted
-from projections import checkpoint_tree, database, threads
+from projections import audit, checkpoint_tree, database, pending_interrupts, threads
+from projections.audit import Decision
 from projections.checkpoint_tree import CheckpointRow
 from projections.errors import LogMismatch, UnknownStream, ViewsConfigError
+from projections.pending_interrupts import PendingInterrupt
 from projections.threads import ThreadRow
 
 BATCH_SIZE = 500
@@ -29,6 +31,8 @@ TRACKING_NAME = "branchline.views"
 HANDLED_TYPES: tuple[type[ThreadEvent], ...] = (
     *threads.EVENT_TYPES,
     *checkpoint_tree.EVENT_TYPES,
+    *pending_interrupts.EVENT_TYPES,
+    *audit.EVENT_TYPES,
 )
 
 
@@ -86,7 +90,7 @@ class Views:
         """Open or create the views file at ``path`` (``":memory:"`` for memory)."""
         _checked_batch_size(batch_size)  # before a connection exists that would leak
         db = database.open_database(path)
-        database.create_schema(db)
+        database.open_schema(db)
         return cls(db, batch_size=batch_size)
 
     @classmethod
@@ -163,6 +167,8 @@ class Views:
             thread_id = self._thread_id(position, event)
             threads.apply(conn, thread_id, event)
             checkpoint_tree.apply(conn, thread_id, event)
+            pending_interrupts.apply(conn, thread_id, event, position)
+            audit.apply(conn, thread_id, event, position)
             applied += 1
         return applied
 
@@ -204,6 +210,14 @@ class Views:
     def children(self, checkpoint_id: str) -> list[CheckpointRow]:
         """The checkpoints made directly from ``checkpoint_id``, oldest first."""
         return checkpoint_tree.children(self.db, checkpoint_id)
+
+    def pending_interrupts(self, thread_id: str | None = None) -> list[PendingInterrupt]:
+        """The inbox: unanswered interrupts, oldest first, of every thread or of one."""
+        return pending_interrupts.pending(self.db, thread_id)
+
+    def decisions(self, thread_id: str | None = None) -> list[Decision]:
+        """The audit log: human decisions, oldest first, on every thread or on one."""
+        return audit.decisions(self.db, thread_id)
 
     # Lifecycle -----------------------------------------------------------------------
 

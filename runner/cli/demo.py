@@ -28,7 +28,10 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
                 console.print(f"  [cyan]{node}[/cyan] {as_json(writes)}")
     console.print("[bold]2. It is paused; the inbox shows what it waits for[/bold]")
     pending(db=db)
-    approver = {"configurable": {"thread_id": thread, "actor": "dana@support"}}
+    approver = {
+        "configurable": {"thread_id": thread, "actor": "dana@support"},
+        "metadata": {"customer": "ada"},
+    }
     with CheckpointStore.sqlite(db) as store:
         console.print("[bold]3. dana@support approves; the run finishes[/bold]")
         result = build(store).invoke(Command(resume={"action": "approve"}), approver)

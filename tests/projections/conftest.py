@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from domain import CheckpointStore, Thread, ThreadEvent, clock, evolve, task_id
+from domain import CheckpointStore, Thread, ThreadEvent, clock, evolve, project, task_id
 from projections import Views
 
 
@@ -58,32 +58,103 @@ class Runs:
         node = thread.pending_nodes[0]
         return self.apply(thread_id, lambda t: t.fail_task(f"task-{node}", node, "boom"))
 
-    def update(self, thread_id: str, next_nodes: Sequence[str] = ()) -> Thread:
-        """Edit the state as ``editor``, making a checkpoint from the head."""
-        return self.apply(thread_id, lambda t: _edit(t, next_nodes))
+    def update(
+        self, thread_id: str, next_nodes: Sequence[str] = (), actor: str | None = "ana"
+    ) -> Thread:
+        """Edit the state as ``editor``, making a checkpoint from the head.
+
+        As ``update_state`` does, the edit first supersedes every pending interrupt.
+        """
+        thread = self.start(thread_id)
+        return self._append_after_superseding(
+            thread, "update", actor, lambda t: _edit(t, next_nodes, actor)
+        )
+
+    def new_input(
+        self, thread_id: str, next_nodes: Sequence[str] = ("review",), actor: str | None = None
+    ) -> Thread:
+        """New input: supersede every pending interrupt, then a checkpoint from the input."""
+        thread = self.start(thread_id)
+        return self._append_after_superseding(
+            thread, "input", actor, lambda t: t.receive_input(next_nodes, {})
+        )
+
+    def ask(self, thread_id: str, value: Any = "approve?", node: str | None = None) -> Thread:
+        """A pending node asks a question (id ``<thread>-<version>``); gives it input if idle."""
+        thread = self.start(thread_id)
+        if not thread.pending_nodes:
+            thread = self.new_input(thread_id)
+        asking = node or thread.pending_nodes[0]
+        assert thread.head is not None
+        tid = task_id(thread_id, thread.head.version, asking, 0)
+        index = sum(1 for record in thread.interrupts if record.node == asking)
+        question = f"{thread_id}-{thread.version + 1}"
+        return self.apply(thread_id, lambda t: t.ask(question, tid, asking, index, value))
+
+    def answer(
+        self, thread_id: str, interrupt_id: str, value: Any = "yes", actor: str | None = "ana"
+    ) -> Thread:
+        """A person answers a pending interrupt (digest ``d-<interrupt id>``)."""
+        return self.apply(
+            thread_id,
+            lambda t: t.answer(interrupt_id, value, actor=actor, digest=f"d-{interrupt_id}"),
+        )
+
+    def finish_step(self, thread_id: str, next_nodes: Sequence[str] = ()) -> Thread:
+        """Complete every pending task of the step in progress, then close the step."""
+        thread = self.start(thread_id)
+        assert thread.head is not None
+        events: list[ThreadEvent] = []
+        for node in thread.pending_nodes:
+            done = project(thread, events)
+            assert done is not None
+            tid = task_id(thread_id, thread.head.version, node, 0)
+            events.append(done.complete_task(tid, node, assigned={}, appended={}))
+        closing = project(thread, events)
+        assert closing is not None
+        events.append(closing.complete_step(next_nodes, {}, {}))
+        return self.store.append(thread, events).thread
+
+    def pause(self, thread_id: str, before: Sequence[str] = ("review",)) -> Thread:
+        """A static breakpoint stops the run before ``before``."""
+        return self.apply(thread_id, lambda t: t.pause(before=before))
+
+    def _append_after_superseding(
+        self,
+        thread: Thread,
+        reason: str,
+        actor: str | None,
+        decide: Callable[[Thread], ThreadEvent],
+    ) -> Thread:
+        events: list[ThreadEvent] = list(thread.supersede(reason, actor))
+        current = project(thread, events)
+        assert current is not None
+        return self.store.append(thread, [*events, decide(current)]).thread
 
     def fork(self, thread_id: str, version: int) -> Thread:
         """Edit the state from the older checkpoint at ``version``: a new branch."""
         older = self.store.load(thread_id, version)
         assert older is not None
         assert older.head is not None
-        return self.apply(thread_id, lambda t: _edit(replace(t, head=older.head, results=()), ()))
+        return self.apply(
+            thread_id, lambda t: _edit(replace(t, head=older.head, results=()), (), "ana")
+        )
 
 
-def _edit(thread: Thread, next_nodes: Sequence[str]) -> ThreadEvent:
+def _edit(thread: Thread, next_nodes: Sequence[str], actor: str | None) -> ThreadEvent:
     return thread.update_state(
         "editor",
         assigned={"edited": True},
         appended={},
         next_nodes=next_nodes,
         metadata={"by": "test"},
-        actor="ana",
+        actor=actor,
     )
 
 
 def dump(views: Views) -> dict[str, list[dict[str, Any]]]:
     """Every row of every view table and the tracking table, in primary-key order."""
-    tables = ("threads", "checkpoints", "tracking")
+    tables = ("threads", "checkpoints", "pending_interrupts", "decisions", "tracking")
     return {name: list(views.db.query(f"SELECT * FROM {name} ORDER BY 1")) for name in tables}
 
 

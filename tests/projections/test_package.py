@@ -12,8 +12,10 @@ def test_all_is_sorted_and_lists_the_public_names() -> None:
     assert projections.__all__ == sorted(projections.__all__, key=isort_style)
     assert projections.__all__ == [
         "CheckpointRow",
+        "Decision",
         "LogMismatch",
         "NotificationLog",
+        "PendingInterrupt",
         "ProjectionError",
         "ThreadRow",
         "UnknownStream",

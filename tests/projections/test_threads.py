@@ -141,3 +141,98 @@ def test_timestamps_come_back_as_aware_datetimes(
     assert row is not None
     assert isinstance(row.updated_at, datetime)
     assert row.updated_at.utcoffset() is not None
+
+
+def _status(views: Views, thread_id: str) -> str:
+    row = views.get_thread(thread_id)
+    assert row is not None
+    return row.status
+
+
+def _pending_ids(store: CheckpointStore, thread_id: str) -> list[str]:
+    thread = store.load(thread_id)
+    assert thread is not None
+    return [record.interrupt_id for record in thread.pending_interrupts]
+
+
+def test_thread_with_an_unanswered_interrupt_is_interrupted(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.ask("t1")
+    views.catch_up(store)
+
+    assert _status(views, "t1") == "interrupted"
+
+
+def test_thread_stays_interrupted_until_its_last_interrupt_is_answered(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    views.attach(store)
+    runs.new_input("t1", next_nodes=["a", "b"])
+    runs.ask("t1", node="a")
+    runs.ask("t1", node="b")
+    first, second = _pending_ids(store, "t1")
+
+    runs.answer("t1", first)
+    assert _status(views, "t1") == "interrupted"
+    runs.answer("t1", second)
+    assert _status(views, "t1") == "pending"
+
+
+def test_new_input_on_an_interrupted_thread_makes_it_pending(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.ask("t1")
+    runs.new_input("t1")
+    views.catch_up(store)
+
+    assert _status(views, "t1") == "pending"
+
+
+def test_paused_thread_is_paused_until_the_next_checkpoint(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    views.attach(store)
+    runs.new_input("t1")
+    runs.pause("t1", before=["review"])
+    assert _status(views, "t1") == "paused"
+
+    runs.finish_step("t1")
+    assert _status(views, "t1") == "done"
+
+
+def test_interrupt_shows_over_a_failure_that_shows_again_once_answered(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    views.attach(store)
+    runs.new_input("t1", next_nodes=["flaky", "review"])
+    runs.fail("t1")
+    runs.ask("t1", node="review")
+    assert _status(views, "t1") == "interrupted"
+
+    runs.answer("t1", _pending_ids(store, "t1")[0])
+    assert _status(views, "t1") == "error"
+
+
+def test_failure_after_a_pause_makes_the_thread_error(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.new_input("t1")
+    runs.pause("t1", before=["review"])
+    runs.fail("t1")
+    views.catch_up(store)
+
+    assert _status(views, "t1") == "error"
+
+
+def test_list_threads_filters_interrupted_and_paused(
+    store: CheckpointStore, views: Views, runs
+) -> None:
+    runs.ask("i1")
+    runs.new_input("p1")
+    runs.pause("p1")
+    runs.update("u1", next_nodes=["review"])
+    views.catch_up(store)
+
+    assert [row.thread_id for row in views.list_threads(status="interrupted")] == ["i1"]
+    assert [row.thread_id for row in views.list_threads(status="paused")] == ["p1"]

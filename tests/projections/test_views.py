@@ -87,8 +87,9 @@ def test_views_file_is_separate_from_events_file(
     assert (tmp_path / "t.views.db").is_file()
     with sqlite3.connect(tmp_path / "t.db") as events:
         event_tables = {name for (name,) in events.execute("SELECT name FROM sqlite_master")}
-    assert not {"threads", "checkpoints", "tracking"} & event_tables
-    assert set(views.db.table_names()) == {"threads", "checkpoints", "tracking"}
+    view_tables = {"threads", "checkpoints", "pending_interrupts", "decisions", "tracking"}
+    assert not view_tables & event_tables
+    assert set(views.db.table_names()) == view_tables
 
 
 @pytest.mark.parametrize(
@@ -202,3 +203,18 @@ def test_batch_size_below_one_is_refused() -> None:
         Views.open(":memory:", batch_size=0)
 
     assert str(raised.value) == "batch_size must be at least 1, got 0; the default is 500"
+
+
+def test_views_file_of_an_older_schema_is_rebuilt_from_the_log(
+    store: CheckpointStore, runs, tmp_path: Path
+) -> None:
+    runs.update("t1", actor="ana")
+    with Views.open(tmp_path / "v.db") as views:
+        views.catch_up(store)
+        views.db.execute("DROP TABLE decisions")
+        views.db.execute("PRAGMA user_version = 1")
+
+    with Views.open(tmp_path / "v.db") as views:
+        assert (views.position, views.list_threads()) == (0, [])
+        assert views.catch_up(store) == store.max_position()
+        assert [row.actor for row in views.decisions()] == ["ana"]

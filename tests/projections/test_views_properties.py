@@ -16,12 +16,34 @@ THREADS = ("t0", "t1", "t2")
 
 operations = st.lists(
     st.tuples(
-        st.sampled_from(["run", "fail", "update", "fork"]),
+        st.sampled_from(["run", "fail", "update", "fork", "ask", "answer", "input", "pause"]),
         st.sampled_from(THREADS),
         st.integers(min_value=0, max_value=3),
     ),
-    max_size=10,
+    max_size=12,
 )
+
+
+def _answer(runs: Any, thread_id: str, size: int) -> None:
+    thread = runs.store.load(thread_id)
+    pending = thread.pending_interrupts if thread else ()
+    if pending:
+        runs.answer(thread_id, pending[size % len(pending)].interrupt_id, actor=None)
+    else:
+        runs.ask(thread_id, value={"n": size})
+
+
+def _pause(runs: Any, thread_id: str, size: int) -> None:
+    runs.new_input(thread_id)
+    runs.pause(thread_id)
+
+
+INTERRUPTS = {
+    "ask": lambda runs, thread_id, size: runs.ask(thread_id, value=[size]),
+    "answer": _answer,
+    "input": lambda runs, thread_id, size: runs.new_input(thread_id, actor="bo"),
+    "pause": _pause,
+}
 
 
 def perform(runs: Any, operation: tuple[str, str, int]) -> None:
@@ -32,7 +54,9 @@ def perform(runs: Any, operation: tuple[str, str, int]) -> None:
     elif kind == "fail":
         runs.fail(thread_id)
     elif kind == "update":
-        runs.update(thread_id, next_nodes=["review"] * (size % 2))
+        runs.update(thread_id, next_nodes=["review"] * (size % 2), actor=[None, "ana"][size % 2])
+    elif kind in INTERRUPTS:
+        INTERRUPTS[kind](runs, thread_id, size)
     else:
         heads = [s.head.version for s in runs.store.checkpoint_states(thread_id) if s.head]
         if heads:
