@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,6 +54,11 @@ def states(store: CheckpointStore, thread_id: str) -> list[Thread]:
             f"no thread {thread_id!r} in {str(store.path)!r}; list them with `branchline threads`"
         )
     return found
+
+
+def when(moment: datetime) -> str:
+    """A timestamp for tables: seconds, no time zone noise (UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def as_json(value: Any) -> str:

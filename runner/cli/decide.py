@@ -18,6 +18,7 @@ from runner.cli.app import (
     open_store,
     parse_json,
     states,
+    when,
 )
 from runner.resume import record_answers
 from runner.types import Command
@@ -38,13 +39,13 @@ GraphOption = Annotated[
 def pending(db: DbOption = DEFAULT_DB) -> None:
     """The inbox: interrupts waiting for an answer, across every thread, oldest first."""
     with open_store(db) as store:
-        table = Table("thread", "node", "interrupt", "since", "question")
+        table = Table("thread", "node", "interrupt", "since (UTC)", "question")
         for row in views_for(store).pending_interrupts():
             table.add_row(
                 row.thread_id,
                 row.node,
                 row.interrupt_id,
-                row.asked_at.isoformat(timespec="seconds"),
+                when(row.asked_at),
                 as_json(row.value),
             )
         console.print(table)
@@ -112,11 +113,12 @@ def audit(thread: str, db: DbOption = DEFAULT_DB) -> None:
     """The human decisions on a thread, oldest first: who, when, what, and on which interrupt."""
     with open_store(db) as store:
         states(store, thread)
-        table = Table("when", "who", "decision", "node", "interrupt", "value", "digest of question")
+        table = Table(
+            "when (UTC)", "who", "decision", "node", "interrupt", "answer / edit", "question digest"
+        )
         for row in views_for(store).decisions(thread):
-            when = row.at.isoformat(timespec="seconds")
             table.add_row(
-                when,
+                when(row.at),
                 row.actor or "unknown",
                 row.kind,
                 row.node or "",

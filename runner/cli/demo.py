@@ -25,7 +25,11 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
         request = {"messages": [{"role": "user", "content": "My order A-1042 arrived broken."}]}
         for update in graph.stream(request, config):
             for node, writes in update.items():
-                console.print(f"  [cyan]{node}[/cyan] {as_json(writes)}")
+                if node == "__interrupt__":
+                    for asked in writes:
+                        console.print(f"  [yellow]paused[/yellow], asking: {as_json(asked.value)}")
+                else:
+                    console.print(f"  [cyan]{node}[/cyan] wrote {as_json(writes)}")
     console.print("[bold]2. It is paused; the inbox shows what it waits for[/bold]")
     pending(db=db)
     approver = {

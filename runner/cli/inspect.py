@@ -8,7 +8,17 @@ import typer
 from rich.table import Table
 
 from domain.ids import checkpoint_id
-from runner.cli.app import DEFAULT_DB, DbOption, app, as_json, console, fail, open_store, states
+from runner.cli.app import (
+    DEFAULT_DB,
+    DbOption,
+    app,
+    as_json,
+    console,
+    fail,
+    open_store,
+    states,
+    when,
+)
 from runner.snapshots import snapshot_of
 from runner.views import views_for
 
@@ -17,9 +27,9 @@ from runner.views import views_for
 def threads(db: DbOption = DEFAULT_DB) -> None:
     """List threads, most recently updated first."""
     with open_store(db) as store:
-        table = Table("thread", "status", "step", "head checkpoint", "updated at", "metadata")
+        table = Table("thread", "status", "step", "head checkpoint", "updated (UTC)", "metadata")
         for row in views_for(store).list_threads():
-            updated = row.updated_at.isoformat(timespec="seconds")
+            updated = when(row.updated_at)
             table.add_row(
                 row.thread_id,
                 row.status,
@@ -52,11 +62,11 @@ def history(
                 )
             )
         return
-    table = Table("checkpoint", "step", "source", "next", "created at")
+    table = Table("checkpoint", "step", "source", "next", "created (UTC)")
     for state in found:
         head = state.head
         assert head is not None
-        created = head.created_at.isoformat(timespec="seconds")
+        created = when(head.created_at)
         table.add_row(
             checkpoint_id(thread, head.version),
             str(head.step),
