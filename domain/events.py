@@ -169,6 +169,32 @@ class Paused(ThreadEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Forked(ThreadEvent):
+    """The thread's head moved back to an earlier checkpoint: a new branch starts there.
+
+    Carries that checkpoint and its values, so the fold stays one step. ``reason`` is
+    ``replay`` (run again from it), ``edit`` (update_state on it), ``input`` (new input
+    on it) or ``switch`` (continue another branch's head).
+    """
+
+    TOPIC = "branchline.Forked"
+
+    checkpoint: Any
+    values: dict[str, Any]
+    reason: str
+    actor: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Replayed(CheckpointEvent):
+    """A replay from an earlier checkpoint began: a copy of it, to run what was pending."""
+
+    TOPIC = "branchline.Replayed"
+    SOURCE = "fork"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ThreadSnapshot(ThreadEvent):
     """The folded state of a thread at one version, stored to bound later folds."""
 
@@ -188,4 +214,6 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     Resumed,
     InterruptSuperseded,
     Paused,
+    Forked,
+    Replayed,
 )

@@ -12,6 +12,7 @@ from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_wri
 from domain.errors import InvalidCommand
 from domain.events import (
     CheckpointEvent,
+    Forked,
     Interrupted,
     InterruptSuperseded,
     NodeCompleted,
@@ -115,6 +116,9 @@ def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
         raise InvalidCommand(f"stream {event.originator_id} does not begin with ThreadStarted")
     if isinstance(event, CheckpointEvent):
         return _new_checkpoint(thread, event)
+    if isinstance(event, Forked):
+        head = event.checkpoint
+        return Thread(thread.id, event.originator_version, thread.thread_id, event.values, head)
     return _step_event(thread, event)
 
 

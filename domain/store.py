@@ -25,7 +25,7 @@ from domain import clock
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import ConcurrentUpdate, StoreConfigError
-from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
+from domain.events import EVENT_TYPES, Forked, ThreadEvent, ThreadSnapshot
 from domain.evolve import evolve, project
 from domain.ids import stream_id
 from domain.thread import Thread
@@ -175,17 +175,13 @@ class CheckpointStore:
         One pass over the stream; each state's ``values`` are the checkpoint's own and its
         ``results`` are the tasks that finished (or failed) before the next checkpoint.
         """
-        states: list[Thread] = []
+        latest: dict[int, Thread] = {}
         thread: Thread | None = None
         for event in self.events(thread_id):
             thread = evolve(thread, event)
-            if thread.head is None:
-                continue
-            if states and states[-1].head == thread.head:
-                states[-1] = thread
-            else:
-                states.append(thread)
-        return states
+            if thread.head is not None and not isinstance(event, Forked):
+                latest[thread.head.version] = thread
+        return list(latest.values())
 
     def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
         """Events of every thread in the order they were recorded, after a log position."""

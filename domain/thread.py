@@ -17,12 +17,14 @@ from domain import clock
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
 from domain.errors import InvalidCommand
 from domain.events import (
+    Forked,
     InputReceived,
     Interrupted,
     InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
     Paused,
+    Replayed,
     Resumed,
     StateUpdated,
     StepCompleted,
@@ -280,6 +282,32 @@ class Thread:
     def pause(self, before: Sequence[str] = (), after: Sequence[str] = ()) -> Paused:
         """Record that a static breakpoint stopped the run."""
         return self._event(Paused, before=tuple(before), after=tuple(after))
+
+    def fork(
+        self, base: Thread, reason: str, actor: str | None = None, name: str | None = None
+    ) -> Forked:
+        """Move the head back to ``base`` (this thread's state at one of its checkpoints)."""
+        if base.id != self.id or base.head is None or base.head.version > self.version:
+            raise InvalidCommand(
+                f"cannot fork thread {self.thread_id!r} from a state that is not one of its "
+                "checkpoints"
+            )
+        return self._event(
+            Forked, checkpoint=base.head, values=base.values, reason=reason, actor=actor, name=name
+        )
+
+    def replay(self, metadata: Mapping[str, Any]) -> Replayed:
+        """Copy the head as a new checkpoint (source ``fork``) to run its pending nodes again."""
+        if self.head is None:
+            raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to replay")
+        head = self.head
+        return self._checkpoint(
+            Replayed,
+            head.step + 1,
+            next=head.next,
+            waiting=dict(head.waiting),
+            metadata=dict(metadata),
+        )
 
     def _require_pending(self, node: str) -> None:
         if node not in self.pending_nodes:

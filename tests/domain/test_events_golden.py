@@ -20,12 +20,14 @@ from domain import Codec, Thread, ThreadEvent
 from domain.checkpoint import Checkpoint, TaskResult
 from domain.events import (
     EVENT_TYPES,
+    Forked,
     InputReceived,
     Interrupted,
     InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
     Paused,
+    Replayed,
     Resumed,
     StateUpdated,
     StepCompleted,
@@ -99,6 +101,16 @@ SAMPLES: list[ThreadEvent] = [
         actor=None,
     ),
     Paused(**HEADER, originator_version=10, before=("send",), after=()),
+    Forked(
+        **HEADER,
+        originator_version=11,
+        checkpoint=Checkpoint(5, 2, 0, "loop", ("a",), {}, WHEN, {}, ("__start__",)),
+        values={"log": ["x"]},
+        reason="edit",
+        actor="ada",
+        name="what-if",
+    ),
+    Replayed(**HEADER, originator_version=12, parent=5, step=1, next=("a",), metadata={}),
     StateUpdated(
         **HEADER,
         originator_version=6,
