@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from domain.checkpoint import START
-from domain.errors import ThreadNotFound
+from domain.errors import CheckpointNotFound, ThreadNotFound
 from domain.events import ThreadEvent
 from domain.ids import checkpoint_version
 from domain.store import CheckpointStore
@@ -15,7 +15,8 @@ from runner.builder import Topology, names
 from runner.config import RunConfig
 from runner.emit import Emitter
 from runner.errors import InvalidConfigError, InvalidUpdateError
-from runner.executor import Batch, Breakpoints, Run, default_pool, project_all
+from runner.executor import Breakpoints, Run, default_pool, project_all
+from runner.intake import Batch, Intake
 from runner.planner import plan, route
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
@@ -138,26 +139,29 @@ class CompiledStateGraph:
         thread_id = cfg.require_thread()
         thread = self.store.load(thread_id)
         if cfg.checkpoint_id is not None:
-            self._require_head(thread, thread_id, cfg.checkpoint_id)
+            self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
         return thread
 
-    def _require_head(self, thread: Thread | None, thread_id: str, checkpoint: str) -> None:
+    def _require_checkpoint(self, thread: Thread | None, thread_id: str, checkpoint: str) -> int:
+        """The stream version of a checkpoint of this thread, or a clear LookupError."""
         version = checkpoint_version(thread_id, checkpoint)
         if thread is None or thread.head is None:
             raise ThreadNotFound(
                 f"thread {thread_id!r} has no checkpoints, so checkpoint_id {checkpoint!r} "
                 "is unknown; list checkpoints with get_state_history(config)"
             )
-        if self.store is not None and self.store.load(thread_id, version) is None:
-            raise ThreadNotFound(
-                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}"
+        past = self.store.load(thread_id, version) if self.store and version > 0 else None
+        if (
+            version > thread.version
+            or past is None
+            or past.head is None
+            or past.head.version != version
+        ):
+            raise CheckpointNotFound(
+                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
+                "list them with get_state_history(config)"
             )
-        if version != thread.head.version:
-            raise InvalidConfigError(
-                f"checkpoint_id {checkpoint!r} is not the head of thread {thread_id!r}; "
-                "running from a past checkpoint (time travel) is not available yet: omit "
-                "checkpoint_id to continue from the head"
-            )
+        return version
 
     def journal_append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
         """Store a step's events (or just fold them, without a checkpointer)."""
@@ -240,10 +244,12 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         thread = store.load(thread_id)
-        if cfg.checkpoint_id is not None:
-            self._require_head(thread, thread_id, cfg.checkpoint_id)
-        node = self._as_node(thread, as_node)
         batch = Batch(thread)
+        if cfg.checkpoint_id is not None:
+            version = self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
+            if thread is not None and thread.head is not None and version != thread.head.version:
+                thread = Intake(self, cfg).fork(batch, cfg.checkpoint_id, "edit")
+        node = self._as_node(thread, as_node)
         if thread is None:
             thread = batch.add(Thread.start(thread_id, self.schema.initial_values()))
         for superseded in thread.supersede("update", cfg.actor):

@@ -16,26 +16,20 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.checkpoint import START, apply_writes
+from domain.checkpoint import START
 from domain.errors import ConcurrentUpdate
-from domain.events import ThreadEvent
+from domain.events import CheckpointEvent, ThreadEvent
 from domain.evolve import evolve, project
-from domain.ids import task_id
+from domain.ids import checkpoint_version, task_id
 from domain.thread import Thread
 from runner.config import RunConfig
 from runner.emit import Chunk, Emitter
-from runner.errors import (
-    EmptyInputError,
-    GraphRecursionError,
-    InterruptNotPending,
-    InvalidUpdateError,
-)
-from runner.interrupts import digest
-from runner.planner import known, plan, route
+from runner.errors import EmptyInputError, GraphRecursionError, InterruptNotPending
+from runner.intake import Batch, Intake, check_command
+from runner.planner import plan
 from runner.resume import explain, match_answers
 from runner.tasks import record, reduce_outcomes, run_tasks
 from runner.types import Command, Interrupt
-from runner.writes import StepWriter
 
 if TYPE_CHECKING:
     from runner.compiled import CompiledStateGraph
@@ -57,25 +51,20 @@ class Breakpoints:
         return node in self.after or "*" in self.after
 
 
-class Batch:
-    """Events decided in a step, folded as they are added, appended together."""
+def _is_head(thread: Thread | None, checkpoint: str) -> bool:
+    assert thread is not None
+    assert thread.head is not None
+    return checkpoint_version(thread.thread_id, checkpoint) == thread.head.version
 
-    def __init__(self, thread: Thread | None) -> None:
-        self.base = thread
-        self.thread = thread
-        self.events: list[ThreadEvent] = []
 
-    def add(self, event: ThreadEvent) -> Thread:
-        """Record one event and return the state it leads to."""
-        self.events.append(event)
-        self.thread = evolve(self.thread, event)
-        return self.thread
-
-    @property
-    def current(self) -> Thread:
-        """The state so far (a batch on a new thread starts with ThreadStarted)."""
-        assert self.thread is not None
-        return self.thread
+def _checkpoints_of(batch: Batch) -> list[Thread]:
+    """The states at each checkpoint a batch created, for debug events."""
+    states, thread = [], batch.base
+    for event in batch.events:
+        thread = evolve(thread, event)
+        if isinstance(event, CheckpointEvent):
+            states.append(thread)
+    return states
 
 
 def pending_questions(thread: Thread) -> tuple[Interrupt, ...]:
@@ -101,27 +90,70 @@ class Run:
         self.breakpoints = breakpoints
         self.thread: Thread | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
+        self.deferred_resume: Any = None
 
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
-        """Apply the input (if any) and run until nothing is pending or the run pauses."""
+        """Take in the call's input, then run until nothing is pending or the run pauses."""
         self.thread = thread
         if isinstance(input, Command):
-            self._check_command(input)
-        if isinstance(input, Command) and thread is not None and thread.head is not None:
-            yield from self._accept_command(input, thread)
-        elif isinstance(input, Command) and input.resume is not None:
-            store = self.graph.durable_store("Command(resume=...)")
-            match_answers(store, thread, input.resume)  # raises: nothing can be pending yet
-        elif input is not None:
-            yield from self._accept_input(input)
-        elif thread is None or thread.head is None:
-            raise EmptyInputError(
-                f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and the "
-                "input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
-            )
-        else:
-            yield from self.emit.values(thread)
+            check_command(input)
+        batch = Batch(thread)
+        self._intake(batch, input)
+        if batch.events:
+            self._append_intake(batch, input)
+            for state in _checkpoints_of(batch):
+                yield from self.emit.checkpoint(state)
+        yield from self.emit.values(self._current())
         yield from self._loop()
+
+    def _intake(self, batch: Batch, input: Any) -> None:
+        """Decide the events the input stands for (none for a plain continue)."""
+        intake, thread, travel = Intake(self.graph, self.cfg), batch.thread, self.cfg.checkpoint_id
+        has_head = thread is not None and thread.head is not None
+        moved = has_head and travel is not None and not _is_head(thread, travel)
+        if input is None:
+            if not has_head:
+                raise EmptyInputError(
+                    f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
+                    "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
+                )
+            if travel is not None:
+                intake.fork(batch, travel, "replay")
+                intake.replay(batch)
+        elif isinstance(input, Command) and has_head:
+            self._command(intake, batch, input, travel if moved else None)
+        elif isinstance(input, Command) and input.resume is not None:
+            match_answers(self.graph.durable_store("Command(resume=...)"), thread, input.resume)
+        else:
+            if moved:
+                intake.fork(batch, str(travel), "input")
+            intake.new_input(batch, input)
+
+    def _command(self, intake: Intake, batch: Batch, command: Command, travel: str | None) -> None:
+        if travel is None:
+            intake.command(batch, command)
+        elif command.resume is None:
+            intake.fork(batch, travel, "edit")
+            intake.edit(batch, command)
+        else:
+            # Better than LangGraph: the new answer is used, not the one given the first time.
+            intake.fork(batch, travel, "replay")
+            intake.replay(batch)
+            self.deferred_resume = command.resume
+            if command.update is not None or command.goto_nodes:
+                intake.edit(batch, Command(update=command.update, goto=command.goto))
+
+    def _append_intake(self, batch: Batch, input: Any) -> None:
+        try:
+            self._append(batch)
+        except ConcurrentUpdate:
+            if (
+                isinstance(input, Command)
+                and input.resume is not None
+                and self.deferred_resume is None
+            ):
+                self._explain_lost_race(input.resume)
+            raise
 
     def _loop(self) -> Generator[Chunk, None, None]:
         thread = self._current()
@@ -137,9 +169,20 @@ class Run:
                 )
             if (yield from self._pause_before()):
                 return
-            if (yield from self._superstep()):
+            if (yield from self._superstep()) and not self._answer_deferred():
                 return
             thread = self._current()
+
+    def _answer_deferred(self) -> bool:
+        """Answer the interrupt a replay raised anew with the resume that asked for it."""
+        if self.deferred_resume is None or not self._current().pending_interrupts:
+            return False
+        batch = Batch(self._current())
+        Intake(self.graph, self.cfg).answer(batch, self.deferred_resume)
+        self.deferred_resume = None
+        self._append(batch)
+        self.interrupts = ()
+        return True
 
     def _current(self) -> Thread:
         assert self.thread is not None
@@ -153,94 +196,6 @@ class Run:
     def _append(self, batch: Batch) -> Thread:
         self.thread = self.graph.journal_append(batch.base, batch.events)
         return self.thread
-
-    # Input ---------------------------------------------------------------------------
-
-    def _accept_input(self, input: Any) -> Iterator[Chunk]:
-        """New input: supersede what was pending, then the input and ``__start__`` steps."""
-        graph = self.graph
-        writes, command = graph.schema.writes_from("the input", input)
-        batch = Batch(self.thread)
-        if self.thread is None:
-            batch.add(
-                Thread.start(self.cfg.thread_id or "transient", graph.schema.initial_values())
-            )
-        for event in batch.current.supersede("input", self.cfg.actor):
-            batch.add(event)
-        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata))
-        yield from self.emit.checkpoint(thread)
-        delta = StepWriter(graph.schema, thread.values).write("the input", writes)
-        fresh = graph.schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
-        targets = route(graph.topology, START, fresh, command.goto_nodes if command else ())
-        assert thread.head is not None
-        tid = task_id(thread.thread_id, thread.head.version, START, 0)
-        batch.add(
-            thread.complete_task(
-                tid, START, assigned=delta.assigned, appended=delta.appended, triggers=targets
-            )
-        )
-        self._close_step(batch)
-        yield from self.emit.checkpoint(self.thread)
-        yield from self.emit.values(self._current())
-
-    @staticmethod
-    def _check_command(command: Command) -> None:
-        if command.graph == Command.PARENT:
-            raise InvalidUpdateError(
-                "Command(graph=Command.PARENT) was given as input, but there is no parent graph; "
-                "only a node of a subgraph can route in its parent"
-            )
-        if command.resume is None and command.update is None and not command.goto_nodes:
-            raise EmptyInputError(
-                "Command() carries nothing to do; pass resume= (answers), update= (values) "
-                "or goto= (nodes to run)"
-            )
-
-    def _accept_command(self, command: Command, thread: Thread) -> Iterator[Chunk]:
-        """A Command on an existing thread: answers, then an edit or a detour, in one append."""
-        batch = Batch(thread)
-        if command.resume is not None:
-            self._answer(batch, command.resume)
-        if command.update is not None or command.goto_nodes:
-            self._edit(batch, command)
-        try:
-            self._append(batch)
-        except ConcurrentUpdate:
-            if command.resume is None:
-                raise
-            self._explain_lost_race(command.resume)
-            raise
-        yield from self.emit.values(self._current())
-
-    def _answer(self, batch: Batch, resume: Any) -> None:
-        store = self.graph.durable_store("Command(resume=...)")
-        answers = match_answers(store, batch.current, resume)
-        for interrupt_id, value in answers.items():
-            asked = batch.current.interrupt(interrupt_id)
-            assert asked is not None
-            shown = digest(store.codec.encode(asked.value))
-            batch.add(batch.current.answer(interrupt_id, value, actor=self.cfg.actor, digest=shown))
-
-    def _edit(self, batch: Batch, command: Command) -> None:
-        schema, topology = self.graph.schema, self.graph.topology
-        writes, _ = schema.writes_from("Command(update=...)", command.update)
-        goto = known(topology, "Command(goto=...)", command.goto_nodes)
-        for event in batch.current.supersede("update", self.cfg.actor):
-            batch.add(event)
-        thread = batch.current
-        delta = StepWriter(schema, thread.live_values).write("Command(update=...)", writes)
-        next_nodes = (*thread.pending_nodes, *goto)
-        batch.add(
-            thread.update_state(
-                START,
-                assigned=delta.assigned,
-                appended=delta.appended,
-                next_nodes=tuple(dict.fromkeys(next_nodes)),
-                waiting=thread.head.waiting if thread.head else {},
-                metadata=self.cfg.metadata,
-                actor=self.cfg.actor,
-            )
-        )
 
     def _explain_lost_race(self, resume: Any) -> None:
         """Another process answered first: say whose decision won, writing nothing."""

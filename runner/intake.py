@@ -1,0 +1,153 @@
+"""What a call brings before any node runs: input, answers, edits, a trip back in time.
+
+Each call's intake is decided as events in one batch, appended with the first step, so
+a refused call writes nothing and an accepted one is atomic (a fork and its edit, an
+answer and the state it resumes).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from domain.checkpoint import START, apply_writes
+from domain.events import ThreadEvent
+from domain.evolve import evolve
+from domain.ids import checkpoint_version, task_id
+from domain.thread import Thread
+from runner.config import RunConfig
+from runner.errors import EmptyInputError, InvalidUpdateError
+from runner.interrupts import digest
+from runner.planner import known, plan, route
+from runner.resume import match_answers
+from runner.types import Command
+from runner.writes import StepWriter
+
+if TYPE_CHECKING:
+    from runner.compiled import CompiledStateGraph
+
+
+class Batch:
+    """Events decided for one append, folded as they are added."""
+
+    def __init__(self, thread: Thread | None) -> None:
+        self.base = thread
+        self.thread = thread
+        self.events: list[ThreadEvent] = []
+
+    def add(self, event: ThreadEvent) -> Thread:
+        """Record one event and return the state it leads to."""
+        self.events.append(event)
+        self.thread = evolve(self.thread, event)
+        return self.thread
+
+    @property
+    def current(self) -> Thread:
+        """The state so far (a batch on a new thread starts with ThreadStarted)."""
+        assert self.thread is not None
+        return self.thread
+
+
+def check_command(command: Command) -> None:
+    """Refuse a Command that cannot be input: empty, or addressed to a parent graph."""
+    if command.graph == Command.PARENT:
+        raise InvalidUpdateError(
+            "Command(graph=Command.PARENT) was given as input, but there is no parent graph; "
+            "only a node of a subgraph can route in its parent"
+        )
+    if command.resume is None and command.update is None and not command.goto_nodes:
+        raise EmptyInputError(
+            "Command() carries nothing to do; pass resume= (answers), update= (values) "
+            "or goto= (nodes to run)"
+        )
+
+
+class Intake:
+    """Decides the events a call's input stands for."""
+
+    def __init__(self, graph: CompiledStateGraph, cfg: RunConfig) -> None:
+        self.graph = graph
+        self.cfg = cfg
+
+    def fork(self, batch: Batch, checkpoint: str, reason: str) -> Thread:
+        """Move the head back to ``checkpoint`` (time travel), starting a branch there."""
+        store = self.graph.durable_store("time travel (a checkpoint_id in the config)")
+        thread = batch.current
+        version = checkpoint_version(thread.thread_id, checkpoint)
+        base = store.load(thread.thread_id, version) if 0 < version <= thread.version else None
+        if base is None or base.head is None or base.head.version != version:
+            from domain.errors import CheckpointNotFound
+
+            raise CheckpointNotFound(
+                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread.thread_id!r}; "
+                "list them with get_state_history(config)"
+            )
+        name = self.cfg.metadata.get("branch")
+        return batch.add(
+            thread.fork(base, reason, self.cfg.actor, None if name is None else str(name))
+        )
+
+    def replay(self, batch: Batch) -> Thread:
+        """A copy of the restored checkpoint, to run what was pending there again."""
+        return batch.add(batch.current.replay(self.cfg.metadata))
+
+    def new_input(self, batch: Batch, input: Any) -> None:
+        """New input: supersede what was pending, then the input and ``__start__`` steps."""
+        schema, topology = self.graph.schema, self.graph.topology
+        writes, command = schema.writes_from("the input", input)
+        if batch.thread is None:
+            batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
+        for event in batch.current.supersede("input", self.cfg.actor):
+            batch.add(event)
+        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata))
+        assert thread.head is not None
+        delta = StepWriter(schema, thread.values).write("the input", writes)
+        fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
+        targets = route(topology, START, fresh, command.goto_nodes if command else ())
+        tid = task_id(thread.thread_id, thread.head.version, START, 0)
+        thread = batch.add(
+            thread.complete_task(
+                tid, START, assigned=delta.assigned, appended=delta.appended, triggers=targets
+            )
+        )
+        next_nodes, waiting = plan(
+            topology, [(START, targets)], thread.head.waiting if thread.head else {}
+        )
+        batch.add(thread.complete_step(next_nodes, waiting, self.cfg.metadata))
+
+    def command(self, batch: Batch, command: Command) -> None:
+        """A Command on an existing thread: answers, then an edit or a detour."""
+        if command.resume is not None:
+            self.answer(batch, command.resume)
+        if command.update is not None or command.goto_nodes:
+            self.edit(batch, command)
+
+    def answer(self, batch: Batch, resume: Any) -> None:
+        """Record the answers a resume gives, each with who gave it and what they saw."""
+        store = self.graph.durable_store("Command(resume=...)")
+        for interrupt_id, value in match_answers(store, batch.current, resume).items():
+            asked = batch.current.interrupt(interrupt_id)
+            assert asked is not None
+            shown = digest(store.codec.encode(asked.value))
+            batch.add(batch.current.answer(interrupt_id, value, actor=self.cfg.actor, digest=shown))
+
+    def edit(self, batch: Batch, command: Command) -> None:
+        """``Command(update=..., goto=...)``: a new checkpoint with the edit and the detour."""
+        schema = self.graph.schema
+        writes, _ = schema.writes_from("Command(update=...)", command.update)
+        goto = known(self.graph.topology, "Command(goto=...)", command.goto_nodes)
+        for event in batch.current.supersede("update", self.cfg.actor):
+            batch.add(event)
+        thread = batch.current
+        delta = StepWriter(schema, thread.live_values).write("Command(update=...)", writes)
+        next_nodes = tuple(dict.fromkeys((*thread.pending_nodes, *goto)))
+        batch.add(
+            thread.update_state(
+                START,
+                assigned=delta.assigned,
+                appended=delta.appended,
+                next_nodes=next_nodes,
+                waiting=thread.head.waiting if thread.head else {},
+                metadata=self.cfg.metadata,
+                actor=self.cfg.actor,
+            )
+        )
