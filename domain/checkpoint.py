@@ -23,6 +23,7 @@ class Checkpoint:
     created_at: datetime
     waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
     writers: tuple[str, ...] = ()
+    actor: str | None = None
 
 
 @dataclass(frozen=True)

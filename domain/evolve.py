@@ -28,7 +28,9 @@ from domain.events import (
 from domain.thread import Thread
 
 
-def _checkpoint_from(event: CheckpointEvent, writers: tuple[str, ...] = ()) -> Checkpoint:
+def _checkpoint_from(
+    event: CheckpointEvent, writers: tuple[str, ...] = (), actor: str | None = None
+) -> Checkpoint:
     return Checkpoint(
         version=event.originator_version,
         parent=event.parent,
@@ -39,6 +41,7 @@ def _checkpoint_from(event: CheckpointEvent, writers: tuple[str, ...] = ()) -> C
         created_at=event.timestamp,
         waiting=event.waiting,
         writers=writers,
+        actor=actor,
     )
 
 
@@ -49,7 +52,7 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         # Answers given in the same call as an edit still reach the node they answer.
         kept = tuple(r for r in thread.interrupts if r.answered and r.node in event.next)
         values = apply_writes(thread.live_values, event.assigned, event.appended)
-        head = _checkpoint_from(event, (event.as_node,))
+        head = _checkpoint_from(event, (event.as_node,), event.actor)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
         finished = thread.finished_nodes

@@ -25,10 +25,11 @@ from domain import clock
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import ConcurrentUpdate, StoreConfigError
-from domain.events import EVENT_TYPES, Forked, ThreadEvent, ThreadSnapshot
-from domain.evolve import evolve, project
+from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
+from domain.evolve import project
 from domain.ids import stream_id
 from domain.thread import Thread
+from domain.timeline import Timeline
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
@@ -175,13 +176,11 @@ class CheckpointStore:
         One pass over the stream; each state's ``values`` are the checkpoint's own and its
         ``results`` are the tasks that finished (or failed) before the next checkpoint.
         """
-        latest: dict[int, Thread] = {}
-        thread: Thread | None = None
-        for event in self.events(thread_id):
-            thread = evolve(thread, event)
-            if thread.head is not None and not isinstance(event, Forked):
-                latest[thread.head.version] = thread
-        return list(latest.values())
+        return self.timeline(thread_id).checkpoints()
+
+    def timeline(self, thread_id: str) -> Timeline:
+        """The thread's checkpoint tree and branches, from one pass over its stream."""
+        return Timeline.of(self.events(thread_id))
 
     def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
         """Events of every thread in the order they were recorded, after a log position."""

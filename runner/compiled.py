@@ -8,9 +8,10 @@ from typing import Any
 from domain.checkpoint import START
 from domain.errors import CheckpointNotFound, ThreadNotFound
 from domain.events import ThreadEvent
-from domain.ids import checkpoint_version
+from domain.ids import checkpoint_id, checkpoint_version
 from domain.store import CheckpointStore
 from domain.thread import Thread
+from domain.timeline import Timeline
 from runner.builder import Topology, names
 from runner.config import RunConfig
 from runner.emit import Emitter
@@ -20,6 +21,7 @@ from runner.intake import Batch, Intake
 from runner.planner import plan, route
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
+from runner.time_travel import Branch, Diff, branches, diff, recorded
 from runner.types import END, StateSnapshot
 from runner.views import views_for
 from runner.writes import StepWriter
@@ -233,6 +235,68 @@ class CompiledStateGraph:
                 return
             count += 1
             yield snapshot
+
+    # Time travel ---------------------------------------------------------------------
+
+    def _timeline(self, config: Mapping[str, Any]) -> tuple[str, Timeline, int]:
+        """The thread's timeline and the addressed checkpoint (default: the head)."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        thread = store.load(thread_id)
+        if thread is None or thread.head is None:
+            raise ThreadNotFound(
+                f"thread {thread_id!r} has no checkpoints; start it with its input"
+            )
+        version = thread.head.version
+        if cfg.checkpoint_id is not None:
+            version = self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
+        return thread_id, store.timeline(thread_id), version
+
+    def get_lineage(self, config: Mapping[str, Any]) -> list[StateSnapshot]:
+        """A checkpoint and its ancestors only, newest first (not the other branches)."""
+        _, timeline, version = self._timeline(config)
+        return [snapshot_of(timeline.states[v], live=False) for v in timeline.lineage(version)]
+
+    def list_branches(self, config: Mapping[str, Any]) -> list[Branch]:
+        """Every branch of the thread, oldest first."""
+        thread_id, timeline, _ = self._timeline(config)
+        return branches(timeline, thread_id)
+
+    def switch_branch(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Move the thread's head to the addressed checkpoint (another branch's head)."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id, _, version = self._timeline(config)
+        thread = store.load(thread_id)
+        batch = Batch(thread)
+        Intake(self, cfg).fork(batch, checkpoint_id(thread_id, version), "switch")
+        return config_of(store.append(batch.base, batch.events).thread)
+
+    def diff(self, config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> Diff:
+        """Compare two checkpoints of a thread: common ancestor, each side's steps, values."""
+        thread_id, timeline, a = self._timeline(config_a)
+        other, _, b = self._timeline(config_b)
+        if other != thread_id:
+            raise InvalidConfigError(
+                f"diff compares two checkpoints of one thread, got threads {thread_id!r} and "
+                f"{other!r}"
+            )
+        return diff(timeline, a, b)
+
+    def replay(
+        self, config: Mapping[str, Any], *, stream_mode: str | Sequence[str] = "values"
+    ) -> Iterator[Any]:
+        """Stream the recorded steps from a checkpoint to its branch's head, running nothing."""
+        modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
+        unknown = [m for m in modes if m not in ("values", "updates")]
+        if unknown:
+            raise InvalidConfigError(
+                f"recorded replay streams 'values' and 'updates', not {unknown}"
+            )
+        _, timeline, version = self._timeline(config)
+        for mode, chunk in recorded(timeline, version, modes):
+            yield chunk if isinstance(stream_mode, str) else (mode, chunk)
 
     # Editing -------------------------------------------------------------------------
 
