@@ -24,6 +24,18 @@ class Checkpoint:
     waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
     writers: tuple[str, ...] = ()
     actor: str | None = None
+    packets: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def first_packet(self) -> int:
+        """The index in ``next`` of the first ``Send`` task (they come last)."""
+        return len(self.next) - len(self.packets)
+
+    def task_input(self, index: int) -> tuple[bool, Any]:
+        """Whether the task at ``index`` of ``next`` was sent an input of its own, and it."""
+        if index >= self.first_packet:
+            return True, self.packets[index - self.first_packet][1]
+        return False, None
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class TaskResult:
     appended: dict[str, list[Any]] = field(default_factory=dict)
     triggers: tuple[str, ...] = ()
     error: str | None = None
+    sends: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,14 @@ class StepCompleted(CheckpointEvent):
 
     TOPIC = "branchline.StepCompleted"
     SOURCE = "loop"
+    class_version = 2
+
+    packets: tuple[tuple[str, Any], ...] = ()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 2 added ``packets``: the inputs of ``Send`` tasks at the end of ``next``."""
+        state["packets"] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,10 +105,17 @@ class NodeCompleted(ThreadEvent, Writes):
     """A task of the step in progress returned; its writes and the nodes it routes to."""
 
     TOPIC = "branchline.NodeCompleted"
+    class_version = 2
 
     task_id: str
     node: str
     triggers: tuple[str, ...] = ()
+    sends: tuple[tuple[str, Any], ...] = ()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 2 added ``sends``: the ``Send`` packets the task routed to."""
+        state["sends"] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

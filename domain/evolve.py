@@ -25,12 +25,14 @@ from domain.events import (
     ThreadSnapshot,
     ThreadStarted,
 )
+from domain.ids import task_id
 from domain.thread import Thread
 
 
 def _checkpoint_from(
     event: CheckpointEvent, writers: tuple[str, ...] = (), actor: str | None = None
 ) -> Checkpoint:
+    packets = event.packets if isinstance(event, StepCompleted) else ()
     return Checkpoint(
         version=event.originator_version,
         parent=event.parent,
@@ -42,6 +44,7 @@ def _checkpoint_from(
         waiting=event.waiting,
         writers=writers,
         actor=actor,
+        packets=packets,
     )
 
 
@@ -49,8 +52,18 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
     """A checkpoint event starts a new step: results and interrupts begin afresh."""
     base = replace(thread, version=event.originator_version, results=(), interrupts=())
     if isinstance(event, StateUpdated):
-        # Answers given in the same call as an edit still reach the node they answer.
-        kept = tuple(r for r in thread.interrupts if r.answered and r.node in event.next)
+        # Answers given in the same call as an edit still reach the node they answer,
+        # now a task of the new checkpoint.
+        kept = tuple(
+            replace(
+                r,
+                task_id=task_id(
+                    thread.thread_id, event.originator_version, r.node, event.next.index(r.node)
+                ),
+            )
+            for r in thread.interrupts
+            if r.answered and r.node in event.next
+        )
         values = apply_writes(thread.live_values, event.assigned, event.appended)
         head = _checkpoint_from(event, (event.as_node,), event.actor)
         return replace(base, values=values, head=head, interrupts=kept)
@@ -84,7 +97,13 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
     version = event.originator_version
     if isinstance(event, NodeCompleted):
         result = TaskResult(
-            event.task_id, event.node, event.assigned, event.appended, event.triggers
+            event.task_id,
+            event.node,
+            event.assigned,
+            event.appended,
+            event.triggers,
+            None,
+            event.sends,
         )
         return replace(thread, version=version, results=(*thread.results, result))
     if isinstance(event, NodeFailed):

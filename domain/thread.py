@@ -31,7 +31,7 @@ from domain.events import (
     ThreadEvent,
     ThreadStarted,
 )
-from domain.ids import stream_id
+from domain.ids import stream_id, task_id
 
 E = TypeVar("E", bound=ThreadEvent)
 
@@ -77,18 +77,30 @@ class Thread:
         return tuple(r.node for r in self.results if r.error is None)
 
     @property
-    def pending_nodes(self) -> tuple[str, ...]:
-        """Nodes of the head's next step that have not completed yet."""
+    def pending_tasks(self) -> tuple[tuple[int, str, str], ...]:
+        """``(index, node, task_id)`` of each task of the head's step not completed yet."""
         if self.head is None:
             return ()
-        done = list(self.finished_nodes)
-        pending = []
-        for node in self.head.next:
-            if node in done:
-                done.remove(node)
-            else:
-                pending.append(node)
-        return tuple(pending)
+        head, done = self.head, {r.task_id for r in self.results if r.error is None}
+        tasks = (
+            (i, n, task_id(self.thread_id, head.version, n, i)) for i, n in enumerate(head.next)
+        )
+        return tuple(t for t in tasks if t[2] not in done)
+
+    def task_for(self, node: str) -> str:
+        """The id of the first pending task of ``node``."""
+        for _, pending, tid in self.pending_tasks:
+            if pending == node:
+                return tid
+        raise InvalidCommand(
+            f"node {node!r} is not pending on thread {self.thread_id!r}; "
+            f"pending: {list(self.pending_nodes)}"
+        )
+
+    @property
+    def pending_nodes(self) -> tuple[str, ...]:
+        """Nodes of the head's next step that have not completed yet."""
+        return tuple(node for _, node, _ in self.pending_tasks)
 
     @property
     def pending_interrupts(self) -> tuple[InterruptRecord, ...]:
@@ -99,9 +111,9 @@ class Thread:
         """The interrupt with this id, asked (and maybe answered) since the head."""
         return next((r for r in self.interrupts if r.interrupt_id == interrupt_id), None)
 
-    def answers(self, node: str) -> list[Any]:
-        """The answers a node's ``interrupt()`` calls get on its next run, in call order."""
-        answered = [r for r in self.interrupts if r.node == node and r.answered]
+    def answers(self, task: str) -> list[Any]:
+        """The answers a task's ``interrupt()`` calls get on its next run, in call order."""
+        answered = [r for r in self.interrupts if r.task_id == task and r.answered]
         return [r.answer for r in sorted(answered, key=lambda r: r.index)]
 
     def to_snapshot_state(self) -> dict[str, Any]:
@@ -155,9 +167,14 @@ class Thread:
         assigned: Mapping[str, Any],
         appended: Mapping[str, list[Any]],
         triggers: Sequence[str] = (),
+        sends: Sequence[tuple[str, Any]] = (),
     ) -> NodeCompleted:
         """Record that a pending task returned these writes."""
-        self._require_pending(node)
+        if (node, task_id) not in {(n, t) for _, n, t in self.pending_tasks}:
+            raise InvalidCommand(
+                f"task {task_id!r} of node {node!r} is not pending on thread {self.thread_id!r}; "
+                f"pending: {[(n, t) for _, n, t in self.pending_tasks]}"
+            )
         return self._event(
             NodeCompleted,
             task_id=task_id,
@@ -165,6 +182,7 @@ class Thread:
             assigned=dict(assigned),
             appended=dict(appended),
             triggers=tuple(triggers),
+            sends=tuple(sends),
         )
 
     def fail_task(self, task_id: str, node: str, error: str) -> NodeFailed:
@@ -177,6 +195,7 @@ class Thread:
         next_nodes: Sequence[str],
         waiting: Mapping[str, Sequence[str]],
         metadata: Mapping[str, Any],
+        packets: Sequence[tuple[str, Any]] = (),
     ) -> StepCompleted:
         """Close the step in progress: every pending task must have completed."""
         if self.head is None:
@@ -192,6 +211,7 @@ class Thread:
             next=tuple(next_nodes),
             waiting={k: tuple(v) for k, v in waiting.items()},
             metadata=dict(metadata),
+            packets=tuple(packets),
         )
 
     def update_state(

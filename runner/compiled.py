@@ -362,5 +362,11 @@ class CompiledStateGraph:
         if node == END:
             return (), {}
         waiting = thread.head.waiting if thread.head else {}
-        targets = route(self.topology, node, self.schema.node_input(values))
-        return plan(self.topology, [(node, targets)], waiting)
+        where = route(self.topology, node, self.schema.node_input(values))
+        if where.sends:
+            raise InvalidUpdateError(
+                f"update_state as {node!r} would Send {len(where.sends)} task(s), which an edit "
+                "cannot start; pass as_node of a node that routes by name"
+            )
+        step = plan(self.topology, [(node, where)], waiting)
+        return step.next, step.waiting

@@ -44,10 +44,10 @@ class Emitter:
             stamp = clock.now().isoformat()
             yield "debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
 
-    def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str]]) -> Iterator[Chunk]:
+    def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str, int]]) -> Iterator[Chunk]:
         """Debug events for the tasks a step is about to run."""
         assert thread.head is not None
-        for tid, node in tasks:
+        for tid, node, _ in tasks:
             payload = {
                 "id": tid,
                 "name": node,

@@ -20,13 +20,13 @@ from domain.checkpoint import START
 from domain.errors import ConcurrentUpdate
 from domain.events import CheckpointEvent, ThreadEvent
 from domain.evolve import evolve, project
-from domain.ids import checkpoint_version, task_id
+from domain.ids import checkpoint_version
 from domain.thread import Thread
 from runner.config import RunConfig
 from runner.emit import Chunk, Emitter
 from runner.errors import EmptyInputError, GraphRecursionError, InterruptNotPending
 from runner.intake import Batch, Intake, check_command
-from runner.planner import plan
+from runner.planner import Route, plan
 from runner.resume import explain, match_answers
 from runner.tasks import record, reduce_outcomes, run_tasks
 from runner.types import Command, Interrupt
@@ -234,12 +234,7 @@ class Run:
         thread = self._current()
         head = thread.head
         assert head is not None
-        pending = list(thread.pending_nodes)
-        tasks = []
-        for index, node in enumerate(head.next):
-            if node in pending:
-                pending.remove(node)
-                tasks.append((task_id(thread.thread_id, head.version, node, index), node))
+        tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
         yield from self.emit.tasks(thread, tasks)
         outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool)
         reduce_outcomes(self.graph, thread, outcomes)
@@ -270,15 +265,17 @@ class Run:
         """Append the step's checkpoint (and a pause, if a breakpoint after fires)."""
         thread = batch.current
         assert thread.head is not None
-        finished = [(r.node, r.triggers) for r in thread.results]
-        next_nodes, waiting = plan(self.graph.topology, finished, thread.head.waiting)
-        closed = batch.add(thread.complete_step(next_nodes, waiting, self.cfg.metadata))
+        finished = [(r.node, Route(r.triggers, r.sends)) for r in thread.results]
+        step = plan(self.graph.topology, finished, thread.head.waiting)
+        closed = batch.add(
+            thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets)
+        )
         writers = closed.head.writers if closed.head else ()
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
-        if after and next_nodes:
+        if after and step.next:
             batch.add(closed.pause(after=after))
         self._append(batch)
-        return bool(after and next_nodes)
+        return bool(after and step.next)
 
 
 def project_all(thread: Thread | None, events: Sequence[ThreadEvent]) -> Thread:

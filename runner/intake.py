@@ -102,17 +102,20 @@ class Intake:
         assert thread.head is not None
         delta = StepWriter(schema, thread.values).write("the input", writes)
         fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
-        targets = route(topology, START, fresh, command.goto_nodes if command else ())
+        where = route(topology, START, fresh, command.goto_nodes if command else ())
         tid = task_id(thread.thread_id, thread.head.version, START, 0)
         thread = batch.add(
             thread.complete_task(
-                tid, START, assigned=delta.assigned, appended=delta.appended, triggers=targets
+                tid,
+                START,
+                assigned=delta.assigned,
+                appended=delta.appended,
+                triggers=where.targets,
+                sends=where.sends,
             )
         )
-        next_nodes, waiting = plan(
-            topology, [(START, targets)], thread.head.waiting if thread.head else {}
-        )
-        batch.add(thread.complete_step(next_nodes, waiting, self.cfg.metadata))
+        step = plan(topology, [(START, where)], thread.head.waiting if thread.head else {})
+        batch.add(thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets))
 
     def command(self, batch: Batch, command: Command) -> None:
         """A Command on an existing thread: answers, then an edit or a detour."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from domain.checkpoint import apply_writes
 from domain.events import ThreadEvent
 from domain.thread import Thread
 from runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id, task_scope
-from runner.planner import route
+from runner.planner import Route, route
 from runner.writes import Delta, StepWriter
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class Outcome:
     error: BaseException | None = None
     question: Question | None = None
     delta: Delta | None = None
-    targets: tuple[str, ...] = ()
+    route: Route = field(default_factory=Route)
 
     @property
     def finished(self) -> bool:
@@ -53,12 +53,14 @@ class Outcome:
 
 
 def run_task(
-    graph: CompiledStateGraph, thread: Thread, config: Any, tid: str, node: str
+    graph: CompiledStateGraph, thread: Thread, config: Any, tid: str, node: str, index: int
 ) -> Outcome:
-    """Run one node on the step's values, with the answers its interrupts already have."""
+    """Run one node on the step's values (or its Send packet), with the answers it has."""
     spec = graph.topology.nodes[node]
-    state = graph.schema.node_input(thread.values)
-    scope = TaskScope(tid, thread.answers(node), durable=graph.store is not None)
+    assert thread.head is not None
+    sent, packet = thread.head.task_input(index)
+    state = packet if sent else graph.schema.node_input(thread.values)
+    scope = TaskScope(tid, thread.answers(tid), durable=graph.store is not None)
     try:
         with task_scope(scope):
             output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
@@ -78,7 +80,7 @@ def run_tasks(
     graph: CompiledStateGraph,
     thread: Thread,
     config: Any,
-    tasks: Sequence[tuple[str, str]],
+    tasks: Sequence[tuple[str, str, int]],
     pool: Callable[[], Executor],
 ) -> list[Outcome]:
     """Run a step's tasks: inline when there is one, in the thread pool otherwise."""
@@ -86,8 +88,10 @@ def run_tasks(
         return [run_task(graph, thread, config, *tasks[0])]
     executor = pool()
     futures = [
-        executor.submit(contextvars.copy_context().run, run_task, graph, thread, config, tid, node)
-        for tid, node in tasks
+        executor.submit(
+            contextvars.copy_context().run, run_task, graph, thread, config, tid, node, index
+        )
+        for tid, node, index in tasks
     ]
     return [future.result() for future in futures]
 
@@ -108,7 +112,7 @@ def reduce_outcomes(graph: CompiledStateGraph, thread: Thread, outcomes: list[Ou
         fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
         goto = outcome.command.goto_nodes if outcome.command else ()
         state = graph.schema.node_input(fresh)
-        outcome.targets = route(graph.topology, outcome.node, state, goto)
+        outcome.route = route(graph.topology, outcome.node, state, goto)
 
 
 def record(
@@ -136,6 +140,7 @@ def record(
                     outcome.node,
                     assigned=delta.assigned,
                     appended=delta.appended,
-                    triggers=outcome.targets,
+                    triggers=outcome.route.targets,
+                    sends=outcome.route.sends,
                 )
             )

@@ -21,16 +21,28 @@ class Command:
     PARENT: ClassVar[str] = "__parent__"
 
     update: Any = None
-    goto: str | Sequence[str] = ()
+    goto: str | Send | Sequence[str | Send] = ()
     resume: Any = None
     graph: str | None = None
 
     @property
-    def goto_nodes(self) -> tuple[str, ...]:
-        """``goto`` as a tuple of node names."""
-        if isinstance(self.goto, str):
+    def goto_nodes(self) -> tuple[str | Send, ...]:
+        """``goto`` as a tuple of node names (and ``Send`` packets)."""
+        if isinstance(self.goto, str | Send):
             return (self.goto,)
         return tuple(self.goto)
+
+
+@dataclass(frozen=True)
+class Send:
+    """Run ``node`` with ``arg`` as its input, as one more task of the next step.
+
+    Return a list of them from a conditional edge (or a node's ``Command(goto=...)``)
+    to fan out over items: each becomes its own task, with its own interrupts.
+    """
+
+    node: str
+    arg: Any
 
 
 @dataclass(frozen=True)

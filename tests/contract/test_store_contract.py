@@ -37,7 +37,9 @@ def run_step(store: CheckpointStore, thread: Thread | None, thread_id: str = "t"
         thread = evolve(None, events[-1])
     events.append(thread.receive_input([START], {"run": 1}))
     thread = evolve(thread, events[-1])
-    events.append(thread.complete_task("t0", START, assigned={}, appended={"log": ["x"]}))
+    events.append(
+        thread.complete_task(thread.task_for(START), START, assigned={}, appended={"log": ["x"]})
+    )
     thread = evolve(thread, events[-1])
     events.append(thread.complete_step(["a"], {}, {"run": 1}))
     base = store.load(thread_id)

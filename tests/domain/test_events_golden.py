@@ -14,7 +14,7 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain import Codec, Thread, ThreadEvent
 from domain.checkpoint import Checkpoint, TaskResult
@@ -126,6 +126,12 @@ SAMPLES: list[ThreadEvent] = [
 ]
 
 
+def golden_path(cls: type[ThreadEvent], version: int | None = None) -> Path:
+    """``TOPIC.json`` for version 1, ``TOPIC.vN.json`` after: old versions stay pinned."""
+    version = version or cls.class_version
+    return GOLDEN / (f"{cls.TOPIC}.json" if version == 1 else f"{cls.TOPIC}.v{version}.json")
+
+
 def _stored(event: ThreadEvent) -> dict[str, object]:
     stored = Mapper(transcoder=Codec()).to_stored_event(event)
     return {"topic": stored.topic, "state": json.loads(stored.state)}
@@ -137,7 +143,7 @@ def test_every_event_type_has_a_golden_sample() -> None:
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
 def test_stored_form_matches_its_golden_file(event: ThreadEvent) -> None:
-    path = GOLDEN / f"{type(event).TOPIC}.json"
+    path = golden_path(type(event))
     stored = _stored(event)
     if os.environ.get("BRANCHLINE_WRITE_GOLDEN") == "1":
         path.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
@@ -149,10 +155,11 @@ def test_stored_form_matches_its_golden_file(event: ThreadEvent) -> None:
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
 def test_golden_file_decodes_to_the_same_event(event: ThreadEvent) -> None:
-    golden = json.loads((GOLDEN / f"{type(event).TOPIC}.json").read_text())
+    golden = json.loads(golden_path(type(event)).read_text())
     with CheckpointStore.in_memory() as store:
         state = json.dumps(golden["state"]).encode()
         decoded = store.codec.decode(state)
+    decoded.pop("class_version", None)
     assert golden["topic"] == type(event).TOPIC
     assert (
         type(event)(originator_id=STREAM, originator_version=event.originator_version, **decoded)
@@ -168,3 +175,28 @@ def test_snapshot_state_round_trips_through_the_store_codec() -> None:
     snapshot = ThreadSnapshot(**HEADER, originator_version=6, state=thread.to_snapshot_state())
     with CheckpointStore.in_memory() as store:
         assert store.codec.decode(store.codec.encode(snapshot.state)) == snapshot.state
+
+
+@pytest.mark.parametrize(
+    "event",
+    [e for e in SAMPLES if type(e).class_version > 1],
+    ids=lambda e: type(e).__name__,
+)
+def test_older_stored_versions_are_upcast_on_read(event: ThreadEvent) -> None:
+    cls = type(event)
+    with CheckpointStore.in_memory() as store:
+        mapper = store._app.mapper
+        for version in range(1, cls.class_version):
+            golden = json.loads(golden_path(cls, version).read_text())
+            stored = StoredEvent(
+                STREAM,
+                event.originator_version,
+                golden["topic"],
+                json.dumps(golden["state"]).encode(),
+            )
+            upcast = mapper.to_domain_event(stored)
+            assert type(upcast) is cls
+            for name in vars(event):
+                assert hasattr(upcast, name), (
+                    f"{cls.__name__} v{version} lacks {name} after upcasting"
+                )

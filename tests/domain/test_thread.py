@@ -28,13 +28,15 @@ def fixed_clock() -> object:
 def started(*next_nodes: str) -> Thread:
     thread = evolve(None, Thread.start("t", {"log": []}))
     thread = evolve(thread, thread.receive_input([START], {}))
-    thread = evolve(thread, thread.complete_task("s", START, assigned={"x": 1}, appended={}))
+    thread = evolve(
+        thread, thread.complete_task(thread.task_for(START), START, assigned={"x": 1}, appended={})
+    )
     return evolve(thread, thread.complete_step(next_nodes, {}, {}))
 
 
 def test_commands_return_events_and_do_not_change_the_state() -> None:
     thread = started("a")
-    event = thread.complete_task("t1", "a", assigned={"x": 2}, appended={})
+    event = thread.complete_task(thread.task_for("a"), "a", assigned={"x": 2}, appended={})
     assert thread.values == {"log": [], "x": 1}
     assert event.originator_version == thread.version + 1
     assert event.timestamp == WHEN
@@ -42,7 +44,10 @@ def test_commands_return_events_and_do_not_change_the_state() -> None:
 
 def test_completed_tasks_show_in_live_values_until_the_step_closes() -> None:
     thread = started("a", "b")
-    thread = evolve(thread, thread.complete_task("t1", "a", assigned={}, appended={"log": ["a"]}))
+    thread = evolve(
+        thread,
+        thread.complete_task(thread.task_for("a"), "a", assigned={}, appended={"log": ["a"]}),
+    )
     assert thread.values == {"log": [], "x": 1}
     assert thread.live_values == {"log": ["a"], "x": 1}
     assert thread.pending_nodes == ("b",)
@@ -50,14 +55,18 @@ def test_completed_tasks_show_in_live_values_until_the_step_closes() -> None:
 
 def test_a_step_cannot_close_while_a_task_is_pending() -> None:
     thread = started("a", "b")
-    thread = evolve(thread, thread.complete_task("t1", "a", assigned={}, appended={}))
+    thread = evolve(
+        thread, thread.complete_task(thread.task_for("a"), "a", assigned={}, appended={})
+    )
     with pytest.raises(InvalidCommand, match=r"still has pending tasks \['b'\]"):
         thread.complete_step([], {}, {})
 
 
 def test_a_failed_task_stays_pending_and_its_siblings_do_not() -> None:
     thread = started("a", "b")
-    thread = evolve(thread, thread.complete_task("t1", "a", assigned={}, appended={}))
+    thread = evolve(
+        thread, thread.complete_task(thread.task_for("a"), "a", assigned={}, appended={})
+    )
     thread = evolve(thread, thread.fail_task("t2", "b", "ValueError('boom')"))
     assert thread.pending_nodes == ("b",)
     assert thread.finished_nodes == ("a",)
@@ -65,7 +74,8 @@ def test_a_failed_task_stays_pending_and_its_siblings_do_not() -> None:
 
 def test_only_pending_nodes_can_complete() -> None:
     with pytest.raises(
-        InvalidCommand, match=r"node 'z' is not pending on thread 't'; pending: \['a'\]"
+        InvalidCommand,
+        match=r"task 't1' of node 'z' is not pending on thread 't'; pending: \[\('a', ",
     ):
         started("a").complete_task("t1", "z", assigned={}, appended={})
 
@@ -78,7 +88,9 @@ def test_empty_thread_id_is_refused() -> None:
 def test_the_step_that_closes_records_its_writers() -> None:
     thread = started("a", "b")
     for node in ("a", "b"):
-        thread = evolve(thread, thread.complete_task(node, node, assigned={}, appended={}))
+        thread = evolve(
+            thread, thread.complete_task(thread.task_for(node), node, assigned={}, appended={})
+        )
     thread = evolve(thread, thread.complete_step([], {}, {}))
     assert thread.head is not None
     assert thread.head.writers == ("a", "b")
@@ -115,9 +127,10 @@ def _history(plan: list[tuple[str, int, bool]]) -> list[ThreadEvent]:
     events: list[ThreadEvent] = []
     for number, (node, items, replace) in enumerate(plan):
         assigned = {"x": items} if replace else {}
+        pending = thread.pending_nodes[0]
         task = thread.complete_task(
-            str(number),
-            thread.pending_nodes[0],
+            thread.task_for(pending),
+            pending,
             assigned=assigned,
             appended={"log": [node] * items},
         )

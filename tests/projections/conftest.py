@@ -108,8 +108,7 @@ class Runs:
         for node in thread.pending_nodes:
             done = project(thread, events)
             assert done is not None
-            tid = task_id(thread_id, thread.head.version, node, 0)
-            events.append(done.complete_task(tid, node, assigned={}, appended={}))
+            events.append(done.complete_task(done.task_for(node), node, assigned={}, appended={}))
         closing = project(thread, events)
         assert closing is not None
         events.append(closing.complete_step(next_nodes, {}, {}))
