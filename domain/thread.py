@@ -116,6 +116,12 @@ class Thread:
         answered = [r for r in self.interrupts if r.task_id == task and r.answered]
         return [r.answer for r in sorted(answered, key=lambda r: r.index)]
 
+    def answered(self, task: str) -> dict[str, Any]:
+        """The answers given to a task's questions, by interrupt id."""
+        return {
+            r.interrupt_id: r.answer for r in self.interrupts if r.task_id == task and r.answered
+        }
+
     def to_snapshot_state(self) -> dict[str, Any]:
         """The fields a snapshot stores."""
         return {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}

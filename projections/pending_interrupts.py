@@ -5,6 +5,10 @@ those of the thread's own fold (``Thread.pending_interrupts``): ``Interrupted`` 
 row; ``Resumed`` and ``InterruptSuperseded`` remove that interrupt's row; any checkpoint
 event removes every row of its thread, since a new checkpoint starts a fresh step.
 
+An interrupt asked inside a subgraph is asked again, under the same id, by the parent
+thread's task that runs the subgraph: the row then belongs to the parent, where people
+answer it, so the inbox lists each question once.
+
 ``value`` is display JSON (see ``projections.display``): read the thread from the
 store for the exact value.
 """
@@ -37,7 +41,7 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
 )
 
 _COLUMNS = "interrupt_id, thread_id, node, value, asked_at, position"
-_INSERT = f"INSERT INTO pending_interrupts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT OR REPLACE INTO pending_interrupts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
 _DELETE_ONE = "DELETE FROM pending_interrupts WHERE interrupt_id = ? AND thread_id = ?"
 _DELETE_THREAD = "DELETE FROM pending_interrupts WHERE thread_id = ?"
 _SELECT = f"SELECT {_COLUMNS} FROM pending_interrupts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from runner.errors import GraphValidationError
 from runner.schema import StateSchema
@@ -54,6 +54,12 @@ class Topology:
         return tuple(n for n in self.nodes if n in wanted)
 
 
+def _is_compiled(action: Any) -> TypeGuard[CompiledStateGraph]:
+    from runner.compiled import CompiledStateGraph
+
+    return isinstance(action, CompiledStateGraph)
+
+
 def _takes_config(func: Callable[..., Any]) -> bool:
     """Whether a node asks for the run's config, by a parameter named ``config``."""
     try:
@@ -77,9 +83,12 @@ class StateGraph:
         self._problems: list[str] = []
 
     def add_node(
-        self, node: str | Callable[..., Any], action: Callable[..., Any] | None = None
+        self, node: str | Callable[..., Any], action: Callable[..., Any] | Any | None = None
     ) -> StateGraph:
-        """Add a node: ``add_node(func)`` (named after it) or ``add_node(name, func)``."""
+        """Add a node: ``add_node(func)`` (named after it) or ``add_node(name, func)``.
+
+        ``func`` may also be a compiled graph: it runs as a subgraph.
+        """
         if action is None:
             if not callable(node):
                 raise TypeError(f"add_node({node!r}) needs a function: add_node(name, func)")
@@ -90,6 +99,10 @@ class StateGraph:
             self._problems.append(f"node name {name!r} is reserved; choose another name")
         elif name in self.topology.nodes:
             self._problems.append(f"node {name!r} is added twice; node names must be unique")
+        elif _is_compiled(action):
+            from runner.subgraph import SubgraphNode
+
+            self.topology.nodes[name] = Node(name, SubgraphNode(name, action), True)
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
@@ -179,13 +192,6 @@ class StateGraph:
         before = names(interrupt_before)
         after = names(interrupt_after)
         self.validate(before, after)
-        if (before or after) and checkpointer is None:
-            raise GraphValidationError(
-                [
-                    "interrupt_before/interrupt_after need a checkpointer to pause and resume; "
-                    "compile with checkpointer=CheckpointStore.sqlite('threads.db')"
-                ]
-            )
         return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after)
 
 

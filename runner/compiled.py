@@ -49,6 +49,12 @@ class CompiledStateGraph:
         if store is not None:
             views_for(store)
 
+    def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
+        """This graph on another store (a subgraph runs on its parent's)."""
+        return CompiledStateGraph(
+            self.schema, self.topology, store, self.interrupt_before, self.interrupt_after
+        )
+
     # Running -------------------------------------------------------------------------
 
     def invoke(

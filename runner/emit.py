@@ -62,8 +62,8 @@ class Emitter:
             error = None if o.error is None else repr(o.error)
             asked = (
                 []
-                if o.question is None
-                else [{"value": o.question.value, "id": o.question.interrupt_id}]
+                if not o.questions
+                else [{"value": q.value, "id": q.interrupt_id} for q in o.questions]
             )
             payload = {
                 "id": o.task_id,

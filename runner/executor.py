@@ -241,7 +241,7 @@ class Run:
         batch = Batch(thread)
         record(thread, outcomes, batch.add)
         failed = next((o.error for o in outcomes if o.error is not None), None)
-        if failed is not None or any(o.question for o in outcomes):
+        if failed is not None or any(o.questions or o.paused for o in outcomes):
             if batch.events:
                 self._append(batch)
             yield from self.emit.results(head.step + 1, outcomes)

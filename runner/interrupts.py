@@ -42,12 +42,14 @@ class NodeInterrupt(Exception):
 
 @dataclass
 class TaskScope:
-    """What ``interrupt()`` needs to know about the task it is called from."""
+    """What ``interrupt()`` (and a subgraph node) needs to know about its task."""
 
     task_id: str
     answers: list[Any]
     durable: bool
     calls: int = field(default=0)
+    answered: dict[str, Any] = field(default_factory=dict)
+    store: Any = None
 
 
 _scope: ContextVar[TaskScope | None] = ContextVar("branchline_task_scope", default=None)
@@ -85,6 +87,11 @@ def interrupt(value: Any) -> Any:
     if index < len(scope.answers):
         return scope.answers[index]
     raise GraphInterrupt(value, index)
+
+
+def current_scope() -> TaskScope | None:
+    """The scope of the task running in this context, if any."""
+    return _scope.get()
 
 
 def current_index() -> int:

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 from domain.checkpoint import apply_writes
 from domain.events import ThreadEvent
 from domain.thread import Thread
+from runner.errors import InvalidConfigError
 from runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id, task_scope
 from runner.planner import Route, route
+from runner.subgraph import SubgraphPaused
 from runner.writes import Delta, StepWriter
 
 if TYPE_CHECKING:
@@ -42,14 +44,15 @@ class Outcome:
     writes: dict[str, Any]
     command: Any = None
     error: BaseException | None = None
-    question: Question | None = None
+    questions: list[Question] = field(default_factory=list)
+    paused: bool = False
     delta: Delta | None = None
     route: Route = field(default_factory=Route)
 
     @property
     def finished(self) -> bool:
-        """Whether the task returned (neither raised nor asked)."""
-        return self.error is None and self.question is None
+        """Whether the task returned (neither raised, asked, nor paused in a subgraph)."""
+        return self.error is None and not self.questions and not self.paused
 
 
 def run_task(
@@ -60,20 +63,38 @@ def run_task(
     assert thread.head is not None
     sent, packet = thread.head.task_input(index)
     state = packet if sent else graph.schema.node_input(thread.values)
-    scope = TaskScope(tid, thread.answers(tid), durable=graph.store is not None)
+    scope = TaskScope(
+        tid,
+        thread.answers(tid),
+        durable=graph.store is not None,
+        answered=thread.answered(tid),
+        store=graph.store,
+    )
     try:
         with task_scope(scope):
             output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
     except GraphInterrupt as asked:
         question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
-        return Outcome(tid, node, {}, question=question)
+        return Outcome(tid, node, {}, questions=[question])
     except NodeInterrupt as raised:
+        if not scope.durable:
+            return Outcome(tid, node, {}, error=_needs_store("NodeInterrupt"))
         question = Question(raised.value, scope.calls, interrupt_id(tid, scope.calls))
-        return Outcome(tid, node, {}, question=question)
+        return Outcome(tid, node, {}, questions=[question])
+    except SubgraphPaused as paused:
+        questions = [Question(value, i, iid) for i, (iid, value) in enumerate(paused.questions)]
+        return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:
         return Outcome(tid, node, {}, error=error)
     writes, command = graph.schema.writes_from(f"node {node!r}", output)
     return Outcome(tid, node, writes, command)
+
+
+def _needs_store(what: str) -> InvalidConfigError:
+    return InvalidConfigError(
+        f"{what} needs a checkpointer to remember the pause and the answer; compile the graph "
+        "with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+    )
 
 
 def run_tasks(
@@ -123,14 +144,20 @@ def record(
         current = thread
         if outcome.error is not None:
             thread = add(current.fail_task(outcome.task_id, outcome.node, repr(outcome.error)))
-        elif outcome.question is not None:
-            asked = outcome.question
-            if current.interrupt(asked.interrupt_id) is None:
-                thread = add(
-                    current.ask(
-                        asked.interrupt_id, outcome.task_id, outcome.node, asked.index, asked.value
+        elif outcome.questions:
+            for asked in outcome.questions:
+                if thread.interrupt(asked.interrupt_id) is None:
+                    thread = add(
+                        thread.ask(
+                            asked.interrupt_id,
+                            outcome.task_id,
+                            outcome.node,
+                            asked.index,
+                            asked.value,
+                        )
                     )
-                )
+        elif outcome.paused:
+            thread = add(current.pause(before=[outcome.node]))
         else:
             assert outcome.delta is not None
             delta = outcome.delta

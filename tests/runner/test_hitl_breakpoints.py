@@ -12,7 +12,6 @@ from runner import (
     END,
     START,
     CheckpointStore,
-    GraphValidationError,
     InvalidConfigError,
     StateGraph,
 )
@@ -284,18 +283,23 @@ def test_invoke_none_after_a_fan_out_pause_runs_both_branches_and_the_join(
 # Without a checkpointer ------------------------------------------------------------------------
 
 
-def test_breakpoints_without_a_checkpointer_are_an_error_at_compile() -> None:
-    builder = linear(Counter(), "a", "b")
+def test_breakpoints_without_a_checkpointer_are_an_error_when_run() -> None:
+    # Compiling is fine: a subgraph gets its parent's checkpointer. Running alone is not.
+    calls: Counter[str] = Counter()
+    graph = linear(calls, "a", "b").compile(interrupt_before=["b"])
 
-    with pytest.raises(GraphValidationError, match="checkpointer"):
-        builder.compile(interrupt_before=["b"])
+    with pytest.raises(InvalidConfigError, match="needs a checkpointer"):
+        graph.invoke({"log": []})
+    assert calls == Counter()
 
 
-def test_interrupt_after_without_a_checkpointer_is_an_error_at_compile() -> None:
-    builder = linear(Counter(), "a", "b")
+def test_interrupt_after_without_a_checkpointer_is_an_error_when_run() -> None:
+    calls: Counter[str] = Counter()
+    graph = linear(calls, "a", "b").compile(interrupt_after=["a"])
 
-    with pytest.raises(GraphValidationError, match="checkpointer"):
-        builder.compile(interrupt_after=["a"])
+    with pytest.raises(InvalidConfigError, match="needs a checkpointer"):
+        graph.invoke({"log": []})
+    assert calls == Counter()
 
 
 def test_per_call_breakpoints_without_a_checkpointer_are_an_error() -> None:

@@ -1,0 +1,87 @@
+"""A compiled graph used as a node of another graph.
+
+The subgraph keeps its own thread in the parent's store, named after the parent's
+thread and the node (``"<thread>:<node>"``), so its checkpoints, breakpoints and
+interrupts are its own. When it pauses, the parent's task pauses with it: its
+interrupts surface in the parent under their own ids, and a resume of the parent
+answers them and re-runs only the interrupted inner node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from runner.errors import InvalidConfigError
+from runner.interrupts import current_scope
+from runner.types import Command
+
+if TYPE_CHECKING:
+    from domain.store import CheckpointStore
+    from runner.compiled import CompiledStateGraph
+
+
+class SubgraphPaused(Exception):
+    """The subgraph stopped: at a static breakpoint, or with these interrupts pending."""
+
+    def __init__(self, questions: list[tuple[str, Any]]) -> None:
+        super().__init__(questions)
+        self.questions = questions
+
+
+def namespace_thread(thread_id: str, namespace: str) -> str:
+    """The thread of a subgraph node's runs, inside its parent's thread."""
+    return f"{thread_id}:{namespace}"
+
+
+class SubgraphNode:
+    """Runs a compiled subgraph as one task of its parent."""
+
+    def __init__(self, name: str, graph: CompiledStateGraph) -> None:
+        self.name = name
+        self.graph = graph
+        self._bound: dict[int, CompiledStateGraph] = {}
+
+    def bound(self, store: CheckpointStore | None) -> CompiledStateGraph:
+        """The subgraph on the parent's store (it is usually compiled without one)."""
+        if store is None or self.graph.store is store:
+            return self.graph
+        if id(store) not in self._bound:
+            self._bound[id(store)] = self.graph.with_store(store)
+        return self._bound[id(store)]
+
+    def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
+        scope = current_scope()
+        child = self.bound(scope.store if scope else None)
+        parent_thread = (config.get("configurable") or {}).get("thread_id")
+        if child.store is None or scope is None or parent_thread is None:
+            return self._output(child.invoke(self._input(child, state), config))
+        thread_id = namespace_thread(str(parent_thread), self.name)
+        sub_config = {
+            "configurable": {**config.get("configurable", {}), "thread_id": thread_id},
+            "metadata": dict(config.get("metadata") or {}),
+        }
+        thread = child.store.load(thread_id)
+        if thread is not None and thread.pending_nodes:
+            pending = {r.interrupt_id for r in thread.pending_interrupts}
+            answers = {i: v for i, v in scope.answered.items() if i in pending}
+            result = child.invoke(Command(resume=answers) if answers else None, sub_config)
+        else:
+            result = child.invoke(self._input(child, state), sub_config)
+        after = child.store.load(thread_id)
+        if after is not None and after.pending_nodes:
+            raise SubgraphPaused([(r.interrupt_id, r.value) for r in after.pending_interrupts])
+        return self._output(result)
+
+    @staticmethod
+    def _input(child: CompiledStateGraph, state: Any) -> dict[str, Any]:
+        values = state if isinstance(state, dict) else dict(vars(state))
+        shared = {k: v for k, v in values.items() if k in child.schema.channels}
+        if not shared:
+            raise InvalidConfigError(
+                "the subgraph shares no state keys with its parent; give both state schemas "
+                "the keys the subgraph reads and writes"
+            )
+        return shared
+
+    def _output(self, result: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in result.items() if k != "__interrupt__"}
