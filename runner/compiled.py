@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from domain.checkpoint import START
 from domain.errors import CheckpointNotFound, ThreadNotFound
 from domain.events import ThreadEvent
 from domain.ids import checkpoint_id, checkpoint_version
@@ -15,16 +14,21 @@ from domain.timeline import Timeline
 from runner.builder import Topology, names
 from runner.config import RunConfig
 from runner.emit import Emitter
-from runner.errors import InvalidConfigError, InvalidUpdateError
+from runner.errors import InvalidConfigError
 from runner.executor import Breakpoints, Run, default_pool, project_all
 from runner.intake import Batch, Intake
-from runner.planner import plan, route
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
+from runner.subgraph import (
+    SubgraphNode,
+    child_config,
+    outer_config,
+    outer_snapshot,
+    split_namespace,
+)
 from runner.time_travel import Branch, Diff, branches, diff, recorded
-from runner.types import END, StateSnapshot
+from runner.types import StateSnapshot
 from runner.views import views_for
-from runner.writes import StepWriter
 
 STREAM_MODES = ("values", "updates", "debug")
 
@@ -187,17 +191,60 @@ class CompiledStateGraph:
             )
         return self.store
 
-    def get_state(self, config: Mapping[str, Any]) -> StateSnapshot:
-        """The thread's state now, or at ``configurable.checkpoint_id``."""
+    def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
+        """The thread's state now, or at ``configurable.checkpoint_id``.
+
+        A task running a subgraph shows the subgraph's config in ``tasks[i].state``, or
+        its whole snapshot with ``subgraphs=True``. A config with a ``checkpoint_ns``
+        (from such a snapshot) addresses the subgraph's own state.
+        """
         store = self._store()
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            child, child_cfg = self._subgraph(config, cfg)
+            inner = child.get_state(child_cfg, subgraphs=subgraphs)
+            return outer_snapshot(inner, thread_id, cfg.checkpoint_ns)
         if cfg.checkpoint_id is None:
             thread = store.load(thread_id)
             if thread is None or thread.head is None:
                 return empty_snapshot(thread_id)
-            return snapshot_of(thread, live=True)
-        return snapshot_of(self._checkpoint(store, thread_id, cfg.checkpoint_id), live=False)
+            snapshot = snapshot_of(thread, live=True)
+        else:
+            snapshot = snapshot_of(
+                self._checkpoint(store, thread_id, cfg.checkpoint_id), live=False
+            )
+        return self._with_subgraph_states(snapshot, thread_id, subgraphs)
+
+    def _subgraph(
+        self, config: Mapping[str, Any], cfg: RunConfig
+    ) -> tuple[CompiledStateGraph, dict[str, Any]]:
+        """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
+        node, rest = split_namespace(cfg.checkpoint_ns)
+        spec = self.topology.nodes.get(node)
+        if spec is None or not isinstance(spec.func, SubgraphNode):
+            subgraphs = [
+                n for n, s in self.topology.nodes.items() if isinstance(s.func, SubgraphNode)
+            ]
+            raise InvalidConfigError(
+                f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
+                f"its subgraph nodes are {subgraphs}"
+            )
+        return spec.func.bound(self.store), child_config(config, node, rest)
+
+    def _with_subgraph_states(
+        self, snapshot: StateSnapshot, thread_id: str, full: bool
+    ) -> StateSnapshot:
+        tasks = []
+        for task in snapshot.tasks:
+            spec = self.topology.nodes.get(task.name)
+            if spec is not None and isinstance(spec.func, SubgraphNode):
+                ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": task.name}}
+                task = task._replace(
+                    state=self.get_state(ns_config, subgraphs=True) if full else ns_config
+                )
+            tasks.append(task)
+        return snapshot._replace(tasks=tuple(tasks))
 
     def _checkpoint(self, store: CheckpointStore, thread_id: str, checkpoint: str) -> Thread:
         version = checkpoint_version(thread_id, checkpoint)
@@ -221,6 +268,11 @@ class CompiledStateGraph:
         store = self._store()
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            child, child_cfg = self._subgraph(config, cfg)
+            inner = child.get_state_history(child_cfg, filter=filter, before=before, limit=limit)
+            yield from (outer_snapshot(s, thread_id, cfg.checkpoint_ns) for s in inner)
+            return
         below = None
         if before is not None:
             below = checkpoint_version(thread_id, RunConfig.parse(before).checkpoint_id or "")
@@ -309,70 +361,23 @@ class CompiledStateGraph:
     def update_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None
     ) -> dict[str, Any]:
-        """Write ``values`` as if ``as_node`` returned them; return the new checkpoint's config."""
+        """Write ``values`` as if ``as_node`` returned them; return the new checkpoint's config.
+
+        On a past checkpoint (``checkpoint_id``) it forks: the edit's parent is that
+        checkpoint, and it becomes the thread's head.
+        """
         store = self._store()
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            child, child_cfg = self._subgraph(config, cfg)
+            inner = child.update_state(child_cfg, values, as_node)
+            return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
         thread = store.load(thread_id)
-        batch = Batch(thread)
+        batch, intake = Batch(thread), Intake(self, cfg)
         if cfg.checkpoint_id is not None:
             version = self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
             if thread is not None and thread.head is not None and version != thread.head.version:
-                thread = Intake(self, cfg).fork(batch, cfg.checkpoint_id, "edit")
-        node = self._as_node(thread, as_node)
-        if thread is None:
-            thread = batch.add(Thread.start(thread_id, self.schema.initial_values()))
-        for superseded in thread.supersede("update", cfg.actor):
-            thread = batch.add(superseded)
-        writes, _ = self.schema.writes_from("update_state", values)
-        if node == END and writes:
-            raise InvalidUpdateError(
-                f"update_state with as_node=END cannot write values; got {sorted(writes)}. "
-                "Pass values=None to clear pending work"
-            )
-        writer = StepWriter(self.schema, thread.live_values)
-        delta = writer.write("update_state", writes)
-        next_nodes, waiting = self._after(thread, node, writer.values)
-        event = thread.update_state(
-            node,
-            assigned=delta.assigned,
-            appended=delta.appended,
-            next_nodes=next_nodes,
-            metadata=cfg.metadata,
-            actor=cfg.actor,
-            waiting=waiting,
-        )
-        batch.add(event)
-        updated = store.append(batch.base, batch.events).thread
-        return config_of(updated)
-
-    def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
-        if as_node is not None:
-            if as_node not in self.topology.nodes and as_node not in (START, END):
-                raise InvalidUpdateError(
-                    f"as_node {as_node!r} is not a node of this graph; "
-                    f"nodes: {list(self.topology.nodes)}"
-                )
-            return as_node
-        writers = () if thread is None or thread.head is None else thread.head.writers
-        if len(set(writers)) > 1:
-            raise InvalidUpdateError(
-                f"Ambiguous update: nodes {sorted(set(writers))} all wrote in the last step; "
-                "pass as_node= to say which node the update is made as"
-            )
-        return writers[0] if writers else START
-
-    def _after(
-        self, thread: Thread, node: str, values: dict[str, Any]
-    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-        if node == END:
-            return (), {}
-        waiting = thread.head.waiting if thread.head else {}
-        where = route(self.topology, node, self.schema.node_input(values))
-        if where.sends:
-            raise InvalidUpdateError(
-                f"update_state as {node!r} would Send {len(where.sends)} task(s), which an edit "
-                "cannot start; pass as_node of a node that routes by name"
-            )
-        step = plan(self.topology, [(node, where)], waiting)
-        return step.next, step.waiting
+                intake.fork(batch, cfg.checkpoint_id, "edit")
+        intake.update(batch, values, as_node)
+        return config_of(store.append(batch.base, batch.events).thread)

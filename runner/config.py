@@ -17,6 +17,7 @@ class RunConfig:
 
     thread_id: str | None
     checkpoint_id: str | None = None
+    checkpoint_ns: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     recursion_limit: int = DEFAULT_RECURSION_LIMIT
     actor: str | None = None
@@ -48,6 +49,7 @@ class RunConfig:
         return cls(
             thread_id=None if thread_id is None else str(thread_id),
             checkpoint_id=configurable.get("checkpoint_id"),
+            checkpoint_ns=str(configurable.get("checkpoint_ns") or ""),
             metadata=metadata,
             recursion_limit=limit,
             actor=None if actor is None else str(actor),

@@ -17,9 +17,9 @@ from domain.thread import Thread
 from runner.config import RunConfig
 from runner.errors import EmptyInputError, InvalidUpdateError
 from runner.interrupts import digest
-from runner.planner import known, plan, route
+from runner.planner import Plan, known, plan, route
 from runner.resume import match_answers
-from runner.types import Command
+from runner.types import END, Command
 from runner.writes import StepWriter
 
 if TYPE_CHECKING:
@@ -154,3 +154,64 @@ class Intake:
                 actor=self.cfg.actor,
             )
         )
+
+    def update(self, batch: Batch, values: Any, as_node: str | None) -> None:
+        """``update_state``: the edit as a new checkpoint, made as if ``as_node`` wrote it."""
+        schema = self.graph.schema
+        node = self._as_node(batch.thread, as_node)
+        writes, _ = schema.writes_from("update_state", values)
+        if node == END and writes:
+            raise InvalidUpdateError(
+                f"update_state with as_node=END cannot write values; got {sorted(writes)}. "
+                "Pass values=None to clear pending work"
+            )
+        if batch.thread is None:
+            batch.add(Thread.start(self.cfg.require_thread(), schema.initial_values()))
+        for superseded in batch.current.supersede("update", self.cfg.actor):
+            batch.add(superseded)
+        thread = batch.current
+        writer = StepWriter(schema, thread.live_values)
+        delta = writer.write("update_state", writes)
+        step = self._after(thread, node, writer.values)
+        batch.add(
+            thread.update_state(
+                node,
+                assigned=delta.assigned,
+                appended=delta.appended,
+                next_nodes=step.next,
+                metadata=self.cfg.metadata,
+                actor=self.cfg.actor,
+                waiting=step.waiting,
+            )
+        )
+
+    def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
+        """The node an update is made as: given, or the one that wrote last."""
+        topology = self.graph.topology
+        if as_node is not None:
+            if as_node not in topology.nodes and as_node not in (START, END):
+                raise InvalidUpdateError(
+                    f"as_node {as_node!r} is not a node of this graph; "
+                    f"nodes: {list(topology.nodes)}"
+                )
+            return as_node
+        writers = () if thread is None or thread.head is None else thread.head.writers
+        if len(set(writers)) > 1:
+            raise InvalidUpdateError(
+                f"Ambiguous update: nodes {sorted(set(writers))} all wrote in the last step; "
+                "pass as_node= to say which node the update is made as"
+            )
+        return writers[0] if writers else START
+
+    def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
+        """What runs after an update made as ``node``."""
+        if node == END:
+            return Plan((), {})
+        topology = self.graph.topology
+        where = route(topology, node, self.graph.schema.node_input(values))
+        if where.sends:
+            raise InvalidUpdateError(
+                f"update_state as {node!r} would Send {len(where.sends)} task(s), which an edit "
+                "cannot start; pass as_node of a node that routes by name"
+            )
+        return plan(topology, [(node, where)], thread.head.waiting if thread.head else {})

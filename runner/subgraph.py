@@ -9,11 +9,12 @@ answers them and re-runs only the interrupted inner node.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import InvalidConfigError
 from runner.interrupts import current_scope
-from runner.types import Command
+from runner.types import Command, StateSnapshot
 
 if TYPE_CHECKING:
     from domain.store import CheckpointStore
@@ -85,3 +86,37 @@ class SubgraphNode:
 
     def _output(self, result: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in result.items() if k != "__interrupt__"}
+
+
+def split_namespace(namespace: str) -> tuple[str, str]:
+    """``"sub|inner"`` -> ``("sub", "inner")``: the first subgraph node and the rest."""
+    first, _, rest = namespace.partition("|")
+    return first, rest
+
+
+def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, Any]:
+    """The config addressing a subgraph node's own thread (and maybe its checkpoint)."""
+    configurable = dict(config.get("configurable") or {})
+    configurable["thread_id"] = namespace_thread(str(configurable["thread_id"]), node)
+    configurable["checkpoint_ns"] = rest
+    return {**config, "configurable": configurable}
+
+
+def outer_config(
+    config: dict[str, Any] | None, thread_id: str, namespace: str
+) -> dict[str, Any] | None:
+    """A subgraph checkpoint's config as its parent addresses it (thread id + namespace)."""
+    if config is None:
+        return None
+    inner = config["configurable"]
+    inner_ns = inner.get("checkpoint_ns") or ""
+    full = f"{namespace}|{inner_ns}" if inner_ns else namespace
+    return {"configurable": {**inner, "thread_id": thread_id, "checkpoint_ns": full}}
+
+
+def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
+    """A subgraph's snapshot with configs its parent graph accepts."""
+    return snapshot._replace(
+        config=outer_config(snapshot.config, thread_id, namespace) or snapshot.config,
+        parent_config=outer_config(snapshot.parent_config, thread_id, namespace),
+    )
