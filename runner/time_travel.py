@@ -64,20 +64,27 @@ def branches(timeline: Timeline, thread_id: str) -> list[Branch]:
 
 
 def _change(timeline: Timeline, version: int) -> Change:
-    """What made checkpoint ``version``: the nodes of its step and who took part."""
+    """What made checkpoint ``version``: the nodes of its step and the people involved.
+
+    A loop checkpoint credits whoever answered the interrupts of the step that made it;
+    an update its editor; a fork whoever forked.
+    """
     state = timeline.states[version]
     head = state.head
     assert head is not None
-    parent = timeline.states.get(head.parent) if head.parent is not None else None
-    actors = [r.actor or "unknown" for r in (parent.interrupts if parent else ()) if r.answered]
+    actors: list[str] = []
     fork = timeline.forks.get(version)
-    if fork is not None and head.source != "update":  # an edit's fork is the editor's own
-        actors.append(fork.actor or "unknown")
     if head.source == "update":
         actors.append(head.actor or "unknown")
-    return Change(
-        checkpoint_id(state.thread_id, version), head.step, head.source, head.writers, tuple(actors)
-    )
+    elif head.source == "fork" and fork is not None:
+        actors.append(fork.actor or "unknown")
+    elif head.parent is not None and head.parent in timeline.states:
+        parent = timeline.states[head.parent]
+        actors += [
+            r.actor or "unknown" for r in parent.interrupts if r.answered and r.node in head.writers
+        ]
+    checkpoint = checkpoint_id(state.thread_id, version)
+    return Change(checkpoint, head.step, head.source, head.writers, tuple(dict.fromkeys(actors)))
 
 
 def diff(timeline: Timeline, a: int, b: int) -> Diff:

@@ -7,6 +7,8 @@ import os
 from domain.store import CheckpointStore
 from runner.cli.app import DEFAULT_DB, DbOption, app, as_json, console
 from runner.cli.decide import audit, pending
+from runner.cli.inspect import history
+from runner.cli.travel import diff
 from runner.types import Command
 
 
@@ -42,4 +44,31 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
         console.print(f"  result: {result['result']}")
     console.print("[bold]4. The audit trail: who decided what, on which question[/bold]")
     audit(thread, db=db)
-    console.print(f"Explore: branchline history {thread} --db {db}")
+    with CheckpointStore.sqlite(db) as store:
+        graph = build(store)
+        approved = graph.get_state(approver)
+        at_review = next(s for s in graph.get_lineage(approver) if s.next == ("human_review",))
+        console.print("[bold]5. What if erin@support had rejected it? Fork at the review[/bold]")
+        what_if = {
+            "configurable": {**at_review.config["configurable"], "actor": "erin@support"},
+            "metadata": {"customer": "ada", "branch": "rejected"},
+        }
+        reply = {"action": "reject", "feedback": "Half now, the rest after inspection."}
+        again = graph.invoke(Command(resume=reply), what_if)
+        console.print(
+            f"  the agent proposes again: {as_json(again['__interrupt__'][0].value['tool_call'])}"
+        )
+        erin = {"configurable": {"thread_id": thread, "actor": "erin@support"}}
+        result = graph.invoke(Command(resume={"action": "approve"}), erin)
+        console.print(f"  result on this branch: {result['result']}")
+        rejected = graph.get_state(erin)
+    console.print("[bold]6. The checkpoint tree[/bold]")
+    history(thread, db=db, tree=True)
+    console.print("[bold]7. The two outcomes compared[/bold]")
+    diff(
+        thread,
+        approved.config["configurable"]["checkpoint_id"],
+        rejected.config["configurable"]["checkpoint_id"],
+        db=db,
+    )
+    console.print(f"Explore: branchline branches {thread} --db {db}")

@@ -46,10 +46,18 @@ def history(
     thread: str,
     db: DbOption = DEFAULT_DB,
     json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    tree: Annotated[
+        bool, typer.Option("--tree", help="Draw the checkpoint tree with its branches.")
+    ] = False,
 ) -> None:
-    """The checkpoints of a thread, newest first."""
+    """The checkpoints of a thread, newest first (or as a tree of branches)."""
     with open_store(db) as store:
         found = list(reversed(states(store, thread)))
+        if tree:
+            from runner.cli.travel import print_tree
+
+            print_tree(store.timeline(thread), thread)
+            return
     if json_lines:
         for state in found:
             snap = snapshot_of(state, live=False)
