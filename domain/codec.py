@@ -26,7 +26,7 @@ import json
 import math
 import typing
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -354,14 +354,20 @@ def _zone_fields(tzinfo: Any, fold: int) -> dict[str, Any]:
     extra: dict[str, Any] = {"fold": fold} if fold else {}
     if isinstance(tzinfo, ZoneInfo):
         extra["tz"] = tzinfo.key
+    elif tzinfo is not None:
+        offset = tzinfo.utcoffset(None)
+        if offset is not None and offset.microseconds:  # fromisoformat() drops these
+            extra["offset_us"] = offset // timedelta(microseconds=1)
     return extra
 
 
 def _with_zone(value: Any, obj: dict[str, Any]) -> Any:
     if len(obj) == 2:  # only the tag and "v": isoformat() said it all
         return value
-    key = obj.get("tz")
+    key, offset = obj.get("tz"), obj.get("offset_us")
     tzinfo = value.tzinfo if key is None else ZoneInfo(key)
+    if offset is not None:
+        tzinfo = timezone(timedelta(microseconds=offset))
     return value.replace(tzinfo=tzinfo, fold=obj.get("fold", 0))
 
 

@@ -18,6 +18,7 @@ from domain.events import (
     NodeCompleted,
     NodeFailed,
     Paused,
+    Replayed,
     Resumed,
     StateUpdated,
     StepCompleted,
@@ -72,6 +73,9 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         hit = tuple(n for n in thread.breakpoints_hit if n not in finished)
         head = _checkpoint_from(event, finished)
         return replace(base, values=thread.live_values, head=head, breakpoints_hit=hit)
+    if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
+        writers = thread.head.writers if thread.head else ()
+        return replace(base, head=_checkpoint_from(event, writers), breakpoints_hit=())
     return replace(base, head=_checkpoint_from(event), breakpoints_hit=())
 
 

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment, EnvType, register_topic
 
@@ -25,8 +25,8 @@ from domain import clock
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import ConcurrentUpdate, StoreConfigError
-from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
-from domain.evolve import project
+from domain.events import EVENT_TYPES, CheckpointEvent, Forked, ThreadEvent, ThreadSnapshot
+from domain.evolve import evolve, project
 from domain.ids import stream_id
 from domain.thread import Thread
 from domain.timeline import Timeline
@@ -39,6 +39,7 @@ for _type in _STORED_TYPES:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SNAPSHOT_INTERVAL = 100
+_STEP_READ = 32  # events read at a time while collecting one checkpoint's step
 DEFAULT_CACHE_SIZE = 1000
 
 
@@ -149,19 +150,32 @@ class CheckpointStore:
 
     def load(self, thread_id: str, version: int | None = None) -> Thread | None:
         """The folded state of a thread, at its latest version or at ``version``."""
-        sid = stream_id(thread_id)
-        if version is None and not self._exists(sid):
-            return None
         try:
-            thread: Thread = self._app.repository.get(sid, version=version, projector_func=project)
-        except Exception as error:  # the library raises AggregateNotFoundError
-            if type(error).__name__ == "AggregateNotFoundError":
-                return None
-            raise
+            thread: Thread = self._app.repository.get(
+                stream_id(thread_id), version=version, projector_func=project
+            )
+        except AggregateNotFoundError:
+            return None
         return thread
 
-    def _exists(self, sid: UUID) -> bool:
-        return any(True for _ in self._app.events.get(sid, desc=True, limit=1))
+    def load_checkpoint(self, thread_id: str, version: int) -> Thread | None:
+        """A checkpoint with what its step recorded (results, questions, answers), or None.
+
+        The same state ``timeline()`` gives for it, without reading the whole stream.
+        """
+        thread = self.load(thread_id, version)
+        if thread is None or thread.head is None or thread.head.version != version:
+            return None
+        after, sid = version, stream_id(thread_id)
+        while True:
+            batch = list(self._app.events.get(sid, gt=after, limit=_STEP_READ))
+            for event in batch:
+                if isinstance(event, CheckpointEvent | Forked):
+                    return thread
+                thread = evolve(thread, event)  # type: ignore[arg-type]
+            if len(batch) < _STEP_READ:
+                return thread
+            after = batch[-1].originator_version
 
     def events(
         self, thread_id: str, *, after: int | None = None, upto: int | None = None

@@ -1,8 +1,8 @@
 """A thread's checkpoint tree, folded from its stream in one pass.
 
-Every checkpoint has a parent; the tree's leaves are the heads of its branches. A
-branch starts where a ``Forked`` event moved the head back, and runs to its leaf; the
-first branch starts at the thread's first checkpoint. Pure: no I/O.
+Every checkpoint has a parent; the tree's leaves are the heads of its branches. The
+first branch starts at the thread's first checkpoint; another starts wherever a
+checkpoint gets a second child (a fork), and runs to its leaf. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -89,19 +89,27 @@ class Timeline:
         return path
 
     def branches(self) -> list[BranchInfo]:
-        """Every branch, oldest first: the first one, then one per fork that has grown."""
-        starts = [v for v in self.states if self.parent(v) is None or v in self.forks]
+        """Every branch, oldest first.
+
+        A checkpoint's oldest child continues its branch; each younger child starts a
+        branch of its own (so switching to a branch's head and going on grows it).
+        """
+        starts = []
+        for version in self.states:
+            parent = self.parent(version)
+            if parent is None or self.children(parent)[0] != version:
+                starts.append(version)
         return [self._branch(first) for first in starts]
 
     def _branch(self, first: int) -> BranchInfo:
         path = [first]
-        while children := [c for c in self.children(path[-1]) if c not in self.forks]:
+        while children := self.children(path[-1]):
             path.append(children[0])
         fork = self.forks.get(first)
         head = self.states[first].head
         assert head is not None
         return BranchInfo(
-            root=self.parent(first) if fork else None,
+            root=self.parent(first),
             first=first,
             head=path[-1],
             length=len(path),

@@ -248,9 +248,9 @@ class CompiledStateGraph:
 
     def _checkpoint(self, store: CheckpointStore, thread_id: str, checkpoint: str) -> Thread:
         version = checkpoint_version(thread_id, checkpoint)
-        thread = store.load(thread_id, version) if version > 0 else None
-        if thread is None or thread.head is None or thread.head.version != version:
-            raise ThreadNotFound(
+        thread = store.load_checkpoint(thread_id, version) if version > 0 else None
+        if thread is None:
+            raise CheckpointNotFound(
                 f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
                 "list them with get_state_history(config)"
             )

@@ -99,11 +99,16 @@ class Run:
             check_command(input)
         batch = Batch(thread)
         self._intake(batch, input)
+        made: list[Thread] = []
         if batch.events:
             self._append_intake(batch, input)
-            for state in _checkpoints_of(batch):
+            made = _checkpoints_of(batch)
+            for state in made:
                 yield from self.emit.checkpoint(state)
-        yield from self.emit.values(self._current())
+        # The state after the input, each replayed checkpoint, or (resuming) the current one.
+        shown = [s for s in made if s.head is not None and s.head.source != "input"]
+        for state in shown or [self._current()]:
+            yield from self.emit.values(state)
         yield from self._loop()
 
     def _intake(self, batch: Batch, input: Any) -> None:

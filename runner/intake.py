@@ -17,7 +17,7 @@ from domain.thread import Thread
 from runner.config import RunConfig
 from runner.errors import EmptyInputError, InvalidUpdateError
 from runner.interrupts import digest
-from runner.planner import Plan, known, plan, route
+from runner.planner import Plan, Route, known, plan, route
 from runner.resume import match_answers
 from runner.types import END, Command
 from runner.writes import StepWriter
@@ -67,14 +67,16 @@ class Intake:
     def __init__(self, graph: CompiledStateGraph, cfg: RunConfig) -> None:
         self.graph = graph
         self.cfg = cfg
+        self.restored: Thread | None = None
 
     def fork(self, batch: Batch, checkpoint: str, reason: str) -> Thread:
         """Move the head back to ``checkpoint`` (time travel), starting a branch there."""
         store = self.graph.durable_store("time travel (a checkpoint_id in the config)")
         thread = batch.current
         version = checkpoint_version(thread.thread_id, checkpoint)
-        base = store.load(thread.thread_id, version) if 0 < version <= thread.version else None
-        if base is None or base.head is None or base.head.version != version:
+        in_range = 0 < version <= thread.version
+        base = store.load_checkpoint(thread.thread_id, version) if in_range else None
+        if base is None:
             from domain.errors import CheckpointNotFound
 
             raise CheckpointNotFound(
@@ -82,13 +84,43 @@ class Intake:
                 "list them with get_state_history(config)"
             )
         name = self.cfg.metadata.get("branch")
+        self.restored = base
         return batch.add(
             thread.fork(base, reason, self.cfg.actor, None if name is None else str(name))
         )
 
     def replay(self, batch: Batch) -> Thread:
-        """A copy of the restored checkpoint, to run what was pending there again."""
-        return batch.add(batch.current.replay(self.cfg.metadata))
+        """A copy of the restored checkpoint, to run what was pending there again.
+
+        Replaying an input checkpoint applies the same input again (its ``__start__``
+        task), so the run starts over from it.
+        """
+        thread = batch.add(batch.current.replay(self.cfg.metadata))
+        recorded = (
+            [r for r in self.restored.results if r.node == START and r.error is None]
+            if self.restored
+            else []
+        )
+        if START not in thread.pending_nodes or not recorded:
+            return thread
+        start = recorded[0]
+        thread = batch.add(
+            thread.complete_task(
+                thread.task_for(START),
+                START,
+                assigned=start.assigned,
+                appended=start.appended,
+                triggers=start.triggers,
+                sends=start.sends,
+            )
+        )
+        assert thread.head is not None
+        step = plan(
+            self.graph.topology, [(START, Route(start.triggers, start.sends))], thread.head.waiting
+        )
+        return batch.add(
+            thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets)
+        )
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""

@@ -58,7 +58,10 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
         console.print(
             f"  the agent proposes again: {as_json(again['__interrupt__'][0].value['tool_call'])}"
         )
-        erin = {"configurable": {"thread_id": thread, "actor": "erin@support"}}
+        erin = {
+            "configurable": {"thread_id": thread, "actor": "erin@support"},
+            "metadata": {"customer": "ada"},
+        }
         result = graph.invoke(Command(resume={"action": "approve"}), erin)
         console.print(f"  result on this branch: {result['result']}")
         rejected = graph.get_state(erin)

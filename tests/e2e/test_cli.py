@@ -54,7 +54,8 @@ def test_history_json_lists_checkpoints_newest_first(demo_db: Path) -> None:
     thread = _thread_of(demo_db)
     lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
     steps = [json.loads(line)["metadata"]["step"] for line in lines]
-    assert steps == [3, 2, 1, 0, -1]
+    # Both branches, newest first: the rejected-then-approved fork, then the first approval.
+    assert steps == [6, 5, 4, 3, 2, 3, 2, 1, 0, -1]
 
 
 def test_history_table_names_sources_and_next_nodes(demo_db: Path) -> None:
@@ -64,7 +65,7 @@ def test_history_table_names_sources_and_next_nodes(demo_db: Path) -> None:
 
 def test_state_shows_values_at_the_head_and_at_a_checkpoint(demo_db: Path) -> None:
     thread = _thread_of(demo_db)
-    assert "refunded 120 EUR" in branchline("state", thread, db=demo_db)
+    assert "refunded 60 EUR" in branchline("state", thread, db=demo_db)
     lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
     first = json.loads(lines[-1])["checkpoint_id"]
     out = branchline("state", thread, "--checkpoint", first, db=demo_db)
@@ -85,3 +86,11 @@ def test_unknown_checkpoint_is_a_clear_error(demo_db: Path) -> None:
 def test_demo_prints_the_audit_trail_with_the_approver(demo_db: Path) -> None:
     out = branchline("audit", _thread_of(demo_db), db=demo_db)
     assert "dana@support" in out and "resume" in out and "approve" in out
+
+
+def test_demo_shows_the_tree_and_the_diff_of_the_two_outcomes(demo_db: Path) -> None:
+    thread = _thread_of(demo_db)
+    tree = branchline("history", thread, "--tree", db=demo_db)
+    assert "replay by erin@support 'rejected'" in tree and "← head" in tree
+    branches = branchline("branches", thread, db=demo_db)
+    assert "rejected" in branches and "erin@support" in branches
