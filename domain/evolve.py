@@ -72,7 +72,7 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         finished = thread.finished_nodes
         hit = tuple(n for n in thread.breakpoints_hit if n not in finished)
         head = _checkpoint_from(event, finished)
-        return replace(base, values=thread.live_values, head=head, breakpoints_hit=hit)
+        return Thread(base.id, base.version, base.thread_id, thread.live_values, head, (), (), hit)
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
         return replace(base, head=_checkpoint_from(event, writers), breakpoints_hit=())
@@ -109,7 +109,17 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
             None,
             event.sends,
         )
-        return replace(thread, version=version, results=(*thread.results, result))
+        # The hottest path of every fold: build the state directly, not with replace().
+        return Thread(
+            thread.id,
+            version,
+            thread.thread_id,
+            thread.values,
+            thread.head,
+            (*thread.results, result),
+            thread.interrupts,
+            thread.breakpoints_hit,
+        )
     if isinstance(event, NodeFailed):
         result = TaskResult(event.task_id, event.node, error=event.error)
         return replace(thread, version=version, results=(*thread.results, result))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from domain.errors import CheckpointNotFound
@@ -18,18 +19,24 @@ THREAD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:branchline:thread")
 _LOW_MASK = (1 << 64) - 1
 
 
+@lru_cache(maxsize=4096)
 def stream_id(thread_id: str) -> UUID:
     """Return the event stream id of a thread."""
     return uuid5(THREAD_NAMESPACE, thread_id)
 
 
+@lru_cache(maxsize=4096)
 def _thread_digest(thread_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(thread_id.encode(), digest_size=8).digest(), "big")
 
 
+def _uuid_format(hex32: str) -> str:
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
+
+
 def checkpoint_id(thread_id: str, version: int) -> str:
     """Format the public id of the checkpoint at ``version`` of a thread."""
-    return str(UUID(int=(version << 64) | _thread_digest(thread_id)))
+    return _uuid_format(f"{(version << 64) | _thread_digest(thread_id):032x}")
 
 
 def checkpoint_version(thread_id: str, checkpoint: str) -> int:
@@ -53,8 +60,9 @@ def checkpoint_version(thread_id: str, checkpoint: str) -> int:
 
 
 def task_id(thread_id: str, checkpoint_version: int, node: str, index: int) -> str:
-    """Return the deterministic id of a task planned at a checkpoint."""
-    return str(uuid5(stream_id(thread_id), f"{checkpoint_version}:{node}:{index}"))
+    """Return the deterministic id of a task planned at a checkpoint (UUID-shaped)."""
+    name = f"{thread_id}\x00{checkpoint_version}:{node}:{index}".encode()
+    return _uuid_format(hashlib.blake2b(name, digest_size=16).hexdigest())
 
 
 def _uuid4_hex() -> str:

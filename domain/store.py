@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SNAPSHOT_INTERVAL = 100
 _STEP_READ = 32  # events read at a time while collecting one checkpoint's step
+_CHECKPOINT_TOPICS = frozenset(t.TOPIC for t in EVENT_TYPES if issubclass(t, CheckpointEvent))
 DEFAULT_CACHE_SIZE = 1000
+TIMELINE_CACHE = 16  # whole histories kept: each holds every checkpoint's values
 
 
 class _EventLog(Application[UUID]):
@@ -109,6 +112,9 @@ class CheckpointStore:
         self.snapshot_interval = snapshot_interval
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._timelines: dict[str, Timeline] = {}
+        self._timeline_lock = threading.Lock()
+        self._cache_size = cache_size
         self._on_close: list[Callable[[], None]] = []
         self._closed = False
 
@@ -193,8 +199,33 @@ class CheckpointStore:
         return self.timeline(thread_id).checkpoints()
 
     def timeline(self, thread_id: str) -> Timeline:
-        """The thread's checkpoint tree and branches, from one pass over its stream."""
-        return Timeline.of(self.events(thread_id))
+        """The thread's checkpoint tree and branches.
+
+        Folded once, then kept (for the ``TIMELINE_CACHE`` most recently listed threads,
+        none if ``cache_size`` is 0) and brought up to date with only the events
+        recorded since.
+        """
+        with self._timeline_lock:
+            cached = self._timelines.pop(thread_id, None) or Timeline()
+            cached.extend(self.events(thread_id, after=cached.version or None))
+            self._timelines[thread_id] = cached
+            while len(self._timelines) > min(self._cache_size, TIMELINE_CACHE) or (
+                self._timelines and self._cache_size == 0
+            ):
+                self._timelines.pop(next(iter(self._timelines)))
+            return cached.copy()
+
+    def recent_checkpoints(self, thread_id: str, below: int | None = None) -> Iterator[int]:
+        """Versions of the thread's checkpoints, newest first, without decoding events."""
+        sid, upto = stream_id(thread_id), None if below is None else below - 1
+        while True:
+            rows = self._app.recorder.select_events(sid, lte=upto, desc=True, limit=_STEP_READ)
+            for row in rows:
+                if row.topic in _CHECKPOINT_TOPICS:
+                    yield row.originator_version
+            if len(rows) < _STEP_READ:
+                return
+            upto = rows[-1].originator_version - 1
 
     def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
         """Events of every thread in the order they were recorded, after a log position."""

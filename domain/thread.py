@@ -8,7 +8,7 @@ state and return events; only ``domain.evolve`` turns events into state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -64,12 +64,25 @@ class Thread:
 
     @property
     def live_values(self) -> dict[str, Any]:
-        """The head's values with the writes of tasks finished since then applied."""
+        """The head's values with the writes of tasks finished since then applied.
+
+        Writes apply in node-name order, ``Send`` tasks of one node in packet order,
+        whatever order the tasks finished in (across runs, after a retry or a resume).
+        """
         values = self.values
-        for result in self.results:
+        for result in self._results_in_task_order():
             if result.error is None:
                 values = apply_writes(values, result.assigned, result.appended)
         return values
+
+    def _results_in_task_order(self) -> tuple[TaskResult, ...]:
+        if len(self.results) < 2 or self.head is None:
+            return self.results
+        head = self.head
+        order = {
+            task_id(self.thread_id, head.version, n, i): (n, i) for i, n in enumerate(head.next)
+        }
+        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, (r.node, len(order)))))
 
     @property
     def finished_nodes(self) -> tuple[str, ...]:
@@ -291,8 +304,13 @@ class Thread:
             digest=digest,
         )
 
-    def supersede(self, reason: str, actor: str | None) -> list[InterruptSuperseded]:
-        """Drop every pending interrupt unanswered, saying why and on whose action."""
+    def supersede(
+        self, reason: str, actor: str | None, only: Iterable[str] | None = None
+    ) -> list[InterruptSuperseded]:
+        """Drop pending interrupts (every one, or ``only`` these ids) unanswered, saying why
+        and on whose action."""
+        chosen = None if only is None else set(only)
+        dropped = [r for r in self.pending_interrupts if chosen is None or r.interrupt_id in chosen]
         return [
             self._event(
                 InterruptSuperseded,
@@ -302,7 +320,7 @@ class Thread:
                 reason=reason,
                 actor=actor,
             )
-            for offset, record in enumerate(self.pending_interrupts)
+            for offset, record in enumerate(dropped)
         ]
 
     def pause(self, before: Sequence[str] = (), after: Sequence[str] = ()) -> Paused:

@@ -36,23 +36,39 @@ class Timeline:
     states: dict[int, Thread] = field(default_factory=dict)
     forks: dict[int, Forked] = field(default_factory=dict)
     head: int | None = None
+    thread: Thread | None = None
+    _fork: Forked | None = None
 
     @classmethod
     def of(cls, events: Iterable[ThreadEvent]) -> Timeline:
         """Fold a whole stream into its timeline."""
-        timeline, thread, fork = cls(), None, None
+        return cls().extend(events)
+
+    @property
+    def version(self) -> int:
+        """The stream version folded so far (0 for none)."""
+        return self.thread.version if self.thread else 0
+
+    def extend(self, events: Iterable[ThreadEvent]) -> Timeline:
+        """Fold more events of the same stream, in order; returns self."""
+        thread, fork, states = self.thread, self._fork, self.states
         for event in events:
             thread = evolve(thread, event)
+            head = thread.head
             if isinstance(event, Forked):
                 fork = event
-            elif thread.head is not None:
-                version = thread.head.version
-                if isinstance(event, CheckpointEvent) and fork is not None:
-                    timeline.forks[version], fork = fork, None
-                timeline.states[version] = thread
-            if thread.head is not None:
-                timeline.head = thread.head.version
-        return timeline
+            elif head is not None:
+                if fork is not None and isinstance(event, CheckpointEvent):
+                    self.forks[head.version], fork = fork, None
+                states[head.version] = thread
+            if head is not None:
+                self.head = head.version
+        self.thread, self._fork = thread, fork
+        return self
+
+    def copy(self) -> Timeline:
+        """A copy that later ``extend`` calls on this one leave unchanged."""
+        return Timeline(dict(self.states), dict(self.forks), self.head, self.thread, self._fork)
 
     def checkpoints(self) -> list[Thread]:
         """Every checkpoint, oldest first."""

@@ -19,13 +19,7 @@ from runner.executor import Breakpoints, Run, default_pool, project_all
 from runner.intake import Batch, Intake
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
-from runner.subgraph import (
-    SubgraphNode,
-    child_config,
-    outer_config,
-    outer_snapshot,
-    split_namespace,
-)
+from runner.subgraph import outer_snapshot, subgraph_of, update_subgraph, with_subgraph_states
 from runner.time_travel import Branch, Diff, branches, diff, recorded
 from runner.types import StateSnapshot
 from runner.views import views_for
@@ -202,7 +196,7 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = self._subgraph(config, cfg)
+            child, child_cfg = subgraph_of(self, config, cfg)
             inner = child.get_state(child_cfg, subgraphs=subgraphs)
             return outer_snapshot(inner, thread_id, cfg.checkpoint_ns)
         if cfg.checkpoint_id is None:
@@ -214,37 +208,7 @@ class CompiledStateGraph:
             snapshot = snapshot_of(
                 self._checkpoint(store, thread_id, cfg.checkpoint_id), live=False
             )
-        return self._with_subgraph_states(snapshot, thread_id, subgraphs)
-
-    def _subgraph(
-        self, config: Mapping[str, Any], cfg: RunConfig
-    ) -> tuple[CompiledStateGraph, dict[str, Any]]:
-        """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
-        node, rest = split_namespace(cfg.checkpoint_ns)
-        spec = self.topology.nodes.get(node)
-        if spec is None or not isinstance(spec.func, SubgraphNode):
-            subgraphs = [
-                n for n, s in self.topology.nodes.items() if isinstance(s.func, SubgraphNode)
-            ]
-            raise InvalidConfigError(
-                f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
-                f"its subgraph nodes are {subgraphs}"
-            )
-        return spec.func.bound(self.store), child_config(config, node, rest)
-
-    def _with_subgraph_states(
-        self, snapshot: StateSnapshot, thread_id: str, full: bool
-    ) -> StateSnapshot:
-        tasks = []
-        for task in snapshot.tasks:
-            spec = self.topology.nodes.get(task.name)
-            if spec is not None and isinstance(spec.func, SubgraphNode):
-                ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": task.name}}
-                task = task._replace(
-                    state=self.get_state(ns_config, subgraphs=True) if full else ns_config
-                )
-            tasks.append(task)
-        return snapshot._replace(tasks=tuple(tasks))
+        return with_subgraph_states(self, snapshot, thread_id, subgraphs)
 
     def _checkpoint(self, store: CheckpointStore, thread_id: str, checkpoint: str) -> Thread:
         version = checkpoint_version(thread_id, checkpoint)
@@ -269,7 +233,7 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = self._subgraph(config, cfg)
+            child, child_cfg = subgraph_of(self, config, cfg)
             inner = child.get_state_history(child_cfg, filter=filter, before=before, limit=limit)
             yield from (outer_snapshot(s, thread_id, cfg.checkpoint_ns) for s in inner)
             return
@@ -279,6 +243,14 @@ class CompiledStateGraph:
         only = (
             None if cfg.checkpoint_id is None else checkpoint_version(thread_id, cfg.checkpoint_id)
         )
+        if filter is None and only is None and limit is not None:
+            # A page of the newest: read just those checkpoints, not the whole stream.
+            versions = store.recent_checkpoints(thread_id, below)
+            for version, _ in zip(versions, range(limit), strict=False):
+                found = store.load_checkpoint(thread_id, version)
+                if found is not None:
+                    yield snapshot_of(found, live=False)
+            return
         count = 0
         for thread in reversed(store.checkpoint_states(thread_id)):
             assert thread.head is not None
@@ -370,9 +342,7 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = self._subgraph(config, cfg)
-            inner = child.update_state(child_cfg, values, as_node)
-            return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
+            return update_subgraph(self, config, cfg, values, as_node)
         thread = store.load(thread_id)
         batch, intake = Batch(thread), Intake(self, cfg)
         if cfg.checkpoint_id is not None:

@@ -25,9 +25,11 @@ def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
     )
 
 
-def interrupts_of(thread: Thread, node: str, *, live: bool) -> tuple[Interrupt, ...]:
-    """A node's questions: the unanswered ones (live), or its latest one (history)."""
-    asked = [r for r in thread.interrupts if r.node == node]
+def interrupts_of(thread: Thread, task: str, *, live: bool) -> tuple[Interrupt, ...]:
+    """A task's questions: the unanswered ones (live), or its latest one (history)."""
+    if not thread.interrupts:
+        return ()
+    asked = [r for r in thread.interrupts if r.task_id == task]
     if live:
         return tuple(Interrupt(r.value, r.interrupt_id) for r in asked if not r.answered)
     return tuple(Interrupt(r.value, r.interrupt_id) for r in asked[-1:])
@@ -37,18 +39,18 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     """The tasks of the head's next step; live views drop the ones that finished."""
     head = thread.head
     assert head is not None
-    results = {r.node: r for r in thread.results}
+    results = {r.task_id: r for r in thread.results}
     tasks = []
     for index, node in enumerate(head.next):
-        result = results.get(node)
+        tid = task_id(thread.thread_id, head.version, node, index)
+        result = results.get(tid)
         if live and result is not None and result.error is None:
             continue
-        tid = task_id(thread.thread_id, head.version, node, index)
         error = result.error if result is not None else None
         writes = None
         if result is not None and result.error is None:
             writes = {**result.assigned, **result.appended}
-        asked = interrupts_of(thread, node, live=live)
+        asked = interrupts_of(thread, tid, live=live)
         tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, asked, None, writes))
     return tuple(tasks)
 

@@ -19,6 +19,7 @@ from runner.types import Command, StateSnapshot
 if TYPE_CHECKING:
     from domain.store import CheckpointStore
     from runner.compiled import CompiledStateGraph
+    from runner.config import RunConfig
 
 
 class SubgraphPaused(Exception):
@@ -120,3 +121,60 @@ def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> S
         config=outer_config(snapshot.config, thread_id, namespace) or snapshot.config,
         parent_config=outer_config(snapshot.parent_config, thread_id, namespace),
     )
+
+
+def subgraph_of(
+    graph: CompiledStateGraph, config: Mapping[str, Any], cfg: RunConfig
+) -> tuple[CompiledStateGraph, dict[str, Any]]:
+    """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
+    node, rest = split_namespace(cfg.checkpoint_ns)
+    spec = graph.topology.nodes.get(node)
+    if spec is None or not isinstance(spec.func, SubgraphNode):
+        subgraphs = [n for n, s in graph.topology.nodes.items() if isinstance(s.func, SubgraphNode)]
+        raise InvalidConfigError(
+            f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
+            f"its subgraph nodes are {subgraphs}"
+        )
+    return spec.func.bound(graph.store), child_config(config, node, rest)
+
+
+def update_subgraph(
+    graph: CompiledStateGraph,
+    config: Mapping[str, Any],
+    cfg: RunConfig,
+    values: Any,
+    as_node: str | None,
+) -> dict[str, Any]:
+    """Edit a subgraph's own state; questions it drops are dropped in the parent too."""
+    store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
+    child, child_cfg = subgraph_of(graph, config, cfg)
+    inner_thread = child_cfg["configurable"]["thread_id"]
+    before = store.load(inner_thread)
+    asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
+    inner = child.update_state(child_cfg, values, as_node)
+    parent = store.load(thread_id)
+    if parent is not None and asked:
+        from runner.intake import Batch  # the intake imports the executor's world
+
+        batch = Batch(parent)
+        for event in parent.supersede("update", cfg.actor, only=asked):
+            batch.add(event)
+        if batch.events:
+            store.append(parent, batch.events)
+    return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
+
+
+def with_subgraph_states(
+    graph: CompiledStateGraph, snapshot: StateSnapshot, thread_id: str, full: bool
+) -> StateSnapshot:
+    """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot."""
+    tasks = []
+    for task in snapshot.tasks:
+        spec = graph.topology.nodes.get(task.name)
+        if spec is not None and isinstance(spec.func, SubgraphNode):
+            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": task.name}}
+            task = task._replace(
+                state=graph.get_state(ns_config, subgraphs=True) if full else ns_config
+            )
+        tasks.append(task)
+    return snapshot._replace(tasks=tuple(tasks))
