@@ -51,7 +51,16 @@ def _checkpoint_from(
 
 def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
     """A checkpoint event starts a new step: results and interrupts begin afresh."""
-    base = replace(thread, version=event.originator_version, results=(), interrupts=())
+    base = Thread(
+        thread.id,
+        event.originator_version,
+        thread.thread_id,
+        thread.values,
+        thread.head,
+        (),
+        (),
+        thread.breakpoints_hit,
+    )
     if isinstance(event, StateUpdated):
         # Answers given in the same call as an edit still reach the node they answer,
         # now a task of the new checkpoint.

@@ -34,9 +34,16 @@ def _uuid_format(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
+@lru_cache(maxsize=4096)
+def _id_tail(thread_id: str) -> str:
+    digest = f"{_thread_digest(thread_id):016x}"
+    return f"{digest[:4]}-{digest[4:]}"
+
+
 def checkpoint_id(thread_id: str, version: int) -> str:
     """Format the public id of the checkpoint at ``version`` of a thread."""
-    return _uuid_format(f"{(version << 64) | _thread_digest(thread_id):032x}")
+    head = f"{version:016x}"
+    return f"{head[:8]}-{head[8:12]}-{head[12:]}-{_id_tail(thread_id)}"
 
 
 def checkpoint_version(thread_id: str, checkpoint: str) -> int:

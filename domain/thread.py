@@ -87,7 +87,7 @@ class Thread:
     @property
     def finished_nodes(self) -> tuple[str, ...]:
         """Nodes of the step in progress that completed without error."""
-        return tuple(r.node for r in self.results if r.error is None)
+        return tuple([r.node for r in self.results if r.error is None])
 
     @property
     def pending_tasks(self) -> tuple[tuple[int, str, str], ...]:
