@@ -46,7 +46,7 @@ class Row:
     def ratio(self) -> float | None:
         """How many times better Branchline is (>1 = Branchline better), by medians."""
         ours, theirs = self.median(Side.BRANCHLINE), self.median(Side.LANGGRAPH)
-        if ours is None or theirs is None or min(ours, theirs) <= 0:
+        if not self.metric.compare or ours is None or theirs is None or min(ours, theirs) <= 0:
             return None
         return theirs / ours if self.metric.lower_is_better else ours / theirs
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bench import chat
+from bench import chat, cold, history, hitl, steps
 from bench.workload import Workload
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in (chat.WORKLOAD,)}
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in (chat.WORKLOAD, steps.WORKLOAD, hitl.WORKLOAD, history.WORKLOAD, cold.WORKLOAD)
+}

@@ -25,7 +25,8 @@ def table(results: Sequence[WorkloadResult], quick: bool) -> Table:
     mode = "quick" if quick else "full"
     grid = Table(
         title=f"Branchline vs LangGraph ({mode} mode, medians over rounds)",
-        caption="ratio = LangGraph/Branchline for lower-is-better metrics (all of these); "
+        caption="ratio = LangGraph/Branchline where lower is better, Branchline/LangGraph "
+        "where higher is better (marked ↑); info = context, not compared; "
         "spread = min-max over rounds, Branchline | LangGraph",
     )
     for header in ("workload", "metric", "Branchline", "LangGraph"):
@@ -39,16 +40,23 @@ def table(results: Sequence[WorkloadResult], quick: bool) -> Table:
 
 
 def _cells(row: Row) -> tuple[str, ...]:
-    unit = row.metric.unit
-    label = f"{row.metric.label} ({unit})"
+    metric = row.metric
+    higher = "" if metric.lower_is_better or not metric.compare else " ↑"
+    label = f"{metric.label} ({metric.unit}){higher}"
     return (
         row.workload,
         label,
         _number(row.median(Side.BRANCHLINE)),
         _number(row.median(Side.LANGGRAPH)),
-        "-" if row.ratio is None else f"{row.ratio:,.2f}",
+        _ratio(row),
         f"{_spread(row.values(Side.BRANCHLINE))} | {_spread(row.values(Side.LANGGRAPH))}",
     )
+
+
+def _ratio(row: Row) -> str:
+    if not row.metric.compare:
+        return "info"
+    return "-" if row.ratio is None else f"{row.ratio:,.2f}"
 
 
 def _number(value: float | None) -> str:
@@ -120,6 +128,7 @@ def _metric_line(row: Row, stamp: str) -> dict[str, Any]:
         "label": row.metric.label,
         "unit": row.metric.unit,
         "lower_is_better": row.metric.lower_is_better,
+        "compared": row.metric.compare,
         "branchline_median": row.median(Side.BRANCHLINE),
         "langgraph_median": row.median(Side.LANGGRAPH),
         "ratio_branchline_better": row.ratio,

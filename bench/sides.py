@@ -9,7 +9,7 @@ only the side it measures (peak memory counts what is imported).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,39 @@ def state_graph(side: Side, schema: type[Any]) -> Any:
     from langgraph.graph import StateGraph as LangGraphGraph
 
     return LangGraphGraph(schema)
+
+
+def memory_checkpointer(side: Side) -> Any:
+    """The side's in-process checkpointer: ``CheckpointStore.in_memory()`` or ``InMemorySaver``."""
+    if side is Side.BRANCHLINE:
+        from runner import CheckpointStore
+
+        return CheckpointStore.in_memory()
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    return InMemorySaver()
+
+
+def interrupt_function(side: Side) -> Callable[[Any], Any]:
+    """The side's ``interrupt(value)``, which a node calls to ask a person."""
+    if side is Side.BRANCHLINE:
+        from runner import interrupt as branchline_interrupt
+
+        return branchline_interrupt
+    from langgraph.types import interrupt as langgraph_interrupt
+
+    return langgraph_interrupt
+
+
+def resume_command(side: Side, answer: Any) -> Any:
+    """The side's ``Command(resume=answer)``."""
+    if side is Side.BRANCHLINE:
+        from runner import Command as BranchlineCommand
+
+        return BranchlineCommand(resume=answer)
+    from langgraph.types import Command as LangGraphCommand
+
+    return LangGraphCommand(resume=answer)
 
 
 @contextmanager

@@ -25,12 +25,17 @@ class Side(StrEnum):
 
 @dataclass(frozen=True)
 class Metric:
-    """One reported quantity; ``key`` names it in a ``Measurement``'s values."""
+    """One reported quantity; ``key`` names it in a ``Measurement``'s values.
+
+    ``compare=False`` marks context that is not a contest (the disk's raw commit rate,
+    a build time): the report shows both medians and no ratio.
+    """
 
     key: str
     label: str
     unit: str
     lower_is_better: bool = True
+    compare: bool = True
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -111,7 +111,7 @@ class CheckpointStore:
         self.path = path
         self.snapshot_interval = snapshot_interval
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[list[tuple[int, ThreadEvent]]], None]] = []
         self._timelines: dict[str, Timeline] = {}
         self._timeline_lock = threading.Lock()
         self._cache_size = cache_size
@@ -178,7 +178,7 @@ class CheckpointStore:
             for event in batch:
                 if isinstance(event, CheckpointEvent | Forked):
                     return thread
-                thread = evolve(thread, event)  # type: ignore[arg-type]
+                thread = evolve(thread, cast(ThreadEvent, event))
             if len(batch) < _STEP_READ:
                 return thread
             after = batch[-1].originator_version
@@ -284,9 +284,10 @@ class CheckpointStore:
             cache.put(thread.id, thread)
         size = sum(len(r.notification.state) for r in recordings)
         self._maybe_snapshot(thread, len(events), size)
+        appended = [(r.notification.id, cast(ThreadEvent, r.domain_event)) for r in recordings]
         for listener in self._listeners:
             try:
-                listener()
+                listener(appended)
             except Exception:  # the append is committed; a lagging view catches up later
                 logger.exception("a listener failed after an append to %r", thread.thread_id)
         positions = [r.notification.id for r in recordings]
@@ -317,8 +318,9 @@ class CheckpointStore:
             return
         self._since_snapshot[thread.id] = (0, 0, len(stored.state))
 
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every successful append (inline projections)."""
+    def subscribe(self, listener: Callable[[list[tuple[int, ThreadEvent]]], None]) -> None:
+        """Call ``listener(appended)`` after every successful append, with the log
+        positions and events just written (inline projections)."""
         self._listeners.append(listener)
 
     # Lifecycle ---------------------------------------------------------------------

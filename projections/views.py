@@ -49,7 +49,7 @@ class NotificationLog(Protocol):
     def max_position(self) -> int:
         """The log position of the latest event (0 if none)."""
 
-    def subscribe(self, listener: Callable[[], None]) -> None:
+    def subscribe(self, listener: Callable[[Sequence[tuple[int, ThreadEvent]]], None]) -> None:
         """Call ``listener`` after every successful append."""
 
 
@@ -150,13 +150,22 @@ class Views:
                 f"the views file {self._filename()!r}"
             )
         applied = self.catch_up(log)
-        log.subscribe(lambda: self._follow(log))
+        log.subscribe(lambda appended: self._follow(log, appended))
         return applied
 
-    def _follow(self, log: NotificationLog) -> None:
-        # The store cannot unsubscribe a listener; closed views just stop following.
-        if not self._closed:
-            self.catch_up(log)
+    def _follow(self, log: NotificationLog, appended: Sequence[tuple[int, ThreadEvent]]) -> None:
+        """Apply what was just appended, as handed over; catch up from the log if a gap
+        shows (another process appended in between). Closed views stop following."""
+        if self._closed or not appended:
+            return
+        with self._lock:
+            conn = self.db.conn
+            with database.immediate_transaction(conn):
+                if database.read_position(conn, TRACKING_NAME) == appended[0][0] - 1:
+                    self._apply(appended)
+                    database.write_position(conn, TRACKING_NAME, appended[-1][0])
+                    return
+            self._catch_up(log)
 
     def _apply(self, batch: Sequence[tuple[int, ThreadEvent]]) -> int:
         conn = self.db.conn

@@ -156,7 +156,7 @@ class FakeLog:
     def max_position(self) -> int:
         return len(self.events)
 
-    def subscribe(self, listener: Callable[[], None]) -> None:
+    def subscribe(self, listener: Callable[[Any], None]) -> None:
         """Never called back: the fake log does not grow."""
 
 

@@ -441,7 +441,7 @@ def test_linear_run_stores_one_step_completed_per_step_and_one_node_completed_pe
 
 def test_each_superstep_is_one_append(store: CheckpointStore, config: dict) -> None:
     appends: list[int] = []
-    store.subscribe(lambda: appends.append(store.max_position()))
+    store.subscribe(lambda _: appends.append(store.max_position()))
 
     three_nodes(store).invoke({"log": []}, config)
 
@@ -450,7 +450,7 @@ def test_each_superstep_is_one_append(store: CheckpointStore, config: dict) -> N
 
 def test_parallel_step_is_one_append(store: CheckpointStore, config: dict) -> None:
     appends: list[int] = []
-    store.subscribe(lambda: appends.append(store.max_position()))
+    store.subscribe(lambda _: appends.append(store.max_position()))
     builder = StateGraph(State)
     builder.add_node("a", record("a"))
     builder.add_node("b", record("b"))
