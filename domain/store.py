@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -27,7 +28,7 @@ from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import ConcurrentUpdate, StoreConfigError
 from domain.events import EVENT_TYPES, CheckpointEvent, Forked, ThreadEvent, ThreadSnapshot
-from domain.evolve import evolve, project
+from domain.evolve import project
 from domain.ids import stream_id
 from domain.thread import Thread
 from domain.timeline import Timeline
@@ -172,16 +173,35 @@ class CheckpointStore:
         thread = self.load(thread_id, version)
         if thread is None or thread.head is None or thread.head.version != version:
             return None
+        return (
+            Timeline.starting_at(thread).extend(self._step_of(thread_id, version)).states[version]
+        )
+
+    def recent_states(self, thread_id: str, limit: int, below: int | None = None) -> list[Thread]:
+        """The newest ``limit`` checkpoints (below ``below``), newest first, as the timeline
+        has them: one snapshot load and a fold to the last, not the whole stream."""
+        versions = list(islice(self.recent_checkpoints(thread_id, below), limit))
+        if not versions:
+            return []
+        base = self.load(thread_id, versions[-1])
+        assert base is not None
+        timeline = Timeline.starting_at(base)
+        timeline.extend(self.events(thread_id, after=base.version, upto=versions[0]))
+        timeline.extend(self._step_of(thread_id, versions[0]))
+        return [timeline.states[v] for v in versions]
+
+    def _step_of(self, thread_id: str, version: int) -> Iterator[ThreadEvent]:
+        """The events right after checkpoint ``version`` until the next checkpoint (or fork)."""
         after, sid = version, stream_id(thread_id)
         while True:
-            batch = list(self._app.events.get(sid, gt=after, limit=_STEP_READ))
-            for event in batch:
+            rows = self._app.recorder.select_events(sid, gt=after, limit=_STEP_READ)
+            for event in self._decoded(rows):
                 if isinstance(event, CheckpointEvent | Forked):
-                    return thread
-                thread = evolve(thread, cast(ThreadEvent, event))
-            if len(batch) < _STEP_READ:
-                return thread
-            after = batch[-1].originator_version
+                    return
+                yield event
+            if len(rows) < _STEP_READ:
+                return
+            after = rows[-1].originator_version
 
     def events(
         self, thread_id: str, *, after: int | None = None, upto: int | None = None

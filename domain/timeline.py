@@ -40,6 +40,12 @@ class Timeline:
     _fork: Forked | None = None
 
     @classmethod
+    def starting_at(cls, thread: Thread) -> Timeline:
+        """A timeline that begins with ``thread`` at one of its checkpoints (a partial fold)."""
+        assert thread.head is not None
+        return cls({thread.head.version: thread}, {}, thread.head.version, thread)
+
+    @classmethod
     def of(cls, events: Iterable[ThreadEvent]) -> Timeline:
         """Fold a whole stream into its timeline."""
         return cls().extend(events)

@@ -245,11 +245,8 @@ class CompiledStateGraph:
         )
         if filter is None and only is None and limit is not None:
             # A page of the newest: read just those checkpoints, not the whole stream.
-            versions = store.recent_checkpoints(thread_id, below)
-            for version, _ in zip(versions, range(limit), strict=False):
-                found = store.load_checkpoint(thread_id, version)
-                if found is not None:
-                    yield snapshot_of(found, live=False)
+            for found in store.recent_states(thread_id, limit, below):
+                yield snapshot_of(found, live=False)
             return
         count = 0
         for thread in reversed(store.checkpoint_states(thread_id)):
