@@ -94,12 +94,6 @@ def current_scope() -> TaskScope | None:
     return _scope.get()
 
 
-def current_index() -> int:
-    """How many ``interrupt()`` calls the running node made (for ``NodeInterrupt``)."""
-    scope = _scope.get()
-    return scope.calls if scope else 0
-
-
 def interrupt_id(task_id: str, index: int) -> str:
     """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs."""
     return hashlib.blake2b(f"{task_id}:{index}".encode(), digest_size=16).hexdigest()

@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def branchline(*args: str, db: Path, expect: int = 0) -> str:
-    env = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "runner.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert done.returncode == expect, done.stdout + done.stderr
-    return done.stdout + done.stderr
+from cli_process import branchline
 
 
 @pytest.fixture(scope="module")

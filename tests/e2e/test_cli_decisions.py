@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_process import branchline
 
 from runner import CheckpointStore, Command
 from runner.demo import build
 
 REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
-
-
-def branchline(*args: str, db: Path, expect: int = 0) -> str:
-    env = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "250"}
-    done = subprocess.run(
-        [sys.executable, "-m", "runner.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert done.returncode == expect, done.stdout + done.stderr
-    return done.stdout + done.stderr
 
 
 @pytest.fixture

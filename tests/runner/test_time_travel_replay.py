@@ -7,52 +7,13 @@ behaviour 7.1-7.5, and Branchline's better answer to a resume of an old pause).
 
 from __future__ import annotations
 
-import operator
 from collections import Counter
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
 import pytest
+from chain_graph import at_step, chain
 
-from runner import END, START, CheckpointStore, Command, StateGraph, interrupt
-
-
-class State(TypedDict, total=False):
-    log: Annotated[list[str], operator.add]
-    topic: str
-    answer: str
-
-
-def counted(runs: Counter[str], name: str) -> Any:
-    def node(state: State) -> dict[str, Any]:
-        runs[name] += 1
-        return {"log": [name]}
-
-    return node
-
-
-def asking(runs: Counter[str]) -> Any:
-    def b(state: State) -> dict[str, Any]:
-        runs["b"] += 1
-        answer = interrupt("ok?")
-        return {"log": ["b"], "answer": answer}
-
-    return b
-
-
-def chain(store: CheckpointStore, runs: Counter[str], *, ask: bool = False) -> Any:
-    """START -> a -> b -> c -> END; with ``ask``, b asks ``interrupt("ok?")`` first."""
-    builder = StateGraph(State)
-    builder.add_node("a", counted(runs, "a"))
-    builder.add_node("b", asking(runs) if ask else counted(runs, "b"))
-    builder.add_node("c", counted(runs, "c"))
-    for start, end in ((START, "a"), ("a", "b"), ("b", "c"), ("c", END)):
-        builder.add_edge(start, end)
-    return builder.compile(checkpointer=store)
-
-
-def at_step(graph: Any, config: dict, step: int) -> Any:
-    """The oldest snapshot of the thread at ``step`` (the original branch's)."""
-    return [s for s in graph.get_state_history(config) if s.metadata["step"] == step][-1]
+from runner import CheckpointStore, Command
 
 
 def ids(snapshots: Any) -> list[str]:
