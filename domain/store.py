@@ -19,24 +19,19 @@ from types import TracebackType
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, StoredEvent, Transcoder
-from eventsourcing.utils import Environment, EnvType, register_topic, resolve_topic
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import ConcurrentUpdate, StoreConfigError
+from domain.eventlog import EventLog
 from domain.events import EVENT_TYPES, CheckpointEvent, Forked, ThreadEvent, ThreadSnapshot
 from domain.evolve import project
 from domain.ids import stream_id
 from domain.thread import Thread
 from domain.timeline import Timeline
-
-_STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
-for _type in _STORED_TYPES:
-    # Stored names resolve to these classes in every process, whatever the module path.
-    register_topic(_type.TOPIC, _type)
 
 logger = logging.getLogger(__name__)
 
@@ -45,23 +40,6 @@ _STEP_READ = 32  # events read at a time while collecting one checkpoint's step
 _CHECKPOINT_TOPICS = frozenset(t.TOPIC for t in EVENT_TYPES if issubclass(t, CheckpointEvent))
 DEFAULT_CACHE_SIZE = 1000
 TIMELINE_CACHE = 16  # whole histories kept: each holds every checkpoint's values
-
-
-class _EventLog(Application[UUID]):
-    """The eventsourcing application that stores thread streams."""
-
-    name = "Branchline"
-
-    def __init__(self, env: EnvType, codec: Codec) -> None:
-        self._codec = codec
-        super().__init__(env)
-
-    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
-        # Only what the store was given: os.environ is read once, by from_env().
-        return Environment(name, dict(env or {}))
-
-    def construct_transcoder(self) -> Transcoder:
-        return self._codec
 
 
 @dataclass(frozen=True)
@@ -108,7 +86,7 @@ class CheckpointStore:
             "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",  # folded states are immutable
             **env,
         }
-        self._app = _EventLog({k: v for k, v in settings.items() if v}, self.codec)
+        self._app = EventLog({k: v for k, v in settings.items() if v}, self.codec)
         self.path = path
         self.snapshot_interval = snapshot_interval
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
@@ -194,8 +172,8 @@ class CheckpointStore:
         """The events right after checkpoint ``version`` until the next checkpoint (or fork)."""
         after, sid = version, stream_id(thread_id)
         while True:
-            rows = self._app.recorder.select_events(sid, gt=after, limit=_STEP_READ)
-            for event in self._decoded(rows):
+            rows = self._app.select(sid, gt=after, limit=_STEP_READ)
+            for event in self._app.decoded(rows):
                 if isinstance(event, CheckpointEvent | Forked):
                     return
                 yield event
@@ -207,32 +185,8 @@ class CheckpointStore:
         self, thread_id: str, *, after: int | None = None, upto: int | None = None
     ) -> Iterator[ThreadEvent]:
         """The events of a thread in stream order, optionally within ``(after, upto]``."""
-        rows = self._app.recorder.select_events(stream_id(thread_id), gt=after, lte=upto)
-        yield from self._decoded(rows)
-
-    def _decoded(self, rows: Sequence[StoredEvent]) -> list[ThreadEvent]:
-        """Stored rows as events, decoded in one JSON document when there are many.
-
-        One ``json.loads`` of a whole stream costs about half of one per event; this is
-        what the library's mapper does per row, with the same upcasting.
-        """
-        mapper = self._app.mapper
-        if len(rows) < 16 or mapper.cipher is not None or mapper.compressor is not None:
-            return [mapper.to_domain_event(row) for row in rows]  # type: ignore[misc]
-        states = self.codec.decode(b"[" + b",".join(row.state for row in rows) + b"]")
-        events: list[ThreadEvent] = []
-        for row, state in zip(rows, states, strict=True):
-            cls = resolve_topic(row.topic)
-            state["originator_id"] = row.originator_id
-            state["originator_version"] = row.originator_version
-            version = state.pop("class_version", 1)
-            while version < cls.class_version:
-                getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
-                version += 1
-            event = object.__new__(cls)
-            object.__setattr__(event, "__dict__", state)
-            events.append(event)
-        return events
+        rows = self._app.select(stream_id(thread_id), gt=after, lte=upto)
+        yield from self._app.decoded(rows)
 
     def checkpoint_states(self, thread_id: str) -> list[Thread]:
         """Each checkpoint of a thread with the task results recorded on it, oldest first.
@@ -263,7 +217,7 @@ class CheckpointStore:
         """Versions of the thread's checkpoints, newest first, without decoding events."""
         sid, upto = stream_id(thread_id), None if below is None else below - 1
         while True:
-            rows = self._app.recorder.select_events(sid, lte=upto, desc=True, limit=_STEP_READ)
+            rows = self._app.select(sid, lte=upto, desc=True, limit=_STEP_READ)
             for row in rows:
                 if row.topic in _CHECKPOINT_TOPICS:
                     yield row.originator_version
