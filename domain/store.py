@@ -25,11 +25,11 @@ from eventsourcing.persistence import IntegrityError
 from domain import clock
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
-from domain.errors import ConcurrentUpdate, StoreConfigError
+from domain.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
 from domain.eventlog import EventLog
 from domain.events import EVENT_TYPES, CheckpointEvent, Forked, ThreadEvent, ThreadSnapshot
 from domain.evolve import project
-from domain.ids import stream_id
+from domain.ids import checkpoint_version, stream_id
 from domain.thread import Thread
 from domain.timeline import Timeline
 
@@ -154,6 +154,18 @@ class CheckpointStore:
         return (
             Timeline.starting_at(thread).extend(self._step_of(thread_id, version)).states[version]
         )
+
+    def checkpoint(self, thread_id: str, checkpoint: str) -> Thread:
+        """A checkpoint by its public id, with its step's records; CheckpointNotFound if the
+        id is malformed, of another thread, or names no checkpoint of this one."""
+        version = checkpoint_version(thread_id, checkpoint)
+        found = self.load_checkpoint(thread_id, version) if version > 0 else None
+        if found is None:
+            raise CheckpointNotFound(
+                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
+                "list them with get_state_history(config)"
+            )
+        return found
 
     def recent_states(self, thread_id: str, limit: int, below: int | None = None) -> list[Thread]:
         """The newest ``limit`` checkpoints (below ``below``), newest first, as the timeline

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from domain.errors import CheckpointNotFound, ThreadNotFound
+from domain.errors import ThreadNotFound
 from domain.events import ThreadEvent
 from domain.ids import checkpoint_id, checkpoint_version
 from domain.store import CheckpointStore
@@ -145,29 +145,14 @@ class CompiledStateGraph:
         thread_id = cfg.require_thread()
         thread = self.store.load(thread_id)
         if cfg.checkpoint_id is not None:
-            self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
+            self._require_checkpoint(thread_id, cfg.checkpoint_id)
         return thread
 
-    def _require_checkpoint(self, thread: Thread | None, thread_id: str, checkpoint: str) -> int:
+    def _require_checkpoint(self, thread_id: str, checkpoint: str) -> int:
         """The stream version of a checkpoint of this thread, or a clear LookupError."""
-        version = checkpoint_version(thread_id, checkpoint)
-        if thread is None or thread.head is None:
-            raise ThreadNotFound(
-                f"thread {thread_id!r} has no checkpoints, so checkpoint_id {checkpoint!r} "
-                "is unknown; list checkpoints with get_state_history(config)"
-            )
-        past = self.store.load(thread_id, version) if self.store and version > 0 else None
-        if (
-            version > thread.version
-            or past is None
-            or past.head is None
-            or past.head.version != version
-        ):
-            raise CheckpointNotFound(
-                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
-                "list them with get_state_history(config)"
-            )
-        return version
+        head = self._store().checkpoint(thread_id, checkpoint).head
+        assert head is not None
+        return head.version
 
     def journal_append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
         """Store a step's events (or just fold them, without a checkpointer)."""
@@ -205,20 +190,8 @@ class CompiledStateGraph:
                 return empty_snapshot(thread_id)
             snapshot = snapshot_of(thread, live=True)
         else:
-            snapshot = snapshot_of(
-                self._checkpoint(store, thread_id, cfg.checkpoint_id), live=False
-            )
+            snapshot = snapshot_of(store.checkpoint(thread_id, cfg.checkpoint_id), live=False)
         return with_subgraph_states(self, snapshot, thread_id, subgraphs)
-
-    def _checkpoint(self, store: CheckpointStore, thread_id: str, checkpoint: str) -> Thread:
-        version = checkpoint_version(thread_id, checkpoint)
-        thread = store.load_checkpoint(thread_id, version) if version > 0 else None
-        if thread is None:
-            raise CheckpointNotFound(
-                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
-                "list them with get_state_history(config)"
-            )
-        return thread
 
     def get_state_history(
         self,
@@ -277,7 +250,7 @@ class CompiledStateGraph:
             )
         version = thread.head.version
         if cfg.checkpoint_id is not None:
-            version = self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
+            version = self._require_checkpoint(thread_id, cfg.checkpoint_id)
         return thread_id, store.timeline(thread_id), version
 
     def get_lineage(self, config: Mapping[str, Any]) -> list[StateSnapshot]:
@@ -343,7 +316,7 @@ class CompiledStateGraph:
         thread = store.load(thread_id)
         batch, intake = Batch(thread), Intake(self, cfg)
         if cfg.checkpoint_id is not None:
-            version = self._require_checkpoint(thread, thread_id, cfg.checkpoint_id)
+            version = self._require_checkpoint(thread_id, cfg.checkpoint_id)
             if thread is not None and thread.head is not None and version != thread.head.version:
                 intake.fork(batch, cfg.checkpoint_id, "edit")
         intake.update(batch, values, as_node)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from domain.checkpoint import START, apply_writes
 from domain.events import ThreadEvent
 from domain.evolve import evolve
-from domain.ids import checkpoint_version, task_id
 from domain.thread import Thread
 from runner.config import RunConfig
 from runner.errors import EmptyInputError, InvalidUpdateError
@@ -20,7 +19,7 @@ from runner.interrupts import digest
 from runner.planner import Plan, Route, known, plan, route
 from runner.resume import match_answers
 from runner.types import END, Command
-from runner.writes import StepWriter
+from runner.writes import Delta, StepWriter
 
 if TYPE_CHECKING:
     from runner.compiled import CompiledStateGraph
@@ -73,16 +72,7 @@ class Intake:
         """Move the head back to ``checkpoint`` (time travel), starting a branch there."""
         store = self.graph.durable_store("time travel (a checkpoint_id in the config)")
         thread = batch.current
-        version = checkpoint_version(thread.thread_id, checkpoint)
-        in_range = 0 < version <= thread.version
-        base = store.load_checkpoint(thread.thread_id, version) if in_range else None
-        if base is None:
-            from domain.errors import CheckpointNotFound
-
-            raise CheckpointNotFound(
-                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread.thread_id!r}; "
-                "list them with get_state_history(config)"
-            )
+        base = store.checkpoint(thread.thread_id, checkpoint)
         name = self.cfg.metadata.get("branch")
         self.restored = base
         return batch.add(
@@ -104,20 +94,24 @@ class Intake:
         if START not in thread.pending_nodes or not recorded:
             return thread
         start = recorded[0]
+        delta = Delta(start.assigned, start.appended)
+        return self._start_step(batch, delta, Route(start.triggers, start.sends))
+
+    def _start_step(self, batch: Batch, delta: Delta, where: Route) -> Thread:
+        """The ``__start__`` task writes the input, and its step closes: one checkpoint."""
+        thread = batch.current
         thread = batch.add(
             thread.complete_task(
                 thread.task_for(START),
                 START,
-                assigned=start.assigned,
-                appended=start.appended,
-                triggers=start.triggers,
-                sends=start.sends,
+                assigned=delta.assigned,
+                appended=delta.appended,
+                triggers=where.targets,
+                sends=where.sends,
             )
         )
         assert thread.head is not None
-        step = plan(
-            self.graph.topology, [(START, Route(start.triggers, start.sends))], thread.head.waiting
-        )
+        step = plan(self.graph.topology, [(START, where)], thread.head.waiting)
         return batch.add(
             thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets)
         )
@@ -135,19 +129,7 @@ class Intake:
         delta = StepWriter(schema, thread.values).write("the input", writes)
         fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
         where = route(topology, START, fresh, command.goto_nodes if command else ())
-        tid = task_id(thread.thread_id, thread.head.version, START, 0)
-        thread = batch.add(
-            thread.complete_task(
-                tid,
-                START,
-                assigned=delta.assigned,
-                appended=delta.appended,
-                triggers=where.targets,
-                sends=where.sends,
-            )
-        )
-        step = plan(topology, [(START, where)], thread.head.waiting if thread.head else {})
-        batch.add(thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets))
+        self._start_step(batch, delta, where)
 
     def command(self, batch: Batch, command: Command) -> None:
         """A Command on an existing thread: answers, then an edit or a detour."""
