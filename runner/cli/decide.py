@@ -21,6 +21,7 @@ from runner.cli.app import (
     when,
 )
 from runner.resume import record_answers
+from runner.time_travel import record_edit
 from runner.types import Command
 from runner.views import views_for
 
@@ -94,17 +95,21 @@ def update(
     ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Edit a thread's state as ACTOR (a new checkpoint, source "update")."""
+    """Edit a thread's state as ACTOR (a new checkpoint, source "update").
+
+    With --graph it is update_state (reducers apply, --as-node routes); without, the values
+    are assigned as given and what was pending stays pending.
+    """
     written = parse_json("--values", values)
-    if graph is None:
-        raise fail(
-            "update needs the graph to know what runs after the edit: "
-            "pass --graph package.module:attribute"
-        )
-    with open_store(db, lenient=False) as store:
+    if graph is None and as_node is not None:
+        raise fail("--as-node needs --graph, to know what runs after the node")
+    with open_store(db, lenient=graph is None) as store:
         states(store, thread)
-        config = {"configurable": {"thread_id": thread, "actor": actor}}
-        new = load_graph(graph, store).update_state(config, written, as_node=as_node)
+        if graph is None:
+            new = record_edit(store, thread, written, actor=actor)
+        else:
+            config = {"configurable": {"thread_id": thread, "actor": actor}}
+            new = load_graph(graph, store).update_state(config, written, as_node=as_node)
     console.print(f"updated as {actor}: new checkpoint {new['configurable']['checkpoint_id']}")
 
 

@@ -26,7 +26,7 @@ from runner.cli.app import (
 from runner.cli.decide import ActorOption, GraphOption
 from runner.time_travel import branches as list_branches
 from runner.time_travel import diff as compare
-from runner.time_travel import recorded
+from runner.time_travel import record_edit, recorded
 
 
 def _timeline(store: CheckpointStore, thread: str) -> Timeline:
@@ -112,18 +112,22 @@ def fork(
     name: Annotated[str | None, typer.Option("--name", help="A name for the new branch.")] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Branch from a past checkpoint with an edit (update_state on it), as ACTOR."""
+    """Branch from a past checkpoint with an edit, as ACTOR.
+
+    With --graph it is update_state on the checkpoint (reducers apply, --as-node routes);
+    without, the values are assigned as given and what was pending there stays pending.
+    """
     edit = parse_json("--values", values)
-    if graph is None:
-        raise fail(
-            "fork needs the graph to know what runs after the edit: "
-            "pass --graph package.module:attribute"
-        )
-    with open_store(db, lenient=False) as store:
+    if graph is None and as_node is not None:
+        raise fail("--as-node needs --graph, to know what runs after the node")
+    with open_store(db, lenient=graph is None) as store:
         _version(thread, checkpoint, _timeline(store, thread))
-        configurable = {"thread_id": thread, "checkpoint_id": checkpoint, "actor": actor}
-        config = {"configurable": configurable, "metadata": {"branch": name} if name else {}}
-        new = load_graph(graph, store).update_state(config, edit, as_node=as_node)
+        if graph is None:
+            new = record_edit(store, thread, edit, actor=actor, checkpoint=checkpoint, name=name)
+        else:
+            configurable = {"thread_id": thread, "checkpoint_id": checkpoint, "actor": actor}
+            config = {"configurable": configurable, "metadata": {"branch": name} if name else {}}
+            new = load_graph(graph, store).update_state(config, edit, as_node=as_node)
     console.print(
         f"forked as {actor}: new checkpoint {new['configurable']['checkpoint_id']} "
         "(now the thread's head)"

@@ -83,9 +83,51 @@ def test_update_edits_the_state_as_the_actor(paused: Path) -> None:
     assert "kim" in audit and "update" in audit and "superseded" in audit
 
 
-def test_update_without_a_graph_is_refused(paused: Path) -> None:
-    out = branchline("update", "t", "--values", "{}", "--actor", "kim", db=paused, expect=1)
-    assert "update needs the graph" in out
+def test_update_without_a_graph_assigns_the_values_and_keeps_what_was_pending(
+    paused: Path,
+) -> None:
+    edit = json.dumps(
+        {"proposal": {"name": "issue_refund", "args": {"order": "A-1042", "amount": 7}}}
+    )
+    out = branchline("update", "t", "--values", edit, "--actor", "kim", db=paused)
+    assert "updated as kim" in out
+    with CheckpointStore.sqlite(paused) as store:
+        graph = build(store)
+        state = graph.get_state({"configurable": {"thread_id": "t"}})
+        assert state.next == ("human_review",)
+        assert state.values["proposal"]["args"]["amount"] == 7
+        asked = graph.invoke(None, {"configurable": {"thread_id": "t"}})["__interrupt__"][0]
+    assert asked.value["tool_call"]["args"]["amount"] == 7
+
+
+def test_update_with_as_node_but_no_graph_is_refused(paused: Path) -> None:
+    out = branchline(
+        "update", "t", "--values", "{}", "--as-node", "agent", "--actor", "kim", db=paused, expect=1
+    )
+    assert "--as-node needs --graph" in out
+
+
+def test_fork_without_a_graph_branches_from_a_past_checkpoint(paused: Path) -> None:
+    with CheckpointStore.sqlite(paused) as store:
+        graph = build(store)
+        first = list(graph.get_state_history({"configurable": {"thread_id": "t"}}))[-2]
+    edit = json.dumps({"messages": []})
+    out = branchline(
+        "fork",
+        "t",
+        "--checkpoint",
+        first.config["configurable"]["checkpoint_id"],
+        "--values",
+        edit,
+        "--actor",
+        "lee",
+        "--name",
+        "empty",
+        db=paused,
+    )
+    assert "forked as lee" in out
+    branches = branchline("branches", "t", db=paused)
+    assert "empty" in branches and "lee" in branches
 
 
 def test_resume_on_an_unknown_thread_is_a_clear_error(paused: Path) -> None:
@@ -98,3 +140,14 @@ def test_approved_in_process_shows_in_the_audit(paused: Path) -> None:
         config = {"configurable": {"thread_id": "t"}, "metadata": {"actor": "lee"}}
         build(store).invoke(Command(resume={"action": "approve"}), config)
     assert "lee" in branchline("audit", "t", db=paused)
+
+
+def test_update_with_values_that_are_not_an_object_is_refused_and_writes_nothing(
+    paused: Path,
+) -> None:
+    with CheckpointStore.sqlite(paused) as store:
+        before = len(list(store.events("t")))
+    out = branchline("update", "t", "--values", "[1, 2]", "--actor", "kim", db=paused, expect=1)
+    assert "must be an object of state keys, got [1, 2]" in out
+    with CheckpointStore.sqlite(paused) as store:
+        assert len(list(store.events("t"))) == before
