@@ -406,3 +406,17 @@ def test_interrupts_in_two_subgraph_nodes_are_answered_one_after_the_other(
     assert sub_next == ("inner",)
     assert values == {"topic": "cats", "answer": "A", "second": "B"}
     assert calls == Counter({"pre": 1, "inner0": 2, "inner": 2, "post": 1})
+
+
+def test_the_inbox_lists_a_subgraph_question_once_under_the_parent_thread(
+    store: CheckpointStore, config: dict
+) -> None:
+    from runner.views import views_for
+
+    graph = asking_parent(store, Counter())
+    asked = graph.invoke({"topic": "cats"}, config)["__interrupt__"][0]
+
+    pending = views_for(store).pending_interrupts()
+    assert [(p.thread_id, p.interrupt_id, p.node) for p in pending] == [("t1", asked.id, "sub")]
+    graph.invoke(Command(resume="yes"), config)
+    assert views_for(store).pending_interrupts() == []
