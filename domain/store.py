@@ -31,7 +31,7 @@ from domain.events import EVENT_TYPES, CheckpointEvent, Forked, ThreadEvent, Thr
 from domain.evolve import project
 from domain.ids import checkpoint_version, stream_id
 from domain.thread import Thread
-from domain.timeline import Timeline
+from domain.timeline import Timeline, collection_paused
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +217,8 @@ class CheckpointStore:
         """
         with self._timeline_lock:
             cached = self._timelines.pop(thread_id, None) or Timeline()
-            cached.extend(self.events(thread_id, after=cached.version or None))
+            with collection_paused():
+                cached.extend(self.events(thread_id, after=cached.version or None))
             self._timelines[thread_id] = cached
             while len(self._timelines) > min(self._cache_size, TIMELINE_CACHE) or (
                 self._timelines and self._cache_size == 0

@@ -7,13 +7,32 @@ checkpoint gets a second child (a fork), and runs to its leaf. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.events import CheckpointEvent, Forked, ThreadEvent
 from domain.evolve import evolve
 from domain.thread import Thread
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a fold builds many acyclic objects.
+
+    Folding a long stream makes a few objects per event; the collector would walk them
+    again and again as they are made (about a fifth of a long fold's time) although none
+    of them can form a cycle. It runs as usual afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from domain.events import ThreadEvent
 from domain.ids import checkpoint_id, checkpoint_version
 from domain.store import CheckpointStore
 from domain.thread import Thread
-from domain.timeline import Timeline
+from domain.timeline import Timeline, collection_paused
 from runner.builder import Topology, names
 from runner.config import RunConfig
 from runner.emit import Emitter
@@ -221,20 +221,21 @@ class CompiledStateGraph:
             for found in store.recent_states(thread_id, limit, below):
                 yield snapshot_of(found, live=False)
             return
-        count = 0
-        for thread in reversed(store.checkpoint_states(thread_id)):
-            assert thread.head is not None
-            if (below is not None and thread.head.version >= below) or (
-                only is not None and thread.head.version != only
-            ):
-                continue
-            snapshot = snapshot_of(thread, live=False)
-            if filter and any(snapshot.metadata.get(k) != v for k, v in filter.items()):  # type: ignore[union-attr]
-                continue
-            if limit is not None and count >= limit:
-                return
-            count += 1
-            yield snapshot
+        chosen = [
+            thread
+            for thread in reversed(store.checkpoint_states(thread_id))
+            if thread.head is not None
+            and (below is None or thread.head.version < below)
+            and (only is None or thread.head.version == only)
+        ]
+        with collection_paused():
+            snapshots = [snapshot_of(thread, live=False) for thread in chosen]
+        if filter:
+            wanted = filter.items()
+            snapshots = [
+                s for s in snapshots if all((s.metadata or {}).get(k) == v for k, v in wanted)
+            ]
+        yield from snapshots[:limit]
 
     # Time travel ---------------------------------------------------------------------
 
