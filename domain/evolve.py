@@ -78,10 +78,7 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         head = _checkpoint_from(event, (event.as_node,), event.actor)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
-        finished = thread.finished_nodes
-        hit = tuple(n for n in thread.breakpoints_hit if n not in finished)
-        head = _checkpoint_from(event, finished)
-        return Thread(base.id, base.version, base.thread_id, thread.live_values, head, (), (), hit)
+        return _step_completed(thread, event)
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
         return replace(base, head=_checkpoint_from(event, writers), breakpoints_hit=())
@@ -109,26 +106,7 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
     """Events recorded against the head: task results, questions, answers, pauses."""
     version = event.originator_version
     if isinstance(event, NodeCompleted):
-        result = TaskResult(
-            event.task_id,
-            event.node,
-            event.assigned,
-            event.appended,
-            event.triggers,
-            None,
-            event.sends,
-        )
-        # The hottest path of every fold: build the state directly, not with replace().
-        return Thread(
-            thread.id,
-            version,
-            thread.thread_id,
-            thread.values,
-            thread.head,
-            (*thread.results, result),
-            thread.interrupts,
-            thread.breakpoints_hit,
-        )
+        return _node_completed(thread, event)
     if isinstance(event, NodeFailed):
         result = TaskResult(event.task_id, event.node, error=event.error)
         return replace(thread, version=version, results=(*thread.results, result))
@@ -151,8 +129,41 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
     raise InvalidCommand(f"unknown event type {type(event).__name__} at version {version}")
 
 
+def _step_completed(thread: Thread, event: StepCompleted) -> Thread:
+    finished = thread.finished_nodes
+    hit = (
+        tuple(n for n in thread.breakpoints_hit if n not in finished)
+        if thread.breakpoints_hit
+        else ()
+    )
+    head = _checkpoint_from(event, finished)
+    version = event.originator_version
+    return Thread(thread.id, version, thread.thread_id, thread.live_values, head, (), (), hit)
+
+
+def _node_completed(thread: Thread, event: NodeCompleted) -> Thread:
+    result = TaskResult(
+        event.task_id, event.node, event.assigned, event.appended, event.triggers, None, event.sends
+    )
+    return Thread(
+        thread.id,
+        event.originator_version,
+        thread.thread_id,
+        thread.values,
+        thread.head,
+        (*thread.results, result),
+        thread.interrupts,
+        thread.breakpoints_hit,
+    )
+
+
 def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
     """Return the state after one event."""
+    if thread is not None:  # the two events of almost every step first: folds are hot
+        if isinstance(event, NodeCompleted):
+            return _node_completed(thread, event)
+        if isinstance(event, StepCompleted):
+            return _step_completed(thread, event)
     if isinstance(event, ThreadSnapshot):
         return Thread(**event.state)
     if isinstance(event, ThreadStarted):
