@@ -164,8 +164,9 @@ def record_edit(
     if thread is None or thread.head is None:
         raise ThreadNotFound(f"thread {thread_id!r} has no checkpoint to edit")
     batch = Batch(thread)
-    if checkpoint is not None and store.checkpoint(thread_id, checkpoint).head != thread.head:
-        batch.add(thread.fork(store.checkpoint(thread_id, checkpoint), "edit", actor, name))
+    base = store.checkpoint(thread_id, checkpoint) if checkpoint is not None else None
+    if base is not None and base.head != thread.head:
+        batch.add(thread.fork(base, "edit", actor, name))
     for event in batch.current.supersede("update", actor):
         batch.add(event)
     current = batch.current
