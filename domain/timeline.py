@@ -24,7 +24,10 @@ def collection_paused() -> Iterator[None]:
 
     Folding a long stream makes a few objects per event; the collector would walk them
     again and again as they are made (about a fifth of a long fold's time) although none
-    of them can form a cycle. It runs as usual afterwards.
+    of them can form a cycle. Afterwards the objects made meanwhile join the oldest
+    generation directly (``freeze`` then ``unfreeze`` moves them there without a walk),
+    so re-enabling the collector does not walk them all at once either; the next full
+    collection looks at them as usual.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -32,6 +35,8 @@ def collection_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -107,7 +112,15 @@ class Timeline:
 
     def children(self, version: int) -> list[int]:
         """Checkpoints made from ``version``, oldest first."""
-        return [v for v in self.states if self.parent(v) == version]
+        return self.child_map().get(version, [])
+
+    def child_map(self) -> dict[int | None, list[int]]:
+        """Every checkpoint's children, oldest first, in one pass."""
+        children: dict[int | None, list[int]] = {}
+        for version, state in self.states.items():
+            assert state.head is not None
+            children.setdefault(state.head.parent, []).append(version)
+        return children
 
     def lineage(self, version: int) -> list[int]:
         """``version`` and its ancestors, newest first."""
@@ -124,10 +137,7 @@ class Timeline:
         chain = self.lineage(self.head) if self.head is not None else []
         if version in chain:
             return list(reversed(chain[: chain.index(version) + 1]))
-        path = [version]
-        while children := self.children(path[-1]):
-            path.append(children[0])
-        return path
+        return self._oldest_path(version, self.child_map())
 
     def branches(self) -> list[BranchInfo]:
         """Every branch, oldest first.
@@ -135,17 +145,23 @@ class Timeline:
         A checkpoint's oldest child continues its branch; each younger child starts a
         branch of its own (so switching to a branch's head and going on grows it).
         """
+        children = self.child_map()
         starts = []
         for version in self.states:
             parent = self.parent(version)
-            if parent is None or self.children(parent)[0] != version:
+            if parent is None or children[parent][0] != version:
                 starts.append(version)
-        return [self._branch(first) for first in starts]
+        return [self._branch(first, children) for first in starts]
 
-    def _branch(self, first: int) -> BranchInfo:
+    @staticmethod
+    def _oldest_path(first: int, children: dict[int | None, list[int]]) -> list[int]:
         path = [first]
-        while children := self.children(path[-1]):
-            path.append(children[0])
+        while kids := children.get(path[-1]):
+            path.append(kids[0])
+        return path
+
+    def _branch(self, first: int, children: dict[int | None, list[int]]) -> BranchInfo:
+        path = self._oldest_path(first, children)
         fork = self.forks.get(first)
         head = self.states[first].head
         assert head is not None

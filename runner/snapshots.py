@@ -10,13 +10,6 @@ from runner.config import checkpoint_config
 from runner.types import Interrupt, PregelTask, StateSnapshot
 
 
-def metadata_of(thread: Thread) -> dict[str, Any]:
-    """LangGraph-shaped metadata: source, step, parents, plus the run's own metadata."""
-    head = thread.head
-    assert head is not None
-    return {**head.metadata, "source": head.source, "step": head.step, "parents": {}}
-
-
 def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
     """The config addressing a thread's head (or another version of it)."""
     assert thread.head is not None
@@ -39,17 +32,19 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     """The tasks of the head's next step; live views drop the ones that finished."""
     head = thread.head
     assert head is not None
-    results = {r.task_id: r for r in thread.results}
+    results = {r.task_id: r for r in thread.results} if thread.results else {}
     tasks = []
     for index, node in enumerate(head.next):
         tid = task_id(thread.thread_id, head.version, node, index)
         result = results.get(tid)
-        if live and result is not None and result.error is None:
-            continue
-        error = result.error if result is not None else None
-        writes = None
-        if result is not None and result.error is None:
-            writes = {**result.assigned, **result.appended}
+        if result is None:
+            error = writes = None
+        elif result.error is None:
+            if live:
+                continue
+            error, writes = None, {**result.assigned, **result.appended}
+        else:
+            error, writes = result.error, None
         asked = interrupts_of(thread, tid, live=live)
         tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, asked, None, writes))
     return tuple(tasks)
@@ -60,15 +55,16 @@ def snapshot_of(thread: Thread, *, live: bool) -> StateSnapshot:
     head = thread.head
     assert head is not None
     tasks = tasks_of(thread, live=live)
+    thread_id, parent = thread.thread_id, head.parent
     return StateSnapshot(
-        values=thread.live_values if live else dict(thread.values),
-        next=thread.pending_nodes if live else head.next,
-        config=config_of(thread),
-        metadata=metadata_of(thread),
-        created_at=head.created_at.isoformat(),
-        parent_config=None if head.parent is None else config_of(thread, head.parent),
-        tasks=tasks,
-        interrupts=tuple(i for t in tasks for i in t.interrupts),
+        thread.live_values if live else dict(thread.values),
+        thread.pending_nodes if live else head.next,
+        checkpoint_config(thread_id, checkpoint_id(thread_id, head.version)),
+        {**head.metadata, "source": head.source, "step": head.step, "parents": {}},
+        head.created_at.isoformat(),
+        None if parent is None else checkpoint_config(thread_id, checkpoint_id(thread_id, parent)),
+        tasks,
+        tuple([i for t in tasks for i in t.interrupts]) if thread.interrupts else (),
     )
 
 

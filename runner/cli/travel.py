@@ -67,12 +67,12 @@ def _label(timeline: Timeline, version: int) -> str:
 
 def print_tree(timeline: Timeline, thread: str) -> None:
     """Draw the checkpoint tree of a thread, branches as sub-trees."""
-    roots = [v for v in timeline.states if timeline.parent(v) is None]
+    child_map = timeline.child_map()
     tree = Tree(f"[bold]{thread}[/bold]")
-    stack = [(tree, v) for v in reversed(roots)]
+    stack = [(tree, v) for v in reversed(child_map.get(None, []))]
     while stack:
         parent, version = stack.pop()
-        children = timeline.children(version)
+        children = child_map.get(version, [])
         node = parent.add(_label(timeline, version))
         if len(children) == 1:
             stack.append((parent, children[0]))
