@@ -23,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import clock
+from domain.backends import has_tables, init_schema, is_postgres, postgres_env
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
@@ -82,12 +83,13 @@ class CheckpointStore:
         self.codec = Codec(types=(Checkpoint, TaskResult, InterruptRecord, *types), lenient=lenient)
         settings = {
             "IS_SNAPSHOTTING_ENABLED": "y",
-            "AGGREGATE_CACHE_MAXSIZE": str(cache_size) if cache_size else "",
             "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",  # folded states are immutable
+            **({"AGGREGATE_CACHE_MAXSIZE": str(cache_size)} if cache_size else {}),
             **env,
         }
-        self._app = EventLog({k: v for k, v in settings.items() if v}, self.codec)
+        self._app = EventLog(settings, self.codec)
         self.path = path
+        self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
         self.snapshot_interval = snapshot_interval
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         self._listeners: list[Callable[[list[tuple[int, ThreadEvent]]], None]] = []
@@ -120,16 +122,60 @@ class CheckpointStore:
         return cls(env, path=file, **options)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
-        """Configure from ``BRANCHLINE_DB`` (an SQLite path; ``:memory:`` for memory).
+    def postgres(
+        cls,
+        dsn: str,
+        *,
+        schema: str = "public",
+        create_tables: bool = False,
+        pool_size: int = 5,
+        lock_timeout: int = 0,
+        **options: Any,
+    ) -> CheckpointStore:
+        """A store in PostgreSQL at ``dsn`` (``postgresql://user@host:port/dbname``).
 
-        Defaults to ``./branchline.db``.
+        Run ``branchline db init`` (or pass ``create_tables=True`` from one process) once
+        before starting workers: workers leave the schema alone, since many processes
+        creating tables at once fail. ``lock_timeout`` (seconds, 0 = wait) bounds the wait
+        for the append lock; ``pool_size`` is connections per process.
         """
+        env = postgres_env(
+            dsn,
+            schema=schema,
+            create_tables=create_tables,
+            pool_size=pool_size,
+            lock_timeout=lock_timeout,
+        )
+        if create_tables:
+            init_schema(dsn, schema)
+        elif not has_tables(dsn, schema):
+            raise StoreConfigError(
+                f"PostgreSQL schema {schema!r} has no Branchline tables yet; create them once "
+                f"with: branchline db init --db {dsn!r}"
+                + (f" --schema {schema}" if schema != "public" else "")
+            )
+        return cls(env, **options)
+
+    @classmethod
+    def open(cls, target: str | os.PathLike[str], **options: Any) -> CheckpointStore:
+        """The store at ``target``: a ``postgresql://`` URL, ``:memory:``, or an SQLite path."""
+        text = os.fspath(target)
+        if text == ":memory:":
+            return cls.in_memory(**options)
+        if is_postgres(text):
+            return cls.postgres(text, **options)
+        return cls.sqlite(text, **options)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
+        """Configure from ``BRANCHLINE_DB``: an SQLite path (the default, ``./branchline.db``),
+        ``:memory:``, or a ``postgresql://`` URL, whose schema ``BRANCHLINE_PG_SCHEMA``
+        names (default ``public``)."""
         source = os.environ if environ is None else environ
         db = source.get("BRANCHLINE_DB", "branchline.db")
-        if db == ":memory:":
-            return cls.in_memory(**options)
-        return cls.sqlite(db, **options)
+        if is_postgres(db):
+            options.setdefault("schema", source.get("BRANCHLINE_PG_SCHEMA", "public"))
+        return cls.open(db, **options)
 
     # Reading -----------------------------------------------------------------------
 

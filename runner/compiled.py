@@ -44,8 +44,8 @@ class CompiledStateGraph:
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
         self._pool = default_pool()
-        if store is not None:
-            views_for(store)
+        if store is not None and store.embedded:
+            views_for(store)  # scaled out, `branchline project` keeps the views
 
     def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
         """This graph on another store (a subgraph runs on its parent's)."""

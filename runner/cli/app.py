@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from domain.backends import is_postgres
 from domain.errors import BranchlineError
 from domain.store import CheckpointStore
 from domain.thread import Thread
@@ -24,10 +26,20 @@ app = typer.Typer(
 console = Console()
 
 DbOption = Annotated[
-    Path,
-    typer.Option("--db", envvar="BRANCHLINE_DB", help="SQLite file of the threads."),
+    str,
+    typer.Option(
+        "--db",
+        envvar="BRANCHLINE_DB",
+        help="SQLite file of the threads, or a postgresql://USER@HOST/DBNAME URL.",
+    ),
 ]
-DEFAULT_DB = Path("branchline.db")
+SchemaOption = Annotated[
+    str,
+    typer.Option(
+        "--schema", envvar="BRANCHLINE_PG_SCHEMA", help="PostgreSQL schema of the tables."
+    ),
+]
+DEFAULT_DB = "branchline.db"
 
 
 def fail(message: str) -> typer.Exit:
@@ -36,11 +48,15 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def open_store(db: Path, *, lenient: bool = True) -> CheckpointStore:
+def open_store(db: str, *, lenient: bool = True, schema: str | None = None) -> CheckpointStore:
     """Open an existing database (never create one by accident)."""
-    if not db.exists():
+    if is_postgres(db):
+        return CheckpointStore.postgres(
+            db, schema=schema or os.environ.get("BRANCHLINE_PG_SCHEMA", "public"), lenient=lenient
+        )
+    if not Path(db).exists():
         raise fail(
-            f"no database at {str(db)!r}; pass --db PATH or set BRANCHLINE_DB "
+            f"no database at {db!r}; pass --db PATH or set BRANCHLINE_DB "
             "(run `branchline demo` to create one)"
         )
     return CheckpointStore.sqlite(db, lenient=lenient)

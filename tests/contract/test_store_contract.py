@@ -13,13 +13,16 @@ from domain.checkpoint import START
 Opener = Callable[[], CheckpointStore]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """Open (and re-open) a store of one backend; memory re-opens the same store."""
     opened: list[CheckpointStore] = []
     memory = CheckpointStore.in_memory() if request.param == "memory" else None
+    postgres = request.getfixturevalue("open_postgres") if request.param == "postgres" else None
 
     def opener() -> CheckpointStore:
+        if postgres is not None:
+            return postgres()
         store = memory or CheckpointStore.sqlite(tmp_path / "threads.db")
         opened.append(store)
         return store

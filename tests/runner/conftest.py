@@ -1,4 +1,5 @@
-"""Fixtures for the runner tests: graphs run on the in-memory store."""
+"""Fixtures for the runner tests: graphs run on the in-memory store, and the
+human-in-the-loop and time-travel tests on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ import pytest
 
 from runner import CheckpointStore
 
+ON_POSTGRES_TOO = ("test_hitl_", "test_time_travel_")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "store" in metafunc.fixturenames and module.startswith(ON_POSTGRES_TOO):
+        metafunc.parametrize("store", ["memory", "postgres"], indirect=True)
+
 
 @pytest.fixture
-def store() -> Iterator[CheckpointStore]:
-    """A fresh in-memory event store."""
+def store(request: pytest.FixtureRequest) -> Iterator[CheckpointStore]:
+    """A fresh event store: in memory, or in a PostgreSQL schema of its own."""
+    if getattr(request, "param", "memory") == "postgres":
+        yield request.getfixturevalue("open_postgres")()
+        return
     with CheckpointStore.in_memory() as events:
         yield events
 

@@ -1,0 +1,26 @@
+"""``branchline db ...``: set up a database once, before workers start."""
+
+from __future__ import annotations
+
+import typer
+
+from domain.backends import is_postgres
+from domain.store import CheckpointStore
+from runner.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console
+
+db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("init")
+def init(db: DbOption = DEFAULT_DB, schema: SchemaOption = "public") -> None:
+    """Create the schema and tables once; workers then start without creating any.
+
+    Safe to run again: what exists is left as it is.
+    """
+    if is_postgres(db):
+        CheckpointStore.postgres(db, schema=schema, create_tables=True).close()
+        console.print(f"PostgreSQL schema {schema!r} is ready: workers can start")
+    else:
+        CheckpointStore.sqlite(db).close()
+        console.print(f"SQLite file {db!r} is ready")

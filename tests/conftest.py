@@ -1,0 +1,71 @@
+"""Fixtures shared by every test folder: a PostgreSQL schema of one's own.
+
+The PostgreSQL tests run against ``BRANCHLINE_TEST_POSTGRES`` (default: the local
+server, database ``test``). Without a server they skip, saying how to enable them;
+in CI (``CI`` set) they fail instead, so a missing server never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from domain import CheckpointStore
+from domain.backends import connect
+from domain.errors import StoreConfigError
+
+PG_DSN = os.environ.get("BRANCHLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+OpenPostgres = Callable[..., CheckpointStore]
+
+
+def _server_problem() -> str | None:
+    try:
+        with connect(PG_DSN) as conn:
+            conn.execute("SELECT 1")
+    except StoreConfigError as error:
+        return str(error)
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """The test server's URL; skips (or fails in CI) when it cannot be reached."""
+    problem = _server_problem()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests, but: {problem}")
+        pytest.skip(
+            f"PostgreSQL tests skipped: {problem}. Start PostgreSQL 15+ on 127.0.0.1:5432 "
+            "(database 'test', user 'postgres') or set BRANCHLINE_TEST_POSTGRES=postgresql://..."
+        )
+    return PG_DSN
+
+
+@pytest.fixture
+def pg_schema(pg_dsn: str) -> Iterator[str]:
+    """A fresh schema with the Branchline tables, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    CheckpointStore.postgres(pg_dsn, schema=schema, create_tables=True).close()
+    yield schema
+    with connect(pg_dsn) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def open_postgres(pg_dsn: str, pg_schema: str) -> Iterator[OpenPostgres]:
+    """Open stores on the test schema (closed afterwards), like a worker would."""
+    opened: list[CheckpointStore] = []
+
+    def opener(**options: Any) -> CheckpointStore:
+        store = CheckpointStore.postgres(pg_dsn, schema=pg_schema, **options)
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        store.close()
