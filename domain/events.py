@@ -75,18 +75,31 @@ class InputReceived(CheckpointEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class StepCompleted(CheckpointEvent):
-    """Every task of a superstep finished; their writes are folded into a new checkpoint."""
+    """Every task of a superstep finished; their writes are folded into a new checkpoint.
+
+    ``results`` carries the tasks that finished in the same append as the step closed
+    (usually all of them), so a step is one event: each is a ``NodeCompleted``'s fields as
+    a dict (``task_id``, ``node``, and ``assigned``, ``appended``, ``triggers``, ``sends``
+    unless empty; lists for tuples). Tasks that finished in an earlier append (before an
+    interrupt or a failed sibling) were recorded by their own ``NodeCompleted``.
+    """
 
     TOPIC = "branchline.StepCompleted"
     SOURCE = "loop"
-    class_version = 2
+    class_version = 3
 
     packets: tuple[tuple[str, Any], ...] = ()
+    results: tuple[dict[str, Any], ...] = ()
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Version 2 added ``packets``: the inputs of ``Send`` tasks at the end of ``next``."""
         state["packets"] = ()
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Version 3 added ``results``: tasks recorded with the step, not before it."""
+        state["results"] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +129,19 @@ class NodeCompleted(ThreadEvent, Writes):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Version 2 added ``sends``: the ``Send`` packets the task routed to."""
         state["sends"] = ()
+
+    def carried(self) -> dict[str, Any]:
+        """This result as a ``StepCompleted`` carries it: what is empty left out."""
+        record: dict[str, Any] = {"task_id": self.task_id, "node": self.node}
+        for name, value in (
+            ("assigned", self.assigned),
+            ("appended", self.appended),
+            ("triggers", list(self.triggers)),
+            ("sends", [list(pair) for pair in self.sends]),
+        ):
+            if value:
+                record[name] = value
+        return record
 
 
 @dataclass(frozen=True, kw_only=True)

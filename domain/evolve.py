@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
 from domain.errors import InvalidCommand
@@ -78,7 +79,7 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         head = _checkpoint_from(event, (event.as_node,), event.actor)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
-        return _step_completed(thread, event)
+        return closed(settled(thread, event), event)
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
         return replace(base, head=_checkpoint_from(event, writers), breakpoints_hit=())
@@ -129,7 +130,41 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
     raise InvalidCommand(f"unknown event type {type(event).__name__} at version {version}")
 
 
-def _step_completed(thread: Thread, event: StepCompleted) -> Thread:
+_EMPTY: dict[str, Any] = {}  # shared: folded state is never mutated
+
+
+def settled(thread: Thread, event: StepCompleted) -> Thread:
+    """The state just before ``event`` closes the step: the results it carries recorded."""
+    if not event.results:
+        return thread
+    carried = tuple(
+        [
+            TaskResult(
+                r["task_id"],
+                r["node"],
+                r.get("assigned", _EMPTY),
+                r.get("appended", _EMPTY),
+                tuple(r.get("triggers", ())),
+                None,
+                tuple(map(tuple, r["sends"])) if "sends" in r else (),
+            )
+            for r in event.results
+        ]
+    )
+    return Thread(
+        thread.id,
+        thread.version,
+        thread.thread_id,
+        thread.values,
+        thread.head,
+        (*thread.results, *carried),
+        thread.interrupts,
+        thread.breakpoints_hit,
+    )
+
+
+def closed(thread: Thread, event: StepCompleted) -> Thread:
+    """The new checkpoint ``event`` makes from the settled state of its step."""
     finished = thread.finished_nodes
     hit = (
         tuple(n for n in thread.breakpoints_hit if n not in finished)
@@ -163,7 +198,7 @@ def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
         if isinstance(event, NodeCompleted):
             return _node_completed(thread, event)
         if isinstance(event, StepCompleted):
-            return _step_completed(thread, event)
+            return closed(settled(thread, event), event)
     if isinstance(event, ThreadSnapshot):
         return Thread(**event.state)
     if isinstance(event, ThreadStarted):

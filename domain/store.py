@@ -28,7 +28,14 @@ from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
 from domain.eventlog import EventLog
-from domain.events import EVENT_TYPES, CheckpointEvent, Forked, ThreadEvent, ThreadSnapshot
+from domain.events import (
+    EVENT_TYPES,
+    CheckpointEvent,
+    Forked,
+    StepCompleted,
+    ThreadEvent,
+    ThreadSnapshot,
+)
 from domain.evolve import project
 from domain.ids import checkpoint_version, stream_id
 from domain.thread import Thread
@@ -232,6 +239,8 @@ class CheckpointStore:
         while True:
             rows = self._app.select(sid, gt=after, limit=_STEP_READ)
             for event in self._app.decoded(rows):
+                if isinstance(event, StepCompleted) and event.results:
+                    yield event  # it carries the step's results, the last of the step
                 if isinstance(event, CheckpointEvent | Forked):
                     return
                 yield event

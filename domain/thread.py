@@ -215,14 +215,21 @@ class Thread:
         waiting: Mapping[str, Sequence[str]],
         metadata: Mapping[str, Any],
         packets: Sequence[tuple[str, Any]] = (),
+        finished: Sequence[NodeCompleted] = (),
     ) -> StepCompleted:
-        """Close the step in progress: every pending task must have completed."""
+        """Close the step in progress: every pending task must have completed.
+
+        ``finished`` are tasks that completed just now (decided with ``complete_task``
+        on this state, not yet recorded): the step carries them, one event in all.
+        """
         if self.head is None:
             raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to continue from")
-        if self.pending_nodes:
+        now_done = {event.task_id for event in finished}
+        pending = [node for _, node, tid in self.pending_tasks if tid not in now_done]
+        if pending:
             raise InvalidCommand(
                 f"step {self.head.step + 1} of thread {self.thread_id!r} still has pending "
-                f"tasks {list(self.pending_nodes)}; complete them before closing the step"
+                f"tasks {pending}; complete them before closing the step"
             )
         return self._checkpoint(
             StepCompleted,
@@ -231,6 +238,7 @@ class Thread:
             waiting={k: tuple(v) for k, v in waiting.items()},
             metadata=dict(metadata),
             packets=tuple(packets),
+            results=tuple(event.carried() for event in finished),
         )
 
     def update_state(

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.events import CheckpointEvent, Forked, ThreadEvent
-from domain.evolve import evolve
+from domain.events import CheckpointEvent, Forked, StepCompleted, ThreadEvent
+from domain.evolve import closed, evolve, settled
 from domain.thread import Thread
 
 
@@ -83,7 +83,14 @@ class Timeline:
         """Fold more events of the same stream, in order; returns self."""
         thread, fork, states = self.thread, self._fork, self.states
         for event in events:
-            thread = evolve(thread, event)
+            if isinstance(event, StepCompleted) and event.results and thread is not None:
+                # The step's own results belong to the checkpoint it closes.
+                thread = settled(thread, event)
+                if thread.head is not None:
+                    states[thread.head.version] = thread
+                thread = closed(thread, event)
+            else:
+                thread = evolve(thread, event)
             head = thread.head
             if isinstance(event, Forked):
                 fork = event

@@ -272,9 +272,7 @@ class Run:
         assert thread.head is not None
         finished = [(r.node, Route(r.triggers, r.sends)) for r in thread.results]
         step = plan(self.graph.topology, finished, thread.head.waiting)
-        closed = batch.add(
-            thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets)
-        )
+        closed = batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets)
         writers = closed.head.writers if closed.head else ()
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
         if after and step.next:

@@ -7,10 +7,11 @@ answer and the state it resumes).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from domain.checkpoint import START, apply_writes
-from domain.events import ThreadEvent
+from domain.events import NodeCompleted, ThreadEvent
 from domain.evolve import evolve
 from domain.thread import Thread
 from runner.config import RunConfig
@@ -32,12 +33,31 @@ class Batch:
         self.base = thread
         self.thread = thread
         self.events: list[ThreadEvent] = []
+        self._before: list[Thread | None] = []  # the state before each event
 
     def add(self, event: ThreadEvent) -> Thread:
         """Record one event and return the state it leads to."""
+        self._before.append(self.thread)
         self.events.append(event)
         self.thread = evolve(self.thread, event)
         return self.thread
+
+    def close_step(
+        self,
+        next_nodes: Sequence[str],
+        waiting: Mapping[str, Sequence[str]],
+        metadata: Mapping[str, Any],
+        packets: Sequence[tuple[str, Any]],
+    ) -> Thread:
+        """Close the step in progress; the tasks completed at the end of this batch travel
+        inside its ``StepCompleted`` (one event a step instead of one per task, too)."""
+        finished: list[NodeCompleted] = []
+        while self.events and isinstance(self.events[-1], NodeCompleted):
+            finished.insert(0, self.events[-1])  # type: ignore[arg-type]
+            self.events.pop()
+            self.thread = self._before.pop()
+        step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
+        return self.add(step)
 
     @property
     def current(self) -> Thread:
@@ -112,9 +132,7 @@ class Intake:
         )
         assert thread.head is not None
         step = plan(self.graph.topology, [(START, where)], thread.head.waiting)
-        return batch.add(
-            thread.complete_step(step.next, step.waiting, self.cfg.metadata, step.packets)
-        )
+        return batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets)
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""

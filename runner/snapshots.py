@@ -32,11 +32,24 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     """The tasks of the head's next step; live views drop the ones that finished."""
     head = thread.head
     assert head is not None
-    results = {r.task_id: r for r in thread.results} if thread.results else {}
+    next_nodes = head.next
+    if len(set(next_nodes)) == len(next_nodes):
+        # One task per node: a result's node names its task, so the id needs no hashing.
+        results = {r.node: r for r in thread.results}
+        found = [results.get(node) for node in next_nodes]
+    else:
+        by_id = {r.task_id: r for r in thread.results}
+        found = [
+            by_id.get(task_id(thread.thread_id, head.version, n, i))
+            for i, n in enumerate(next_nodes)
+        ]
     tasks = []
-    for index, node in enumerate(head.next):
-        tid = task_id(thread.thread_id, head.version, node, index)
-        result = results.get(tid)
+    for index, (node, result) in enumerate(zip(next_nodes, found, strict=True)):
+        tid = (
+            task_id(thread.thread_id, head.version, node, index)
+            if result is None
+            else result.task_id
+        )
         if result is None:
             error = writes = None
         elif result.error is None:

@@ -9,6 +9,7 @@ those rows must read back as the same events forever.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from datetime import UTC, datetime
@@ -75,6 +76,7 @@ SAMPLES: list[ThreadEvent] = [
         next=("a", "b"),
         metadata={},
         waiting={"join:a+b:c": ("a",)},
+        results=({"task_id": "task-0", "node": "plan", "assigned": {"n": 1}, "triggers": ["a"]},),
     ),
     Interrupted(
         **HEADER,
@@ -171,10 +173,16 @@ def test_golden_file_decodes_to_the_same_event(event: ThreadEvent) -> None:
     assert _read_back(golden_path(type(event)), event.originator_version) == event
 
 
+# Fields added since the tagged form was last written, and the value they read back as.
+ADDED_SINCE_TAGGED: dict[type[ThreadEvent], dict[str, object]] = {StepCompleted: {"results": ()}}
+
+
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
 def test_rows_in_the_earlier_tagged_form_decode_to_the_same_event(event: ThreadEvent) -> None:
-    tagged = TAGGED / golden_path(type(event)).name
-    assert _read_back(tagged, event.originator_version) == event
+    cls = type(event)
+    tagged = max(TAGGED.glob(f"{cls.TOPIC}.*json"))  # its newest version in that form
+    expected = dataclasses.replace(event, **ADDED_SINCE_TAGGED.get(cls, {}))
+    assert _read_back(tagged, event.originator_version) == expected
 
 
 def test_the_compact_form_leaves_out_defaults_and_tags() -> None:

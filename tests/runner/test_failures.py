@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 
 from domain import UnsupportedValueError
+from domain.events import StepCompleted
 from runner import (
     END,
     START,
@@ -418,25 +419,18 @@ def three_nodes(store: CheckpointStore) -> Any:
     return builder.compile(checkpointer=store)
 
 
-def test_linear_run_stores_one_step_completed_per_step_and_one_node_completed_per_node(
+def test_a_linear_run_stores_one_event_per_step_carrying_its_task(
     store: CheckpointStore, config: dict, event_names: Callable[[str], list[str]]
 ) -> None:
     three_nodes(store).invoke({"log": []}, config)
 
-    assert event_names("t1") == [
-        "ThreadStarted",
-        "InputReceived",
-        "NodeCompleted",
-        "StepCompleted",
-        "NodeCompleted",
-        "StepCompleted",
-        "NodeCompleted",
-        "StepCompleted",
-        "NodeCompleted",
-        "StepCompleted",
-    ]
-    nodes = [e.node for e in store.events("t1") if type(e).__name__ == "NodeCompleted"]
-    assert nodes == [START, "a", "b", "c"]
+    assert event_names("t1") == ["ThreadStarted", "InputReceived", *["StepCompleted"] * 4]
+    steps = [e for e in store.events("t1") if isinstance(e, StepCompleted)]
+    assert [[r["node"] for r in step.results] for step in steps] == [[START], ["a"], ["b"], ["c"]]
+    history = list(three_nodes(store).get_state_history(config))
+    # Each checkpoint still shows its task's writes, as LangGraph's history does.
+    results = [(t.name, t.result) for snap in reversed(history) for t in snap.tasks]
+    assert results[-3:] == [("a", {"log": ["a"]}), ("b", {"log": ["b"]}), ("c", {"log": ["c"]})]
 
 
 def test_each_superstep_is_one_append(store: CheckpointStore, config: dict) -> None:
