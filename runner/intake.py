@@ -53,7 +53,7 @@ class Batch:
         inside its ``StepCompleted`` (one event a step instead of one per task, too)."""
         finished: list[NodeCompleted] = []
         while self.events and isinstance(self.events[-1], NodeCompleted):
-            finished.insert(0, self.events[-1])  # type: ignore[arg-type]
+            finished.insert(0, self.events[-1])
             self.events.pop()
             self.thread = self._before.pop()
         step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
