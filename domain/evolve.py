@@ -133,11 +133,9 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
 _EMPTY: dict[str, Any] = {}  # shared: folded state is never mutated
 
 
-def settled(thread: Thread, event: StepCompleted) -> Thread:
-    """The state just before ``event`` closes the step: the results it carries recorded."""
-    if not event.results:
-        return thread
-    carried = tuple(
+def carried_results(event: StepCompleted) -> tuple[TaskResult, ...]:
+    """The results of the tasks that finished with the step ``event`` closes."""
+    return tuple(
         [
             TaskResult(
                 r["task_id"],
@@ -151,20 +149,30 @@ def settled(thread: Thread, event: StepCompleted) -> Thread:
             for r in event.results
         ]
     )
+
+
+def settled(thread: Thread, event: StepCompleted) -> Thread:
+    """The state just before ``event`` closes the step: the results it carries recorded."""
+    if not event.results:
+        return thread
     return Thread(
         thread.id,
         thread.version,
         thread.thread_id,
         thread.values,
         thread.head,
-        (*thread.results, *carried),
+        (*thread.results, *carried_results(event)),
         thread.interrupts,
         thread.breakpoints_hit,
     )
 
 
-def closed(thread: Thread, event: StepCompleted) -> Thread:
-    """The new checkpoint ``event`` makes from the settled state of its step."""
+def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...] = ()) -> Thread:
+    """The new checkpoint ``event`` makes from the settled state of its step.
+
+    ``results`` are already recorded on it: those the next event carries, when a long
+    fold knows them (``settled(closed(t, e), next) == closed(t, e, carried_results(next))``).
+    """
     finished = thread.finished_nodes
     hit = (
         tuple(n for n in thread.breakpoints_hit if n not in finished)
@@ -173,7 +181,7 @@ def closed(thread: Thread, event: StepCompleted) -> Thread:
     )
     head = _checkpoint_from(event, finished)
     version = event.originator_version
-    return Thread(thread.id, version, thread.thread_id, thread.live_values, head, (), (), hit)
+    return Thread(thread.id, version, thread.thread_id, thread.live_values, head, results, (), hit)
 
 
 def _node_completed(thread: Thread, event: NodeCompleted) -> Thread:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.events import CheckpointEvent, Forked, StepCompleted, ThreadEvent
-from domain.evolve import closed, evolve, settled
+from domain.evolve import carried_results, closed, evolve, settled
 from domain.thread import Thread
 
 
@@ -82,14 +82,24 @@ class Timeline:
     def extend(self, events: Iterable[ThreadEvent]) -> Timeline:
         """Fold more events of the same stream, in order; returns self."""
         thread, fork, states = self.thread, self._fork, self.states
-        for event in events:
-            if isinstance(event, StepCompleted) and event.results and thread is not None:
-                # The step's own results belong to the checkpoint it closes.
-                thread = settled(thread, event)
-                if thread.head is not None:
-                    states[thread.head.version] = thread
-                thread = closed(thread, event)
+        events = list(events)
+        ahead: list[ThreadEvent | None] = [*events[1:], None] if events else []
+        settled_already = False
+        for event, following in zip(events, ahead, strict=True):
+            if isinstance(event, StepCompleted) and thread is not None:
+                if event.results and not settled_already:
+                    # The step's own results belong to the checkpoint it closes.
+                    thread = settled(thread, event)
+                    if thread.head is not None:
+                        states[thread.head.version] = thread
+                # When the next step carries results, they go straight onto this one's
+                # checkpoint: one state a step, not two.
+                carrier = following if isinstance(following, StepCompleted) else None
+                settled_already = carrier is not None and bool(carrier.results)
+                carried = carried_results(carrier) if carrier is not None else ()
+                thread = closed(thread, event, carried)
             else:
+                settled_already = False
                 thread = evolve(thread, event)
             head = thread.head
             if isinstance(event, Forked):
