@@ -40,6 +40,7 @@ def _id_tail(thread_id: str) -> str:
     return f"{digest[:4]}-{digest[4:]}"
 
 
+@lru_cache(maxsize=256)  # a listing asks for each id twice: as a config, then as a parent
 def checkpoint_id(thread_id: str, version: int) -> str:
     """Format the public id of the checkpoint at ``version`` of a thread."""
     head = f"{version:016x}"

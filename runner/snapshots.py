@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.checkpoint import TaskResult
 from domain.ids import checkpoint_id, task_id
 from domain.thread import Thread
 from runner.config import checkpoint_config
@@ -32,33 +33,32 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     """The tasks of the head's next step; live views drop the ones that finished."""
     head = thread.head
     assert head is not None
-    next_nodes = head.next
-    if len(set(next_nodes)) == len(next_nodes):
+    next_nodes, results = head.next, thread.results
+    if not results:
+        found: list[TaskResult | None] = [None] * len(next_nodes)
+    elif len(set(next_nodes)) == len(next_nodes):
         # One task per node: a result's node names its task, so the id needs no hashing.
-        results = {r.node: r for r in thread.results}
-        found = [results.get(node) for node in next_nodes]
+        by_node = {r.node: r for r in results}
+        found = [by_node.get(node) for node in next_nodes]
     else:
-        by_id = {r.task_id: r for r in thread.results}
+        by_id = {r.task_id: r for r in results}
         found = [
             by_id.get(task_id(thread.thread_id, head.version, n, i))
             for i, n in enumerate(next_nodes)
         ]
     tasks = []
-    for index, (node, result) in enumerate(zip(next_nodes, found, strict=True)):
-        tid = (
-            task_id(thread.thread_id, head.version, node, index)
-            if result is None
-            else result.task_id
-        )
+    for index, node in enumerate(next_nodes):
+        result = found[index]
         if result is None:
+            tid = task_id(thread.thread_id, head.version, node, index)
             error = writes = None
         elif result.error is None:
             if live:
                 continue
-            error, writes = None, {**result.assigned, **result.appended}
+            tid, error, writes = result.task_id, None, {**result.assigned, **result.appended}
         else:
-            error, writes = result.error, None
-        asked = interrupts_of(thread, tid, live=live)
+            tid, error, writes = result.task_id, result.error, None
+        asked = interrupts_of(thread, tid, live=live) if thread.interrupts else ()
         tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, asked, None, writes))
     return tuple(tasks)
 
