@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.records import one_assignment_init
+
 START = "__start__"
 
 
+@one_assignment_init
 @dataclass(frozen=True)
 class Checkpoint:
     """An immutable point in a thread's history."""
@@ -38,6 +41,7 @@ class Checkpoint:
         return False, None
 
 
+@one_assignment_init
 @dataclass(frozen=True)
 class TaskResult:
     """The outcome of one task of the step in progress."""

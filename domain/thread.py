@@ -32,10 +32,12 @@ from domain.events import (
     ThreadStarted,
 )
 from domain.ids import stream_id, task_id
+from domain.records import one_assignment_init
 
 E = TypeVar("E", bound=ThreadEvent)
 
 
+@one_assignment_init
 @dataclass(frozen=True)
 class Thread:
     """The state of one conversation thread, folded from its stream."""
