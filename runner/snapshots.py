@@ -34,6 +34,16 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     head = thread.head
     assert head is not None
     next_nodes, results = head.next, thread.results
+    if len(results) == 1 == len(next_nodes) and not thread.interrupts:
+        # Most steps of a history: one task, finished once.
+        result, node = results[0], next_nodes[0]
+        if result.node == node and result.error is None:
+            if live:
+                return ()
+            writes = {**result.assigned, **result.appended}
+            return (
+                PregelTask(result.task_id, node, ("__pregel_pull", node), None, (), None, writes),
+            )
     if not results:
         found: list[TaskResult | None] = [None] * len(next_nodes)
     elif len(set(next_nodes)) == len(next_nodes):
@@ -70,10 +80,12 @@ def snapshot_of(thread: Thread, *, live: bool) -> StateSnapshot:
     tasks = tasks_of(thread, live=live)
     thread_id, parent = thread.thread_id, head.parent
     return StateSnapshot(
-        thread.live_values if live else dict(thread.values),
+        thread.live_values if live else thread.values.copy(),
         thread.pending_nodes if live else head.next,
         checkpoint_config(thread_id, checkpoint_id(thread_id, head.version)),
-        {**head.metadata, "source": head.source, "step": head.step, "parents": {}},
+        {**head.metadata, "source": head.source, "step": head.step, "parents": {}}
+        if head.metadata
+        else {"source": head.source, "step": head.step, "parents": {}},
         head.created_at.isoformat(),
         None if parent is None else checkpoint_config(thread_id, checkpoint_id(thread_id, parent)),
         tasks,
