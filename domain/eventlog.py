@@ -202,9 +202,7 @@ def restored(
         stored_version += 1
     schema = _SCHEMAS.get(cls) or _schema(cls)
     if len(state) < schema.width:  # fields at their default were left out
-        for name, default in schema.defaults.items():
-            if name not in state:
-                state[name] = default
+        state = {**schema.defaults, **state}
         for name, make in schema.factories.items():
             if name not in state:
                 state[name] = make()

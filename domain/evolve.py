@@ -35,18 +35,18 @@ def _checkpoint_from(
     event: CheckpointEvent, writers: tuple[str, ...] = (), actor: str | None = None
 ) -> Checkpoint:
     packets = event.packets if isinstance(event, StepCompleted) else ()
-    return Checkpoint(
-        version=event.originator_version,
-        parent=event.parent,
-        step=event.step,
-        source=event.SOURCE,
-        next=event.next,
-        metadata=event.metadata,
-        created_at=event.timestamp,
-        waiting=event.waiting,
-        writers=writers,
-        actor=actor,
-        packets=packets,
+    return Checkpoint(  # by position: a long fold makes one per step
+        event.originator_version,  # version
+        event.parent,
+        event.step,
+        event.SOURCE,  # source
+        event.next,
+        event.metadata,
+        event.timestamp,  # created_at
+        event.waiting,
+        writers,
+        actor,
+        packets,
     )
 
 
