@@ -36,14 +36,12 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
     next_nodes, results = head.next, thread.results
     if len(results) == 1 == len(next_nodes) and not thread.interrupts:
         # Most steps of a history: one task, finished once.
-        result, node = results[0], next_nodes[0]
-        if result.node == node and result.error is None:
+        only, node = results[0], next_nodes[0]
+        if only.node == node and only.error is None:
             if live:
                 return ()
-            writes = {**result.assigned, **result.appended}
-            return (
-                PregelTask(result.task_id, node, ("__pregel_pull", node), None, (), None, writes),
-            )
+            wrote = {**only.assigned, **only.appended}
+            return (PregelTask(only.task_id, node, ("__pregel_pull", node), None, (), None, wrote),)
     if not results:
         found: list[TaskResult | None] = [None] * len(next_nodes)
     elif len(set(next_nodes)) == len(next_nodes):
