@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -24,6 +26,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType, register_topic, resolve_topic
 
+from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
 from domain.codec import Codec
 from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
 
@@ -31,6 +34,9 @@ _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
     # Stored names resolve to these classes in every process, whatever the module path.
     register_topic(_type.TOPIC, _type)
+
+
+_HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its base back
 
 
 class Row(NamedTuple):
@@ -49,6 +55,7 @@ class EventLog(Application[UUID]):
 
     def __init__(self, env: EnvType, codec: Codec) -> None:
         self._codec = codec
+        self._heads: dict[UUID, tuple[int, str]] = {}  # stream -> (version, chain head)
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -61,6 +68,41 @@ class EventLog(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         # The environment still chooses the cipher and compressor, if any.
         return self.factory.mapper(transcoder=self._codec, mapper_class=EventMapper)
+
+    # Sealed appends ---------------------------------------------------------------
+
+    def save_sealed(self, stream: UUID, base_version: int, events: Sequence[ThreadEvent]) -> Any:
+        """Save one stream's events (one transaction), sealed into its chain."""
+        heads = {stream: self._chain_head(stream, base_version)}
+        with sealing(heads):
+            recordings = self.save(*events)
+        self._heads[stream] = (events[-1].originator_version, heads[stream])
+        while len(self._heads) > _HEADS_KEPT:
+            del self._heads[next(iter(self._heads))]
+        return recordings
+
+    def _chain_head(self, stream: UUID, version: int) -> str:
+        """The digest the event after ``version`` chains to: remembered, or read back."""
+        if version == 0:
+            return genesis(stream)
+        known = self._heads.get(stream)
+        if known is not None and known[0] == version:
+            return known[1]
+        rows = self.select(stream, gt=version - 1, lte=version)
+        digest = unseal(self.event_mapper.plain(rows[0].state))[1] if rows else None
+        return digest or before_chaining(stream, version)
+
+    def verify(self, thread_id: str, stream: UUID) -> ChainReport:
+        """Recompute a stream's chain from its stored bytes (see ``domain.chain``)."""
+        plain = self.event_mapper.plain
+        rows = self.select(stream)
+        return verify(
+            thread_id, stream, ((r.originator_version, r.topic, plain(r.state)) for r in rows)
+        )
+
+    @property
+    def event_mapper(self) -> EventMapper:
+        return cast(EventMapper, self.mapper)
 
     def select(
         self,
@@ -101,11 +143,29 @@ class EventLog(Application[UUID]):
         mapper = self.mapper
         if len(rows) < 16 or mapper.cipher is not None or mapper.compressor is not None:
             return [mapper.to_domain_event(row) for row in rows]  # type: ignore[arg-type, misc]
-        states = self._codec.decode(b"[" + b",".join(row.state for row in rows) + b"]")
+        states = self._codec.decode(b"[" + b",".join(unseal(row.state)[0] for row in rows) + b"]")
         return [
             restored(resolve_topic(row.topic), row.originator_id, row.originator_version, state)
             for row, state in zip(rows, states, strict=True)
         ]
+
+
+# The chain heads of the streams being appended to in this context (see ``sealing``).
+_SEALING: ContextVar[dict[UUID, str] | None] = ContextVar("branchline_sealing", default=None)
+
+
+@contextmanager
+def sealing(heads: dict[UUID, str]) -> Iterator[dict[UUID, str]]:
+    """Seal the events stored meanwhile into their streams' chains (``domain.chain``).
+
+    ``heads`` maps a stream to the digest its next event chains to; it is moved on as
+    each event is sealed, so afterwards it holds the new heads.
+    """
+    token = _SEALING.set(heads)
+    try:
+        yield heads
+    finally:
+        _SEALING.reset(token)
 
 
 class EventMapper(Mapper[UUID]):
@@ -114,21 +174,30 @@ class EventMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: ThreadEvent = domain_event
         state = self.transcoder.encode(compact(event))
+        heads = _SEALING.get()
+        if heads is not None and event.originator_id in heads:
+            stream, version = event.originator_id, event.originator_version
+            heads[stream] = link(heads[stream], version, event.TOPIC, state)
+            state = seal(state, heads[stream])
         if self.compressor:
             state = self.compressor.compress(state)
         if self.cipher:
             state = self.cipher.encrypt(state)
         return StoredEvent(event.originator_id, event.originator_version, event.TOPIC, state)
 
+    def plain(self, data: bytes) -> bytes:
+        """Stored bytes decrypted and decompressed, as they were sealed."""
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        return data
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         cls = resolve_topic(stored_event.topic)
         try:
             data = stored_event.state
-            if self.cipher:
-                data = self.cipher.decrypt(data)
-            if self.compressor:
-                data = self.compressor.decompress(data)
-            state = self.transcoder.decode(data)
+            state = self.transcoder.decode(unseal(self.plain(data))[0])
         except Exception as exc:
             raise MapperDeserialisationError(
                 f"could not decode the stored event {stored_event.originator_version} "

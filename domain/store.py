@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain.backends import has_tables, init_schema, is_postgres, postgres_env
+from domain.chain import ChainReport
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
@@ -305,6 +306,11 @@ class CheckpointStore:
         """The log position of the latest recorded event (0 if none)."""
         return self._app.recorder.max_notification_id() or 0
 
+    def verify(self, thread_id: str) -> ChainReport:
+        """Check that a thread's stored events are as written: each is sealed into a chain
+        of digests, so an event altered, removed or reordered in the database is named."""
+        return self._app.verify(thread_id, stream_id(thread_id))
+
     # Writing -----------------------------------------------------------------------
 
     def append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Appended:
@@ -315,7 +321,7 @@ class CheckpointStore:
         thread = project(base, events)
         assert thread is not None, "append needs at least one event"
         try:
-            recordings = self._app.save(*events)
+            recordings = self._app.save_sealed(thread.id, base.version if base else 0, events)
         except IntegrityError:
             raise ConcurrentUpdate(
                 f"thread {thread.thread_id!r} was changed by another writer since version "

@@ -68,13 +68,22 @@ class Thread:
     def live_values(self) -> dict[str, Any]:
         """The head's values with the writes of tasks finished since then applied.
 
-        Writes apply in node-name order, ``Send`` tasks of one node in packet order,
+        Appends apply in node-name order, ``Send`` tasks of one node in packet order,
         whatever order the tasks finished in (across runs, after a retry or a resume).
+        A channel that a task assigned (a reducer's new value) applies in the order the
+        tasks were recorded, since each such value was reduced from the ones before it.
         """
-        values = self.values
+        values, done = self.values, [r for r in self.results if r.error is None]
+        if len(done) < 2:
+            return apply_writes(values, done[0].assigned, done[0].appended) if done else values
+        assigned = {channel for r in done for channel in r.assigned}
+        for result in done:  # recorded order
+            wrote = {c: v for c, v in result.appended.items() if c in assigned}
+            values = apply_writes(values, result.assigned, wrote)
         for result in self._results_in_task_order():
             if result.error is None:
-                values = apply_writes(values, result.assigned, result.appended)
+                wrote = {c: v for c, v in result.appended.items() if c not in assigned}
+                values = apply_writes(values, {}, wrote)
         return values
 
     def _results_in_task_order(self) -> tuple[TaskResult, ...]:

@@ -11,6 +11,7 @@ before or after the nodes they name.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ from runner.types import Command, Interrupt
 
 if TYPE_CHECKING:
     from runner.compiled import CompiledStateGraph
+
+logger = logging.getLogger(__name__)
+
+INTAKE_ATTEMPTS = 20  # an answer racing answers to other questions of one thread
 
 
 @dataclass(frozen=True)
@@ -97,11 +102,9 @@ class Run:
         self.thread = thread
         if isinstance(input, Command):
             check_command(input)
-        batch = Batch(thread)
-        self._intake(batch, input)
+        batch = self._take_in(input, thread)
         made: list[Thread] = []
         if batch.events:
-            self._append_intake(batch, input)
             made = _checkpoints_of(batch)
             for state in made:
                 yield from self.emit.checkpoint(state)
@@ -148,17 +151,29 @@ class Run:
             if command.update is not None or command.goto_nodes:
                 intake.edit(batch, Command(update=command.update, goto=command.goto))
 
-    def _append_intake(self, batch: Batch, input: Any) -> None:
-        try:
-            self._append(batch)
-        except ConcurrentUpdate:
-            if (
-                isinstance(input, Command)
-                and input.resume is not None
-                and self.deferred_resume is None
-            ):
-                self._explain_lost_race(input.resume)
-            raise
+    def _take_in(self, input: Any, thread: Thread | None) -> Batch:
+        """Decide and append the call's intake. An answer that lost a race to another
+        answer (to another question of the thread) is decided again on the new state."""
+        for attempt in range(INTAKE_ATTEMPTS):
+            batch = Batch(thread)
+            self._intake(batch, input)
+            if not batch.events:
+                return batch
+            try:
+                self._append(batch)
+                return batch
+            except ConcurrentUpdate:
+                resuming = isinstance(input, Command) and input.resume is not None
+                if not resuming or self.deferred_resume is not None:
+                    raise
+                self._explain_lost_race(input.resume)  # raises if ours was answered
+                if attempt + 1 == INTAKE_ATTEMPTS:
+                    raise
+                thread = self.thread = self._latest()
+        raise AssertionError("unreachable")
+
+    def _latest(self) -> Thread | None:
+        return self.graph.durable_store("a concurrent run").load(self.cfg.thread_id or "")
 
     def _loop(self) -> Generator[Chunk, None, None]:
         thread = self._current()
@@ -172,11 +187,28 @@ class Run:
                     "Progress is saved; raise the limit with config['recursion_limit'] and call "
                     "invoke(None, config) to continue"
                 )
-            if (yield from self._pause_before()):
-                return
-            if (yield from self._superstep()) and not self._answer_deferred():
+            try:
+                if (yield from self._pause_before()):
+                    return
+                if (yield from self._superstep()) and not self._answer_deferred():
+                    return
+            except ConcurrentUpdate:
+                yield from self._hand_over()
                 return
             thread = self._current()
+
+    def _hand_over(self) -> Generator[Chunk, None, None]:
+        """Another process appended to the thread while this run was in a step (it answered
+        another question, say): it carries on from there, so this run ends where the
+        thread is now. What this run recorded before stays; its unrecorded step is dropped."""
+        latest = self._latest()
+        assert latest is not None
+        logger.info("thread %r was continued by another run; this run stops", latest.thread_id)
+        self.thread = latest
+        self.interrupts = pending_questions(latest)
+        if self.interrupts:
+            yield from self.emit.paused(self.interrupts)
+        yield from self.emit.values(latest, self.interrupts)
 
     def _answer_deferred(self) -> bool:
         """Answer the interrupt a replay raised anew with the resume that asked for it."""

@@ -1,13 +1,16 @@
 """A graph for cross-process HITL tests: ``python approval_graph.py DB THREAD ACTION [ARGS]``.
 
+DB is an SQLite path or a ``postgresql://`` URL (schema from ``BRANCHLINE_PG_SCHEMA``).
 Actions: ``start``; ``show``; ``resume VALUE ACTOR [GO_FILE]`` (waits for GO_FILE to
 exist first, so racing processes start together). Prints one JSON line. The ``act``
-node appends a line to ``DB.acted`` each time it runs, so tests count its runs.
+node appends a line to ``BRANCHLINE_TEST_ACTED`` (default ``DB.acted``) each time it
+runs, so tests count its runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,8 +34,9 @@ class Request(TypedDict, total=False):
     done: str
 
 
-def build(db: Path) -> CompiledStateGraph:
-    """Compile the approval graph on an SQLite file."""
+def build(db: str) -> CompiledStateGraph:
+    """Compile the approval graph on the store at ``db``."""
+    acted = os.environ.get("BRANCHLINE_TEST_ACTED", f"{db}.acted")
 
     def propose(state: Request) -> dict[str, Any]:
         return {"action": "delete the staging database"}
@@ -42,7 +46,7 @@ def build(db: Path) -> CompiledStateGraph:
         return {"approved_by": answer}
 
     def act(state: Request) -> dict[str, Any]:
-        with open(f"{db}.acted", "a") as log:
+        with open(acted, "a") as log:
             log.write(f"{state['approved_by']}\n")
         return {"done": state["action"]}
 
@@ -53,12 +57,14 @@ def build(db: Path) -> CompiledStateGraph:
     builder.add_edge("propose", "approve")
     builder.add_edge("approve", "act")
     builder.add_edge("act", END)
-    return builder.compile(checkpointer=CheckpointStore.sqlite(db))
+    return builder.compile(
+        checkpointer=CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db})
+    )
 
 
 def main(db: str, thread: str, action: str, *args: str) -> None:
     """Run one action and print its outcome as JSON."""
-    graph = build(Path(db))
+    graph = build(db)
     config: dict[str, Any] = {"configurable": {"thread_id": thread}}
     if action == "start":
         graph.invoke({}, config)

@@ -1,0 +1,100 @@
+"""Tamper evidence: each stored event of a thread is sealed with a digest chained to the last.
+
+An event's digest covers the previous event's digest, its own stream version, its type
+and its stored bytes, and is kept after those bytes (``<json>#<32 hex digits>``). So
+editing, removing or reordering any stored event breaks the chain at that event, and
+``verify`` names it. The chain starts from the stream id, so events cannot be moved
+between threads either. Removing the newest events leaves a shorter valid chain: keep
+the head that ``audit --json`` prints to catch that, or compare with the views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+SEPARATOR = b"#"
+DIGEST_SIZE = 16  # bytes; 32 hex digits after the separator
+_TRAILER = 1 + 2 * DIGEST_SIZE
+
+
+def genesis(stream: UUID) -> str:
+    """What the first event of ``stream`` chains to."""
+    return stream.hex
+
+
+def link(previous: str, version: int, topic: str, body: bytes) -> str:
+    """The digest of one event, chained to ``previous``."""
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    digest.update(f"{previous}\x00{version}\x00{topic}\x00".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def seal(body: bytes, digest: str) -> bytes:
+    """The stored bytes: the event's JSON, then its digest."""
+    return body + SEPARATOR + digest.encode("ascii")
+
+
+def unseal(stored: bytes) -> tuple[bytes, str | None]:
+    """The event's JSON and its digest (None for bytes stored without one)."""
+    if len(stored) > _TRAILER and stored[-_TRAILER : 1 - _TRAILER] == SEPARATOR:
+        return stored[:-_TRAILER], stored[1 - _TRAILER :].decode("ascii", "replace")
+    return stored, None
+
+
+def before_chaining(stream: UUID, version: int) -> str:
+    """What an event chains to when the one before it was stored without a digest."""
+    return f"{stream.hex}:{version}"
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first event where the chain does not hold, and how."""
+
+    version: int
+    topic: str  # empty when the event is missing
+    problem: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of checking one thread's chain."""
+
+    thread_id: str
+    events: int
+    head: str | None
+    broken: Break | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def verify(thread_id: str, stream: UUID, rows: Iterable[tuple[int, str, bytes]]) -> ChainReport:
+    """Check a thread's stored events, ``(version, topic, plain bytes)`` in version order."""
+    previous, expected, count = genesis(stream), 1, 0
+    for version, topic, stored in rows:
+        if version != expected:
+            problem = (
+                f"is missing: the log jumps from event {expected - 1} to {version}, so events "
+                "were removed or renumbered"
+            )
+            return ChainReport(thread_id, count, previous, Break(expected, "", problem))
+        body, digest = unseal(stored)
+        if digest is None:
+            problem = (
+                "carries no digest: its stored bytes were replaced, or it was written by a "
+                "Branchline that did not seal events yet"
+            )
+            return ChainReport(thread_id, count, previous, Break(version, topic, problem))
+        if digest != link(previous, version, topic, body):
+            problem = (
+                "does not match the chain: its bytes, type or position were changed "
+                "(altered, or swapped with another event)"
+            )
+            return ChainReport(thread_id, count, previous, Break(version, topic, problem))
+        previous, expected, count = digest, expected + 1, count + 1
+    return ChainReport(thread_id, count, previous)
