@@ -63,6 +63,19 @@ def postgres_env(
     }
 
 
+def prepare_schema(dsn: str, schema: str, *, create: bool) -> None:
+    """Create the schema (``create``; the store then creates its tables), or check that
+    ``branchline db init`` did."""
+    if create:
+        init_schema(dsn, schema)
+    elif not has_tables(dsn, schema):
+        raise StoreConfigError(
+            f"PostgreSQL schema {schema!r} has no Branchline tables yet; create them once "
+            f"with: branchline db init --db {_redacted(dsn)!r}"
+            + (f" --schema {schema}" if schema != "public" else "")
+        )
+
+
 def init_schema(dsn: str, schema: str) -> None:
     """Create the PostgreSQL schema if it is missing (the store then creates its tables)."""
     from psycopg import sql

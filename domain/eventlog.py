@@ -28,7 +28,7 @@ from eventsourcing.utils import Environment, EnvType, register_topic, resolve_to
 
 from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
 from domain.codec import Codec
-from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
+from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
@@ -36,6 +36,7 @@ for _type in _STORED_TYPES:
     register_topic(_type.TOPIC, _type)
 
 
+_PAGE = 500  # log rows read at a time
 _HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its base back
 
 
@@ -99,6 +100,25 @@ class EventLog(Application[UUID]):
         return verify(
             thread_id, stream, ((r.originator_version, r.topic, plain(r.state)) for r in rows)
         )
+
+    def thread_streams(self) -> Iterator[tuple[str, UUID]]:
+        """``(thread id, stream)`` of every thread, from the log itself (not the views)."""
+        after: int | None = None
+        while True:
+            rows = self.recorder.select_notifications(
+                after, _PAGE, topics=[ThreadStarted.TOPIC], inclusive_of_start=False
+            )
+            for row in rows:
+                try:
+                    started = self.mapper.to_domain_event(row)
+                    name = cast(ThreadStarted, started).thread_id
+                except Exception:
+                    name = f"(stream {row.originator_id})"
+                stream = row.originator_id
+                yield name, stream if isinstance(stream, UUID) else UUID(str(stream))
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1].id
 
     @property
     def event_mapper(self) -> EventMapper:

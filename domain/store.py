@@ -23,7 +23,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import clock
-from domain.backends import has_tables, init_schema, is_postgres, postgres_env
+from domain.backends import is_postgres, postgres_env, prepare_schema
 from domain.chain import ChainReport
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
@@ -154,14 +154,7 @@ class CheckpointStore:
             pool_size=pool_size,
             lock_timeout=lock_timeout,
         )
-        if create_tables:
-            init_schema(dsn, schema)
-        elif not has_tables(dsn, schema):
-            raise StoreConfigError(
-                f"PostgreSQL schema {schema!r} has no Branchline tables yet; create them once "
-                f"with: branchline db init --db {dsn!r}"
-                + (f" --schema {schema}" if schema != "public" else "")
-            )
+        prepare_schema(dsn, schema, create=create_tables)
         return cls(env, **options)
 
     @classmethod
@@ -306,10 +299,13 @@ class CheckpointStore:
         """The log position of the latest recorded event (0 if none)."""
         return self._app.recorder.max_notification_id() or 0
 
-    def verify(self, thread_id: str) -> ChainReport:
-        """Check that a thread's stored events are as written: each is sealed into a chain
-        of digests, so an event altered, removed or reordered in the database is named."""
-        return self._app.verify(thread_id, stream_id(thread_id))
+    def verify(self, thread_id: str | None = None) -> list[ChainReport]:
+        """Check that stored events are as written, for one thread or (None) every thread:
+        each is sealed into its thread's chain of digests, so an event altered, removed or
+        reordered in the database is named."""
+        if thread_id is not None:
+            return [self._app.verify(thread_id, stream_id(thread_id))]
+        return [self._app.verify(name, stream) for name, stream in self._app.thread_streams()]
 
     # Writing -----------------------------------------------------------------------
 

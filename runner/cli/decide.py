@@ -111,24 +111,3 @@ def update(
             config = {"configurable": {"thread_id": thread, "actor": actor}}
             new = load_graph(graph, store).update_state(config, written, as_node=as_node)
     console.print(f"updated as {actor}: new checkpoint {new['configurable']['checkpoint_id']}")
-
-
-@app.command()
-def audit(thread: str, db: DbOption = DEFAULT_DB) -> None:
-    """The human decisions on a thread, oldest first: who, when, what, and on which interrupt."""
-    with open_store(db) as store:
-        states(store, thread)
-        table = Table(
-            "when (UTC)", "who", "decision", "node", "interrupt", "answer / edit", "question digest"
-        )
-        for row in views_for(store).decisions(thread):
-            table.add_row(
-                when(row.at),
-                row.actor or "unknown",
-                row.kind,
-                row.node or "",
-                row.interrupt_id or "",
-                as_json(row.value),
-                row.digest or "",
-            )
-        console.print(table)

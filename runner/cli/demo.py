@@ -6,7 +6,8 @@ import os
 
 from domain.store import CheckpointStore
 from runner.cli.app import DEFAULT_DB, DbOption, app, as_json, console
-from runner.cli.decide import audit, pending
+from runner.cli.audit import audit
+from runner.cli.decide import pending
 from runner.cli.inspect import history
 from runner.cli.travel import diff
 from runner.types import Command
