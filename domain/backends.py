@@ -8,8 +8,10 @@ with table creation off, since many workers creating tables at once fail.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import StoreConfigError
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     import psycopg
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+STORE_FORMAT = 1  # the stored format this Branchline writes; a newer one is refused
 TABLE_PREFIX = "branchline"  # the event log's name: tables branchline_events, _snapshots
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -25,6 +28,51 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 def is_postgres(target: str) -> bool:
     """True if ``target`` is a PostgreSQL connection URL rather than an SQLite path."""
     return target.startswith(POSTGRES_SCHEMES)
+
+
+def sqlite_env(path: Path, lock_timeout: int) -> dict[str, str]:
+    """The eventsourcing settings for an SQLite store in ``path``, once the file is checked."""
+    if path.is_dir():
+        raise StoreConfigError(f"SQLite path {str(path)!r} is a directory; give a file path")
+    check_sqlite_file(path)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
+    }
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, before anything is written, a file that is not a Branchline database:
+    not SQLite at all, another program's database, or one from a newer Branchline."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            stored_format = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreConfigError(
+            f"{str(path)!r} is not an SQLite database ({exc}); give the path of a Branchline "
+            "database, or a new path to create one"
+        ) from None
+    if stored_format > STORE_FORMAT:
+        raise StoreConfigError(
+            f"{str(path)!r} was written by a newer Branchline (stored format {stored_format}; "
+            f"this one reads up to {STORE_FORMAT}); upgrade Branchline to open it"
+        )
+    if tables and "stored_events" not in tables:
+        raise StoreConfigError(
+            f"{str(path)!r} is another program's SQLite database (tables: "
+            f"{', '.join(sorted(tables)[:5])}); give Branchline a file of its own"
+        )
+
+
+def stamp_sqlite_file(path: Path) -> None:
+    """Record the stored format in a new database file (``PRAGMA user_version``)."""
+    with closing(sqlite3.connect(path)) as conn:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
 
 
 def checked_schema(schema: str) -> str:
@@ -38,7 +86,7 @@ def checked_schema(schema: str) -> str:
 
 
 def postgres_env(
-    dsn: str, *, schema: str, create_tables: bool, pool_size: int, lock_timeout: int
+    dsn: str, schema: str, create_tables: bool, pool_size: int, lock_timeout: int
 ) -> dict[str, str]:
     """The eventsourcing settings for a PostgreSQL store at ``dsn`` (a ``postgresql://`` URL)."""
     parts = _conninfo(dsn)
@@ -64,35 +112,48 @@ def postgres_env(
 
 
 def prepare_schema(dsn: str, schema: str, *, create: bool) -> None:
-    """Create the schema (``create``; the store then creates its tables), or check that
-    ``branchline db init`` did."""
-    if create:
-        init_schema(dsn, schema)
-    elif not has_tables(dsn, schema):
-        raise StoreConfigError(
-            f"PostgreSQL schema {schema!r} has no Branchline tables yet; create them once "
-            f"with: branchline db init --db {_redacted(dsn)!r}"
-            + (f" --schema {schema}" if schema != "public" else "")
-        )
-
-
-def init_schema(dsn: str, schema: str) -> None:
-    """Create the PostgreSQL schema if it is missing (the store then creates its tables)."""
+    """Create the schema and record the stored format (``create``; the store then makes
+    its tables), or check that ``branchline db init`` did and that no newer Branchline
+    wrote there."""
     from psycopg import sql
 
+    meta = sql.Identifier(schema, f"{TABLE_PREFIX}_meta")
     with connect(dsn) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-
-
-def has_tables(dsn: str, schema: str) -> bool:
-    """True if ``branchline db init`` has created the event tables in ``schema``."""
-    with connect(dsn) as conn:
-        found = conn.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = %s AND table_name = ANY(%s)",
-            (schema, [f"{TABLE_PREFIX}_events", f"{TABLE_PREFIX}_snapshots"]),
-        ).fetchone()
-    return found is not None and found[0] == 2
+        if create:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            conn.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, value text)").format(
+                    meta
+                )
+            )
+            conn.execute(
+                sql.SQL("INSERT INTO {} VALUES ('format', %s) ON CONFLICT DO NOTHING").format(meta),
+                (str(STORE_FORMAT),),
+            )
+        names = [f"{TABLE_PREFIX}_{t}" for t in ("events", "snapshots", "meta")]
+        found = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND table_name = ANY(%s)",
+                (schema, names),
+            )
+        }
+        if not create and not {names[0], names[1]} <= found:
+            raise StoreConfigError(
+                f"PostgreSQL schema {schema!r} has no Branchline tables yet; create them once "
+                f"with: branchline db init --db {_redacted(dsn)!r}"
+                + (f" --schema {schema}" if schema != "public" else "")
+            )
+        if names[2] in found:
+            row = conn.execute(
+                sql.SQL("SELECT value FROM {} WHERE key = 'format'").format(meta)
+            ).fetchone()
+            if row is not None and int(row[0]) > STORE_FORMAT:
+                raise StoreConfigError(
+                    f"PostgreSQL schema {schema!r} was written by a newer Branchline (stored "
+                    f"format {row[0]}; this one reads up to {STORE_FORMAT}); upgrade Branchline"
+                )
 
 
 @contextmanager

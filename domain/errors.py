@@ -7,7 +7,10 @@ Exception tree (each class also inherits the builtin it resembles)::
     ├── CheckpointNotFound (LookupError)
     ├── InvalidCommand (ValueError)
     ├── ConcurrentUpdate (RuntimeError)
-    └── StoreConfigError (ValueError)
+    ├── StoreConfigError (ValueError)
+    ├── InvalidThreadId (ValueError)
+    ├── EventTooLarge (ValueError)
+    └── UnreadableEvent (ValueError)
 
 The codec's own errors (``CodecError``, ``UnsupportedValueError``) live in
 ``domain.codec`` and also derive from ``BranchlineError``.
@@ -38,3 +41,15 @@ class ConcurrentUpdate(BranchlineError, RuntimeError):
 
 class StoreConfigError(BranchlineError, ValueError):
     """A store was configured with missing or contradictory settings."""
+
+
+class InvalidThreadId(BranchlineError, ValueError):
+    """A thread id is empty, too long, or holds control characters."""
+
+
+class EventTooLarge(BranchlineError, ValueError):
+    """An event is over the store's size limit; nothing of its append was written."""
+
+
+class UnreadableEvent(BranchlineError, ValueError):
+    """A stored event has a type or version this Branchline does not know."""

@@ -22,12 +22,13 @@ from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
-from eventsourcing.utils import Environment, EnvType, register_topic, resolve_topic
+from eventsourcing.utils import Environment, EnvType, TopicError, register_topic, resolve_topic
 
 from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
 from domain.codec import Codec
+from domain.errors import EventTooLarge, StoreConfigError, UnreadableEvent
 from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
@@ -38,6 +39,25 @@ for _type in _STORED_TYPES:
 
 _PAGE = 500  # log rows read at a time
 _HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its base back
+
+
+def cipher_env(key: str) -> dict[str, str]:
+    """The settings that encrypt stored events with ``key`` (AES-GCM, pycryptodome)."""
+    try:
+        from eventsourcing.cipher import AESCipher  # noqa: F401  (pycryptodome present?)
+    except ImportError:
+        raise StoreConfigError(
+            "encryption needs pycryptodome; install it with pip install 'branchline[encryption]'"
+        ) from None
+    return {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": key}
+
+
+def new_encryption_key() -> str:
+    """A fresh random 256-bit key for ``encryption_key``, base64-encoded."""
+    cipher_env("")  # the clear error if pycryptodome is missing
+    from eventsourcing.cipher import AESCipher
+
+    return AESCipher.create_key(32)
 
 
 class Row(NamedTuple):
@@ -165,7 +185,12 @@ class EventLog(Application[UUID]):
             return [mapper.to_domain_event(row) for row in rows]  # type: ignore[arg-type, misc]
         states = self._codec.decode(b"[" + b",".join(unseal(row.state)[0] for row in rows) + b"]")
         return [
-            restored(resolve_topic(row.topic), row.originator_id, row.originator_version, state)
+            restored(
+                event_class(row.topic, row.originator_id, row.originator_version),
+                row.originator_id,
+                row.originator_version,
+                state,
+            )
             for row, state in zip(rows, states, strict=True)
         ]
 
@@ -188,12 +213,37 @@ def sealing(heads: dict[UUID, str]) -> Iterator[dict[UUID, str]]:
         _SEALING.reset(token)
 
 
+def event_class(topic: str, stream: object, version: int) -> type[ThreadEvent]:
+    """The event class a stored topic names, or a clear error for one this version lacks."""
+    try:
+        return cast(type[ThreadEvent], resolve_topic(topic))
+    except TopicError:
+        raise UnreadableEvent(
+            f"stored event {version} of stream {stream} has type {topic!r}, which this "
+            "Branchline does not know: a newer Branchline or another program wrote it. "
+            "Upgrade Branchline; nothing was changed"
+        ) from None
+
+
 class EventMapper(Mapper[UUID]):
-    """Events to stored rows and back, in the compact stored form (see the module doc)."""
+    """Events to stored rows and back, in the compact stored form (see the module doc).
+
+    ``max_bytes`` bounds one stored event (snapshots aside): a bigger one is refused
+    before anything of its append is written.
+    """
+
+    max_bytes: int | None = None
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: ThreadEvent = domain_event
         state = self.transcoder.encode(compact(event))
+        if self.max_bytes and len(state) > self.max_bytes and not isinstance(event, ThreadSnapshot):
+            raise EventTooLarge(
+                f"a {type(event).__name__} event would take {len(state) / 1e6:.1f} MB, over "
+                f"this store's limit of {self.max_bytes / 1e6:g} MB (max_event_bytes). Keep "
+                "large data outside the state (a path or URL in it), or raise the limit; "
+                "nothing was written"
+            )
         heads = _SEALING.get()
         if heads is not None and event.originator_id in heads:
             stream, version = event.originator_id, event.originator_version
@@ -214,15 +264,22 @@ class EventMapper(Mapper[UUID]):
         return data
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        cls = resolve_topic(stored_event.topic)
+        stream, version = stored_event.originator_id, stored_event.originator_version
+        cls = event_class(stored_event.topic, stream, version)
         try:
             data = stored_event.state
             state = self.transcoder.decode(unseal(self.plain(data))[0])
         except Exception as exc:
-            raise MapperDeserialisationError(
-                f"could not decode the stored event {stored_event.originator_version} "
-                f"({stored_event.topic}) of stream {stored_event.originator_id}: {exc}"
-            ) from exc
+            hint = (
+                "the encryption key is not the one it was stored with"
+                if self.cipher
+                else "its bytes are damaged, or the store is encrypted: set its key "
+                "(BRANCHLINE_ENCRYPTION_KEY / encryption_key=)"
+            )
+            raise UnreadableEvent(
+                f"cannot read stored event {version} ({stored_event.topic}) of stream "
+                f"{stream}: {hint} ({exc}); nothing was changed"
+            ) from None
         originator = stored_event.originator_id
         if not isinstance(originator, UUID):
             originator = UUID(str(originator))
@@ -286,6 +343,12 @@ def restored(
 ) -> ThreadEvent:
     """The event of a decoded stored state (compact or fully tagged), upcast to ``cls``."""
     stored_version = state.pop("class_version", 1)
+    if stored_version > cls.class_version:
+        raise UnreadableEvent(
+            f"stored event {version} of stream {originator} is a {cls.__name__} of version "
+            f"{stored_version}, newer than this Branchline reads ({cls.class_version}). "
+            "Upgrade Branchline; nothing was changed"
+        )
     while stored_version < cls.class_version:
         getattr(cls, f"upcast_v{stored_version}_v{stored_version + 1}")(state)
         stored_version += 1

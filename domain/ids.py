@@ -9,14 +9,35 @@ descending ids are newest first, and an id from another thread is recognised.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from domain.errors import CheckpointNotFound
+from domain.errors import CheckpointNotFound, InvalidThreadId
 
 THREAD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:branchline:thread")
+MAX_THREAD_ID = 512  # characters
 _LOW_MASK = (1 << 64) - 1
+
+
+def check_thread_id(thread_id: str) -> str:
+    """``thread_id`` if it can name a thread: 1 to 512 characters, none of them control
+    characters (they would garble logs and terminals); otherwise InvalidThreadId."""
+    problem = None
+    if not isinstance(thread_id, str) or not thread_id:
+        problem = "is empty" if thread_id == "" else f"is a {type(thread_id).__name__}, not a str"
+    elif len(thread_id) > MAX_THREAD_ID:
+        problem = f"is {len(thread_id):,} characters long (at most {MAX_THREAD_ID})"
+    elif any(unicodedata.category(c) == "Cc" for c in thread_id):
+        problem = "holds control characters"
+    if problem is not None:
+        shown = repr(thread_id[:40]) + ("..." if len(str(thread_id)) > 40 else "")
+        raise InvalidThreadId(
+            f"thread_id {shown} {problem}; use a short printable id such as a user or "
+            "ticket id, e.g. 'ticket-1042'"
+        )
+    return thread_id
 
 
 @lru_cache(maxsize=4096)

@@ -23,12 +23,18 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import clock
-from domain.backends import is_postgres, postgres_env, prepare_schema
+from domain.backends import (
+    is_postgres,
+    postgres_env,
+    prepare_schema,
+    sqlite_env,
+    stamp_sqlite_file,
+)
 from domain.chain import ChainReport
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
-from domain.eventlog import EventLog
+from domain.eventlog import EventLog, cipher_env
 from domain.events import (
     EVENT_TYPES,
     CheckpointEvent,
@@ -48,6 +54,7 @@ DEFAULT_SNAPSHOT_INTERVAL = 100
 _STEP_READ = 32  # events read at a time while collecting one checkpoint's step
 _CHECKPOINT_TOPICS = frozenset(t.TOPIC for t in EVENT_TYPES if issubclass(t, CheckpointEvent))
 DEFAULT_CACHE_SIZE = 1000
+DEFAULT_MAX_EVENT_BYTES = 16_000_000
 TIMELINE_CACHE = 16  # whole histories kept: each holds every checkpoint's values
 
 
@@ -69,7 +76,8 @@ class CheckpointStore:
     Options: ``types`` allow-lists the dataclasses and pydantic models your state
     holds (needed to read them in a process that has not written one yet);
     ``snapshot_interval`` and ``cache_size`` tune reads; ``lenient=True`` lets a
-    read-only tool show values of classes it cannot import.
+    read-only tool show values of classes it cannot import; ``max_event_bytes`` bounds
+    one stored event; ``encryption_key`` (see ``branchline db key``) encrypts them all.
     """
 
     def __init__(
@@ -81,6 +89,8 @@ class CheckpointStore:
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = DEFAULT_CACHE_SIZE,
         lenient: bool = False,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        encryption_key: str | None = None,
     ) -> None:
         if snapshot_interval < 1:
             raise StoreConfigError(
@@ -93,9 +103,12 @@ class CheckpointStore:
             "IS_SNAPSHOTTING_ENABLED": "y",
             "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",  # folded states are immutable
             **({"AGGREGATE_CACHE_MAXSIZE": str(cache_size)} if cache_size else {}),
+            **(cipher_env(encryption_key) if encryption_key else {}),
             **env,
         }
         self._app = EventLog(settings, self.codec)
+        self._app.event_mapper.max_bytes = max_event_bytes
+        self.encrypted = bool(encryption_key)
         self.path = path
         self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
         self.snapshot_interval = snapshot_interval
@@ -120,14 +133,9 @@ class CheckpointStore:
     ) -> CheckpointStore:
         """A durable store in one SQLite file (WAL, synchronous=FULL)."""
         file = Path(path)
-        if file.is_dir():
-            raise StoreConfigError(f"SQLite path {str(file)!r} is a directory; give a file path")
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(file),
-            "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
-        }
-        return cls(env, path=file, **options)
+        store = cls(sqlite_env(file, lock_timeout), path=file, **options)
+        stamp_sqlite_file(file)
+        return store
 
     @classmethod
     def postgres(
@@ -147,13 +155,7 @@ class CheckpointStore:
         creating tables at once fail. ``lock_timeout`` (seconds, 0 = wait) bounds the wait
         for the append lock; ``pool_size`` is connections per process.
         """
-        env = postgres_env(
-            dsn,
-            schema=schema,
-            create_tables=create_tables,
-            pool_size=pool_size,
-            lock_timeout=lock_timeout,
-        )
+        env = postgres_env(dsn, schema, create_tables, pool_size, lock_timeout)
         prepare_schema(dsn, schema, create=create_tables)
         return cls(env, **options)
 
@@ -171,11 +173,12 @@ class CheckpointStore:
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
         """Configure from ``BRANCHLINE_DB``: an SQLite path (the default, ``./branchline.db``),
         ``:memory:``, or a ``postgresql://`` URL, whose schema ``BRANCHLINE_PG_SCHEMA``
-        names (default ``public``)."""
+        names (default ``public``); ``BRANCHLINE_ENCRYPTION_KEY`` turns encryption on."""
         source = os.environ if environ is None else environ
         db = source.get("BRANCHLINE_DB", "branchline.db")
         if is_postgres(db):
             options.setdefault("schema", source.get("BRANCHLINE_PG_SCHEMA", "public"))
+        options.setdefault("encryption_key", source.get("BRANCHLINE_ENCRYPTION_KEY") or None)
         return cls.open(db, **options)
 
     # Reading -----------------------------------------------------------------------

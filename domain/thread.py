@@ -31,7 +31,7 @@ from domain.events import (
     ThreadEvent,
     ThreadStarted,
 )
-from domain.ids import stream_id, task_id
+from domain.ids import check_thread_id, stream_id, task_id
 from domain.records import one_assignment_init
 
 E = TypeVar("E", bound=ThreadEvent)
@@ -160,6 +160,7 @@ class Thread:
                 f"thread_id must be a non-empty string, got {thread_id!r}; "
                 'pass config={"configurable": {"thread_id": "..."}}'
             )
+        check_thread_id(thread_id)
         return ThreadStarted(
             originator_id=stream_id(thread_id),
             originator_version=1,

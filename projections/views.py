@@ -43,6 +43,10 @@ class NotificationLog(Protocol):
     def path(self) -> Path | None:
         """The SQLite file of the log, or None if it lives in memory."""
 
+    @property
+    def encrypted(self) -> bool:
+        """True if the log is encrypted at rest (its views then stay in memory)."""
+
     def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
         """Events of every thread in record order, after a log position."""
 
@@ -95,8 +99,10 @@ class Views:
 
     @classmethod
     def for_store(cls, store: NotificationLog, *, batch_size: int = BATCH_SIZE) -> Views:
-        """Open the views file next to a store's events file (see ``views_path``)."""
-        return cls.open(views_path(store.path), batch_size=batch_size)
+        """Open the views file next to a store's events file (see ``views_path``); an
+        encrypted store's views stay in memory, so no plaintext copy reaches the disk."""
+        path = None if store.encrypted else store.path
+        return cls.open(views_path(path), batch_size=batch_size)
 
     @property
     def position(self) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.ids import check_thread_id
 from runner.errors import InvalidConfigError
 
 DEFAULT_RECURSION_LIMIT = 10_000
@@ -64,7 +65,7 @@ class RunConfig:
                 "'configurable.thread_id'; pass "
                 'config={"configurable": {"thread_id": "some-id"}}'
             )
-        return self.thread_id
+        return check_thread_id(self.thread_id)
 
 
 def checkpoint_config(thread_id: str, checkpoint_id: str) -> dict[str, Any]:

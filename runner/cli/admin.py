@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from domain.backends import is_postgres
@@ -19,8 +21,21 @@ def init(db: DbOption = DEFAULT_DB, schema: SchemaOption = "public") -> None:
     Safe to run again: what exists is left as it is.
     """
     if is_postgres(db):
-        CheckpointStore.postgres(db, schema=schema, create_tables=True).close()
+        encryption = os.environ.get("BRANCHLINE_ENCRYPTION_KEY") or None
+        store = CheckpointStore.postgres(
+            db, schema=schema, create_tables=True, encryption_key=encryption
+        )
+        store.close()
         console.print(f"PostgreSQL schema {schema!r} is ready: workers can start")
     else:
-        CheckpointStore.sqlite(db).close()
+        CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}).close()
         console.print(f"SQLite file {db!r} is ready")
+
+
+@db_app.command("key")
+def key() -> None:
+    """Print a new encryption key: set it as BRANCHLINE_ENCRYPTION_KEY (and keep it safe:
+    without it the events cannot be read)."""
+    from domain.eventlog import new_encryption_key
+
+    print(new_encryption_key())

@@ -50,16 +50,15 @@ def fail(message: str) -> typer.Exit:
 
 def open_store(db: str, *, lenient: bool = True, schema: str | None = None) -> CheckpointStore:
     """Open an existing database (never create one by accident)."""
-    if is_postgres(db):
-        return CheckpointStore.postgres(
-            db, schema=schema or os.environ.get("BRANCHLINE_PG_SCHEMA", "public"), lenient=lenient
-        )
-    if not Path(db).exists():
+    if not is_postgres(db) and not Path(db).exists():
         raise fail(
             f"no database at {db!r}; pass --db PATH or set BRANCHLINE_DB "
             "(run `branchline demo` to create one)"
         )
-    return CheckpointStore.sqlite(db, lenient=lenient)
+    settings = {**os.environ, "BRANCHLINE_DB": db}
+    if schema is not None:
+        settings["BRANCHLINE_PG_SCHEMA"] = schema
+    return CheckpointStore.from_env(settings, lenient=lenient)
 
 
 def states(store: CheckpointStore, thread_id: str) -> list[Thread]:

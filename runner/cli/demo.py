@@ -19,7 +19,7 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
     from runner.demo import build
 
     thread = f"ticket-{os.getpid()}"
-    with CheckpointStore.open(db) as store:
+    with CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}) as store:
         graph = build(store)
         config = {"configurable": {"thread_id": thread}, "metadata": {"customer": "ada"}}
         console.print(
@@ -39,13 +39,13 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
         "configurable": {"thread_id": thread, "actor": "dana@support"},
         "metadata": {"customer": "ada"},
     }
-    with CheckpointStore.open(db) as store:
+    with CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}) as store:
         console.print("[bold]3. dana@support approves; the run finishes[/bold]")
         result = build(store).invoke(Command(resume={"action": "approve"}), approver)
         console.print(f"  result: {result['result']}")
     console.print("[bold]4. The audit trail: who decided what, on which question[/bold]")
     audit(thread, db=db)
-    with CheckpointStore.open(db) as store:
+    with CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}) as store:
         graph = build(store)
         approved = graph.get_state(approver)
         at_review = next(s for s in graph.get_lineage(approver) if s.next == ("human_review",))
