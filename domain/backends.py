@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import StoreConfigError
+from domain.shards import table_prefixes
 
 if TYPE_CHECKING:
     import psycopg
@@ -111,10 +112,11 @@ def postgres_env(
     }
 
 
-def prepare_schema(dsn: str, schema: str, *, create: bool) -> None:
-    """Create the schema and record the stored format (``create``; the store then makes
-    its tables), or check that ``branchline db init`` did and that no newer Branchline
-    wrote there."""
+def prepare_schema(dsn: str, schema: str, *, create: bool, shards: int | None = None) -> int:
+    """Create the schema and record the stored format and shard count (``create``; the
+    store then makes its tables), or check that ``branchline db init`` did and that no
+    newer Branchline wrote there. Returns the number of shards (as recorded, unless
+    ``shards`` asks for a count, which must then match)."""
     from psycopg import sql
 
     meta = sql.Identifier(schema, f"{TABLE_PREFIX}_meta")
@@ -126,34 +128,57 @@ def prepare_schema(dsn: str, schema: str, *, create: bool) -> None:
                     meta
                 )
             )
-            conn.execute(
-                sql.SQL("INSERT INTO {} VALUES ('format', %s) ON CONFLICT DO NOTHING").format(meta),
-                (str(STORE_FORMAT),),
+            for key, value in (("format", STORE_FORMAT), ("shards", shards or 1)):
+                conn.execute(
+                    sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(meta),
+                    (key, str(value)),
+                )
+        settings = _meta(conn, schema)
+        recorded = int(settings.get("shards", shards or 1))
+        if shards is not None and recorded != shards:
+            raise StoreConfigError(
+                f"PostgreSQL schema {schema!r} was set up with {recorded} shard(s), not "
+                f"{shards}: threads are placed by the shard count, so every worker must use "
+                f"the same one (leave shards= out to use the recorded {recorded})"
             )
-        names = [f"{TABLE_PREFIX}_{t}" for t in ("events", "snapshots", "meta")]
+        tables = [f"{p}_{t}" for p in table_prefixes(recorded) for t in ("events", "snapshots")]
         found = {
             row[0]
             for row in conn.execute(
                 "SELECT table_name FROM information_schema.tables "
                 "WHERE table_schema = %s AND table_name = ANY(%s)",
-                (schema, names),
+                (schema, tables),
             )
         }
-        if not create and not {names[0], names[1]} <= found:
+        if not create and not set(tables) <= found:
             raise StoreConfigError(
                 f"PostgreSQL schema {schema!r} has no Branchline tables yet; create them once "
                 f"with: branchline db init --db {_redacted(dsn)!r}"
                 + (f" --schema {schema}" if schema != "public" else "")
             )
-        if names[2] in found:
-            row = conn.execute(
-                sql.SQL("SELECT value FROM {} WHERE key = 'format'").format(meta)
-            ).fetchone()
-            if row is not None and int(row[0]) > STORE_FORMAT:
-                raise StoreConfigError(
-                    f"PostgreSQL schema {schema!r} was written by a newer Branchline (stored "
-                    f"format {row[0]}; this one reads up to {STORE_FORMAT}); upgrade Branchline"
-                )
+        if int(settings.get("format", STORE_FORMAT)) > STORE_FORMAT:
+            raise StoreConfigError(
+                f"PostgreSQL schema {schema!r} was written by a newer Branchline (stored "
+                f"format {settings['format']}; this one reads up to {STORE_FORMAT}); "
+                "upgrade Branchline"
+            )
+    return recorded
+
+
+def _meta(conn: psycopg.Connection[Any], schema: str) -> dict[str, str]:
+    """The settings ``db init`` recorded in the schema (none before it ran)."""
+    from psycopg import sql
+
+    exists = conn.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+        (schema, f"{TABLE_PREFIX}_meta"),
+    ).fetchone()
+    if exists is None:
+        return {}
+    query = sql.SQL("SELECT key, value FROM {}").format(
+        sql.Identifier(schema, f"{TABLE_PREFIX}_meta")
+    )
+    return {str(k): str(v) for k, v in conn.execute(query)}
 
 
 @contextmanager

@@ -12,12 +12,10 @@ the time. Rows in the fully tagged form (written before) read back the same way.
 
 from __future__ import annotations
 
-import dataclasses
-import typing
-from collections.abc import Callable, Iterator, Sequence
+import logging
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
@@ -26,16 +24,21 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType, TopicError, register_topic, resolve_topic
 
+from domain import clock
 from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
 from domain.codec import Codec
 from domain.errors import EventTooLarge, StoreConfigError, UnreadableEvent
 from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
+from domain.stored_form import compact, restored
+from domain.thread import Thread
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
     # Stored names resolve to these classes in every process, whatever the module path.
     register_topic(_type.TOPIC, _type)
 
+
+logger = logging.getLogger(__name__)
 
 _PAGE = 500  # log rows read at a time
 _HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its base back
@@ -74,9 +77,12 @@ class EventLog(Application[UUID]):
 
     name = "Branchline"
 
-    def __init__(self, env: EnvType, codec: Codec) -> None:
+    def __init__(self, env: EnvType, codec: Codec, name: str = "Branchline") -> None:
+        self.name = name  # PostgreSQL names the tables after it: <name>_events, ...
         self._codec = codec
         self._heads: dict[UUID, tuple[int, str]] = {}  # stream -> (version, chain head)
+        # stream -> (events, bytes) since its last snapshot, and that snapshot's size
+        self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -101,6 +107,32 @@ class EventLog(Application[UUID]):
         while len(self._heads) > _HEADS_KEPT:
             del self._heads[next(iter(self._heads))]
         return recordings
+
+    def snapshot_after(self, thread: Thread, count: int, size: int, interval: int) -> None:
+        """Snapshot ``thread`` after ``interval`` events, and not before the events since
+        the last snapshot weigh twice as much as it: a growing state (a long chat) then
+        gets geometrically rarer snapshots, which together cost at most about half the log.
+        ``count`` events of ``size`` bytes were just appended.
+        """
+        events, written, last_size = self._since_snapshot.get(thread.id, (0, 0, 0))
+        events, written = events + count, written + size
+        if events < interval or written < 2 * last_size:
+            self._since_snapshot[thread.id] = (events, written, last_size)
+            return
+        snapshot = ThreadSnapshot(
+            originator_id=thread.id,
+            originator_version=thread.version,
+            timestamp=clock.now(),
+            state=thread.to_snapshot_state(),
+        )
+        assert self.snapshots is not None
+        stored = self.mapper.to_stored_event(snapshot)
+        try:
+            self.snapshots.recorder.insert_events([stored])
+        except Exception:  # the events are committed; a missing snapshot only slows reads
+            logger.exception("could not store a snapshot of thread %r", thread.thread_id)
+            return
+        self._since_snapshot[thread.id] = (0, 0, len(stored.state))
 
     def _chain_head(self, stream: UUID, version: int) -> str:
         """The digest the event after ``version`` chains to: remembered, or read back."""
@@ -284,88 +316,3 @@ class EventMapper(Mapper[UUID]):
         if not isinstance(originator, UUID):
             originator = UUID(str(originator))
         return restored(cls, originator, stored_event.originator_version, state)
-
-
-class _Schema(NamedTuple):
-    """What the compact form needs to know of an event class's fields."""
-
-    defaults: dict[str, Any]  # immutable defaults, shared
-    factories: dict[str, Callable[[], Any]]  # mutable defaults, made per event
-    tuples: tuple[str, ...]
-    width: int  # the number of stored fields when none is omitted
-
-
-_SCHEMAS: dict[type[ThreadEvent], _Schema] = {}
-
-
-def _schema(cls: type[ThreadEvent]) -> _Schema:
-    schema = _SCHEMAS.get(cls)
-    if schema is None:
-        hints = typing.get_type_hints(cls)
-        defaults: dict[str, Any] = {}
-        factories: dict[str, Callable[[], Any]] = {}
-        for f in dataclasses.fields(cls):
-            if f.default_factory is not dataclasses.MISSING:
-                factories[f.name] = f.default_factory
-            elif f.default is not dataclasses.MISSING:
-                defaults[f.name] = f.default
-        tuples = tuple(name for name, hint in hints.items() if typing.get_origin(hint) is tuple)
-        width = len(dataclasses.fields(cls)) - 2  # less the stream id and version
-        schema = _SCHEMAS[cls] = _Schema(defaults, factories, tuples, width)
-    return schema
-
-
-def compact(event: ThreadEvent) -> dict[str, Any]:
-    """The state to store for ``event``: no stream fields, no defaults, lists for tuples."""
-    cls = type(event)
-    schema = _schema(cls)
-    state: dict[str, Any] = {}
-    for name, value in vars(event).items():
-        if name in ("originator_id", "originator_version"):
-            continue
-        if name in schema.defaults:
-            if type(value) is type(schema.defaults[name]) and value == schema.defaults[name]:
-                continue
-        elif name in schema.factories and not value and type(value) in (dict, list):
-            continue
-        if type(value) is tuple and name in schema.tuples:
-            value = list(value)
-        elif name == "timestamp" and value.tzinfo is UTC:
-            value = value.isoformat()
-        state[name] = value
-    if cls.class_version > 1:
-        state["class_version"] = cls.class_version
-    return state
-
-
-def restored(
-    cls: type[ThreadEvent], originator: UUID, version: int, state: dict[str, Any]
-) -> ThreadEvent:
-    """The event of a decoded stored state (compact or fully tagged), upcast to ``cls``."""
-    stored_version = state.pop("class_version", 1)
-    if stored_version > cls.class_version:
-        raise UnreadableEvent(
-            f"stored event {version} of stream {originator} is a {cls.__name__} of version "
-            f"{stored_version}, newer than this Branchline reads ({cls.class_version}). "
-            "Upgrade Branchline; nothing was changed"
-        )
-    while stored_version < cls.class_version:
-        getattr(cls, f"upcast_v{stored_version}_v{stored_version + 1}")(state)
-        stored_version += 1
-    schema = _SCHEMAS.get(cls) or _schema(cls)
-    if len(state) < schema.width:  # fields at their default were left out
-        state = {**schema.defaults, **state}
-        for name, make in schema.factories.items():
-            if name not in state:
-                state[name] = make()
-    for name in schema.tuples:
-        if state[name].__class__ is list:
-            state[name] = tuple(state[name])
-    timestamp = state["timestamp"]
-    if timestamp.__class__ is str:
-        state["timestamp"] = datetime.fromisoformat(timestamp)
-    state["originator_id"] = originator
-    state["originator_version"] = version
-    event = object.__new__(cls)
-    object.__setattr__(event, "__dict__", state)
-    return event

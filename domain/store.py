@@ -17,12 +17,10 @@ from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
-from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain import clock
 from domain.backends import (
     is_postgres,
     postgres_env,
@@ -41,10 +39,10 @@ from domain.events import (
     Forked,
     StepCompleted,
     ThreadEvent,
-    ThreadSnapshot,
 )
 from domain.evolve import project
 from domain.ids import checkpoint_version, stream_id
+from domain.shards import ShardLog, shard_of, table_prefixes
 from domain.thread import Thread
 from domain.timeline import Timeline, collection_paused
 
@@ -84,6 +82,7 @@ class CheckpointStore:
         self,
         env: Mapping[str, str],
         *,
+        shards: int = 1,
         path: Path | None = None,
         types: Iterable[type] = (),
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
@@ -106,19 +105,26 @@ class CheckpointStore:
             **(cipher_env(encryption_key) if encryption_key else {}),
             **env,
         }
-        self._app = EventLog(settings, self.codec)
-        self._app.event_mapper.max_bytes = max_event_bytes
+        if shards > 1 and env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            raise StoreConfigError(f"shards={shards}: only a PostgreSQL store is sharded")
+        self._logs = [EventLog(settings, self.codec, name) for name in table_prefixes(shards)]
+        for log in self._logs:
+            log.event_mapper.max_bytes = max_event_bytes
         self.encrypted = bool(encryption_key)
         self.path = path
         self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
         self.snapshot_interval = snapshot_interval
-        self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         self._listeners: list[Callable[[list[tuple[int, ThreadEvent]]], None]] = []
         self._timelines: dict[str, Timeline] = {}
         self._timeline_lock = threading.Lock()
         self._cache_size = cache_size
         self._on_close: list[Callable[[], None]] = []
         self._closed = False
+
+    def _log(self, thread_id: str) -> EventLog:
+        """The event log that holds ``thread_id`` (its shard's)."""
+        logs = self._logs
+        return logs[0] if len(logs) == 1 else logs[shard_of(thread_id, len(logs))]
 
     # Constructors ------------------------------------------------------------------
 
@@ -144,6 +150,7 @@ class CheckpointStore:
         *,
         schema: str = "public",
         create_tables: bool = False,
+        shards: int | None = None,
         pool_size: int = 5,
         lock_timeout: int = 0,
         **options: Any,
@@ -152,12 +159,14 @@ class CheckpointStore:
 
         Run ``branchline db init`` (or pass ``create_tables=True`` from one process) once
         before starting workers: workers leave the schema alone, since many processes
-        creating tables at once fail. ``lock_timeout`` (seconds, 0 = wait) bounds the wait
-        for the append lock; ``pool_size`` is connections per process.
+        creating tables at once fail. ``shards`` (with ``create_tables``) spreads threads
+        over that many event tables (``domain.shards``); workers read the count ``db init``
+        recorded. ``lock_timeout`` (seconds, 0 = wait)
+        bounds the wait for the append lock; ``pool_size`` is connections per process.
         """
         env = postgres_env(dsn, schema, create_tables, pool_size, lock_timeout)
-        prepare_schema(dsn, schema, create=create_tables)
-        return cls(env, **options)
+        shards = prepare_schema(dsn, schema, create=create_tables, shards=shards)
+        return cls(env, shards=shards, **options)
 
     @classmethod
     def open(cls, target: str | os.PathLike[str], **options: Any) -> CheckpointStore:
@@ -186,7 +195,7 @@ class CheckpointStore:
     def load(self, thread_id: str, version: int | None = None) -> Thread | None:
         """The folded state of a thread, at its latest version or at ``version``."""
         try:
-            thread: Thread = self._app.repository.get(
+            thread: Thread = self._log(thread_id).repository.get(
                 stream_id(thread_id), version=version, projector_func=project
             )
         except AggregateNotFoundError:
@@ -232,10 +241,10 @@ class CheckpointStore:
 
     def _step_of(self, thread_id: str, version: int) -> Iterator[ThreadEvent]:
         """The events right after checkpoint ``version`` until the next checkpoint (or fork)."""
-        after, sid = version, stream_id(thread_id)
+        after, sid, log = version, stream_id(thread_id), self._log(thread_id)
         while True:
-            rows = self._app.select(sid, gt=after, limit=_STEP_READ)
-            for event in self._app.decoded(rows):
+            rows = log.select(sid, gt=after, limit=_STEP_READ)
+            for event in log.decoded(rows):
                 if isinstance(event, StepCompleted) and event.results:
                     yield event  # it carries the step's results, the last of the step
                 if isinstance(event, CheckpointEvent | Forked):
@@ -249,8 +258,8 @@ class CheckpointStore:
         self, thread_id: str, *, after: int | None = None, upto: int | None = None
     ) -> Iterator[ThreadEvent]:
         """The events of a thread in stream order, optionally within ``(after, upto]``."""
-        rows = self._app.select(stream_id(thread_id), gt=after, lte=upto)
-        yield from self._app.decoded(rows)
+        log = self._log(thread_id)
+        yield from log.decoded(log.select(stream_id(thread_id), gt=after, lte=upto))
 
     def checkpoint_states(self, thread_id: str) -> list[Thread]:
         """Each checkpoint of a thread with the task results recorded on it, oldest first.
@@ -282,7 +291,7 @@ class CheckpointStore:
         """Versions of the thread's checkpoints, newest first, without decoding events."""
         sid, upto = stream_id(thread_id), None if below is None else below - 1
         while True:
-            rows = self._app.select(sid, lte=upto, desc=True, limit=_STEP_READ)
+            rows = self._log(thread_id).select(sid, lte=upto, desc=True, limit=_STEP_READ)
             for row in rows:
                 if row.topic in _CHECKPOINT_TOPICS:
                     yield row.originator_version
@@ -292,23 +301,33 @@ class CheckpointStore:
 
     def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
         """Events of every thread in the order they were recorded, after a log position."""
-        rows = self._app.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
-        )
-        mapper = self._app.mapper
-        return [(row.id, mapper.to_domain_event(row)) for row in rows]  # type: ignore[misc]
+        return self._only_log().notifications(after, limit)
 
     def max_position(self) -> int:
         """The log position of the latest recorded event (0 if none)."""
-        return self._app.recorder.max_notification_id() or 0
+        return self._only_log().max_position()
+
+    def shard_logs(self) -> list[ShardLog]:
+        """Each shard's notification log (one for an unsharded store)."""
+        return [ShardLog(log, self.encrypted) for log in self._logs]
+
+    def _only_log(self) -> ShardLog:
+        if len(self._logs) > 1:
+            raise StoreConfigError(
+                f"this store has {len(self._logs)} shards, each with its own log position; "
+                "follow them with shard_logs()"
+            )
+        return ShardLog(self._logs[0], self.encrypted)
 
     def verify(self, thread_id: str | None = None) -> list[ChainReport]:
         """Check that stored events are as written, for one thread or (None) every thread:
         each is sealed into its thread's chain of digests, so an event altered, removed or
         reordered in the database is named."""
         if thread_id is not None:
-            return [self._app.verify(thread_id, stream_id(thread_id))]
-        return [self._app.verify(name, stream) for name, stream in self._app.thread_streams()]
+            return [self._log(thread_id).verify(thread_id, stream_id(thread_id))]
+        return [
+            log.verify(name, stream) for log in self._logs for name, stream in log.thread_streams()
+        ]
 
     # Writing -----------------------------------------------------------------------
 
@@ -320,17 +339,18 @@ class CheckpointStore:
         thread = project(base, events)
         assert thread is not None, "append needs at least one event"
         try:
-            recordings = self._app.save_sealed(thread.id, base.version if base else 0, events)
+            log = self._log(thread.thread_id)
+            recordings = log.save_sealed(thread.id, base.version if base else 0, events)
         except IntegrityError:
             raise ConcurrentUpdate(
                 f"thread {thread.thread_id!r} was changed by another writer since version "
                 f"{base.version if base else 0}; reload it with get_state(config) and retry"
             ) from None
-        cache = self._app.repository.cache
+        cache = log.repository.cache
         if cache is not None:
             cache.put(thread.id, thread)
         size = sum(len(r.notification.state) for r in recordings)
-        self._maybe_snapshot(thread, len(events), size)
+        log.snapshot_after(thread, len(events), size, self.snapshot_interval)
         appended = [(r.notification.id, cast(ThreadEvent, r.domain_event)) for r in recordings]
         for listener in self._listeners:
             try:
@@ -339,31 +359,6 @@ class CheckpointStore:
                 logger.exception("a listener failed after an append to %r", thread.thread_id)
         positions = [r.notification.id for r in recordings]
         return Appended(thread, positions[0], positions[-1])
-
-    def _maybe_snapshot(self, thread: Thread, count: int, size: int) -> None:
-        """Snapshot after ``snapshot_interval`` events, and not before the events since
-        the last snapshot weigh twice as much as it: a growing state (a long chat) then
-        gets geometrically rarer snapshots, which together cost at most about half the log.
-        """
-        events, written, last_size = self._since_snapshot.get(thread.id, (0, 0, 0))
-        events, written = events + count, written + size
-        if events < self.snapshot_interval or written < 2 * last_size:
-            self._since_snapshot[thread.id] = (events, written, last_size)
-            return
-        snapshot = ThreadSnapshot(
-            originator_id=thread.id,
-            originator_version=thread.version,
-            timestamp=clock.now(),
-            state=thread.to_snapshot_state(),
-        )
-        assert self._app.snapshots is not None
-        stored = self._app.mapper.to_stored_event(snapshot)
-        try:
-            self._app.snapshots.recorder.insert_events([stored])
-        except Exception:  # the events are committed; a missing snapshot only slows reads
-            logger.exception("could not store a snapshot of thread %r", thread.thread_id)
-            return
-        self._since_snapshot[thread.id] = (0, 0, len(stored.state))
 
     def subscribe(self, listener: Callable[[list[tuple[int, ThreadEvent]]], None]) -> None:
         """Call ``listener(appended)`` after every successful append, with the log
@@ -383,7 +378,8 @@ class CheckpointStore:
             self._listeners.clear()
             for callback in self._on_close:
                 callback()
-            self._app.close()
+            for log in self._logs:
+                log.close()
 
     def __enter__(self) -> CheckpointStore:
         return self

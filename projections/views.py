@@ -56,6 +56,14 @@ class NotificationLog(Protocol):
     def subscribe(self, listener: Callable[[Sequence[tuple[int, ThreadEvent]]], None]) -> None:
         """Call ``listener`` after every successful append."""
 
+    def shard_logs(self) -> Sequence[NotificationLog]:
+        """The log of each shard of a sharded store (the log itself otherwise)."""
+
+
+def tracking_name(shard: int) -> str:
+    """The tracking row of a shard's log position (shard 0: the unsharded name)."""
+    return TRACKING_NAME if shard == 0 else f"{TRACKING_NAME}#{shard}"
+
 
 def views_path(store_path: Path | None) -> str:
     """The views file that goes with an events file: ``threads.db`` -> ``threads.views.db``.
@@ -121,16 +129,20 @@ class Views:
             return self._catch_up(log)
 
     def _catch_up(self, log: NotificationLog) -> int:
+        shards = log.shard_logs()
+        return sum(self._catch_up_shard(s, tracking_name(i)) for i, s in enumerate(shards))
+
+    def _catch_up_shard(self, log: NotificationLog, name: str) -> int:
         conn = self.db.conn
         applied = 0
         while True:
             with database.immediate_transaction(conn):
                 # Read inside the write lock, so two catch-ups never apply one batch twice.
-                after = database.read_position(conn, TRACKING_NAME)
+                after = database.read_position(conn, name)
                 batch = log.notifications(after=after, limit=self.batch_size)
                 applied += self._apply(batch)
                 if batch:
-                    database.write_position(conn, TRACKING_NAME, batch[-1][0])
+                    database.write_position(conn, name, batch[-1][0])
             if len(batch) < self.batch_size:
                 return applied
 

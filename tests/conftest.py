@@ -49,10 +49,20 @@ def pg_dsn() -> str:
 @pytest.fixture
 def pg_schema(pg_dsn: str) -> Iterator[str]:
     """A fresh schema with the Branchline tables, dropped afterwards."""
+    yield from _schema(pg_dsn, shards=1)
+
+
+@pytest.fixture
+def pg_sharded_schema(pg_dsn: str) -> Iterator[str]:
+    """A fresh schema set up with 4 shards, dropped afterwards."""
+    yield from _schema(pg_dsn, shards=4)
+
+
+def _schema(dsn: str, shards: int) -> Iterator[str]:
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    CheckpointStore.postgres(pg_dsn, schema=schema, create_tables=True).close()
+    CheckpointStore.postgres(dsn, schema=schema, create_tables=True, shards=shards).close()
     yield schema
-    with connect(pg_dsn) as conn:
+    with connect(dsn) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 

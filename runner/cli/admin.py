@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
@@ -15,7 +16,13 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("init")
-def init(db: DbOption = DEFAULT_DB, schema: SchemaOption = "public") -> None:
+def init(
+    db: DbOption = DEFAULT_DB,
+    schema: SchemaOption = "public",
+    shards: Annotated[
+        int, typer.Option("--shards", help="PostgreSQL: event tables to spread threads over.")
+    ] = 1,
+) -> None:
     """Create the schema and tables once; workers then start without creating any.
 
     Safe to run again: what exists is left as it is.
@@ -23,10 +30,10 @@ def init(db: DbOption = DEFAULT_DB, schema: SchemaOption = "public") -> None:
     if is_postgres(db):
         encryption = os.environ.get("BRANCHLINE_ENCRYPTION_KEY") or None
         store = CheckpointStore.postgres(
-            db, schema=schema, create_tables=True, encryption_key=encryption
+            db, schema=schema, create_tables=True, shards=shards, encryption_key=encryption
         )
         store.close()
-        console.print(f"PostgreSQL schema {schema!r} is ready: workers can start")
+        console.print(f"PostgreSQL schema {schema!r} ({shards} shard(s)) is ready: start workers")
     else:
         CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}).close()
         console.print(f"SQLite file {db!r} is ready")

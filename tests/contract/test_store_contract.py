@@ -9,21 +9,26 @@ import pytest
 
 from domain import CheckpointStore, ConcurrentUpdate, Thread, evolve
 from domain.checkpoint import START
+from domain.errors import StoreConfigError
 
 Opener = Callable[[], CheckpointStore]
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=["memory", "sqlite", "postgres", "postgres-4-shards"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """Open (and re-open) a store of one backend; memory re-opens the same store."""
     opened: list[CheckpointStore] = []
     memory = CheckpointStore.in_memory() if request.param == "memory" else None
-    postgres = request.getfixturevalue("open_postgres") if request.param == "postgres" else None
+    schema = None
+    if request.param.startswith("postgres"):
+        sharded = request.param.endswith("shards")
+        schema = request.getfixturevalue("pg_sharded_schema" if sharded else "pg_schema")
 
     def opener() -> CheckpointStore:
-        if postgres is not None:
-            return postgres()
-        store = memory or CheckpointStore.sqlite(tmp_path / "threads.db")
+        if schema is not None:
+            store = CheckpointStore.postgres(request.getfixturevalue("pg_dsn"), schema=schema)
+        else:
+            store = memory or CheckpointStore.sqlite(tmp_path / "threads.db")
         opened.append(store)
         return store
 
@@ -129,9 +134,33 @@ def test_snapshots_bound_the_fold_without_changing_the_state(open_store: Opener)
 
 def test_notifications_follow_the_record_order_across_threads(open_store: Opener) -> None:
     store = open_store()
-    run_step(store, None, "one")
-    run_step(store, None, "two")
-    positions = [p for p, _ in store.notifications(after=0)]
-    assert positions == sorted(positions) and len(positions) == 8
-    assert store.max_position() == positions[-1]
-    assert [p for p, _ in store.notifications(after=positions[3])] == positions[4:]
+    for name in ("one", "two", "three", "four"):
+        run_step(store, None, name)
+    seen = 0
+    for log in store.shard_logs():  # one log, or one per shard
+        positions = [p for p, _ in log.notifications(after=0)]
+        assert positions == sorted(positions)
+        assert log.max_position() == (positions[-1] if positions else 0)
+        if len(positions) > 3:
+            assert [p for p, _ in log.notifications(after=positions[2])] == positions[3:]
+        seen += len(positions)
+    assert seen == 16
+
+
+def test_a_sharded_store_spreads_threads_and_keeps_each_whole(
+    pg_dsn: str, pg_sharded_schema: str
+) -> None:
+    with CheckpointStore.postgres(pg_dsn, schema=pg_sharded_schema) as store:  # 4, as recorded
+        for number in range(12):
+            run_step(store, run_step(store, None, f"t{number}"), f"t{number}")
+        per_shard = [log.max_position() for log in store.shard_logs()]
+        assert len(per_shard) == 4 and sum(p > 0 for p in per_shard) >= 3
+        assert all(len(store.checkpoint_states(f"t{n}")) == 4 for n in range(12))
+        assert len(store.verify()) == 12 and all(r.intact for r in store.verify())
+    with pytest.raises(StoreConfigError, match="set up with 4 shard"):
+        CheckpointStore.postgres(pg_dsn, schema=pg_sharded_schema, shards=2)
+
+
+def test_only_a_postgres_store_is_sharded(tmp_path: Path) -> None:
+    with pytest.raises(StoreConfigError, match="only a PostgreSQL store is sharded"):
+        CheckpointStore.sqlite(tmp_path / "threads.db", shards=2)

@@ -148,7 +148,7 @@ def _read_back(path: Path, version: int) -> ThreadEvent:
     golden = json.loads(path.read_text())
     stored = StoredEvent(STREAM, version, golden["topic"], json.dumps(golden["state"]).encode())
     with CheckpointStore.in_memory() as store:
-        event: ThreadEvent = store._app.mapper.to_domain_event(stored)
+        event: ThreadEvent = store._logs[0].mapper.to_domain_event(stored)
     return event
 
 
@@ -223,7 +223,7 @@ def test_snapshot_state_round_trips_through_the_store_codec() -> None:
 def test_older_stored_versions_are_upcast_on_read(event: ThreadEvent) -> None:
     cls = type(event)
     with CheckpointStore.in_memory() as store:
-        mapper = store._app.mapper
+        mapper = store._logs[0].mapper
         for version in range(1, cls.class_version):
             golden = json.loads(golden_path(cls, version).read_text())
             stored = StoredEvent(

@@ -145,9 +145,13 @@ class FakeLog:
     """A notification log held in a list."""
 
     path = None
+    encrypted = False
 
     def __init__(self, events: list[ThreadEvent]) -> None:
         self.events = events
+
+    def shard_logs(self) -> list[FakeLog]:
+        return [self]
 
     def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
         numbered = list(enumerate(self.events, start=1))
