@@ -1,0 +1,116 @@
+"""Throughput across worker processes on PostgreSQL: ``python -m bench.scale``.
+
+W worker processes share one PostgreSQL schema set up with K shards. Each worker runs
+threads of a 5-node graph whose middle node asks a question: one invoke pauses there,
+a ``Command(resume=...)`` finishes the thread. It counts the node steps it completed in
+a fixed window; the table reports supersteps per second for every W x K, all workers
+together. Branchline only (LangGraph's PostgreSQL saver is not part of the bench extra).
+
+Options: ``--dsn`` (default: the local test server), ``--seconds`` per cell, ``--workers``
+and ``--shards`` (comma-separated lists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+NODES = ("n1", "n2", "ask", "n4", "n5")
+DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class Count(TypedDict):
+    count: int
+
+
+def build(store: Any) -> Any:
+    """START -> n1 -> n2 -> ask (interrupt) -> n4 -> n5 -> END."""
+    from runner import END, START, StateGraph, interrupt
+
+    def step(state: Count) -> dict[str, int]:
+        return {"count": state["count"] + 1}
+
+    def ask(state: Count) -> dict[str, int]:
+        return {"count": state["count"] + int(interrupt("ok?"))}
+
+    builder = StateGraph(Count)
+    for name in NODES:
+        builder.add_node(name, ask if name == "ask" else step)
+    for source, target in zip([START, *NODES], [*NODES, END], strict=True):
+        builder.add_edge(source, target)
+    return builder.compile(checkpointer=store)
+
+
+def worker(dsn: str, schema: str, seconds: float, start_at: float) -> None:
+    """Run threads from ``start_at`` for ``seconds``; print the node steps completed."""
+    from runner import CheckpointStore, Command
+
+    with CheckpointStore.postgres(dsn, schema=schema) as store:
+        graph = build(store)
+        prefix, done = uuid.uuid4().hex[:8], 0
+        time.sleep(max(0.0, start_at - time.time()))
+        end = start_at + seconds
+        while time.time() < end:
+            config = {"configurable": {"thread_id": f"{prefix}-{done}"}}
+            graph.invoke({"count": 0}, config)
+            graph.invoke(Command(resume=1), config)
+            done += 1
+    print(json.dumps({"steps": done * len(NODES)}))
+
+
+def cell(dsn: str, shards: int, workers: int, seconds: float) -> float:
+    """Supersteps per second of ``workers`` processes on a fresh ``shards``-shard schema."""
+    from domain import CheckpointStore
+    from domain.backends import connect
+
+    schema = f"bench_scale_{uuid.uuid4().hex[:8]}"
+    CheckpointStore.postgres(dsn, schema=schema, create_tables=True, shards=shards).close()
+    try:
+        start_at = time.time() + 1.5  # every worker imported and connected by then
+        command = [sys.executable, "-m", "bench.scale", "--worker", dsn, schema, str(seconds)]
+        procs = [
+            subprocess.Popen([*command, str(start_at)], stdout=subprocess.PIPE, text=True)
+            for _ in range(workers)
+        ]
+        steps = sum(json.loads(p.communicate()[0].strip())["steps"] for p in procs)
+        return steps / seconds
+    finally:
+        with connect(dsn) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure every cell and print the table (and one JSON line per cell)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
+    parser.add_argument("--dsn", default=os.environ.get("BRANCHLINE_TEST_POSTGRES", DEFAULT_DSN))
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--shards", default="1,4")
+    parser.add_argument("--worker", nargs=4, metavar=("DSN", "SCHEMA", "SECONDS", "START_AT"))
+    args = parser.parse_args(argv)
+    if args.worker:
+        dsn, schema, seconds, start_at = args.worker
+        worker(dsn, schema, float(seconds), float(start_at))
+        return
+    shard_counts = [int(k) for k in args.shards.split(",")]
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    rates = {
+        (w, k): cell(args.dsn, k, w, args.seconds) for k in shard_counts for w in worker_counts
+    }
+    print(f"supersteps/s, {args.seconds:g} s per cell (workers down, shards across)")
+    print("W \\ K | " + " | ".join(f"{k:>6}" for k in shard_counts))
+    for w in worker_counts:
+        print(f"{w:>5} | " + " | ".join(f"{rates[(w, k)]:>6,.0f}" for k in shard_counts))
+    for (w, k), rate in rates.items():
+        print(json.dumps({"workers": w, "shards": k, "supersteps_per_s": round(rate, 1)}))
+
+
+if __name__ == "__main__":
+    main()
