@@ -78,6 +78,9 @@ class CheckpointStore:
     one stored event; ``encryption_key`` (see ``branchline db key``) encrypts them all.
     """
 
+    dsn: str | None = None  # PostgreSQL only: where the store (and its views) live
+    schema: str | None = None
+
     def __init__(
         self,
         env: Mapping[str, str],
@@ -166,7 +169,9 @@ class CheckpointStore:
         """
         env = postgres_env(dsn, schema, create_tables, pool_size, lock_timeout)
         shards = prepare_schema(dsn, schema, create=create_tables, shards=shards)
-        return cls(env, shards=shards, **options)
+        store = cls(env, shards=shards, **options)
+        store.dsn, store.schema = dsn, schema
+        return store
 
     @classmethod
     def open(cls, target: str | os.PathLike[str], **options: Any) -> CheckpointStore:

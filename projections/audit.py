@@ -19,13 +19,14 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from domain.events import InterruptSuperseded, Resumed, StateUpdated, ThreadEvent
 from domain.ids import checkpoint_id
 from projections.display import display_json
+
+if TYPE_CHECKING:
+    from projections.database import ViewsDatabase
 
 TABLE = "decisions"
 EVENT_TYPES: tuple[type[ThreadEvent], ...] = (Resumed, StateUpdated, InterruptSuperseded)
@@ -53,7 +54,7 @@ class Decision:
     checkpoint_id: str | None
 
 
-def create_table(db: Database) -> None:
+def create_table(db: ViewsDatabase) -> None:
     """Create the ``decisions`` table and its index if they do not exist yet."""
     table = db.table(TABLE)
     table.create(
@@ -152,7 +153,7 @@ def _on_superseded(
 # Queries ---------------------------------------------------------------------------
 
 
-def decisions(db: Database, thread_id: str | None = None) -> list[Decision]:
+def decisions(db: ViewsDatabase, thread_id: str | None = None) -> list[Decision]:
     """Human decisions, oldest first, on every thread or only on ``thread_id``."""
     if thread_id is None:
         found = db.query(f"{_SELECT} ORDER BY position")

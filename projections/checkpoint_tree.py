@@ -10,12 +10,13 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from domain.events import CheckpointEvent, ThreadEvent
 from domain.ids import checkpoint_id
+
+if TYPE_CHECKING:
+    from projections.database import ViewsDatabase
 
 TABLE = "checkpoints"
 EVENT_TYPES: tuple[type[ThreadEvent], ...] = (CheckpointEvent,)
@@ -40,7 +41,7 @@ class CheckpointRow:
     next: tuple[str, ...]
 
 
-def create_table(db: Database) -> None:
+def create_table(db: ViewsDatabase) -> None:
     """Create the ``checkpoints`` table and its indexes if they do not exist yet."""
     table = db.table(TABLE)
     table.create(
@@ -85,12 +86,12 @@ def _on_checkpoint(conn: sqlite3.Connection, thread_id: str, event: CheckpointEv
     )
 
 
-def tree(db: Database, thread_id: str) -> list[CheckpointRow]:
+def tree(db: ViewsDatabase, thread_id: str) -> list[CheckpointRow]:
     """Every checkpoint of a thread, oldest first (empty for an unknown thread)."""
     return [_row(found) for found in db.query(_TREE, [thread_id])]
 
 
-def children(db: Database, checkpoint: str) -> list[CheckpointRow]:
+def children(db: ViewsDatabase, checkpoint: str) -> list[CheckpointRow]:
     """The checkpoints made directly from ``checkpoint``, oldest first."""
     return [_row(found) for found in db.query(_CHILDREN, [checkpoint])]
 

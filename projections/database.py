@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
@@ -21,6 +22,25 @@ TRACKING_TABLE = "tracking"
 SCHEMA_VERSION = 2
 """The shape of the view tables, kept in ``PRAGMA user_version``; bump it on every change."""
 VIEW_TABLES = (threads.TABLE, checkpoint_tree.TABLE, pending_interrupts.TABLE, audit.TABLE)
+
+
+class ViewsDatabase(Protocol):
+    """What the views use of their database: sqlite-utils' ``Database`` on SQLite, or
+    ``projections.postgres.PgDatabase``."""
+
+    @property
+    def conn(self) -> Any:
+        """A connection with ``execute(sql, params)``, ``?`` parameters."""
+
+    def query(self, sql: str, params: Any = None, /) -> Iterable[dict[str, Any]]:
+        """Rows as dicts."""
+
+    def table(self, name: str, /) -> Any:
+        """A table with ``create``, ``create_index`` and ``drop``."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
 
 _READ_POSITION = "SELECT position FROM tracking WHERE name = ?"
 _WRITE_POSITION = (
@@ -38,7 +58,7 @@ def open_database(path: str | os.PathLike[str]) -> Database:
     return Database(conn, execute_plugins=False)
 
 
-def create_schema(db: Database) -> None:
+def create_schema(db: ViewsDatabase) -> None:
     """Create the view tables and the tracking table if they do not exist yet."""
     threads.create_table(db)
     checkpoint_tree.create_table(db)
@@ -64,25 +84,25 @@ def open_schema(db: Database) -> None:
         create_schema(db)
 
 
-def drop_schema(db: Database) -> None:
+def drop_schema(db: ViewsDatabase) -> None:
     """Drop the view tables and the tracking table (their indexes go with them)."""
     for name in (*VIEW_TABLES, TRACKING_TABLE):
         db.table(name).drop(ignore=True)
 
 
-def read_position(conn: sqlite3.Connection, name: str) -> int:
+def read_position(conn: Any, name: str) -> int:
     """The log position up to which ``name`` has applied events (0 if never)."""
     row = conn.execute(_READ_POSITION, (name,)).fetchone()
     return int(row[0]) if row else 0
 
 
-def write_position(conn: sqlite3.Connection, name: str, position: int) -> None:
+def write_position(conn: Any, name: str, position: int) -> None:
     """Record that ``name`` has applied every event up to ``position``."""
     conn.execute(_WRITE_POSITION, (name, position))
 
 
 @contextmanager
-def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+def immediate_transaction(conn: Any) -> Iterator[None]:
     """Run the block in one ``BEGIN IMMEDIATE`` transaction: all of it or none of it."""
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -19,9 +19,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from domain.events import (
     CheckpointEvent,
@@ -32,6 +30,9 @@ from domain.events import (
 )
 from projections.display import display_json
 
+if TYPE_CHECKING:
+    from projections.database import ViewsDatabase
+
 TABLE = "pending_interrupts"
 EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     Interrupted,
@@ -41,7 +42,12 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
 )
 
 _COLUMNS = "interrupt_id, thread_id, node, value, asked_at, position"
-_INSERT = f"INSERT OR REPLACE INTO pending_interrupts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT = (
+    f"INSERT INTO pending_interrupts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (interrupt_id) DO UPDATE SET thread_id = excluded.thread_id, "
+    "node = excluded.node, value = excluded.value, asked_at = excluded.asked_at, "
+    "position = excluded.position"
+)
 _DELETE_ONE = "DELETE FROM pending_interrupts WHERE interrupt_id = ? AND thread_id = ?"
 _DELETE_THREAD = "DELETE FROM pending_interrupts WHERE thread_id = ?"
 _SELECT = f"SELECT {_COLUMNS} FROM pending_interrupts"
@@ -59,7 +65,7 @@ class PendingInterrupt:
     asked_at: datetime
 
 
-def create_table(db: Database) -> None:
+def create_table(db: ViewsDatabase) -> None:
     """Create the ``pending_interrupts`` table and its indexes if they do not exist yet."""
     table = db.table(TABLE)
     table.create(
@@ -112,7 +118,7 @@ def _on_interrupted(
 # Queries ---------------------------------------------------------------------------
 
 
-def pending(db: Database, thread_id: str | None = None) -> list[PendingInterrupt]:
+def pending(db: ViewsDatabase, thread_id: str | None = None) -> list[PendingInterrupt]:
     """Unanswered interrupts, oldest first, of every thread or only of ``thread_id``."""
     if thread_id is None:
         found = db.query(f"{_SELECT} ORDER BY position")

@@ -18,10 +18,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-from sqlite_utils import Database
 
 from domain.events import (
     CheckpointEvent,
@@ -36,6 +34,9 @@ from domain.events import (
 )
 from domain.ids import checkpoint_id
 from projections.display import display_json
+
+if TYPE_CHECKING:
+    from projections.database import ViewsDatabase
 
 TABLE = "threads"
 EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
@@ -54,15 +55,17 @@ _STARTED = (
     "INSERT INTO threads (thread_id, stream_id, status, run_status, open_interrupts, next, "
     "metadata, created_at, updated_at) VALUES (?, ?, 'new', 'new', 0, '[]', '{}', ?, ?)"
 )
+# Plain ``?`` parameters and standard SQL throughout: the same statements run on SQLite
+# and on PostgreSQL (``projections.postgres``).
 _CHECKPOINTED = (
-    "UPDATE threads SET status = ?1, run_status = ?1, open_interrupts = 0, head_checkpoint = ?2, "
-    "step = ?3, next = ?4, metadata = ?5, updated_at = ?6 WHERE thread_id = ?7"
+    "UPDATE threads SET status = ?, run_status = ?, open_interrupts = 0, head_checkpoint = ?, "
+    "step = ?, next = ?, metadata = ?, updated_at = ? WHERE thread_id = ?"
 )
 _TOUCHED = "UPDATE threads SET updated_at = ? WHERE thread_id = ?"
 _STOPPED = (
-    "UPDATE threads SET run_status = ?1, "
-    "status = CASE WHEN open_interrupts > 0 THEN 'interrupted' ELSE ?1 END, "
-    "updated_at = ?2 WHERE thread_id = ?3"
+    "UPDATE threads SET run_status = ?, "
+    "status = CASE WHEN open_interrupts > 0 THEN 'interrupted' ELSE ? END, "
+    "updated_at = ? WHERE thread_id = ?"
 )
 _ASKED = (
     "UPDATE threads SET open_interrupts = open_interrupts + 1, status = 'interrupted', "
@@ -70,7 +73,8 @@ _ASKED = (
 )
 # SET expressions read the row as it was, so ``open_interrupts > 1`` means "one is left".
 _SETTLED = (
-    "UPDATE threads SET open_interrupts = MAX(open_interrupts - 1, 0), "
+    "UPDATE threads SET open_interrupts = "
+    "CASE WHEN open_interrupts > 0 THEN open_interrupts - 1 ELSE 0 END, "
     "status = CASE WHEN open_interrupts > 1 THEN 'interrupted' ELSE run_status END, "
     "updated_at = ? WHERE thread_id = ?"
 )
@@ -91,7 +95,7 @@ class ThreadRow:
     updated_at: datetime
 
 
-def create_table(db: Database) -> None:
+def create_table(db: ViewsDatabase) -> None:
     """Create the ``threads`` table and its indexes if they do not exist yet."""
     table = db.table(TABLE)
     table.create(
@@ -155,10 +159,12 @@ def _on_started(conn: sqlite3.Connection, event: ThreadStarted) -> None:
 
 def _on_checkpoint(conn: sqlite3.Connection, thread_id: str, event: CheckpointEvent) -> None:
     metadata = {**event.metadata, "source": event.SOURCE, "step": event.step}
+    status = "pending" if event.next else "done"
     conn.execute(
         _CHECKPOINTED,
         (
-            "pending" if event.next else "done",
+            status,
+            status,
             checkpoint_id(thread_id, event.originator_version),
             event.step,
             json.dumps(list(event.next)),
@@ -177,7 +183,7 @@ def _on_node_completed(conn: sqlite3.Connection, thread_id: str, event: NodeComp
 def _on_stopped(
     conn: sqlite3.Connection, thread_id: str, event: ThreadEvent, run_status: str
 ) -> None:
-    conn.execute(_STOPPED, (run_status, event.timestamp.isoformat(), thread_id))
+    conn.execute(_STOPPED, (run_status, run_status, event.timestamp.isoformat(), thread_id))
 
 
 # Queries ---------------------------------------------------------------------------
@@ -190,7 +196,7 @@ def thread_id_for_stream(conn: sqlite3.Connection, stream: UUID) -> str | None:
 
 
 def list_threads(
-    db: Database, status: str | None = None, limit: int | None = None
+    db: ViewsDatabase, status: str | None = None, limit: int | None = None
 ) -> list[ThreadRow]:
     """Threads, most recently updated first, optionally only those with ``status``."""
     params: list[str | int] = []
@@ -204,7 +210,7 @@ def list_threads(
     return [_row(found) for found in db.query(sql, params)]
 
 
-def get_thread(db: Database, thread_id: str) -> ThreadRow | None:
+def get_thread(db: ViewsDatabase, thread_id: str) -> ThreadRow | None:
     """The row of one thread, or None if the views have not seen it."""
     sql = f"SELECT {_COLUMNS} FROM threads WHERE thread_id = ?"
     return next((_row(found) for found in db.query(sql, [thread_id])), None)

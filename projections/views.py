@@ -16,14 +16,15 @@ from types import TracebackType
 from typing import Protocol
 from uuid import UUID
 
-from sqlite_utils import Database
-
 from domain.events import ThreadEvent, ThreadStarted
+from domain.shards import MAX_SHARDS
 from projections import audit, checkpoint_tree, database, pending_interrupts, threads
 from projections.audit import Decision
 from projections.checkpoint_tree import CheckpointRow
+from projections.database import ViewsDatabase
 from projections.errors import LogMismatch, UnknownStream, ViewsConfigError
 from projections.pending_interrupts import PendingInterrupt
+from projections.postgres import PgDatabase
 from projections.threads import ThreadRow
 
 BATCH_SIZE = 500
@@ -90,7 +91,7 @@ class Views:
     context manager and ``close()`` releases the connection.
     """
 
-    def __init__(self, db: Database, *, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, db: ViewsDatabase, *, batch_size: int = BATCH_SIZE) -> None:
         self.db = db
         self.batch_size = _checked_batch_size(batch_size)
         self._streams: dict[UUID, str] = {}
@@ -103,6 +104,19 @@ class Views:
         _checked_batch_size(batch_size)  # before a connection exists that would leak
         db = database.open_database(path)
         database.open_schema(db)
+        return cls(db, batch_size=batch_size)
+
+    @classmethod
+    def open_postgres(cls, dsn: str, schema: str, *, batch_size: int = BATCH_SIZE) -> Views:
+        """Open or create the views in a store's PostgreSQL schema (``branchline project``
+        keeps them current)."""
+        _checked_batch_size(batch_size)
+        db = PgDatabase(dsn, schema)
+        with database.immediate_transaction(db.conn):
+            if db.schema_version() != database.SCHEMA_VERSION:
+                database.drop_schema(db)
+                db.set_schema_version(database.SCHEMA_VERSION)
+            database.create_schema(db)
         return cls(db, batch_size=batch_size)
 
     @classmethod
@@ -130,17 +144,19 @@ class Views:
 
     def _catch_up(self, log: NotificationLog) -> int:
         shards = log.shard_logs()
-        return sum(self._catch_up_shard(s, tracking_name(i)) for i, s in enumerate(shards))
+        return sum(self._catch_up_shard(s, i, len(shards)) for i, s in enumerate(shards))
 
-    def _catch_up_shard(self, log: NotificationLog, name: str) -> int:
-        conn = self.db.conn
+    def _catch_up_shard(self, log: NotificationLog, shard: int, shards: int) -> int:
+        conn, name = self.db.conn, tracking_name(shard)
         applied = 0
         while True:
             with database.immediate_transaction(conn):
                 # Read inside the write lock, so two catch-ups never apply one batch twice.
                 after = database.read_position(conn, name)
                 batch = log.notifications(after=after, limit=self.batch_size)
-                applied += self._apply(batch)
+                # Rows keyed by position (decisions, the inbox) need one number across shards.
+                keyed = batch if shards == 1 else [(p * MAX_SHARDS + shard, e) for p, e in batch]
+                applied += self._apply(keyed)
                 if batch:
                     database.write_position(conn, name, batch[-1][0])
             if len(batch) < self.batch_size:

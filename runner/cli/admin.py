@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Annotated
 
 import typer
 
 from domain.backends import is_postgres
 from domain.store import CheckpointStore
-from runner.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console
+from projections import Views
+from projections.postgres import PgDatabase
+from runner.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console, open_store
+from runner.views import PROJECTOR, views_for
 
 db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -46,3 +50,34 @@ def key() -> None:
     from domain.eventlog import new_encryption_key
 
     print(new_encryption_key())
+
+
+@app.command()
+def project(
+    db: DbOption = DEFAULT_DB,
+    once: Annotated[bool, typer.Option("--once", help="Catch up once, then exit.")] = False,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between catch-ups.")] = 0.5,
+) -> None:
+    """Keep the views (threads, inbox, audit trail, checkpoint tree) current.
+
+    On PostgreSQL, run one per database: a second one waits until the first stops. Each
+    batch of events is applied with its tracking position in one transaction.
+    """
+    with open_store(db) as store:
+        if store.dsn is None or store.schema is None:
+            views_for(store)  # embedded: caught up on open and after every append
+            console.print(f"views of {db!r} are up to date (SQLite keeps them current inline)")
+            return
+        with Views.open_postgres(store.dsn, store.schema) as views:
+            assert isinstance(views.db, PgDatabase)
+            if not views.db.try_lock(PROJECTOR):
+                console.print("another `branchline project` is running; waiting for it to stop")
+                views.db.lock(PROJECTOR)
+            console.print(f"projecting the views of schema {store.schema!r}")
+            while True:
+                applied = views.catch_up(store)
+                if applied:
+                    console.print(f"applied {applied} events")
+                if once:
+                    return
+                time.sleep(poll)
