@@ -90,6 +90,11 @@ def test_postgres_workers_killed_at_random_points_lose_nothing(
     kill_workers(pg_dsn, env, KILLS, seed)
 
     with CheckpointStore.postgres(pg_dsn, schema=pg_schema) as store:
+        with Views.open_postgres(pg_dsn, pg_schema, batch_size=7) as views:
+            views.catch_up(store)
+            caught_up = dump(views)
+            views.rebuild(store)
+            assert dump(views) == caught_up
         cut_short = check_threads_after_crashes(store)
     assert cut_short > 0, "no kill landed inside a run; the harness is not testing anything"
     print(f"postgres: {KILLS} kills survived, {cut_short} runs cut short and finished after")
