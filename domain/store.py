@@ -21,25 +21,13 @@ from typing import Any, cast
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.backends import (
-    is_postgres,
-    postgres_env,
-    prepare_schema,
-    sqlite_env,
-    stamp_sqlite_file,
-)
+from domain.backends import is_postgres, postgres_env, prepare_schema, sqlite_env, stamp_sqlite_file
 from domain.chain import ChainReport
 from domain.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from domain.codec import Codec
 from domain.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
 from domain.eventlog import EventLog, cipher_env
-from domain.events import (
-    EVENT_TYPES,
-    CheckpointEvent,
-    Forked,
-    StepCompleted,
-    ThreadEvent,
-)
+from domain.events import EVENT_TYPES, CheckpointEvent, Forked, StepCompleted, ThreadEvent
 from domain.evolve import project
 from domain.ids import checkpoint_version, stream_id
 from domain.shards import ShardLog, shard_of, table_prefixes
@@ -233,7 +221,13 @@ class CheckpointStore:
 
     def recent_states(self, thread_id: str, limit: int, below: int | None = None) -> list[Thread]:
         """The newest ``limit`` checkpoints (below ``below``), newest first, as the timeline
-        has them: one snapshot load and a fold to the last, not the whole stream."""
+        has them: from the kept timeline if the thread has one, otherwise one snapshot
+        load and a fold to the last, not the whole stream."""
+        with self._timeline_lock:
+            if thread_id in self._timelines:
+                states = self._fresh_timeline(thread_id).states.values()
+                newest = (s for s in reversed(states) if below is None or _below(s, below))
+                return list(islice(newest, limit))
         versions = list(islice(self.recent_checkpoints(thread_id, below), limit))
         if not versions:
             return []
@@ -282,15 +276,19 @@ class CheckpointStore:
         recorded since.
         """
         with self._timeline_lock:
-            cached = self._timelines.pop(thread_id, None) or Timeline()
-            with collection_paused():
-                cached.extend(self.events(thread_id, after=cached.version or None))
-            self._timelines[thread_id] = cached
-            while len(self._timelines) > min(self._cache_size, TIMELINE_CACHE) or (
-                self._timelines and self._cache_size == 0
-            ):
-                self._timelines.pop(next(iter(self._timelines)))
-            return cached.copy()
+            return self._fresh_timeline(thread_id).copy()
+
+    def _fresh_timeline(self, thread_id: str) -> Timeline:
+        """The kept timeline of a thread, brought up to date (hold the timeline lock)."""
+        cached = self._timelines.pop(thread_id, None) or Timeline()
+        with collection_paused():
+            cached.extend(self.events(thread_id, after=cached.version or None))
+        self._timelines[thread_id] = cached
+        while len(self._timelines) > min(self._cache_size, TIMELINE_CACHE) or (
+            self._timelines and self._cache_size == 0
+        ):
+            self._timelines.pop(next(iter(self._timelines)))
+        return cached
 
     def recent_checkpoints(self, thread_id: str, below: int | None = None) -> Iterator[int]:
         """Versions of the thread's checkpoints, newest first, without decoding events."""
@@ -396,3 +394,7 @@ class CheckpointStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _below(state: Thread, version: int) -> bool:
+    return state.head is not None and state.head.version < version
