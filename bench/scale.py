@@ -7,7 +7,8 @@ a fixed window; the table reports supersteps per second for every W x K, all wor
 together. Branchline only (LangGraph's PostgreSQL saver is not part of the bench extra).
 
 Options: ``--dsn`` (default: the local test server), ``--seconds`` per cell, ``--workers``
-and ``--shards`` (comma-separated lists).
+and ``--shards`` (comma-separated lists), ``--mode appends`` (one small event a
+transaction, no graph: the store's own ceiling, where the table lock shows).
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ def build(store: Any) -> Any:
     return builder.compile(checkpointer=store)
 
 
-def worker(dsn: str, schema: str, seconds: float, start_at: float) -> None:
-    """Run threads from ``start_at`` for ``seconds``; print the node steps completed."""
+def worker(dsn: str, schema: str, seconds: float, start_at: float, mode: str) -> None:
+    """From ``start_at``, for ``seconds``: run threads of the graph (``graph``: prints the
+    node steps completed) or append one small event a transaction (``appends``: the
+    store alone, to find the table lock's limit)."""
+    from domain import Thread
     from runner import CheckpointStore, Command
 
     with CheckpointStore.postgres(dsn, schema=schema) as store:
@@ -58,15 +62,20 @@ def worker(dsn: str, schema: str, seconds: float, start_at: float) -> None:
         time.sleep(max(0.0, start_at - time.time()))
         end = start_at + seconds
         while time.time() < end:
-            config = {"configurable": {"thread_id": f"{prefix}-{done}"}}
-            graph.invoke({"count": 0}, config)
-            graph.invoke(Command(resume=1), config)
+            thread_id = f"{prefix}-{done}"
+            if mode == "appends":
+                store.append(None, [Thread.start(thread_id)])
+            else:
+                config = {"configurable": {"thread_id": thread_id}}
+                graph.invoke({"count": 0}, config)
+                graph.invoke(Command(resume=1), config)
             done += 1
-    print(json.dumps({"steps": done * len(NODES)}))
+    print(json.dumps({"steps": done if mode == "appends" else done * len(NODES)}))
 
 
-def cell(dsn: str, shards: int, workers: int, seconds: float) -> float:
-    """Supersteps per second of ``workers`` processes on a fresh ``shards``-shard schema."""
+def cell(dsn: str, shards: int, workers: int, seconds: float, mode: str) -> float:
+    """Steps (or appends) per second of ``workers`` processes on a fresh ``shards``-shard
+    schema."""
     from domain import CheckpointStore
     from domain.backends import connect
 
@@ -74,9 +83,11 @@ def cell(dsn: str, shards: int, workers: int, seconds: float) -> float:
     CheckpointStore.postgres(dsn, schema=schema, create_tables=True, shards=shards).close()
     try:
         start_at = time.time() + 1.5  # every worker imported and connected by then
-        command = [sys.executable, "-m", "bench.scale", "--worker", dsn, schema, str(seconds)]
+        command = [sys.executable, "-m", "bench.scale", "--mode", mode, "--worker", dsn, schema]
         procs = [
-            subprocess.Popen([*command, str(start_at)], stdout=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [*command, str(seconds), str(start_at)], stdout=subprocess.PIPE, text=True
+            )
             for _ in range(workers)
         ]
         steps = sum(json.loads(p.communicate()[0].strip())["steps"] for p in procs)
@@ -93,23 +104,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--shards", default="1,4")
+    parser.add_argument("--mode", choices=("graph", "appends"), default="graph")
     parser.add_argument("--worker", nargs=4, metavar=("DSN", "SCHEMA", "SECONDS", "START_AT"))
     args = parser.parse_args(argv)
     if args.worker:
         dsn, schema, seconds, start_at = args.worker
-        worker(dsn, schema, float(seconds), float(start_at))
+        worker(dsn, schema, float(seconds), float(start_at), args.mode)
         return
     shard_counts = [int(k) for k in args.shards.split(",")]
     worker_counts = [int(w) for w in args.workers.split(",")]
     rates = {
-        (w, k): cell(args.dsn, k, w, args.seconds) for k in shard_counts for w in worker_counts
+        (w, k): cell(args.dsn, k, w, args.seconds, args.mode)
+        for k in shard_counts
+        for w in worker_counts
     }
-    print(f"supersteps/s, {args.seconds:g} s per cell (workers down, shards across)")
+    unit = "appends/s" if args.mode == "appends" else "supersteps/s"
+    print(f"{unit}, {args.seconds:g} s per cell (workers down, shards across)")
     print("W \\ K | " + " | ".join(f"{k:>6}" for k in shard_counts))
     for w in worker_counts:
         print(f"{w:>5} | " + " | ".join(f"{rates[(w, k)]:>6,.0f}" for k in shard_counts))
     for (w, k), rate in rates.items():
-        print(json.dumps({"workers": w, "shards": k, "supersteps_per_s": round(rate, 1)}))
+        print(json.dumps({"workers": w, "shards": k, unit: round(rate, 1)}))
 
 
 if __name__ == "__main__":
