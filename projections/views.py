@@ -2,8 +2,9 @@
 
 The views follow the store's notification log. Each batch of events is applied in
 one transaction together with the tracking position, so every event takes effect
-exactly once, whether the views are caught up inline after each append (``attach``)
-or in bulk (``catch_up``, ``rebuild``).
+exactly once, whether the views follow an attached store (a query after an append
+catches up first: reads see every write, appends pay nothing) or are caught up in bulk
+(``catch_up``, ``rebuild``, ``branchline project``).
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class Views:
         self._streams: dict[UUID, str] = {}
         self._closed = False
         self._lock = threading.Lock()
+        self._followed: NotificationLog | None = None  # the attached log, caught up lazily
+        self._behind = False
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE) -> Views:
@@ -171,7 +174,8 @@ class Views:
         return self.catch_up(log)
 
     def attach(self, log: NotificationLog) -> int:
-        """Catch up now, then again inline after every append to ``log``.
+        """Catch up now, and follow ``log``: a query after an append catches up first, so
+        reads see every write while appends pay nothing for the views.
 
         Returns the number of events applied now. Raises LogMismatch, applying
         nothing, if the views have seen more of a log than ``log`` holds.
@@ -184,22 +188,26 @@ class Views:
                 f"the views file {self._filename()!r}"
             )
         applied = self.catch_up(log)
-        log.subscribe(lambda appended: self._follow(log, appended))
+        self._followed = log
+        log.subscribe(self._note_append)
         return applied
 
-    def _follow(self, log: NotificationLog, appended: Sequence[tuple[int, ThreadEvent]]) -> None:
-        """Apply what was just appended, as handed over; catch up from the log if a gap
-        shows (another process appended in between). Closed views stop following."""
-        if self._closed or not appended:
-            return
-        with self._lock:
-            conn = self.db.conn
-            with database.immediate_transaction(conn):
-                if database.read_position(conn, TRACKING_NAME) == appended[0][0] - 1:
-                    self._apply(appended)
-                    database.write_position(conn, TRACKING_NAME, appended[-1][0])
-                    return
-            self._catch_up(log)
+    def _note_append(self, appended: Sequence[tuple[int, ThreadEvent]]) -> None:
+        """An append happened: the next query catches up first (appends stay cheap)."""
+        self._behind = True
+
+    def refresh(self) -> None:
+        """Catch up with the attached log if anything was appended since (every query
+        does this first)."""
+        log = self._followed
+        if self._behind and log is not None and not self._closed:
+            with self._lock:
+                self._behind = False
+                self._catch_up(log)
+
+    def _fresh(self) -> ViewsDatabase:
+        self.refresh()
+        return self.db
 
     def _apply(self, batch: Sequence[tuple[int, ThreadEvent]]) -> int:
         conn = self.db.conn
@@ -240,27 +248,27 @@ class Views:
 
     def list_threads(self, status: str | None = None, limit: int | None = None) -> list[ThreadRow]:
         """Threads, most recently updated first, optionally only those with ``status``."""
-        return threads.list_threads(self.db, status=status, limit=limit)
+        return threads.list_threads(self._fresh(), status=status, limit=limit)
 
     def get_thread(self, thread_id: str) -> ThreadRow | None:
         """The row of one thread, or None if the views have not seen it."""
-        return threads.get_thread(self.db, thread_id)
+        return threads.get_thread(self._fresh(), thread_id)
 
     def tree(self, thread_id: str) -> list[CheckpointRow]:
         """Every checkpoint of a thread, oldest first."""
-        return checkpoint_tree.tree(self.db, thread_id)
+        return checkpoint_tree.tree(self._fresh(), thread_id)
 
     def children(self, checkpoint_id: str) -> list[CheckpointRow]:
         """The checkpoints made directly from ``checkpoint_id``, oldest first."""
-        return checkpoint_tree.children(self.db, checkpoint_id)
+        return checkpoint_tree.children(self._fresh(), checkpoint_id)
 
     def pending_interrupts(self, thread_id: str | None = None) -> list[PendingInterrupt]:
         """The inbox: unanswered interrupts, oldest first, of every thread or of one."""
-        return pending_interrupts.pending(self.db, thread_id)
+        return pending_interrupts.pending(self._fresh(), thread_id)
 
     def decisions(self, thread_id: str | None = None) -> list[Decision]:
         """The audit log: human decisions, oldest first, on every thread or on one."""
-        return audit.decisions(self.db, thread_id)
+        return audit.decisions(self._fresh(), thread_id)
 
     # Lifecycle -----------------------------------------------------------------------
 

@@ -152,7 +152,9 @@ def _edit(thread: Thread, next_nodes: Sequence[str], actor: str | None) -> Threa
 
 
 def dump(views: Views) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every view table and the tracking table, in primary-key order."""
+    """Every row of every view table and the tracking table, in primary-key order, read
+    as a query reads them: caught up with the attached log first."""
+    views.refresh()
     tables = ("threads", "checkpoints", "pending_interrupts", "decisions", "tracking")
     return {name: list(views.db.query(f"SELECT * FROM {name} ORDER BY 1")) for name in tables}
 

@@ -78,6 +78,7 @@ def test_views_kept_after_each_append_equal_views_rebuilt_from_the_log(
         kept.attach(store)
         for operation in script:
             perform(make_runs(store), operation)
+            kept.refresh()  # catch up after each operation, as a reader in between would
 
         with Views.open(folder / "fresh.views.db") as rebuilt:
             rebuilt.rebuild(store)
