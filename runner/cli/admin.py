@@ -1,4 +1,4 @@
-"""``branchline db ...``: set up a database once, before workers start."""
+"""``branchline db init|key`` and ``branchline project``: set a database up, keep its views."""
 
 from __future__ import annotations
 
