@@ -174,12 +174,20 @@ class Views:
         return self.catch_up(log)
 
     def attach(self, log: NotificationLog) -> int:
-        """Catch up now, and follow ``log``: a query after an append catches up first, so
-        reads see every write while appends pay nothing for the views.
+        """Catch up now, then follow ``log`` (see ``follow``).
 
         Returns the number of events applied now. Raises LogMismatch, applying
         nothing, if the views have seen more of a log than ``log`` holds.
         """
+        self.follow(log)
+        self._behind = False
+        return self.catch_up(log)
+
+    def follow(self, log: NotificationLog) -> None:
+        """Follow ``log`` without reading it yet: the first query, and any query after an
+        append, catches up first. Reads see every write; opening a store and appending
+        pay nothing for the views. Raises LogMismatch if the views have seen more of a
+        log than ``log`` holds."""
         end = log.max_position()
         if self.position > end:
             raise LogMismatch(
@@ -187,10 +195,8 @@ class Views:
                 f"{end}, so they were built from another log; call rebuild(store) or delete "
                 f"the views file {self._filename()!r}"
             )
-        applied = self.catch_up(log)
-        self._followed = log
+        self._followed, self._behind = log, self.position < end
         log.subscribe(self._note_append)
-        return applied
 
     def _note_append(self, appended: Sequence[tuple[int, ThreadEvent]]) -> None:
         """An append happened: the next query catches up first (appends stay cheap)."""

@@ -1,6 +1,7 @@
 """Keep a store's read models current: attach them once per store, close them with it.
 
-An embedded store (SQLite, memory) catches its views up after every append. A
+An embedded store (SQLite, memory) has its views caught up by the first query after an
+append (opening the store and appending cost nothing for them). A
 PostgreSQL store's views live in its schema and ``branchline project`` keeps them; a
 command that reads them catches them up first unless that projector holds them.
 """
@@ -29,7 +30,7 @@ def views_for(store: CheckpointStore) -> Views:
                 views.catch_up(store)
         else:
             views = Views.for_store(store)
-            views.attach(store)
+            views.follow(store)  # caught up by the first query, not on open
         store.on_close(views.close)
         _attached[store] = views
     return views
