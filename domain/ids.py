@@ -9,7 +9,7 @@ descending ids are newest first, and an id from another thread is recognised.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -18,6 +18,7 @@ from domain.errors import CheckpointNotFound, InvalidThreadId
 
 THREAD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:branchline:thread")
 MAX_THREAD_ID = 512  # characters
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 _LOW_MASK = (1 << 64) - 1
 
 
@@ -29,7 +30,7 @@ def check_thread_id(thread_id: str) -> str:
         problem = "is empty" if thread_id == "" else f"is a {type(thread_id).__name__}, not a str"
     elif len(thread_id) > MAX_THREAD_ID:
         problem = f"is {len(thread_id):,} characters long (at most {MAX_THREAD_ID})"
-    elif any(unicodedata.category(c) == "Cc" for c in thread_id):
+    elif _CONTROL.search(thread_id):
         problem = "holds control characters"
     if problem is not None:
         shown = repr(thread_id[:40]) + ("..." if len(str(thread_id)) > 40 else "")
