@@ -25,8 +25,10 @@ class _Schema(NamedTuple):
     factories: dict[str, Callable[[], Any]]  # mutable defaults, made per event
     tuples: tuple[str, ...]
     width: int  # the number of stored fields when none is omitted
+    version: int  # the class_version
 
 
+_NEW, _SET = object.__new__, object.__setattr__
 _SCHEMAS: dict[type[ThreadEvent], _Schema] = {}
 
 
@@ -43,7 +45,7 @@ def _schema(cls: type[ThreadEvent]) -> _Schema:
                 defaults[f.name] = f.default
         tuples = tuple(name for name, hint in hints.items() if typing.get_origin(hint) is tuple)
         width = len(dataclasses.fields(cls)) - 2  # less the stream id and version
-        schema = _SCHEMAS[cls] = _Schema(defaults, factories, tuples, width)
+        schema = _SCHEMAS[cls] = _Schema(defaults, factories, tuples, width, cls.class_version)
     return schema
 
 
@@ -74,17 +76,10 @@ def restored(
     cls: type[ThreadEvent], originator: UUID, version: int, state: dict[str, Any]
 ) -> ThreadEvent:
     """The event of a decoded stored state (compact or fully tagged), upcast to ``cls``."""
-    stored_version = state.pop("class_version", 1)
-    if stored_version > cls.class_version:
-        raise UnreadableEvent(
-            f"stored event {version} of stream {originator} is a {cls.__name__} of version "
-            f"{stored_version}, newer than this Branchline reads ({cls.class_version}). "
-            "Upgrade Branchline; nothing was changed"
-        )
-    while stored_version < cls.class_version:
-        getattr(cls, f"upcast_v{stored_version}_v{stored_version + 1}")(state)
-        stored_version += 1
     schema = _SCHEMAS.get(cls) or _schema(cls)
+    stored_version = state.pop("class_version", 1)
+    if stored_version != schema.version:
+        _upcast(cls, originator, version, state, stored_version)
     if len(state) < schema.width:  # fields at their default were left out
         state = {**schema.defaults, **state}
         for name, make in schema.factories.items():
@@ -98,6 +93,21 @@ def restored(
         state["timestamp"] = datetime.fromisoformat(timestamp)
     state["originator_id"] = originator
     state["originator_version"] = version
-    event = object.__new__(cls)
-    object.__setattr__(event, "__dict__", state)
+    event = _NEW(cls)
+    _SET(event, "__dict__", state)
     return event
+
+
+def _upcast(
+    cls: type[ThreadEvent], originator: UUID, version: int, state: dict[str, Any], stored: int
+) -> None:
+    """Bring a stored state of an older version up to ``cls``; refuse a newer one."""
+    if stored > cls.class_version:
+        raise UnreadableEvent(
+            f"stored event {version} of stream {originator} is a {cls.__name__} of version "
+            f"{stored}, newer than this Branchline reads ({cls.class_version}). "
+            "Upgrade Branchline; nothing was changed"
+        )
+    while stored < cls.class_version:
+        getattr(cls, f"upcast_v{stored}_v{stored + 1}")(state)
+        stored += 1
