@@ -11,7 +11,6 @@ an advisory lock makes it the only one that writes them.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -121,4 +120,4 @@ class PgDatabase:
 
 def _to_postgres(sql: str) -> str:
     """SQLite's spelling to PostgreSQL's: ``?`` parameters, a plain ``BEGIN``."""
-    return re.sub(r"\?", "%s", sql.replace("BEGIN IMMEDIATE", "BEGIN"))
+    return sql.replace("BEGIN IMMEDIATE", "BEGIN").replace("?", "%s")

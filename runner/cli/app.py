@@ -48,17 +48,15 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def open_store(db: str, *, lenient: bool = True, schema: str | None = None) -> CheckpointStore:
-    """Open an existing database (never create one by accident)."""
+def open_store(db: str, *, lenient: bool = True) -> CheckpointStore:
+    """Open an existing database (never create one by accident). A PostgreSQL schema
+    comes from ``BRANCHLINE_PG_SCHEMA``, an encryption key from ``BRANCHLINE_ENCRYPTION_KEY``."""
     if not is_postgres(db) and not Path(db).exists():
         raise fail(
             f"no database at {db!r}; pass --db PATH or set BRANCHLINE_DB "
             "(run `branchline demo` to create one)"
         )
-    settings = {**os.environ, "BRANCHLINE_DB": db}
-    if schema is not None:
-        settings["BRANCHLINE_PG_SCHEMA"] = schema
-    return CheckpointStore.from_env(settings, lenient=lenient)
+    return CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}, lenient=lenient)
 
 
 def states(store: CheckpointStore, thread_id: str) -> list[Thread]:
