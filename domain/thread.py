@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -100,7 +101,7 @@ class Thread:
         """Nodes of the step in progress that completed without error."""
         return tuple([r.node for r in self.results if r.error is None])
 
-    @property
+    @cached_property  # a state is immutable; a step asks for its tasks several times
     def pending_tasks(self) -> tuple[tuple[int, str, str], ...]:
         """``(index, node, task_id)`` of each task of the head's step not completed yet."""
         if self.head is None:
