@@ -65,8 +65,8 @@ def project(
     """
     with open_store(db) as store:
         if store.dsn is None or store.schema is None:
-            views_for(store)  # embedded: caught up on open and after every append
-            console.print(f"views of {db!r} are up to date (SQLite keeps them current inline)")
+            views_for(store).refresh()  # embedded: any query catches them up too
+            console.print(f"views of {db!r} are up to date (on SQLite every query catches up)")
             return
         with Views.open_postgres(store.dsn, store.schema) as views:
             assert isinstance(views.db, PgDatabase)
