@@ -97,7 +97,7 @@ class CheckpointStore:
             **env,
         }
         if shards > 1 and env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
-            raise StoreConfigError(f"shards={shards}: only a PostgreSQL store is sharded")
+            raise StoreConfigError(f"shards={shards}: only PostgreSQL is sharded; leave it out")
         self._logs = [EventLog(settings, self.codec, name) for name in table_prefixes(shards)]
         for log in self._logs:
             log.event_mapper.max_bytes = max_event_bytes

@@ -75,7 +75,10 @@ class PgDatabase:
         try:
             raw = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
-            raise ViewsConfigError(f"cannot open the views in PostgreSQL: {exc}") from None
+            raise ViewsConfigError(
+                f"cannot open the views in PostgreSQL schema {schema!r}: {exc}. Check that the "
+                "server runs and the store's URL is right"
+            ) from None
         raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         self.conn = PgConnection(raw)
         self.schema = schema

@@ -17,6 +17,7 @@ import pytest
 from domain import CheckpointStore
 from domain.backends import connect
 from domain.errors import StoreConfigError
+from projections import Views
 
 PG_DSN = os.environ.get("BRANCHLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -79,3 +80,17 @@ def open_postgres(pg_dsn: str, pg_schema: str) -> Iterator[OpenPostgres]:
     yield opener
     for store in opened:
         store.close()
+
+
+def dump(views: Views) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every view table and the tracking table, in primary-key order, read
+    as a query reads them: caught up with the attached log first."""
+    views.refresh()
+    tables = ("threads", "checkpoints", "pending_interrupts", "decisions", "tracking")
+    return {name: list(views.db.query(f"SELECT * FROM {name} ORDER BY 1")) for name in tables}
+
+
+@pytest.fixture(scope="session")
+def dump_views() -> Callable[[Views], dict[str, list[dict[str, Any]]]]:
+    """A function that reads every row of the views (SQLite or PostgreSQL), to compare."""
+    return dump

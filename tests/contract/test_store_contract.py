@@ -162,5 +162,5 @@ def test_a_sharded_store_spreads_threads_and_keeps_each_whole(
 
 
 def test_only_a_postgres_store_is_sharded(tmp_path: Path) -> None:
-    with pytest.raises(StoreConfigError, match="only a PostgreSQL store is sharded"):
+    with pytest.raises(StoreConfigError, match="only PostgreSQL is sharded"):
         CheckpointStore.sqlite(tmp_path / "threads.db", shards=2)

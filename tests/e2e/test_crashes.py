@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,17 +67,19 @@ def check_threads_after_crashes(store: CheckpointStore) -> int:
 
 
 @pytest.mark.parametrize("seed", [20261125])
-def test_sqlite_workers_killed_at_random_points_lose_nothing(tmp_path: Path, seed: int) -> None:
+def test_sqlite_workers_killed_at_random_points_lose_nothing(
+    tmp_path: Path, seed: int, dump_views: Callable[[Views], Any]
+) -> None:
     db = tmp_path / "crashes.db"
     kill_workers(str(db), dict(os.environ), KILLS, seed)
 
     with CheckpointStore.sqlite(db) as store:
         with Views.for_store(store) as views:  # where the killed workers left them
             views.catch_up(store)
-            caught_up = dump(views)
+            caught_up = dump_views(views)
         with Views.open(tmp_path / "rebuilt.views.db") as rebuilt:
             rebuilt.rebuild(store)
-            assert dump(rebuilt) == caught_up
+            assert dump_views(rebuilt) == caught_up
         cut_short = check_threads_after_crashes(store)
     assert cut_short > 0, "no kill landed inside a run; the harness is not testing anything"
     print(f"sqlite: {KILLS} kills survived, {cut_short} runs cut short and finished after")
@@ -84,7 +87,7 @@ def test_sqlite_workers_killed_at_random_points_lose_nothing(tmp_path: Path, see
 
 @pytest.mark.parametrize("seed", [1125])
 def test_postgres_workers_killed_at_random_points_lose_nothing(
-    pg_dsn: str, pg_schema: str, seed: int
+    pg_dsn: str, pg_schema: str, seed: int, dump_views: Callable[[Views], Any]
 ) -> None:
     env = {**os.environ, "BRANCHLINE_PG_SCHEMA": pg_schema}
     kill_workers(pg_dsn, env, KILLS, seed)
@@ -92,15 +95,9 @@ def test_postgres_workers_killed_at_random_points_lose_nothing(
     with CheckpointStore.postgres(pg_dsn, schema=pg_schema) as store:
         with Views.open_postgres(pg_dsn, pg_schema, batch_size=7) as views:
             views.catch_up(store)
-            caught_up = dump(views)
+            caught_up = dump_views(views)
             views.rebuild(store)
-            assert dump(views) == caught_up
+            assert dump_views(views) == caught_up
         cut_short = check_threads_after_crashes(store)
     assert cut_short > 0, "no kill landed inside a run; the harness is not testing anything"
     print(f"postgres: {KILLS} kills survived, {cut_short} runs cut short and finished after")
-
-
-def dump(views: Views) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every view, in key order (tracking aside: positions may differ)."""
-    tables = ("threads", "checkpoints", "pending_interrupts", "decisions")
-    return {name: list(views.db.query(f"SELECT * FROM {name} ORDER BY 1")) for name in tables}

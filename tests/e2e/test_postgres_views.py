@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 from domain import CheckpointStore
@@ -52,11 +53,6 @@ def finished(process: subprocess.Popen[str]) -> str:
     return out
 
 
-def dump(views: Views) -> dict[str, list[dict[str, Any]]]:
-    tables = ("threads", "checkpoints", "pending_interrupts", "decisions")
-    return {name: list(views.db.query(f"SELECT * FROM {name} ORDER BY 1")) for name in tables}
-
-
 def test_project_writes_the_views_into_postgres_and_the_cli_reads_them(
     pg_dsn: str, pg_schema: str
 ) -> None:
@@ -86,7 +82,7 @@ def test_a_second_projector_waits_until_the_first_stops(pg_dsn: str, pg_schema: 
 
 
 def test_views_followed_in_batches_equal_views_rebuilt_from_the_log(
-    pg_dsn: str, pg_sharded_schema: str
+    pg_dsn: str, pg_sharded_schema: str, dump_views: Callable[[Views], Any]
 ) -> None:
     with (
         CheckpointStore.postgres(pg_dsn, schema=pg_sharded_schema) as store,
@@ -99,7 +95,7 @@ def test_views_followed_in_batches_equal_views_rebuilt_from_the_log(
                 graph.invoke({"action": "check"}, config)
                 graph.invoke(Command(resume="erin"), config)
             views.catch_up(store)
-        followed = dump(views)
+        followed = dump_views(views)
         views.rebuild(store)
-        assert dump(views) == followed
+        assert dump_views(views) == followed
     assert len(followed["threads"]) == 12 and len(followed["decisions"]) == 12

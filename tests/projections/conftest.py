@@ -151,14 +151,6 @@ def _edit(thread: Thread, next_nodes: Sequence[str], actor: str | None) -> Threa
     )
 
 
-def dump(views: Views) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every view table and the tracking table, in primary-key order, read
-    as a query reads them: caught up with the attached log first."""
-    views.refresh()
-    tables = ("threads", "checkpoints", "pending_interrupts", "decisions", "tracking")
-    return {name: list(views.db.query(f"SELECT * FROM {name} ORDER BY 1")) for name in tables}
-
-
 @pytest.fixture(scope="module", autouse=True)
 def ticking_clock() -> Iterator[None]:
     """Events one second apart, so orderings by time never tie."""
@@ -193,9 +185,3 @@ def runs(store: CheckpointStore) -> Runs:
 def make_runs() -> type[Runs]:
     """The ``Runs`` helper, for tests that make their own stores (property tests)."""
     return Runs
-
-
-@pytest.fixture(scope="session")
-def dump_views() -> Callable[[Views], dict[str, list[dict[str, Any]]]]:
-    """A function that reads every row of a views file, for comparisons."""
-    return dump
