@@ -13,6 +13,7 @@ from domain.thread import Thread
 from domain.timeline import Timeline, collection_paused
 from runner.builder import Topology, names
 from runner.config import RunConfig
+from runner.durability import Durability, Journal, check_durability, writer_pool
 from runner.emit import Emitter
 from runner.errors import InvalidConfigError
 from runner.executor import Breakpoints, Run, default_pool, project_all
@@ -44,6 +45,7 @@ class CompiledStateGraph:
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
         self._pool = default_pool()
+        self._writer = writer_pool()
         if store is not None and store.embedded:
             views_for(store)  # scaled out, `branchline project` keeps the views
 
@@ -62,13 +64,17 @@ class CompiledStateGraph:
         *,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
+        durability: Durability | None = None,
     ) -> dict[str, Any]:
         """Run until the graph finishes or pauses; return the latest values.
 
         When a node is waiting for an answer, the values carry ``"__interrupt__"``: the
-        list of pending ``Interrupt(value, id)``.
+        list of pending ``Interrupt(value, id)``. ``durability`` says when steps are
+        committed: ``"sync"`` (the default), ``"async"`` or ``"exit"`` (runner/durability.py).
         """
-        run, chunks = self._start(input, config, ("values",), interrupt_before, interrupt_after)
+        run, chunks = self._start(
+            input, config, ("values",), (interrupt_before, interrupt_after), durability
+        )
         values: dict[str, Any] = {}
         for _, chunk in chunks:
             values = chunk
@@ -84,15 +90,20 @@ class CompiledStateGraph:
         stream_mode: str | Sequence[str] = "updates",
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
+        durability: Durability | None = None,
     ) -> Iterator[Any]:
-        """Run and yield chunks as steps complete; every yielded step is already stored."""
+        """Run and yield chunks as steps complete. With the default durability every
+        yielded step is already stored; with ``"async"`` or ``"exit"`` it may still be
+        on its way (the stream ends once it is)."""
         modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
         unknown = [m for m in modes if m not in STREAM_MODES]
         if unknown or not modes:
             raise InvalidConfigError(
                 f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
             )
-        _, chunks = self._start(input, config, modes, interrupt_before, interrupt_after)
+        _, chunks = self._start(
+            input, config, modes, (interrupt_before, interrupt_after), durability
+        )
         single = isinstance(stream_mode, str)
         for mode, chunk in chunks:
             yield chunk if single else (mode, chunk)
@@ -102,13 +113,15 @@ class CompiledStateGraph:
         input: Any,
         config: Mapping[str, Any] | None,
         modes: Sequence[str],
-        before: Sequence[str] | str | None,
-        after: Sequence[str] | str | None,
+        stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
+        durability: object,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
-        breakpoints = self._breakpoints(before, after)
+        breakpoints = self._breakpoints(*stops)
+        mode = check_durability(durability, self.store is not None)
+        journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
-        run = Run(self, cfg, Emitter(modes), self._pool, breakpoints)
+        run = Run(self, cfg, Emitter(modes), self._pool, breakpoints, journal)
         return run, run.execute(input, thread)
 
     def _breakpoints(

@@ -24,6 +24,7 @@ from domain.evolve import evolve, project
 from domain.ids import checkpoint_version
 from domain.thread import Thread
 from runner.config import RunConfig
+from runner.durability import Journal
 from runner.emit import Chunk, Emitter
 from runner.errors import EmptyInputError, GraphRecursionError, InterruptNotPending
 from runner.intake import Batch, Intake, check_command
@@ -87,12 +88,14 @@ class Run:
         emit: Emitter,
         pool: Callable[[], Executor],
         breakpoints: Breakpoints,
+        journal: Journal,
     ) -> None:
         self.graph = graph
         self.cfg = cfg
         self.emit = emit
         self.pool = pool
         self.breakpoints = breakpoints
+        self.journal = journal
         self.thread: Thread | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
         self.deferred_resume: Any = None
@@ -176,6 +179,16 @@ class Run:
         return self.graph.durable_store("a concurrent run").load(self.cfg.thread_id or "")
 
     def _loop(self) -> Generator[Chunk, None, None]:
+        try:
+            yield from self._steps()
+            self.journal.flush()
+        except ConcurrentUpdate:
+            self.journal.discard()
+            yield from self._hand_over()
+        finally:
+            self.journal.flush()  # a run stopped early (an error, a closed stream) too
+
+    def _steps(self) -> Generator[Chunk, None, None]:
         thread = self._current()
         last_step = self._head_step() + self.cfg.recursion_limit
         while thread.pending_nodes:
@@ -187,13 +200,9 @@ class Run:
                     "Progress is saved; raise the limit with config['recursion_limit'] and call "
                     "invoke(None, config) to continue"
                 )
-            try:
-                if (yield from self._pause_before()):
-                    return
-                if (yield from self._superstep()) and not self._answer_deferred():
-                    return
-            except ConcurrentUpdate:
-                yield from self._hand_over()
+            if (yield from self._pause_before()):
+                return
+            if (yield from self._superstep()) and not self._answer_deferred():
                 return
             thread = self._current()
 
@@ -230,8 +239,10 @@ class Run:
         assert head is not None
         return head.step
 
-    def _append(self, batch: Batch) -> Thread:
-        self.thread = self.graph.journal_append(batch.base, batch.events)
+    def _append(self, batch: Batch, *, now: bool = True) -> Thread:
+        """Append a batch: committed before this returns when ``now`` (the input, a pause,
+        a failure), else when the run's durability mode says (a completed step)."""
+        self.thread = self.journal.append(batch.base, batch.events, now=now)
         return self.thread
 
     def _explain_lost_race(self, resume: Any) -> None:
@@ -307,10 +318,11 @@ class Run:
         closed = batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets)
         writers = closed.head.writers if closed.head else ()
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
-        if after and step.next:
+        paused = bool(after and step.next)
+        if paused:
             batch.add(closed.pause(after=after))
-        self._append(batch)
-        return bool(after and step.next)
+        self._append(batch, now=paused)
+        return paused
 
 
 def project_all(thread: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
