@@ -17,9 +17,14 @@ from bench.sides import checkpointer, resume_command
 from bench.workload import Measurement, Metric, Params, Plan, Side, Workload
 
 FINAL_COUNT = 3  # a, ask and b each add one
+DURABILITIES = ("sync", "async")  # LangGraph's default is "async", Branchline's "sync"
 
 METRICS = (
-    Metric("ms_pair", "ms per pause + resume, median thread", "ms"),
+    Metric("ms_pair", "ms per pause + resume, median thread, default durability", "ms"),
+    *(
+        Metric(f"ms_pair_{mode}", f'ms per pause + resume, durability="{mode}"', "ms")
+        for mode in DURABILITIES
+    ),
     Metric("ms_pause", "ms per pausing invoke, median", "ms"),
     Metric("ms_resume", "ms per resume, median", "ms"),
     Metric("pairs_s", "pairs/s over all threads", "pairs/s", lower_is_better=False),
@@ -33,7 +38,7 @@ def plan(quick: bool) -> Plan:
         rounds=3 if quick else 5,
         params=dict.fromkeys(Side, params),
         metrics=METRICS,
-        budget_s=20.0 if quick else 60.0,
+        budget_s=30.0 if quick else 100.0,
         run_timeout_s=120.0,
     )
 
@@ -49,22 +54,31 @@ def run(side: Side, params: Params, workdir: Path) -> Measurement:
         start = perf_counter()
         pairs = [pause_resume(graph, answer, f"t{i}", notes) for i in range(threads)]
         elapsed = perf_counter() - start
+        by_mode = {
+            mode: [pause_resume(graph, answer, f"{mode}-{i}", notes, mode) for i in range(threads)]
+            for mode in DURABILITIES
+        }
     values = {
         "ms_pair": statistics.median(p + r for p, r in pairs) * 1000,
         "ms_pause": statistics.median(p for p, _ in pairs) * 1000,
         "ms_resume": statistics.median(r for _, r in pairs) * 1000,
         "pairs_s": threads / elapsed,
     }
+    for mode, timed in by_mode.items():
+        values[f"ms_pair_{mode}"] = statistics.median(p + r for p, r in timed) * 1000
     return Measurement(values, tuple(dict.fromkeys(notes)))
 
 
-def pause_resume(graph: Any, answer: Any, thread: str, notes: list[str]) -> tuple[float, float]:
+def pause_resume(
+    graph: Any, answer: Any, thread: str, notes: list[str], durability: str | None = None
+) -> tuple[float, float]:
     """Invoke until the pause, then resume; return both wall times in seconds."""
     cfg = config(thread)
+    options = {} if durability is None else {"durability": durability}
     began = perf_counter()
-    paused = graph.invoke({"count": 0}, cfg)
+    paused = graph.invoke({"count": 0}, cfg, **options)
     resumed_at = perf_counter()
-    done = graph.invoke(answer, cfg)
+    done = graph.invoke(answer, cfg, **options)
     ended = perf_counter()
     if "__interrupt__" not in paused:
         notes.append(f"an invoke did not pause: {paused!r}")

@@ -20,12 +20,27 @@ from bench.wal import commits_between, wal_mark
 from bench.workload import Measurement, Metric, Params, Plan, Side, Workload
 
 NODES = 10
+DURABILITIES = ("sync", "async", "exit")  # LangGraph's default is "async", Branchline's "sync"
 COUNTED_INVOKES = 5  # invokes whose commits are counted, after one that creates the tables
 
 METRICS = (
     Metric("steps_s_none", "steps/s, no checkpointer", "steps/s", lower_is_better=False),
     Metric("steps_s_memory", "steps/s, in-memory checkpointer", "steps/s", lower_is_better=False),
-    Metric("steps_s_sqlite", "steps/s, SQLite", "steps/s", lower_is_better=False),
+    Metric(
+        "steps_s_sqlite",
+        "steps/s, SQLite, each side's default durability",
+        "steps/s",
+        lower_is_better=False,
+    ),
+    *(
+        Metric(
+            f"steps_s_sqlite_{mode}",
+            f'steps/s, SQLite, durability="{mode}"',
+            "steps/s",
+            lower_is_better=False,
+        )
+        for mode in DURABILITIES
+    ),
     Metric("floor_commits_s", "floor: raw sqlite3 commits/s", "commits/s", compare=False),
     Metric("pct_of_floor", "SQLite steps/s as % of floor commits/s", "%", lower_is_better=False),
     Metric("commits_per_invoke", f"fsync'd commits per {NODES}-node invoke", "commits"),
@@ -42,7 +57,7 @@ def plan(quick: bool) -> Plan:
         rounds=3 if quick else 5,
         params=dict.fromkeys(Side, params),
         metrics=METRICS,
-        budget_s=25.0 if quick else 90.0,
+        budget_s=40.0 if quick else 150.0,
         run_timeout_s=120.0,
     )
 
@@ -63,6 +78,10 @@ def run(side: Side, params: Params, workdir: Path) -> Measurement:
     with checkpointer(side, workdir / "steps.db") as saver:
         graph = linear(side, NODES, saver)
         values["steps_s_sqlite"] = steps_per_second(graph, invokes, "sqlite", notes)
+        for mode in DURABILITIES:
+            values[f"steps_s_sqlite_{mode}"] = steps_per_second(
+                graph, invokes, f"sqlite-{mode}", notes, durability=mode
+            )
     values["pct_of_floor"] = 100 * values["steps_s_sqlite"] / values["floor_commits_s"]
     commits = count_commits(side, workdir / "count.db", notes)
     if commits is not None:
@@ -70,12 +89,16 @@ def run(side: Side, params: Params, workdir: Path) -> Measurement:
     return Measurement(values, tuple(notes))
 
 
-def steps_per_second(graph: Any, invokes: int, label: str, notes: list[str]) -> float:
+def steps_per_second(
+    graph: Any, invokes: int, label: str, notes: list[str], **options: Any
+) -> float:
     """One untimed warm-up invoke, then ``invokes`` timed ones, each on a new thread."""
     check = _checker(label, notes)
-    check(graph.invoke({"count": 0}, config(f"{label}-warm-up")))
+    check(graph.invoke({"count": 0}, config(f"{label}-warm-up"), **options))
     start = perf_counter()
-    results = [graph.invoke({"count": 0}, config(f"{label}-{i}")) for i in range(invokes)]
+    results = [
+        graph.invoke({"count": 0}, config(f"{label}-{i}"), **options) for i in range(invokes)
+    ]
     elapsed = perf_counter() - start
     for result in results:
         check(result)

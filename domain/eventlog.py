@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
@@ -29,6 +30,8 @@ from domain.chain import ChainReport, before_chaining, genesis, link, seal, unse
 from domain.codec import Codec
 from domain.errors import EventTooLarge, StoreConfigError, UnreadableEvent
 from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
+from domain.evolve import project
+from domain.freshness import FileWatch
 from domain.stored_form import compact, restored
 from domain.thread import Thread
 
@@ -84,6 +87,37 @@ class EventLog(Application[UUID]):
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
+        file = dict(env).get("SQLITE_DBNAME") if self.repository.cache is not None else None
+        self._watch = FileWatch(Path(file)) if file else None
+
+    def latest(self, stream: UUID) -> Thread:
+        """A thread at its newest version (AggregateNotFoundError if it has no events):
+        from the cache with no query when the SQLite file has not changed since it was
+        last read, else brought up to date from the stream (``domain.freshness``)."""
+        watch, cache = self._watch, self.repository.cache
+        if watch is None or cache is None:
+            return self.repository.get(stream, projector_func=project)
+        mark = watch.mark()
+        if watch.unchanged(stream, mark):
+            try:
+                return cast(Thread, cache.get(stream))
+            except KeyError:  # evicted since
+                pass
+        thread: Thread = self.repository.get(stream, projector_func=project)
+        with watch.lock:  # keep it, unless another thread of ours kept a newer one
+            try:
+                kept = cast(Thread | None, cache.get(stream))
+            except KeyError:
+                kept = None
+            if kept is None or kept.version <= thread.version:
+                cache.put(stream, thread)
+                watch.read(stream, mark)
+        return thread
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+        super().close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only what the store was given: os.environ is read once, by from_env().

@@ -187,13 +187,13 @@ class CheckpointStore:
 
     def load(self, thread_id: str, version: int | None = None) -> Thread | None:
         """The folded state of a thread, at its latest version or at ``version``."""
+        log, stream = self._log(thread_id), stream_id(thread_id)
         try:
-            thread: Thread = self._log(thread_id).repository.get(
-                stream_id(thread_id), version=version, projector_func=project
-            )
+            if version is None:
+                return log.latest(stream)
+            return log.repository.get(stream, version=version, projector_func=project)
         except AggregateNotFoundError:
             return None
-        return thread
 
     def load_checkpoint(self, thread_id: str, version: int) -> Thread | None:
         """A checkpoint with what its step recorded (results, questions, answers), or None.

@@ -119,6 +119,23 @@ def test_close_and_reopen_reads_the_same_thread(open_store: Opener) -> None:
     assert len(reopened.checkpoint_states("t")) == 4
 
 
+def test_a_cached_thread_shows_what_another_store_appended(open_store: Opener) -> None:
+    reader, writer = open_store(), open_store()
+    run_step(writer, None)
+    assert reader.load("t") == reader.load("t")  # now cached, and read again unchanged
+
+    written = run_step(writer, writer.load("t"))
+    written = run_step(writer, written)
+
+    # Another process's appends (its own connections) reach a reader that cached the
+    # thread, the first time and every time after.
+    assert reader.load("t") == written
+    assert reader.load("t") == written
+    unrelated = run_step(writer, None, thread_id="u")
+    assert reader.load("u") == unrelated
+    assert reader.load("t") == written
+
+
 def test_snapshots_bound_the_fold_without_changing_the_state(open_store: Opener) -> None:
     store = open_store()
     thread = None
