@@ -5,16 +5,17 @@ The names and meanings are LangGraph's (``graph.invoke(..., durability=...)``):
 * ``"sync"`` (Branchline's default): each superstep is committed before the next one
   starts, so a crash or power loss never loses a completed step.
 * ``"async"`` (LangGraph's default): a step is committed on a writer thread while the
-  next step's nodes run. A crash can lose the step being written, and the node after it
-  may already have run; ``invoke`` returns only once every step is committed.
+  next step's nodes run. A crash can lose the steps being written, and the node after
+  them may already have run; ``invoke`` returns only once every step is committed.
 * ``"exit"``: the run's steps are committed together, in one transaction, when it ends
-  (finishes, pauses or fails). A crash loses the run's steps. Unlike LangGraph, which
-  then keeps only the last checkpoint, every checkpoint is kept, so history and time
-  travel work the same in every mode.
+  (finishes, pauses or fails). A crash loses the run. Unlike LangGraph, which then keeps
+  only the last checkpoint, every checkpoint is kept, so history and time travel work
+  the same in every mode.
 
-In every mode the call's input (a new input, a resume, an edit) is committed before any
-node runs, so a resume still happens exactly once, and a pause is committed before the
-call returns.
+In every mode a person's decision (``Command(resume=...)``, an edit) and a fork are
+committed before any node runs, so a resume still happens exactly once; a new input is
+committed with the steps that follow it. A pause or a failure is committed before the
+call returns, and so is everything else.
 """
 
 from __future__ import annotations

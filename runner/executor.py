@@ -163,7 +163,10 @@ class Run:
             if not batch.events:
                 return batch
             try:
-                self._append(batch)
+                # A plain new input may wait for the run's steps (async, exit); a person's
+                # decision (a resume, an edit) or a fork is committed before any node runs.
+                plain = not isinstance(input, Command) and self.cfg.checkpoint_id is None
+                self._append(batch, now=not plain)
                 return batch
             except ConcurrentUpdate:
                 resuming = isinstance(input, Command) and input.resume is not None

@@ -95,9 +95,29 @@ def test_exit_commits_the_steps_together_when_the_run_ends(
 
     chain(store, look).invoke({"count": 0}, CONFIG, durability="exit")
 
-    # While "middle" ran, only the input (and the __start__ step with it) was committed.
-    assert seen == [[0, -1]]
+    # While "middle" ran nothing of the run was committed: a new input waits for its steps.
+    assert seen == [[]]
     assert committed_steps(db) == [3, 2, 1, 0, -1]
+
+
+@pytest.mark.parametrize("mode", ["async", "exit"])
+def test_a_resume_is_committed_before_the_node_runs_again(
+    mode: str, store: CheckpointStore, db: Path
+) -> None:
+    answered_on_disk: list[bool] = []
+
+    def ask(state: Count) -> dict[str, Any]:
+        answer = interrupt("how many?")
+        # Past the interrupt: the answer is already committed, so a racer cannot win too.
+        with CheckpointStore.sqlite(db) as reader:
+            answered_on_disk.append(not chain(reader, ask).get_state(CONFIG).interrupts)
+        return {"count": state["count"] + int(answer)}
+
+    graph = chain(store, ask)
+    graph.invoke({"count": 0}, CONFIG, durability=mode)
+    assert graph.invoke(Command(resume="5"), CONFIG, durability=mode) == {"count": 7}
+
+    assert answered_on_disk == [True]
 
 
 def test_sync_commits_each_step_before_the_next_runs(store: CheckpointStore, db: Path) -> None:
