@@ -13,6 +13,7 @@ the time. Rows in the fully tagged form (written before) read back the same way.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,11 +22,20 @@ from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    Notification,
+    OperationalError,
+    Recording,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType, TopicError, register_topic, resolve_topic
 
 from domain import clock
+from domain.appender import SQLiteAppender
 from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
 from domain.codec import Codec
 from domain.errors import EventTooLarge, StoreConfigError, UnreadableEvent
@@ -87,8 +97,20 @@ class EventLog(Application[UUID]):
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
-        file = dict(env).get("SQLITE_DBNAME") if self.repository.cache is not None else None
-        self._watch = FileWatch(Path(file)) if file else None
+        settings = dict(env)
+        file = settings.get("SQLITE_DBNAME")
+        if file and ("memory:" in file or "mode=memory" in file):
+            file = None
+        self._watch = FileWatch(Path(file)) if file and self.repository.cache else None
+        self._appender = (
+            SQLiteAppender(
+                file,
+                self.recorder.insert_events_statement,  # type: ignore[attr-defined]
+                float(settings.get("SQLITE_LOCK_TIMEOUT") or 5),
+            )
+            if file
+            else None
+        )
 
     def latest(self, stream: UUID) -> Thread:
         """A thread at its newest version (AggregateNotFoundError if it has no events):
@@ -115,8 +137,9 @@ class EventLog(Application[UUID]):
         return thread
 
     def close(self) -> None:
-        if self._watch is not None:
-            self._watch.close()
+        for part in (self._watch, self._appender):
+            if part is not None:
+                part.close()
         super().close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -136,13 +159,33 @@ class EventLog(Application[UUID]):
         """Save one stream's events (one transaction), sealed into its chain."""
         heads = {stream: self._chain_head(stream, base_version)}
         with sealing(heads):
-            # The event store directly: ``save`` would first check each event against the
-            # library's runtime-checkable protocols (a fifth of a superstep on SQLite).
-            recordings = self.events.put(list(events))
+            if self._appender is None:
+                # The event store directly: ``save`` would first check each event against
+                # the library's runtime-checkable protocols (a fifth of a superstep).
+                recordings = self.events.put(list(events))
+            else:
+                stored = [self.mapper.to_stored_event(event) for event in events]
+                positions = self._insert(self._appender, stored)
+                recordings = [
+                    Recording(event, Notification(id=n, **vars(row)))
+                    for event, row, n in zip(events, stored, positions, strict=True)
+                ]
         self._heads[stream] = (events[-1].originator_version, heads[stream])
         while len(self._heads) > _HEADS_KEPT:
             del self._heads[next(iter(self._heads))]
         return recordings
+
+    @staticmethod
+    def _insert(appender: SQLiteAppender, stored: list[StoredEvent]) -> list[int]:
+        rows = [
+            (UUID(str(s.originator_id)).hex, s.originator_version, s.topic, s.state) for s in stored
+        ]
+        try:
+            return appender.insert(rows)
+        except sqlite3.IntegrityError as exc:  # the library's, as its recorder would raise
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
 
     def snapshot_after(self, thread: Thread, count: int, size: int, interval: int) -> None:
         """Snapshot ``thread`` after ``interval`` events, and not before the events since
