@@ -17,7 +17,6 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
@@ -35,13 +34,12 @@ from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType, TopicError, register_topic, resolve_topic
 
 from domain import clock
-from domain.appender import SQLiteAppender
 from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
 from domain.codec import Codec
 from domain.errors import EventTooLarge, StoreConfigError, UnreadableEvent
 from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
 from domain.evolve import project
-from domain.freshness import FileWatch
+from domain.sqlitefile import SQLiteFile
 from domain.stored_form import compact, restored
 from domain.thread import Thread
 
@@ -99,47 +97,34 @@ class EventLog(Application[UUID]):
         super().__init__(env)
         settings = dict(env)
         file = settings.get("SQLITE_DBNAME")
-        if file and ("memory:" in file or "mode=memory" in file):
-            file = None
-        self._watch = FileWatch(Path(file)) if file and self.repository.cache else None
-        self._appender = (
-            SQLiteAppender(
+        self._file = (
+            SQLiteFile(
                 file,
                 self.recorder.insert_events_statement,  # type: ignore[attr-defined]
                 float(settings.get("SQLITE_LOCK_TIMEOUT") or 5),
             )
-            if file
+            if file and "memory:" not in file and "mode=memory" not in file
             else None
         )
 
     def latest(self, stream: UUID) -> Thread:
         """A thread at its newest version (AggregateNotFoundError if it has no events):
-        from the cache with no query when the SQLite file has not changed since it was
-        last read, else brought up to date from the stream (``domain.freshness``)."""
-        watch, cache = self._watch, self.repository.cache
-        if watch is None or cache is None:
+        from the cache with no query when nobody else wrote to the SQLite file since it
+        was read or appended (``domain.sqlitefile``), else brought up to date."""
+        file, cache = self._file, self.repository.cache
+        if file is None or cache is None:
             return self.repository.get(stream, projector_func=project)
-        mark = watch.mark()
-        if watch.unchanged(stream, mark):
-            try:
-                return cast(Thread, cache.get(stream))
-            except KeyError:  # evicted since
-                pass
+        version = file.data_version()
+        cached = file.cached(stream, version, cache)
+        if cached is not None:
+            return cast(Thread, cached)
         thread: Thread = self.repository.get(stream, projector_func=project)
-        with watch.lock:  # keep it, unless another thread of ours kept a newer one
-            try:
-                kept = cast(Thread | None, cache.get(stream))
-            except KeyError:
-                kept = None
-            if kept is None or kept.version <= thread.version:
-                cache.put(stream, thread)
-                watch.read(stream, mark)
+        file.keep(stream, thread, version, cache)
         return thread
 
     def close(self) -> None:
-        for part in (self._watch, self._appender):
-            if part is not None:
-                part.close()
+        if self._file is not None:
+            self._file.close()
         super().close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -155,17 +140,20 @@ class EventLog(Application[UUID]):
 
     # Sealed appends ---------------------------------------------------------------
 
-    def save_sealed(self, stream: UUID, base_version: int, events: Sequence[ThreadEvent]) -> Any:
-        """Save one stream's events (one transaction), sealed into its chain."""
+    def save_sealed(self, thread: Thread, base_version: int, events: Sequence[ThreadEvent]) -> Any:
+        """Save one stream's events (one transaction), sealed into its chain; ``thread``
+        is the state they lead to, kept in the cache."""
+        stream, cache = thread.id, self.repository.cache
         heads = {stream: self._chain_head(stream, base_version)}
+        version = None  # the data version of the SQLite file the append was made at
         with sealing(heads):
-            if self._appender is None:
+            if self._file is None:
                 # The event store directly: ``save`` would first check each event against
                 # the library's runtime-checkable protocols (a fifth of a superstep).
                 recordings = self.events.put(list(events))
             else:
                 stored = [self.mapper.to_stored_event(event) for event in events]
-                positions = self._insert(self._appender, stored)
+                positions, version = self._insert(self._file, stored)
                 recordings = [
                     Recording(event, Notification(id=n, **vars(row)))
                     for event, row, n in zip(events, stored, positions, strict=True)
@@ -173,15 +161,19 @@ class EventLog(Application[UUID]):
         self._heads[stream] = (events[-1].originator_version, heads[stream])
         while len(self._heads) > _HEADS_KEPT:
             del self._heads[next(iter(self._heads))]
+        if cache is not None and self._file is not None and version is not None:
+            self._file.keep(stream, thread, version, cache)
+        elif cache is not None:
+            cache.put(stream, thread)
         return recordings
 
     @staticmethod
-    def _insert(appender: SQLiteAppender, stored: list[StoredEvent]) -> list[int]:
+    def _insert(file: SQLiteFile, stored: list[StoredEvent]) -> tuple[list[int], int]:
         rows = [
             (UUID(str(s.originator_id)).hex, s.originator_version, s.topic, s.state) for s in stored
         ]
         try:
-            return appender.insert(rows)
+            return file.insert(rows)
         except sqlite3.IntegrityError as exc:  # the library's, as its recorder would raise
             raise IntegrityError(exc) from exc
         except sqlite3.OperationalError as exc:

@@ -343,15 +343,12 @@ class CheckpointStore:
         assert thread is not None, "append needs at least one event"
         try:
             log = self._log(thread.thread_id)
-            recordings = log.save_sealed(thread.id, base.version if base else 0, events)
+            recordings = log.save_sealed(thread, base.version if base else 0, events)
         except IntegrityError:
             raise ConcurrentUpdate(
                 f"thread {thread.thread_id!r} was changed by another writer since version "
                 f"{base.version if base else 0}; reload it with get_state(config) and retry"
             ) from None
-        cache = log.repository.cache
-        if cache is not None:
-            cache.put(thread.id, thread)
         size = sum(len(r.notification.state) for r in recordings)
         log.snapshot_after(thread, len(events), size, self.snapshot_interval)
         appended = [(r.notification.id, cast(ThreadEvent, r.domain_event)) for r in recordings]

@@ -135,6 +135,13 @@ def test_a_cached_thread_shows_what_another_store_appended(open_store: Opener) -
     assert reader.load("u") == unrelated
     assert reader.load("t") == written
 
+    # The reader's own append is cached as the latest; another's after it still shows.
+    own = run_step(reader, reader.load("t"))
+    assert reader.load("t") == own
+    theirs = run_step(writer, writer.load("t"))
+    assert theirs.version == own.version + 3
+    assert reader.load("t") == theirs
+
 
 def test_snapshots_bound_the_fold_without_changing_the_state(open_store: Opener) -> None:
     store = open_store()
