@@ -169,9 +169,7 @@ class EventLog(Application[UUID]):
 
     @staticmethod
     def _insert(file: SQLiteFile, stored: list[StoredEvent]) -> tuple[list[int], int]:
-        rows = [
-            (UUID(str(s.originator_id)).hex, s.originator_version, s.topic, s.state) for s in stored
-        ]
+        rows = [(_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
         try:
             return file.insert(rows)
         except sqlite3.IntegrityError as exc:  # the library's, as its recorder would raise
@@ -314,6 +312,10 @@ def sealing(heads: dict[UUID, str]) -> Iterator[dict[UUID, str]]:
         yield heads
     finally:
         _SEALING.reset(token)
+
+
+def _hex(stream: UUID | str) -> str:
+    return stream.hex if isinstance(stream, UUID) else stream
 
 
 def event_class(topic: str, stream: object, version: int) -> type[ThreadEvent]:

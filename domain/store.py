@@ -334,12 +334,13 @@ class CheckpointStore:
 
     # Writing -----------------------------------------------------------------------
 
-    def append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Appended:
-        """Append events decided on ``base`` in one transaction.
-
-        Raises ConcurrentUpdate, writing nothing, if another writer got there first.
-        """
-        thread = project(base, events)
+    def append(
+        self, base: Thread | None, events: Sequence[ThreadEvent], folded: Thread | None = None
+    ) -> Appended:
+        """Append events decided on ``base`` in one transaction (``folded``: the state
+        they lead to, if the caller has it). Raises ConcurrentUpdate, writing nothing, if
+        another writer got there first."""
+        thread = folded or project(base, events)
         assert thread is not None, "append needs at least one event"
         try:
             log = self._log(thread.thread_id)

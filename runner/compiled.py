@@ -16,7 +16,7 @@ from runner.config import RunConfig
 from runner.durability import Durability, Journal, check_durability, writer_pool
 from runner.emit import Emitter
 from runner.errors import InvalidConfigError
-from runner.executor import Breakpoints, Run, default_pool, project_all
+from runner.executor import Breakpoints, Run, default_pool
 from runner.intake import Batch, Intake
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
@@ -167,11 +167,14 @@ class CompiledStateGraph:
         assert head is not None
         return head.version
 
-    def journal_append(self, base: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
-        """Store a step's events (or just fold them, without a checkpointer)."""
+    def journal_append(
+        self, base: Thread | None, events: Sequence[ThreadEvent], folded: Thread
+    ) -> Thread:
+        """Store a step's events, which lead to ``folded`` (without a checkpointer, only
+        fold them)."""
         if self.store is None:
-            return project_all(base, events)
-        return self.store.append(base, events).thread
+            return folded
+        return self.store.append(base, events, folded).thread
 
     # Reading -------------------------------------------------------------------------
 

@@ -27,14 +27,13 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Literal, get_args
 
 from domain.events import ThreadEvent
-from domain.evolve import project
 from domain.thread import Thread
 from runner.errors import InvalidConfigError
 
 Durability = Literal["sync", "async", "exit"]
 DURABILITIES: tuple[str, ...] = get_args(Durability)
 
-Write = Callable[[Thread | None, Sequence[ThreadEvent]], Thread]
+Write = Callable[[Thread | None, Sequence[ThreadEvent], Thread], Thread]
 
 
 def check_durability(durability: object, has_store: bool) -> Durability:
@@ -86,24 +85,28 @@ class Journal:
         self._lock = threading.Lock()
         self._base: Thread | None = None  # the thread before the held events
         self._held: list[ThreadEvent] = []  # events not handed to the store yet
+        self._after: Thread | None = None  # the thread after them
         self._writing: Future[None] | None = None  # async: the writer at work
         self._failed: BaseException | None = None  # async: why the writer stopped
 
-    def append(self, base: Thread | None, events: Sequence[ThreadEvent], *, now: bool) -> Thread:
-        """Append ``events`` decided on ``base``; ``now`` commits them before returning
-        (the call's input, a pause, a failure), whatever the mode."""
+    def append(
+        self, base: Thread | None, events: Sequence[ThreadEvent], folded: Thread, *, now: bool
+    ) -> Thread:
+        """Append ``events`` decided on ``base``, which lead to ``folded``; ``now`` commits
+        them before returning (a decision, a pause, a failure), whatever the mode."""
         if self._mode == "sync":
-            return self._write(base, events)
+            return self._write(base, events, folded)
         with self._lock:
             if self._failed is None:
                 if not self._held:
                     self._base = base
                 self._held.extend(events)
+                self._after = folded
                 if self._mode == "async" and not now and self._writing is None:
                     self._writing = self._writer().submit(self._drain)
         if now or self._failed is not None:
             self.flush()  # commits what is held with these events; raises a failed write's error
-        return _folded(base, events)
+        return folded
 
     def flush(self) -> None:
         """Return once everything appended is committed; raise a failed write's error."""
@@ -111,38 +114,40 @@ class Journal:
         if writing is not None:
             writing.exception()  # wait for the writer to finish
         with self._lock:
-            failed, base, held = self._failed, self._base, self._held
-            self._writing, self._failed, self._base, self._held = None, None, None, []
+            failed, self._writing, self._failed = self._failed, None, None
+            held = self._take()
         if failed is not None:
             raise failed
-        if held:
-            self._write(base, held)
+        if held is not None:
+            self._write(*held)
 
     def discard(self) -> None:
         """Drop what is not committed (another run carries the thread on)."""
         if self._writing is not None:
             self._writing.exception()  # wait, so nothing of this run lands after
         with self._lock:
-            self._writing, self._failed, self._base, self._held = None, None, None, []
+            self._writing, self._failed = None, None
+            self._take()
+
+    def _take(self) -> tuple[Thread | None, list[ThreadEvent], Thread] | None:
+        """The held events with the threads before and after them, no longer held
+        (hold the lock)."""
+        base, held, after = self._base, self._held, self._after
+        self._base, self._held, self._after = None, [], None
+        return (base, held, after) if held and after is not None else None
 
     def _drain(self) -> None:
         """The writer thread: commit the held events until none are left."""
         while True:
             with self._lock:
-                base, held, self._base, self._held = self._base, self._held, None, []
-                if not held:
+                held = self._take()
+                if held is None:
                     self._writing = None
                     return
             try:
-                self._write(base, held)
+                self._write(*held)
             except BaseException as error:
                 with self._lock:  # the run stops: nothing held after this lands
-                    self._failed, self._base, self._held = error, None, []
-                    self._writing = None
+                    self._failed, self._writing = error, None
+                    self._take()
                 return
-
-
-def _folded(base: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
-    folded = project(base, events)
-    assert folded is not None
-    return folded

@@ -12,15 +12,15 @@ before or after the nodes they name.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.checkpoint import START
 from domain.errors import ConcurrentUpdate
-from domain.events import CheckpointEvent, ThreadEvent
-from domain.evolve import evolve, project
+from domain.events import CheckpointEvent
+from domain.evolve import evolve
 from domain.ids import checkpoint_version
 from domain.thread import Thread
 from runner.config import RunConfig
@@ -99,6 +99,7 @@ class Run:
         self.thread: Thread | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
         self.deferred_resume: Any = None
+        self.node_error: BaseException | None = None  # what a node raised, for the caller
 
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
         """Take in the call's input, then run until nothing is pending or the run pauses."""
@@ -185,7 +186,9 @@ class Run:
         try:
             yield from self._steps()
             self.journal.flush()
-        except ConcurrentUpdate:
+        except ConcurrentUpdate as error:
+            if error is self.node_error:  # a node's own, not this run's append: the caller's
+                raise
             self.journal.discard()
             yield from self._hand_over()
         finally:
@@ -245,7 +248,7 @@ class Run:
     def _append(self, batch: Batch, *, now: bool = True) -> Thread:
         """Append a batch: committed before this returns when ``now`` (the input, a pause,
         a failure), else when the run's durability mode says (a completed step)."""
-        self.thread = self.journal.append(batch.base, batch.events, now=now)
+        self.thread = self.journal.append(batch.base, batch.events, batch.current, now=now)
         return self.thread
 
     def _explain_lost_race(self, resume: Any) -> None:
@@ -298,6 +301,7 @@ class Run:
             yield from self.emit.results(head.step + 1, outcomes)
             yield from self.emit.updates(outcomes)
             if failed is not None:
+                self.node_error = failed
                 raise failed
             self.interrupts = pending_questions(self._current())
             yield from self.emit.paused(self.interrupts)
@@ -326,13 +330,6 @@ class Run:
             batch.add(closed.pause(after=after))
         self._append(batch, now=paused)
         return paused
-
-
-def project_all(thread: Thread | None, events: Sequence[ThreadEvent]) -> Thread:
-    """Fold events without storing them (graphs compiled without a checkpointer)."""
-    folded = project(thread, events)
-    assert folded is not None
-    return folded
 
 
 def default_pool() -> Callable[[], Executor]:

@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 import pytest
 
+from domain.errors import ConcurrentUpdate
 from runner import END, START, CheckpointStore, Command, StateGraph, interrupt
 from runner.errors import GraphRecursionError, InvalidConfigError
 
@@ -207,7 +208,10 @@ def test_a_run_overtaken_by_another_writer_hands_over_without_a_gap(
     mode: str, store: CheckpointStore, db: Path
 ) -> None:
     def overtaken(state: Count) -> dict[str, Any]:
-        # Another process edits the thread while this run's steps are not all committed.
+        # Another process edits the thread while this run's steps are not all committed
+        # (async: once the steps before this one are; exit: before any is).
+        while mode == "async" and 1 not in committed_steps(db):
+            threading.Event().wait(0.01)
         with CheckpointStore.sqlite(db) as other:
             chain(other, add_ten).update_state(CONFIG, {"count": 100}, as_node="middle")
         return {"count": state["count"] + 10}
@@ -221,6 +225,19 @@ def test_a_run_overtaken_by_another_writer_hands_over_without_a_gap(
     assert state.values["count"] == 100
     assert [report.intact for report in store.verify()] == [True]
     assert graph.invoke(None, CONFIG) == {"count": 101}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_conflict_raised_by_a_node_itself_reaches_the_caller(
+    mode: str, store: CheckpointStore
+) -> None:
+    def busy(state: Count) -> dict[str, Any]:
+        raise ConcurrentUpdate("the node's own database said no")
+
+    graph = chain(store, busy)
+    with pytest.raises(ConcurrentUpdate, match="the node's own database"):
+        graph.invoke({"count": 0}, CONFIG, durability=mode)
+    assert graph.get_state(CONFIG).next == ("middle",)
 
 
 @pytest.mark.parametrize("mode", MODES)
