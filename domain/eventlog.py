@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
@@ -100,7 +100,7 @@ class EventLog(Application[UUID]):
         self._file = (
             SQLiteFile(
                 file,
-                self.recorder.insert_events_statement,  # type: ignore[attr-defined]
+                self.recorder.events_table_name,  # type: ignore[attr-defined]
                 float(settings.get("SQLITE_LOCK_TIMEOUT") or 5),
             )
             if file and "memory:" not in file and "mode=memory" not in file
@@ -118,6 +118,8 @@ class EventLog(Application[UUID]):
         cached = file.cached(stream, version, cache)
         if cached is not None:
             return cast(Thread, cached)
+        if not file.has_stream(stream):  # the library would look for a snapshot first
+            raise AggregateNotFoundError(stream)
         thread: Thread = self.repository.get(stream, projector_func=project)
         file.keep(stream, thread, version, cache)
         return thread

@@ -32,12 +32,13 @@ class SQLiteFile:
     """Appends to an eventsourcing SQLite events table, and knows which cached threads
     are still the latest."""
 
-    def __init__(self, path: str, insert_statement: str, lock_timeout: float) -> None:
+    def __init__(self, path: str, table: str, lock_timeout: float) -> None:
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
         )
         self._conn.execute("PRAGMA synchronous=FULL")
-        self._insert = insert_statement
+        self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
+        self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
         self._lock = threading.Lock()  # one statement or transaction at a time
         self._keep_lock = threading.Lock()
         self._read_at: dict[UUID, int] = {}  # stream -> data version its cached state is from
@@ -59,6 +60,11 @@ class SQLiteFile:
                     conn.execute("ROLLBACK")
                 raise
         return positions, version
+
+    def has_stream(self, stream: UUID) -> bool:
+        """Whether ``stream`` has any event (one indexed lookup: a new thread costs no more)."""
+        with self._lock:
+            return self._conn.execute(self._exists, (stream.hex,)).fetchone() is not None
 
     def data_version(self) -> int:
         """The file's data version now: take it before reading a thread."""

@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from domain.checkpoint import START
 from domain.errors import ConcurrentUpdate
-from domain.events import CheckpointEvent
-from domain.evolve import evolve
 from domain.ids import checkpoint_version
 from domain.thread import Thread
 from runner.config import RunConfig
@@ -63,16 +61,6 @@ def _is_head(thread: Thread | None, checkpoint: str) -> bool:
     return checkpoint_version(thread.thread_id, checkpoint) == thread.head.version
 
 
-def _checkpoints_of(batch: Batch) -> list[Thread]:
-    """The states at each checkpoint a batch created, for debug events."""
-    states, thread = [], batch.base
-    for event in batch.events:
-        thread = evolve(thread, event)
-        if isinstance(event, CheckpointEvent):
-            states.append(thread)
-    return states
-
-
 def pending_questions(thread: Thread) -> tuple[Interrupt, ...]:
     """The thread's unanswered interrupts, as the API shows them."""
     return tuple(Interrupt(r.value, r.interrupt_id) for r in thread.pending_interrupts)
@@ -109,7 +97,7 @@ class Run:
         batch = self._take_in(input, thread)
         made: list[Thread] = []
         if batch.events:
-            made = _checkpoints_of(batch)
+            made = batch.checkpoints()
             for state in made:
                 yield from self.emit.checkpoint(state)
         # The state after the input, each replayed checkpoint, or (resuming) the current one.

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from domain.checkpoint import START, apply_writes
-from domain.events import NodeCompleted, ThreadEvent
+from domain.events import CheckpointEvent, NodeCompleted, ThreadEvent
 from domain.evolve import evolve
 from domain.thread import Thread
 from runner.config import RunConfig
@@ -58,6 +58,15 @@ class Batch:
             self.thread = self._before.pop()
         step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
         return self.add(step)
+
+    def checkpoints(self) -> list[Thread]:
+        """The state at each checkpoint the batch made, oldest first."""
+        after = [*self._before[1:], self.thread]
+        return [
+            state
+            for event, state in zip(self.events, after, strict=True)
+            if isinstance(event, CheckpointEvent) and state is not None
+        ]
 
     @property
     def current(self) -> Thread:
