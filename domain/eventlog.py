@@ -1,7 +1,9 @@
 """The eventsourcing application under the store: streams, stored rows, decoding.
 
-The library does the writing (one transaction per append, guarded by the stream
-version). Reading a long stream is where its per-row objects cost most, so this
+An append is one transaction, guarded by the stream version: the library's event store
+on PostgreSQL and in memory; on SQLite the same rows go through the store's own
+connection (``domain.sqlitefile``), which also tells when a cached thread is still the
+latest. Reading a long stream is where the library's per-row objects cost most, so this
 module reads SQLite rows as plain tuples and decodes a stream in one JSON document.
 
 Events are stored compactly (``EventMapper``): a field left at its default is
@@ -101,7 +103,8 @@ class EventLog(Application[UUID]):
             SQLiteFile(
                 file,
                 self.recorder.events_table_name,  # type: ignore[attr-defined]
-                float(settings.get("SQLITE_LOCK_TIMEOUT") or 5),
+                float(settings.get("SQLITE_LOCK_TIMEOUT") or 0)
+                or 5.0,  # 0: the default, as the library
             )
             if file and "memory:" not in file and "mode=memory" not in file
             else None
