@@ -26,9 +26,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
-    Notification,
     OperationalError,
-    Recording,
     StoredEvent,
     Transcoder,
 )
@@ -85,6 +83,14 @@ class Row(NamedTuple):
     state: bytes
 
 
+class Written(NamedTuple):
+    """One appended event: its log position and its stored size in bytes."""
+
+    position: int
+    event: ThreadEvent
+    size: int
+
+
 class EventLog(Application[UUID]):
     """The eventsourcing application that holds the thread streams, and reads them fast."""
 
@@ -97,18 +103,8 @@ class EventLog(Application[UUID]):
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
-        settings = dict(env)
-        file = settings.get("SQLITE_DBNAME")
-        self._file = (
-            SQLiteFile(
-                file,
-                self.recorder.events_table_name,  # type: ignore[attr-defined]
-                float(settings.get("SQLITE_LOCK_TIMEOUT") or 0)
-                or 5.0,  # 0: the default, as the library
-            )
-            if file and "memory:" not in file and "mode=memory" not in file
-            else None
-        )
+        table = getattr(self.recorder, "events_table_name", "")
+        self._file = SQLiteFile.of(dict(env), table)  # None unless an SQLite file
 
     def latest(self, stream: UUID) -> Thread:
         """A thread at its newest version (AggregateNotFoundError if it has no events):
@@ -145,7 +141,9 @@ class EventLog(Application[UUID]):
 
     # Sealed appends ---------------------------------------------------------------
 
-    def save_sealed(self, thread: Thread, base_version: int, events: Sequence[ThreadEvent]) -> Any:
+    def save_sealed(
+        self, thread: Thread, base_version: int, events: Sequence[ThreadEvent]
+    ) -> list[Written]:
         """Save one stream's events (one transaction), sealed into its chain; ``thread``
         is the state they lead to, kept in the cache."""
         stream, cache = thread.id, self.repository.cache
@@ -155,12 +153,15 @@ class EventLog(Application[UUID]):
             if self._file is None:
                 # The event store directly: ``save`` would first check each event against
                 # the library's runtime-checkable protocols (a fifth of a superstep).
-                recordings = self.events.put(list(events))
+                written = [
+                    Written(r.notification.id, event, len(r.notification.state))
+                    for event, r in zip(events, self.events.put(list(events)), strict=True)
+                ]
             else:
                 stored = [self.mapper.to_stored_event(event) for event in events]
                 positions, version = self._insert(self._file, stored)
-                recordings = [
-                    Recording(event, Notification(id=n, **vars(row)))
+                written = [
+                    Written(n, event, len(row.state))
                     for event, row, n in zip(events, stored, positions, strict=True)
                 ]
         self._heads[stream] = (events[-1].originator_version, heads[stream])
@@ -170,7 +171,7 @@ class EventLog(Application[UUID]):
             self._file.keep(stream, thread, version, cache)
         elif cache is not None:
             cache.put(stream, thread)
-        return recordings
+        return written
 
     @staticmethod
     def _insert(file: SQLiteFile, stored: list[StoredEvent]) -> tuple[list[int], int]:

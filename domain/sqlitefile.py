@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +42,16 @@ class SQLiteFile:
         self._lock = threading.Lock()  # one statement or transaction at a time
         self._keep_lock = threading.Lock()
         self._read_at: dict[UUID, int] = {}  # stream -> data version its cached state is from
+
+    @classmethod
+    def of(cls, settings: Mapping[str, str], table: str) -> SQLiteFile | None:
+        """The connection for a store's eventsourcing settings, if they name an SQLite
+        file (not memory) whose events table is ``table``."""
+        path = settings.get("SQLITE_DBNAME") if table else None
+        if not path or "memory:" in path or "mode=memory" in path:
+            return None
+        timeout = float(settings.get("SQLITE_LOCK_TIMEOUT") or 0) or 5.0  # 0: the default
+        return cls(path, table, timeout)
 
     def insert(self, rows: Sequence[Row]) -> tuple[list[int], int]:
         """Insert ``rows`` in one transaction; their log positions (rowids) and the data

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -344,22 +344,21 @@ class CheckpointStore:
         assert thread is not None, "append needs at least one event"
         try:
             log = self._log(thread.thread_id)
-            recordings = log.save_sealed(thread, base.version if base else 0, events)
+            written = log.save_sealed(thread, base.version if base else 0, events)
         except IntegrityError:
             raise ConcurrentUpdate(
                 f"thread {thread.thread_id!r} was changed by another writer since version "
                 f"{base.version if base else 0}; reload it with get_state(config) and retry"
             ) from None
-        size = sum(len(r.notification.state) for r in recordings)
+        size = sum(w.size for w in written)
         log.snapshot_after(thread, len(events), size, self.snapshot_interval)
-        appended = [(r.notification.id, cast(ThreadEvent, r.domain_event)) for r in recordings]
+        appended = [(w.position, w.event) for w in written]
         for listener in self._listeners:
             try:
                 listener(appended)
             except Exception:  # the append is committed; a lagging view catches up later
                 logger.exception("a listener failed after an append to %r", thread.thread_id)
-        positions = [r.notification.id for r in recordings]
-        return Appended(thread, positions[0], positions[-1])
+        return Appended(thread, written[0].position, written[-1].position)
 
     def subscribe(self, listener: Callable[[list[tuple[int, ThreadEvent]]], None]) -> None:
         """Call ``listener(appended)`` after every successful append, with the log
