@@ -20,28 +20,20 @@ Exceptions::
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
-import math
 import typing
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import Any
-from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Transcoder
 from pydantic import BaseModel
 
+from domain.builtin_kinds import BUILTIN_DECODERS, BUILTIN_ENCODERS, TAG, Decoder, Encoder
 from domain.errors import BranchlineError
 
 __all__ = ["SUPPORTED_KINDS", "TAG", "Codec", "CodecError", "UnsupportedValueError"]
-
-TAG = "__bl__"
-"""The reserved key that marks a tagged JSON object."""
 
 SUPPORTED_KINDS = (
     "None, bool, int, float, str, bytes, list, tuple, dict, set, frozenset, datetime, date, "
@@ -49,10 +41,22 @@ SUPPORTED_KINDS = (
 )
 
 _JSON_SCALARS = frozenset({str, int, bool, type(None)})
-_SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
-_Encoder = Callable[[Any], Any]
-_Decoder = Callable[[dict[str, Any]], Any]
+
+def _plain(obj: Any) -> bool:
+    """Whether ``obj`` is JSON as it is (str keys, no tag, no float, tuple or class), so
+    it can be written without building a tagged copy: most events are."""
+    kind = type(obj)
+    if kind in _JSON_SCALARS:
+        return True
+    if kind is list:
+        return all(map(_plain, obj))
+    if kind is dict:
+        return TAG not in obj and all(
+            type(k) is str and (type(v) in _JSON_SCALARS or _plain(v)) for k, v in obj.items()
+        )
+    return False
 
 
 class CodecError(BranchlineError, ValueError):
@@ -93,16 +97,16 @@ class Codec(Transcoder):
         self.lenient = lenient
         self._allowed: dict[str, type] = {}
         self._topics: dict[type, str] = {}
-        self._encoders: dict[type, _Encoder] = {
-            **_BUILTIN_ENCODERS,
+        self._encoders: dict[type, Encoder] = {
+            **BUILTIN_ENCODERS,
             list: self._encode_list,
             tuple: self._encode_tuple,
             dict: self._encode_dict,
             set: self._encode_set,
             frozenset: self._encode_set,
         }
-        self._decoders: dict[str, _Decoder] = {
-            **_BUILTIN_DECODERS,
+        self._decoders: dict[str, Decoder] = {
+            **BUILTIN_DECODERS,
             "enum": self._decode_enum,
             "dataclass": self._decode_dataclass,
             "model": self._decode_model,
@@ -124,11 +128,10 @@ class Codec(Transcoder):
     def encode(self, obj: Any) -> bytes:
         """Return ``obj`` as compact UTF-8 JSON; raise UnsupportedValueError on unknown types."""
         try:
-            ready = self._encode(obj)
+            ready = obj if _plain(obj) else self._encode(obj)
         except _Unencodable as exc:
             raise exc.to_error("value") from None
-        text = json.dumps(ready, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        return text.encode("utf-8", "surrogatepass")
+        return _JSON.encode(ready).encode("utf-8", "surrogatepass")
 
     def decode(self, data: bytes) -> Any:
         """Return the value that ``encode`` turned into ``data``."""
@@ -152,9 +155,9 @@ class Codec(Transcoder):
         encoder = self._encoders.get(kind) or self._encoder_for(obj)
         return encoder(obj)
 
-    def _encoder_for(self, obj: object) -> _Encoder:
+    def _encoder_for(self, obj: object) -> Encoder:
         """Find the encoder for a class-based value, allow-list its class, and cache both."""
-        encoder: _Encoder
+        encoder: Encoder
         if isinstance(obj, Enum):
             encoder = self._encode_enum
         elif isinstance(obj, BaseModel):
@@ -339,61 +342,3 @@ def _classes_in(annotation: Any) -> Iterator[type]:
         yield annotation
     for arg in typing.get_args(annotation):
         yield from _classes_in(arg)
-
-
-# Built-in kinds: exact type -> encoder, and tag -> decoder.
-
-
-def _encode_float(obj: float) -> Any:
-    if math.isfinite(obj):
-        return obj
-    return {TAG: "float", "v": "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")}
-
-
-def _zone_fields(tzinfo: Any, fold: int) -> dict[str, Any]:
-    """Extra fields for what isoformat() drops: a ZoneInfo's name and the fold."""
-    extra: dict[str, Any] = {"fold": fold} if fold else {}
-    if isinstance(tzinfo, ZoneInfo):
-        extra["tz"] = tzinfo.key
-    elif tzinfo is not None:
-        offset = tzinfo.utcoffset(None)
-        if offset is not None and offset.microseconds:  # fromisoformat() drops these
-            extra["offset_us"] = offset // timedelta(microseconds=1)
-    return extra
-
-
-def _with_zone(value: Any, obj: dict[str, Any]) -> Any:
-    if len(obj) == 2:  # only the tag and "v": isoformat() said it all
-        return value
-    key, offset = obj.get("tz"), obj.get("offset_us")
-    tzinfo = value.tzinfo if key is None else ZoneInfo(key)
-    if offset is not None:
-        tzinfo = timezone(timedelta(microseconds=offset))
-    return value.replace(tzinfo=tzinfo, fold=obj.get("fold", 0))
-
-
-_BUILTIN_ENCODERS: dict[type, _Encoder] = {
-    float: _encode_float,
-    bytes: lambda b: {TAG: "bytes", "v": base64.b64encode(b).decode("ascii")},
-    datetime: lambda d: {TAG: "datetime", "v": d.isoformat(), **_zone_fields(d.tzinfo, d.fold)},
-    date: lambda d: {TAG: "date", "v": d.isoformat()},
-    time: lambda t: {TAG: "time", "v": t.isoformat(), **_zone_fields(t.tzinfo, t.fold)},
-    timedelta: lambda d: {TAG: "timedelta", "v": [d.days, d.seconds, d.microseconds]},
-    UUID: lambda u: {TAG: "uuid", "v": str(u)},
-    Decimal: lambda d: {TAG: "decimal", "v": str(d)},
-}
-
-_BUILTIN_DECODERS: dict[str, _Decoder] = {
-    "float": lambda o: _SPECIAL_FLOATS[o["v"]],
-    "tuple": lambda o: tuple(o["v"]),
-    "set": lambda o: set(o["v"]),
-    "frozenset": lambda o: frozenset(o["v"]),
-    "dict": lambda o: dict(o["v"]),
-    "bytes": lambda o: base64.b64decode(o["v"]),
-    "datetime": lambda o: _with_zone(datetime.fromisoformat(o["v"]), o),
-    "date": lambda o: date.fromisoformat(o["v"]),
-    "time": lambda o: _with_zone(time.fromisoformat(o["v"]), o),
-    "timedelta": lambda o: timedelta(*o["v"]),
-    "uuid": lambda o: UUID(o["v"]),
-    "decimal": lambda o: Decimal(o["v"]),
-}
