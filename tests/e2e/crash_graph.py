@@ -1,9 +1,10 @@
-"""A worker to be killed: ``python crash_graph.py DB FIRST``.
+"""A worker to be killed: ``python crash_graph.py DB FIRST [DURABILITY]``.
 
 Runs threads ``crash-FIRST``, ``crash-FIRST+1``, ... of a 12-node chain one after the
 other until it is killed. Each node appends its name to ``log``; ``n5`` also sleeps a
 little, so kills land inside nodes as well as in appends and between steps.
-DB is an SQLite path or a ``postgresql://`` URL (schema from ``BRANCHLINE_PG_SCHEMA``).
+DB is an SQLite path or a ``postgresql://`` URL (schema from ``BRANCHLINE_PG_SCHEMA``);
+DURABILITY is the ``invoke`` mode (default ``sync``).
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ def build(store: CheckpointStore) -> CompiledStateGraph:
     return builder.compile(checkpointer=store)
 
 
-def main(db: str, first: str) -> None:
+def main(db: str, first: str, durability: str = "sync") -> None:
     graph = build(CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}))
     print("ready", flush=True)
     for number in count(int(first)):
-        graph.invoke({"log": []}, {"configurable": {"thread_id": f"crash-{number}"}})
+        config = {"configurable": {"thread_id": f"crash-{number}"}}
+        graph.invoke({"log": []}, config, durability=durability)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -30,11 +30,13 @@ KILLS = int(os.environ.get("BRANCHLINE_CRASH_KILLS", "15"))
 HERE = Path(__file__).parent
 
 
-def kill_workers(db: str, env: dict[str, str], kills: int, seed: int) -> None:
+def kill_workers(
+    db: str, env: dict[str, str], kills: int, seed: int, durability: str = "sync"
+) -> None:
     chance = random.Random(seed)
     for round_ in range(kills):
         with subprocess.Popen(
-            [sys.executable, str(HERE / "crash_graph.py"), db, str(round_ * 1000)],
+            [sys.executable, str(HERE / "crash_graph.py"), db, str(round_ * 1000), durability],
             stdout=subprocess.PIPE,
             text=True,
             env=env,
@@ -83,6 +85,21 @@ def test_sqlite_workers_killed_at_random_points_lose_nothing(
         cut_short = check_threads_after_crashes(store)
     assert cut_short > 0, "no kill landed inside a run; the harness is not testing anything"
     print(f"sqlite: {KILLS} kills survived, {cut_short} runs cut short and finished after")
+
+
+@pytest.mark.parametrize("seed", [2611])
+def test_async_workers_killed_at_random_points_keep_a_whole_prefix(
+    tmp_path: Path, seed: int
+) -> None:
+    # durability="async": a kill may lose the steps still being written, never part of one,
+    # and what was committed is a prefix of the run that invoke(None) finishes.
+    db = tmp_path / "crashes.db"
+    kill_workers(str(db), dict(os.environ), KILLS, seed, durability="async")
+
+    with CheckpointStore.sqlite(db) as store:
+        cut_short = check_threads_after_crashes(store)
+    assert cut_short > 0, "no kill landed inside a run; the harness is not testing anything"
+    print(f"sqlite, async: {KILLS} kills survived, {cut_short} runs cut short and finished")
 
 
 @pytest.mark.parametrize("seed", [1125])
