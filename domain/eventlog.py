@@ -112,7 +112,10 @@ class EventLog(Application[UUID]):
         was read or appended (``domain.sqlitefile``), else brought up to date."""
         file, cache = self._file, self.repository.cache
         if file is None or cache is None:
-            return self.repository.get(stream, projector_func=project)
+            latest: Thread = self.repository.get(stream, projector_func=project)
+            if cache is not None:  # the library leaves the older state cached
+                cache.put(stream, latest)
+            return latest
         version = file.data_version()
         cached = file.cached(stream, version, cache)
         if cached is not None:
