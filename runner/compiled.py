@@ -65,6 +65,7 @@ class CompiledStateGraph:
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
+        checkpoint_during: bool | None = None,
     ) -> dict[str, Any]:
         """Run until the graph finishes or pauses; return the latest values.
 
@@ -73,7 +74,11 @@ class CompiledStateGraph:
         committed: ``"sync"`` (the default), ``"async"`` or ``"exit"`` (runner/durability.py).
         """
         run, chunks = self._start(
-            input, config, ("values",), (interrupt_before, interrupt_after), durability
+            input,
+            config,
+            ("values",),
+            (interrupt_before, interrupt_after),
+            (durability, checkpoint_during),
         )
         values: dict[str, Any] = {}
         for _, chunk in chunks:
@@ -91,6 +96,7 @@ class CompiledStateGraph:
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
+        checkpoint_during: bool | None = None,
     ) -> Iterator[Any]:
         """Run and yield chunks as steps complete. With the default durability every
         yielded step is already stored; with ``"async"`` or ``"exit"`` it may still be
@@ -102,7 +108,11 @@ class CompiledStateGraph:
                 f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
             )
         _, chunks = self._start(
-            input, config, modes, (interrupt_before, interrupt_after), durability
+            input,
+            config,
+            modes,
+            (interrupt_before, interrupt_after),
+            (durability, checkpoint_during),
         )
         single = isinstance(stream_mode, str)
         for mode, chunk in chunks:
@@ -114,11 +124,11 @@ class CompiledStateGraph:
         config: Mapping[str, Any] | None,
         modes: Sequence[str],
         stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
-        durability: object,
+        durability: tuple[object, bool | None],
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
         breakpoints = self._breakpoints(*stops)
-        mode = check_durability(durability, self.store is not None)
+        mode = check_durability(durability[0], self.store is not None, durability[1])
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
         run = Run(self, cfg, Emitter(modes), self._pool, breakpoints, journal)

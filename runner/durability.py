@@ -36,8 +36,24 @@ DURABILITIES: tuple[str, ...] = get_args(Durability)
 Write = Callable[[Thread | None, Sequence[ThreadEvent], Thread], Thread]
 
 
-def check_durability(durability: object, has_store: bool) -> Durability:
-    """The chosen mode, or a clear error naming the accepted ones."""
+def check_durability(
+    durability: object, has_store: bool, checkpoint_during: bool | None = None
+) -> Durability:
+    """The chosen mode, or a clear error naming the accepted ones. ``checkpoint_during``
+    is LangGraph's deprecated spelling: True is ``"async"``, False ``"exit"``."""
+    if checkpoint_during is not None:
+        warnings.warn(
+            "checkpoint_during is deprecated; pass durability='async' (for True) or "
+            "durability='exit' (for False) instead",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        if durability is not None:
+            raise InvalidConfigError(
+                f"pass durability={durability!r} or checkpoint_during={checkpoint_during!r}, "
+                "not both; checkpoint_during is the deprecated spelling of durability"
+            )
+        durability = "async" if checkpoint_during else "exit"
     if durability is None:
         return "sync"
     if durability not in DURABILITIES:

@@ -266,3 +266,34 @@ def test_durability_without_a_checkpointer_warns_and_runs() -> None:
 
     with pytest.warns(UserWarning, match="durability='async' has no effect"):
         assert graph.invoke({"count": 0}, durability="async") == {"count": 12}
+
+
+@pytest.mark.parametrize(("during", "mode"), [(True, "async"), (False, "exit")])
+def test_checkpoint_during_still_works_with_a_deprecation_warning(
+    during: bool, mode: str, store: CheckpointStore, db: Path
+) -> None:
+    seen: list[list[int]] = []
+
+    def look(state: Count) -> dict[str, Any]:
+        seen.append(committed_steps(db))
+        return {"count": state["count"] + 10}
+
+    graph = chain(store, look)
+    with pytest.warns(DeprecationWarning, match=f"durability='{mode}'"):
+        assert graph.invoke({"count": 0}, CONFIG, checkpoint_during=during) == {"count": 12}
+
+    assert committed_steps(db) == [3, 2, 1, 0, -1]
+    if mode == "exit":
+        assert seen == [[]]
+
+
+def test_checkpoint_during_and_durability_together_are_refused(store: CheckpointStore) -> None:
+    graph = chain(store, add_ten)
+
+    with (
+        pytest.warns(DeprecationWarning, match="checkpoint_during is deprecated"),
+        pytest.raises(InvalidConfigError, match="not both"),
+    ):
+        graph.invoke({"count": 0}, CONFIG, durability="sync", checkpoint_during=True)
+
+    assert list(store.events("t1")) == []
