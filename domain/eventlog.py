@@ -1,10 +1,9 @@
 """The eventsourcing application under the store: streams, stored rows, decoding.
 
-An append is one transaction, guarded by the stream version: the library's event store
-on PostgreSQL and in memory; on SQLite the same rows go through the store's own
-connection (``domain.sqlitefile``), which also tells when a cached thread is still the
-latest. Reading a long stream is where the library's per-row objects cost most, so this
-module reads SQLite rows as plain tuples and decodes a stream in one JSON document.
+An append is one transaction, guarded by the stream version (on SQLite through the
+store's own connection, ``domain.sqlitefile``). Reading a long stream is where the
+library's per-row objects cost most, so this module reads SQLite rows as plain tuples
+and decodes a stream in one JSON document.
 
 Events are stored compactly (``EventMapper``): a field left at its default is
 omitted, a tuple field is a JSON list and a UTC timestamp a plain ISO string, so a
@@ -16,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -100,6 +100,7 @@ class EventLog(Application[UUID]):
         self.name = name  # PostgreSQL names the tables after it: <name>_events, ...
         self._codec = codec
         self._heads: dict[UUID, tuple[int, str]] = {}  # stream -> (version, chain head)
+        self._heads_lock = threading.Lock()
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
@@ -107,23 +108,22 @@ class EventLog(Application[UUID]):
         self._file = SQLiteFile.of(dict(env), table)  # None unless an SQLite file
 
     def latest(self, stream: UUID) -> Thread:
-        """A thread at its newest version (AggregateNotFoundError if it has no events):
-        from the cache with no query when nobody else wrote to the SQLite file since it
-        was read or appended (``domain.sqlitefile``), else brought up to date."""
+        """A thread at its newest version (AggregateNotFoundError if it has none): cached,
+        with no query, while nobody else wrote to the SQLite file (``domain.sqlitefile``)."""
         file, cache = self._file, self.repository.cache
         if file is None or cache is None:
             latest: Thread = self.repository.get(stream, projector_func=project)
             if cache is not None:  # the library leaves the older state cached
                 cache.put(stream, latest)
             return latest
-        version = file.data_version()
-        cached = file.cached(stream, version, cache)
+        mark = file.mark()
+        cached = file.cached(stream, mark, cache)
         if cached is not None:
             return cast(Thread, cached)
         if not file.has_stream(stream):  # the library would look for a snapshot first
             raise AggregateNotFoundError(stream)
         thread: Thread = self.repository.get(stream, projector_func=project)
-        file.keep(stream, thread, version, cache)
+        file.read(stream, thread, mark, cache)
         return thread
 
     def close(self) -> None:
@@ -167,18 +167,22 @@ class EventLog(Application[UUID]):
                     Written(n, event, len(row.state))
                     for event, row, n in zip(events, stored, positions, strict=True)
                 ]
-        self._heads[stream] = (events[-1].originator_version, heads[stream])
-        while len(self._heads) > _HEADS_KEPT:
-            del self._heads[next(iter(self._heads))]
+        with self._heads_lock:  # appends of several threads of ours may trim at once
+            self._heads[stream] = (events[-1].originator_version, heads[stream])
+            while len(self._heads) > _HEADS_KEPT:
+                del self._heads[next(iter(self._heads))]
         if cache is not None and self._file is not None and version is not None:
-            self._file.keep(stream, thread, version, cache)
+            self._file.appended(stream, thread, version, cache)
         elif cache is not None:
             cache.put(stream, thread)
         return written
 
     @staticmethod
     def _insert(file: SQLiteFile, stored: list[StoredEvent]) -> tuple[list[int], int]:
-        rows = [(_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
+        rows = [  # our mapper's stream ids are UUIDs
+            (cast(UUID, s.originator_id).hex, s.originator_version, s.topic, s.state)
+            for s in stored
+        ]
         try:
             return file.insert(rows)
         except sqlite3.IntegrityError as exc:  # the library's, as its recorder would raise
@@ -321,10 +325,6 @@ def sealing(heads: dict[UUID, str]) -> Iterator[dict[UUID, str]]:
         yield heads
     finally:
         _SEALING.reset(token)
-
-
-def _hex(stream: UUID | str) -> str:
-    return stream.hex if isinstance(stream, UUID) else stream
 
 
 def event_class(topic: str, stream: object, version: int) -> type[ThreadEvent]:

@@ -14,18 +14,30 @@ written by the library) but not for this connection's own appends, and reading i
 touches no table. So a thread read, or appended, when the data version was ``v`` is
 still the latest while it is ``v``: the head of a thread that nobody else wrote to is
 answered from the cache with no query, also right after this process appended to it.
+Appends of this process do not move the data version, so a read is marked current only
+if no append of this process happened while it ran, and a cached state is used only if
+it is the very version that was marked (the library's cache can hold another).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
+T = TypeVar("T")
 Row = tuple[str, int, str, bytes]  # stream id (hex), stream version, topic, stored bytes
 _KEPT = 10_000  # threads whose data version is remembered
+
+
+class Mark(NamedTuple):
+    """When a read began: the file's data version, and this process's appends so far."""
+
+    data_version: int
+    appends: int
 
 
 class SQLiteFile:
@@ -33,15 +45,18 @@ class SQLiteFile:
     are still the latest."""
 
     def __init__(self, path: str, table: str, lock_timeout: float) -> None:
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
-        )
+        # A busy file is waited for here, between attempts, not inside SQLite: reads of
+        # this process (which share the connection) need not queue behind the wait.
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
         self._conn.execute("PRAGMA synchronous=FULL")
+        self._lock_timeout = lock_timeout
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
         self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
         self._lock = threading.Lock()  # one statement or transaction at a time
         self._keep_lock = threading.Lock()
-        self._read_at: dict[UUID, int] = {}  # stream -> data version its cached state is from
+        self._appends = 0  # appends of this process so far (they leave the data version)
+        # stream -> (data version, stream version) of the state last marked current
+        self._current: dict[UUID, tuple[int, int]] = {}
 
     @classmethod
     def of(cls, settings: Mapping[str, str], table: str) -> SQLiteFile | None:
@@ -58,60 +73,87 @@ class SQLiteFile:
         version the append was made at. ``sqlite3.IntegrityError`` if a stream version
         is taken (another writer got there first), ``sqlite3.OperationalError`` if the
         file stayed locked past the timeout: either way nothing is written."""
-        with self._lock:
-            conn = self._conn
+
+        def attempt(conn: sqlite3.Connection) -> tuple[list[int], int]:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                version = self._data_version()  # every other commit is before this one
+                version = self._data_version()  # every other commit is before ours
                 positions = [conn.execute(self._insert, row).lastrowid or 0 for row in rows]
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        return positions, version
+            return positions, version
+
+        return self._retrying(attempt)
 
     def has_stream(self, stream: UUID) -> bool:
         """Whether ``stream`` has any event (one indexed lookup: a new thread costs no more)."""
-        with self._lock:
-            return self._conn.execute(self._exists, (stream.hex,)).fetchone() is not None
+        return self._retrying(
+            lambda conn: conn.execute(self._exists, (stream.hex,)).fetchone() is not None
+        )
 
-    def data_version(self) -> int:
-        """The file's data version now: take it before reading a thread."""
-        with self._lock:
-            return self._data_version()
+    def mark(self) -> Mark:
+        """Take before reading a thread: the file's data version and our appends so far."""
+        return self._retrying(lambda conn: Mark(self._data_version(), self._appends))
+
+    def _retrying(self, attempt: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``attempt`` on the connection; while the file is busy (another process
+        writing), wait between tries without holding the connection, so the other
+        threads of this process get their turn, until the lock timeout."""
+        deadline, pause = time.monotonic() + self._lock_timeout, 0.0005
+        while True:
+            with self._lock:
+                try:
+                    return attempt(self._conn)
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc) or time.monotonic() > deadline:
+                        raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
     def _data_version(self) -> int:
         version: int = self._conn.execute("PRAGMA data_version").fetchone()[0]
         return version
 
-    def cached(self, stream: UUID, version: int, cache: Any) -> Any | None:
-        """The cached state of ``stream`` if nothing was committed by others since it was
-        read or appended (the file is still at data version ``version``)."""
-        if self._read_at.get(stream) != version:
+    def cached(self, stream: UUID, mark: Mark, cache: Any) -> Any | None:
+        """The cached state of ``stream`` if it is the one last marked current and no
+        other connection committed since (the file is still at ``mark``'s data version)."""
+        current = self._current.get(stream)
+        if current is None or current[0] != mark.data_version:
             return None
         try:
-            return cache.get(stream)
+            state = cache.get(stream)
         except KeyError:  # evicted since
             return None
+        return state if state.version == current[1] else None
 
-    def keep(self, stream: UUID, state: Any, version: int, cache: Any) -> None:
-        """Cache ``state``, the latest at data version ``version``, unless another thread
-        of this process kept a newer one meanwhile (a slow reader cannot mark an older
-        state as current)."""
+    def appended(self, stream: UUID, state: Any, version: int, cache: Any) -> None:
+        """Cache ``state``, which this process just appended at data version ``version``:
+        the latest until another connection commits."""
         with self._keep_lock:
-            try:
-                kept = cache.get(stream)
-            except KeyError:
-                kept = None
-            if kept is not None and kept.version > state.version:
-                return
-            cache.put(stream, state)
-            self._read_at.pop(stream, None)
-            self._read_at[stream] = version
-            while len(self._read_at) > _KEPT:
-                del self._read_at[next(iter(self._read_at))]
+            self._appends += 1
+            self._keep(stream, state, version, cache)
+
+    def read(self, stream: UUID, state: Any, mark: Mark, cache: Any) -> None:
+        """Cache ``state``, read up to date after ``mark``, as current; unless this process
+        appended meanwhile (to this thread, maybe: then the next read asks again)."""
+        with self._keep_lock:
+            if self._appends == mark.appends:
+                self._keep(stream, state, mark.data_version, cache)
+
+    def _keep(self, stream: UUID, state: Any, version: int, cache: Any) -> None:
+        cache.put(stream, state)
+        self._current.pop(stream, None)
+        self._current[stream] = (version, state.version)
+        while len(self._current) > _KEPT:
+            del self._current[next(iter(self._current))]
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)

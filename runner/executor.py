@@ -180,7 +180,18 @@ class Run:
             self.journal.discard()
             yield from self._hand_over()
         finally:
-            self.journal.flush()  # a run stopped early (an error, a closed stream) too
+            self._flush_on_the_way_out()
+
+    def _flush_on_the_way_out(self) -> None:
+        """Commit what a run stopped early (an error, a closed stream) still holds. A
+        stream dropped by its caller cannot raise to anyone: say so in the log."""
+        try:
+            self.journal.flush()
+        except BaseException:
+            logger.exception(
+                "thread %r: the run's last steps could not be committed", self.cfg.thread_id
+            )
+            raise
 
     def _steps(self) -> Generator[Chunk, None, None]:
         thread = self._current()
