@@ -46,6 +46,8 @@ class Emitter:
 
     def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str, int]]) -> Iterator[Chunk]:
         """Debug events for the tasks a step is about to run."""
+        if "debug" not in self.modes:
+            return
         assert thread.head is not None
         for tid, node, _ in tasks:
             payload = {
@@ -58,6 +60,8 @@ class Emitter:
 
     def results(self, step: int, outcomes: Sequence[Outcome]) -> Iterator[Chunk]:
         """Debug events for the tasks a step ran."""
+        if "debug" not in self.modes:
+            return
         for o in outcomes:
             error = None if o.error is None else repr(o.error)
             asked = (
