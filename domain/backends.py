@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from domain.errors import StoreConfigError
 from domain.shards import table_prefixes
@@ -181,18 +181,23 @@ def _meta(conn: psycopg.Connection[Any], schema: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute(query)}
 
 
-@contextmanager
-def connect(dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    """One autocommit connection to ``dsn``, with errors that say what to do."""
-    psycopg = _psycopg()
+def open_connection(dsn: str) -> psycopg.Connection[Any]:
+    """A new autocommit connection to ``dsn``, or a StoreConfigError that says what to do."""
+    library = _psycopg()
     try:
-        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
+        conn = library.connect(dsn, autocommit=True, connect_timeout=10)
+    except library.OperationalError as exc:
         raise StoreConfigError(
             f"cannot connect to PostgreSQL at {_redacted(dsn)!r}: {str(exc).strip()}. "
             "Check that the server runs and the URL's host, port, user and database are right"
         ) from None
-    with conn:
+    return cast("psycopg.Connection[Any]", conn)
+
+
+@contextmanager
+def connect(dsn: str) -> Iterator[psycopg.Connection[Any]]:
+    """One autocommit connection to ``dsn`` for a ``with`` block (see ``open_connection``)."""
+    with open_connection(dsn) as conn:
         yield conn
 
 

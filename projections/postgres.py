@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from projections.errors import ViewsConfigError
+from domain.backends import open_connection
 
 VERSION_TABLE = "views_meta"
 _TYPES = {str: "text", int: "bigint"}
@@ -69,16 +69,9 @@ class PgDatabase:
     """The views' database in a PostgreSQL schema."""
 
     def __init__(self, dsn: str, schema: str) -> None:
-        import psycopg
         from psycopg import sql
 
-        try:
-            raw = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-        except psycopg.OperationalError as exc:
-            raise ViewsConfigError(
-                f"cannot open the views in PostgreSQL schema {schema!r}: {exc}. Check that the "
-                "server runs and the store's URL is right"
-            ) from None
+        raw = open_connection(dsn)  # a StoreConfigError that says what to do
         raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         self.conn = PgConnection(raw)
         self.schema = schema
