@@ -54,6 +54,20 @@ class TaskResult:
     error: str | None = None
     sends: tuple[tuple[str, Any], ...] = ()
 
+    def carried(self) -> dict[str, Any]:
+        """This result as a ``StepCompleted`` carries it: what is empty left out, lists
+        for tuples (``domain.evolve.carried_results`` reads it back)."""
+        record: dict[str, Any] = {"task_id": self.task_id, "node": self.node}
+        if self.assigned:
+            record["assigned"] = self.assigned
+        if self.appended:
+            record["appended"] = self.appended
+        if self.triggers:
+            record["triggers"] = list(self.triggers)
+        if self.sends:
+            record["sends"] = [list(pair) for pair in self.sends]
+        return record
+
 
 @dataclass(frozen=True)
 class InterruptRecord:

@@ -21,7 +21,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.records import one_assignment_init
 
+
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class ThreadEvent:
     """Base of every event in a thread's stream."""
@@ -34,6 +37,7 @@ class ThreadEvent:
     timestamp: datetime
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class ThreadStarted(ThreadEvent):
     """A thread's stream was opened under a user-chosen thread id."""
@@ -44,6 +48,7 @@ class ThreadStarted(ThreadEvent):
     values: dict[str, Any] = field(default_factory=dict)
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class Writes:
     """Mixin: the channel deltas an event applies."""
@@ -52,6 +57,7 @@ class Writes:
     appended: dict[str, list[Any]] = field(default_factory=dict)
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class CheckpointEvent(ThreadEvent):
     """Base of the events that create a checkpoint."""
@@ -65,6 +71,7 @@ class CheckpointEvent(ThreadEvent):
     waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class InputReceived(CheckpointEvent):
     """New input arrived; its values are written by the ``__start__`` task that follows."""
@@ -73,6 +80,7 @@ class InputReceived(CheckpointEvent):
     SOURCE = "input"
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class StepCompleted(CheckpointEvent):
     """Every task of a superstep finished; their writes are folded into a new checkpoint.
@@ -102,6 +110,7 @@ class StepCompleted(CheckpointEvent):
         state["results"] = ()
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class StateUpdated(CheckpointEvent, Writes):
     """Someone edited the state with ``update_state``, as if ``as_node`` had written it."""
@@ -113,6 +122,7 @@ class StateUpdated(CheckpointEvent, Writes):
     actor: str | None = None
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class NodeCompleted(ThreadEvent, Writes):
     """A task of the step in progress returned; its writes and the nodes it routes to."""
@@ -130,20 +140,8 @@ class NodeCompleted(ThreadEvent, Writes):
         """Version 2 added ``sends``: the ``Send`` packets the task routed to."""
         state["sends"] = ()
 
-    def carried(self) -> dict[str, Any]:
-        """This result as a ``StepCompleted`` carries it: what is empty left out."""
-        record: dict[str, Any] = {"task_id": self.task_id, "node": self.node}
-        for name, value in (
-            ("assigned", self.assigned),
-            ("appended", self.appended),
-            ("triggers", list(self.triggers)),
-            ("sends", [list(pair) for pair in self.sends]),
-        ):
-            if value:
-                record[name] = value
-        return record
 
-
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class NodeFailed(ThreadEvent):
     """A task of the step in progress raised; it is retried by the next run."""
@@ -155,6 +153,7 @@ class NodeFailed(ThreadEvent):
     error: str
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class Interrupted(ThreadEvent):
     """A task paused to ask a person something (``interrupt(value)``)."""
@@ -168,6 +167,7 @@ class Interrupted(ThreadEvent):
     value: Any
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class Resumed(ThreadEvent):
     """A person answered an interrupt: who, what, and a digest of what they were shown.
@@ -187,6 +187,7 @@ class Resumed(ThreadEvent):
     digest: str
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class InterruptSuperseded(ThreadEvent):
     """A pending interrupt was dropped unanswered, because new input or an edit came first."""
@@ -199,6 +200,7 @@ class InterruptSuperseded(ThreadEvent):
     actor: str | None
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class Paused(ThreadEvent):
     """A static breakpoint stopped the run before or after the named nodes."""
@@ -209,6 +211,7 @@ class Paused(ThreadEvent):
     after: tuple[str, ...] = ()
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class Forked(ThreadEvent):
     """The thread's head moved back to an earlier checkpoint: a new branch starts there.
@@ -227,6 +230,7 @@ class Forked(ThreadEvent):
     name: str | None = None
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class Replayed(CheckpointEvent):
     """A replay from an earlier checkpoint began: a copy of it, to run what was pending."""
@@ -235,6 +239,7 @@ class Replayed(CheckpointEvent):
     SOURCE = "fork"
 
 
+@one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class ThreadSnapshot(ThreadEvent):
     """The folded state of a thread at one version, stored to bound later folds."""

@@ -23,11 +23,13 @@ def one_assignment_init(cls: type[T]) -> type[T]:
     settings = getattr(cls, "__dataclass_params__", None)
     if settings is None or not settings.frozen or "__slots__" in vars(cls):
         raise TypeError(f"{cls.__name__} is not a frozen dataclass without slots")
-    if any(f.kw_only or not f.init for f in fields) or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: every field must be an init field, by position")
-    signature: list[str] = []
+    if any(not f.init for f in fields) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: every field must be an init field")
+    positional: list[str] = []
+    keywords: list[str] = []  # the dataclass's own order puts them after the positional
     defaults: dict[str, Any] = {}
     for f in fields:
+        signature = keywords if f.kw_only else positional
         if f.default_factory is not dataclasses.MISSING:
             signature.append(f"{f.name}=_MISSING")
             defaults[f.name] = f.default_factory
@@ -44,9 +46,8 @@ def one_assignment_init(cls: type[T]) -> type[T]:
     namespace: dict[str, Any] = {"_SET": _SET, "_MISSING": dataclasses.MISSING}
     namespace |= {f"_d_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
     namespace |= {f"_f_{name}": factory for name, factory in defaults.items()}
-    source = (
-        f"def __init__(self, {', '.join(signature)}):\n    _SET(self, '__dict__', {{{made}}})\n"
-    )
+    params = ", ".join(["self", *positional, *(["*", *keywords] if keywords else [])])
+    source = f"def __init__({params}):\n    _SET(self, '__dict__', {{{made}}})\n"
     exec(source, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"

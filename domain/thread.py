@@ -228,21 +228,26 @@ class Thread:
         waiting: Mapping[str, Sequence[str]],
         metadata: Mapping[str, Any],
         packets: Sequence[tuple[str, Any]] = (),
-        finished: Sequence[NodeCompleted] = (),
+        finished: Sequence[TaskResult] = (),
     ) -> StepCompleted:
         """Close the step in progress: every pending task must have completed.
 
-        ``finished`` are tasks that completed just now (decided with ``complete_task``
-        on this state, not yet recorded): the step carries them, one event in all.
+        ``finished`` are pending tasks that completed just now, not recorded yet: the
+        step carries them, one event in all.
         """
         if self.head is None:
             raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to continue from")
-        now_done = {event.task_id for event in finished}
-        pending = [node for _, node, tid in self.pending_tasks if tid not in now_done]
+        pending = {tid: node for _, node, tid in self.pending_tasks}
+        for result in finished:
+            if pending.pop(result.task_id, None) != result.node:
+                raise InvalidCommand(
+                    f"task {result.task_id!r} of node {result.node!r} is not pending on thread "
+                    f"{self.thread_id!r}; pending: {list(self.pending_nodes)}"
+                )
         if pending:
             raise InvalidCommand(
                 f"step {self.head.step + 1} of thread {self.thread_id!r} still has pending "
-                f"tasks {pending}; complete them before closing the step"
+                f"tasks {list(pending.values())}; complete them before closing the step"
             )
         return self._checkpoint(
             StepCompleted,
@@ -251,7 +256,7 @@ class Thread:
             waiting={k: tuple(v) for k, v in waiting.items()},
             metadata=dict(metadata),
             packets=tuple(packets),
-            results=tuple(event.carried() for event in finished),
+            results=tuple([result.carried() for result in finished]),
         )
 
     def update_state(

@@ -17,7 +17,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.checkpoint import START
+from domain.checkpoint import START, TaskResult
 from domain.errors import ConcurrentUpdate
 from domain.ids import checkpoint_version
 from domain.thread import Thread
@@ -291,10 +291,10 @@ class Run:
         yield from self.emit.tasks(thread, tasks)
         outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool)
         reduce_outcomes(self.graph, thread, outcomes)
-        batch = Batch(thread)
-        record(thread, outcomes, batch.add)
-        failed = next((o.error for o in outcomes if o.error is not None), None)
-        if failed is not None or any(o.questions or o.paused for o in outcomes):
+        if not all(o.finished for o in outcomes):
+            batch = Batch(thread)
+            record(thread, outcomes, batch.add)
+            failed = next((o.error for o in outcomes if o.error is not None), None)
             if batch.events:
                 self._append(batch)
             yield from self.emit.results(head.step + 1, outcomes)
@@ -306,7 +306,7 @@ class Run:
             yield from self.emit.paused(self.interrupts)
             yield from self.emit.values(self._current(), self.interrupts)
             return True
-        paused_after = self._close_step(batch)
+        paused_after = self._close_step(thread, [o.result() for o in outcomes])
         yield from self.emit.results(head.step + 1, outcomes)
         yield from self.emit.updates(outcomes)
         yield from self.emit.checkpoint(self.thread)
@@ -315,13 +315,16 @@ class Run:
             yield from self.emit.paused(())
         return paused_after
 
-    def _close_step(self, batch: Batch) -> bool:
-        """Append the step's checkpoint (and a pause, if a breakpoint after fires)."""
-        thread = batch.current
+    def _close_step(self, thread: Thread, finished: list[TaskResult]) -> bool:
+        """Append the step's checkpoint, carrying the tasks that ``finished`` in it (and a
+        pause, if a breakpoint after fires)."""
         assert thread.head is not None
-        finished = [(r.node, Route(r.triggers, r.sends)) for r in thread.results]
-        step = plan(self.graph.topology, finished, thread.head.waiting)
-        closed = batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets)
+        routes = [(r.node, Route(r.triggers, r.sends)) for r in (*thread.results, *finished)]
+        step = plan(self.graph.topology, routes, thread.head.waiting)
+        batch = Batch(thread)
+        closed = batch.close_step(
+            step.next, step.waiting, self.cfg.metadata, step.packets, finished
+        )
         writers = closed.head.writers if closed.head else ()
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
         paused = bool(after and step.next)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from domain.checkpoint import START, apply_writes
+from domain.checkpoint import START, TaskResult, apply_writes
 from domain.events import CheckpointEvent, NodeCompleted, ThreadEvent
 from domain.evolve import evolve
 from domain.thread import Thread
@@ -48,14 +48,19 @@ class Batch:
         waiting: Mapping[str, Sequence[str]],
         metadata: Mapping[str, Any],
         packets: Sequence[tuple[str, Any]],
+        finished: Sequence[TaskResult] = (),
     ) -> Thread:
-        """Close the step in progress; the tasks completed at the end of this batch travel
-        inside its ``StepCompleted`` (one event a step instead of one per task, too)."""
-        finished: list[NodeCompleted] = []
-        while self.events and isinstance(self.events[-1], NodeCompleted):
-            finished.insert(0, self.events[-1])
-            self.events.pop()
-            self.thread = self._before.pop()
+        """Close the step in progress with the tasks that ``finished`` just now; they
+        travel inside its ``StepCompleted`` (one event a step, not one per task), and so
+        do the tasks completed at the end of this batch."""
+        carried = 0
+        while carried < len(self.events) and isinstance(self.events[-1 - carried], NodeCompleted):
+            carried += 1
+        if carried:
+            finished = (*self.current.results[-carried:], *finished)
+            del self.events[-carried:]
+            self.thread = self._before[-carried]
+            del self._before[-carried:]
         step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
         return self.add(step)
 

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from domain.checkpoint import apply_writes
+from domain.checkpoint import TaskResult, apply_writes
 from domain.events import ThreadEvent
 from domain.thread import Thread
 from runner.errors import InvalidConfigError
@@ -53,6 +53,19 @@ class Outcome:
     def finished(self) -> bool:
         """Whether the task returned (neither raised, asked, nor paused in a subgraph)."""
         return self.error is None and not self.questions and not self.paused
+
+    def result(self) -> TaskResult:
+        """A finished task's result, as its step records it."""
+        assert self.delta is not None, "reduce_outcomes computes a finished task's delta"
+        return TaskResult(
+            self.task_id,
+            self.node,
+            self.delta.assigned,
+            self.delta.appended,
+            self.route.targets,
+            None,
+            self.route.sends,
+        )
 
 
 def run_task(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import CheckpointStore, InvalidCommand, StoreConfigError, Thread, ThreadEvent, evolve
-from domain.checkpoint import START
+from domain.checkpoint import START, TaskResult
 from domain.clock import set_clock
 from domain.events import ThreadSnapshot
 from domain.evolve import project
@@ -78,6 +78,36 @@ def test_only_pending_nodes_can_complete() -> None:
         match=r"task 't1' of node 'z' is not pending on thread 't'; pending: \[\('a', ",
     ):
         started("a").complete_task("t1", "z", assigned={}, appended={})
+
+
+def test_a_step_carries_the_tasks_that_finish_with_it() -> None:
+    thread = started("a", "b")
+    thread = evolve(
+        thread, thread.complete_task(thread.task_for("a"), "a", assigned={}, appended={})
+    )
+    b = TaskResult(thread.task_for("b"), "b", {"x": 5}, {"log": ["b"]}, ("c",))
+    step = thread.complete_step(["c"], {}, {}, finished=[b])
+    assert step.results == (
+        {
+            "task_id": b.task_id,
+            "node": "b",
+            "assigned": {"x": 5},
+            "appended": {"log": ["b"]},
+            "triggers": ["c"],
+        },
+    )
+    closed = evolve(thread, step)
+    assert closed.values == {"log": ["b"], "x": 5}
+    assert closed.head is not None and closed.head.writers == ("a", "b")
+
+
+def test_a_step_refuses_to_carry_a_task_that_is_not_pending() -> None:
+    thread = started("a")
+    done = TaskResult(thread.task_for("a"), "a")
+    with pytest.raises(InvalidCommand, match=r"task 't1' of node 'a' is not pending"):
+        thread.complete_step([], {}, {}, finished=[done, TaskResult("t1", "a")])
+    with pytest.raises(InvalidCommand, match=r"of node 'z' is not pending.*pending: \['a'\]"):
+        thread.complete_step([], {}, {}, finished=[TaskResult(done.task_id, "z")])
 
 
 def test_empty_thread_id_is_refused() -> None:
