@@ -17,7 +17,6 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple, cast
 from uuid import UUID
@@ -152,7 +151,7 @@ class EventLog(Application[UUID]):
         stream, cache = thread.id, self.repository.cache
         heads = {stream: self._chain_head(stream, base_version)}
         version = None  # the data version of the SQLite file the append was made at
-        with sealing(heads):
+        with Sealing(heads):
             if self._file is None:
                 # The event store directly: ``save`` would first check each event against
                 # the library's runtime-checkable protocols (a fifth of a superstep).
@@ -309,22 +308,27 @@ class EventLog(Application[UUID]):
         ]
 
 
-# The chain heads of the streams being appended to in this context (see ``sealing``).
+# The chain heads of the streams being appended to in this context (see ``Sealing``).
 _SEALING: ContextVar[dict[UUID, str] | None] = ContextVar("branchline_sealing", default=None)
 
 
-@contextmanager
-def sealing(heads: dict[UUID, str]) -> Iterator[dict[UUID, str]]:
-    """Seal the events stored meanwhile into their streams' chains (``domain.chain``).
+class Sealing:
+    """Seal the events stored within into their streams' chains (``domain.chain``).
 
     ``heads`` maps a stream to the digest its next event chains to; it is moved on as
-    each event is sealed, so afterwards it holds the new heads.
+    each event is sealed, so afterwards it holds the new heads. (A class, not a
+    generator: it runs once per append.)
     """
-    token = _SEALING.set(heads)
-    try:
-        yield heads
-    finally:
-        _SEALING.reset(token)
+
+    def __init__(self, heads: dict[UUID, str]) -> None:
+        self.heads = heads
+
+    def __enter__(self) -> dict[UUID, str]:
+        self._token = _SEALING.set(self.heads)
+        return self.heads
+
+    def __exit__(self, *exc_info: object) -> None:
+        _SEALING.reset(self._token)
 
 
 def event_class(topic: str, stream: object, version: int) -> type[ThreadEvent]:

@@ -10,9 +10,7 @@ line, and the earlier calls return their answers in order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +40,10 @@ class NodeInterrupt(Exception):
 
 @dataclass
 class TaskScope:
-    """What ``interrupt()`` (and a subgraph node) needs to know about its task."""
+    """What ``interrupt()`` (and a subgraph node) needs to know about its task.
+
+    ``with scope:`` runs a node with it as the answer source of its ``interrupt()`` calls.
+    """
 
     task_id: str
     answers: list[Any]
@@ -50,19 +51,20 @@ class TaskScope:
     calls: int = field(default=0)
     answered: dict[str, Any] = field(default_factory=dict)
     store: Any = None
+    _token: Token[TaskScope | None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __enter__(self) -> TaskScope:
+        self._token = _scope.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._token is not None
+        _scope.reset(self._token)
 
 
 _scope: ContextVar[TaskScope | None] = ContextVar("branchline_task_scope", default=None)
-
-
-@contextmanager
-def task_scope(scope: TaskScope) -> Iterator[TaskScope]:
-    """Run a node with ``scope`` as the answer source of its ``interrupt()`` calls."""
-    token = _scope.set(scope)
-    try:
-        yield scope
-    finally:
-        _scope.reset(token)
 
 
 def interrupt(value: Any) -> Any:

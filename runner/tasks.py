@@ -17,7 +17,7 @@ from domain.checkpoint import TaskResult, apply_writes
 from domain.events import ThreadEvent
 from domain.thread import Thread
 from runner.errors import InvalidConfigError
-from runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id, task_scope
+from runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id
 from runner.planner import Route, route
 from runner.subgraph import SubgraphPaused
 from runner.writes import Delta, StepWriter
@@ -84,7 +84,7 @@ def run_task(
         store=graph.store,
     )
     try:
-        with task_scope(scope):
+        with scope:
             output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
     except GraphInterrupt as asked:
         question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
