@@ -51,11 +51,17 @@ def _plain(obj: Any) -> bool:
     if kind in _JSON_SCALARS:
         return True
     if kind is list:
-        return all(map(_plain, obj))
+        for item in obj:  # noqa: SIM110 (a loop, not all(...): this runs for every event)
+            if type(item) not in _JSON_SCALARS and not _plain(item):
+                return False
+        return True
     if kind is dict:
-        return TAG not in obj and all(
-            type(k) is str and (type(v) in _JSON_SCALARS or _plain(v)) for k, v in obj.items()
-        )
+        if TAG in obj:
+            return False
+        for key, value in obj.items():
+            if type(key) is not str or (type(value) not in _JSON_SCALARS and not _plain(value)):
+                return False
+        return True
     return False
 
 

@@ -125,7 +125,7 @@ class Thread:
     @property
     def pending_nodes(self) -> tuple[str, ...]:
         """Nodes of the head's next step that have not completed yet."""
-        return tuple(node for _, node, _ in self.pending_tasks)
+        return tuple([node for _, node, _ in self.pending_tasks])
 
     @property
     def pending_interrupts(self) -> tuple[InterruptRecord, ...]:
@@ -138,6 +138,8 @@ class Thread:
 
     def answers(self, task: str) -> list[Any]:
         """The answers a task's ``interrupt()`` calls get on its next run, in call order."""
+        if not self.interrupts:  # every task of a step without questions asks this
+            return []
         answered = [r for r in self.interrupts if r.task_id == task and r.answered]
         return [r.answer for r in sorted(answered, key=lambda r: r.index)]
 

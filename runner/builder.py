@@ -50,6 +50,8 @@ class Topology:
 
     def order(self, names: Sequence[str]) -> tuple[str, ...]:
         """Names without duplicates, in node declaration order."""
+        if len(names) == 1:  # a chain's next step
+            return (names[0],) if names[0] in self.nodes else ()
         wanted = set(names)
         return tuple(n for n in self.nodes if n in wanted)
 

@@ -73,6 +73,8 @@ class StateSchema:
             command, output = output, output.update
         if output is None:
             return {}, command
+        if type(output) is dict:  # most nodes: skip the slower checks below
+            return self._check_keys(source, dict(output)), command
         if isinstance(output, BaseModel | dict) or dataclasses.is_dataclass(output):
             return self._check_keys(source, _as_dict(output)), command
         raise InvalidUpdateError(
@@ -82,8 +84,9 @@ class StateSchema:
         )
 
     def _check_keys(self, source: str, writes: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(k for k in writes if k not in self.channels)
+        unknown = [k for k in writes if k not in self.channels]
         if unknown:
+            unknown.sort()
             raise InvalidUpdateError(
                 f"{source} wrote unknown state key(s) {unknown}; the state has "
                 f"{sorted(self.channels)}. Add them to the state schema or drop them"
