@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from domain import clock
@@ -15,73 +15,78 @@ Chunk = tuple[str, Any]
 
 
 class Emitter:
-    """Builds the chunks of the requested stream modes."""
+    """Builds the chunks of the requested stream modes.
+
+    Each method returns the chunks of one moment of a run (often none): plain tuples and
+    lists, so that a mode nobody asked for costs one membership test per step.
+    """
 
     def __init__(self, modes: Sequence[str]) -> None:
         self.modes = set(modes)
+        self._debug = "debug" in self.modes
 
-    def values(self, thread: Thread, interrupts: tuple[Interrupt, ...] = ()) -> Iterator[Chunk]:
+    def values(self, thread: Thread, interrupts: tuple[Interrupt, ...] = ()) -> Iterable[Chunk]:
         """The full state (and, when paused in ``interrupt()``, the questions)."""
-        if "values" in self.modes:
-            values = thread.live_values
-            yield "values", {**values, "__interrupt__": interrupts} if interrupts else values
+        if "values" not in self.modes:
+            return ()
+        values = thread.live_values
+        return (("values", {**values, "__interrupt__": interrupts} if interrupts else values),)
 
-    def updates(self, outcomes: Sequence[Outcome]) -> Iterator[Chunk]:
+    def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
         """``{node: writes}`` for each task that finished."""
-        if "updates" in self.modes:
-            for outcome in outcomes:
-                if outcome.finished:
-                    yield "updates", {outcome.node: outcome.writes or None}
+        if "updates" not in self.modes:
+            return ()
+        return [("updates", {o.node: o.writes or None}) for o in outcomes if o.finished]
 
-    def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterator[Chunk]:
+    def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
         """``{"__interrupt__": (...)}``: empty for a static breakpoint."""
-        if "updates" in self.modes:
-            yield "updates", {"__interrupt__": interrupts}
+        if "updates" not in self.modes:
+            return ()
+        return (("updates", {"__interrupt__": interrupts}),)
 
-    def debug(self, kind: str, step: int, payload: dict[str, Any]) -> Iterator[Chunk]:
-        """One debug event: a checkpoint, a task starting, or a task's result."""
-        if "debug" in self.modes:
-            stamp = clock.now().isoformat()
-            yield "debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
-
-    def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str, int]]) -> Iterator[Chunk]:
+    def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str, int]]) -> Iterable[Chunk]:
         """Debug events for the tasks a step is about to run."""
-        if "debug" not in self.modes:
-            return
+        if not self._debug:
+            return ()
         assert thread.head is not None
-        for tid, node, _ in tasks:
-            payload = {
-                "id": tid,
-                "name": node,
-                "input": thread.values,
-                "triggers": (f"branch:to:{node}",),
-            }
-            yield from self.debug("task", thread.head.step + 1, payload)
-
-    def results(self, step: int, outcomes: Sequence[Outcome]) -> Iterator[Chunk]:
-        """Debug events for the tasks a step ran."""
-        if "debug" not in self.modes:
-            return
-        for o in outcomes:
-            error = None if o.error is None else repr(o.error)
-            asked = (
-                []
-                if not o.questions
-                else [{"value": q.value, "id": q.interrupt_id} for q in o.questions]
+        step = thread.head.step + 1
+        return [
+            self._debug_chunk(
+                "task",
+                step,
+                {
+                    "id": tid,
+                    "name": node,
+                    "input": thread.values,
+                    "triggers": (f"branch:to:{node}",),
+                },
             )
-            payload = {
-                "id": o.task_id,
-                "name": o.node,
-                "error": error,
-                "result": o.writes,
-                "interrupts": asked,
-            }
-            yield from self.debug("task_result", step, payload)
+            for tid, node, _ in tasks
+        ]
 
-    def checkpoint(self, thread: Thread | None) -> Iterator[Chunk]:
+    def results(self, step: int, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
+        """Debug events for the tasks a step ran."""
+        if not self._debug:
+            return ()
+        return [
+            self._debug_chunk(
+                "task_result",
+                step,
+                {
+                    "id": o.task_id,
+                    "name": o.node,
+                    "error": None if o.error is None else repr(o.error),
+                    "result": o.writes,
+                    "interrupts": [{"value": q.value, "id": q.interrupt_id} for q in o.questions],
+                },
+            )
+            for o in outcomes
+        ]
+
+    def checkpoint(self, thread: Thread | None) -> Iterable[Chunk]:
         """A debug event for a checkpoint just written."""
-        if "debug" not in self.modes or thread is None or thread.head is None:
-            return
+        if not self._debug or thread is None or thread.head is None:
+            return ()
         snap = snapshot_of(thread, live=False)
         tasks = [
             {"id": t.id, "name": t.name, "interrupts": t.interrupts, "state": None}
@@ -95,4 +100,10 @@ class Emitter:
             "next": list(snap.next),
             "tasks": tasks,
         }
-        yield from self.debug("checkpoint", thread.head.step, payload)
+        return (self._debug_chunk("checkpoint", thread.head.step, payload),)
+
+    @staticmethod
+    def _debug_chunk(kind: str, step: int, payload: dict[str, Any]) -> Chunk:
+        """One debug event: a checkpoint, a task starting, or a task's result."""
+        stamp = clock.now().isoformat()
+        return "debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
