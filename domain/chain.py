@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -43,6 +44,32 @@ def unseal(stored: bytes) -> tuple[bytes, str | None]:
     if len(stored) > _TRAILER and stored[-_TRAILER : 1 - _TRAILER] == SEPARATOR:
         return stored[:-_TRAILER], stored[1 - _TRAILER :].decode("ascii", "replace")
     return stored, None
+
+
+# The chain heads of the streams being appended to in this context (see ``Sealing``).
+_SEALING: ContextVar[dict[UUID, str] | None] = ContextVar("branchline_sealing", default=None)
+
+
+class Sealing:
+    """Seal the events stored within into their streams' chains: ``heads`` maps a stream
+    to the digest its next event chains to, and is moved on as each event is sealed (the
+    store's mapper does it, asking ``Sealing.heads()``). A class, not a generator: it
+    runs once per append."""
+
+    def __init__(self, heads: dict[UUID, str]) -> None:
+        self._heads = heads
+
+    def __enter__(self) -> dict[UUID, str]:
+        self._token = _SEALING.set(self._heads)
+        return self._heads
+
+    def __exit__(self, *exc_info: object) -> None:
+        _SEALING.reset(self._token)
+
+    @staticmethod
+    def heads() -> dict[UUID, str] | None:
+        """The heads of the appends being sealed in this context, if any."""
+        return _SEALING.get()
 
 
 def before_chaining(stream: UUID, version: int) -> str:

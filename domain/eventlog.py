@@ -17,7 +17,6 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
@@ -33,7 +32,16 @@ from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType, TopicError, register_topic, resolve_topic
 
 from domain import clock
-from domain.chain import ChainReport, before_chaining, genesis, link, seal, unseal, verify
+from domain.chain import (
+    ChainReport,
+    Sealing,
+    before_chaining,
+    genesis,
+    link,
+    seal,
+    unseal,
+    verify,
+)
 from domain.codec import Codec
 from domain.errors import EventTooLarge, StoreConfigError, UnreadableEvent
 from domain.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
@@ -308,29 +316,6 @@ class EventLog(Application[UUID]):
         ]
 
 
-# The chain heads of the streams being appended to in this context (see ``Sealing``).
-_SEALING: ContextVar[dict[UUID, str] | None] = ContextVar("branchline_sealing", default=None)
-
-
-class Sealing:
-    """Seal the events stored within into their streams' chains (``domain.chain``).
-
-    ``heads`` maps a stream to the digest its next event chains to; it is moved on as
-    each event is sealed, so afterwards it holds the new heads. (A class, not a
-    generator: it runs once per append.)
-    """
-
-    def __init__(self, heads: dict[UUID, str]) -> None:
-        self.heads = heads
-
-    def __enter__(self) -> dict[UUID, str]:
-        self._token = _SEALING.set(self.heads)
-        return self.heads
-
-    def __exit__(self, *exc_info: object) -> None:
-        _SEALING.reset(self._token)
-
-
 def event_class(topic: str, stream: object, version: int) -> type[ThreadEvent]:
     """The event class a stored topic names, or a clear error for one this version lacks."""
     try:
@@ -362,7 +347,7 @@ class EventMapper(Mapper[UUID]):
                 "large data outside the state (a path or URL in it), or raise the limit; "
                 "nothing was written"
             )
-        heads = _SEALING.get()
+        heads = Sealing.heads()
         if heads is not None and event.originator_id in heads:
             stream, version = event.originator_id, event.originator_version
             heads[stream] = link(heads[stream], version, event.TOPIC, state)
