@@ -24,7 +24,10 @@ def one_assignment_init(cls: type[T]) -> type[T]:
     if settings is None or not settings.frozen or "__slots__" in vars(cls):
         raise TypeError(f"{cls.__name__} is not a frozen dataclass without slots")
     if any(not f.init for f in fields) or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: every field must be an init field")
+        raise TypeError(
+            f"{cls.__name__}: every field must be an init field, and no __post_init__ "
+            "(this __init__ would skip it)"
+        )
     positional: list[str] = []
     keywords: list[str] = []  # the dataclass's own order puts them after the positional
     defaults: dict[str, Any] = {}

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from domain.checkpoint import START, TaskResult, apply_writes
-from domain.events import CheckpointEvent, NodeCompleted, ThreadEvent
+from domain.events import CheckpointEvent, ThreadEvent
 from domain.evolve import evolve
 from domain.thread import Thread
 from runner.config import RunConfig
@@ -48,19 +48,10 @@ class Batch:
         waiting: Mapping[str, Sequence[str]],
         metadata: Mapping[str, Any],
         packets: Sequence[tuple[str, Any]],
-        finished: Sequence[TaskResult] = (),
+        finished: Sequence[TaskResult],
     ) -> Thread:
-        """Close the step in progress with the tasks that ``finished`` just now; they
-        travel inside its ``StepCompleted`` (one event a step, not one per task), and so
-        do the tasks completed at the end of this batch."""
-        carried = 0
-        while carried < len(self.events) and isinstance(self.events[-1 - carried], NodeCompleted):
-            carried += 1
-        if carried:
-            finished = (*self.current.results[-carried:], *finished)
-            del self.events[-carried:]
-            self.thread = self._before[-carried]
-            del self._before[-carried:]
+        """Close the step in progress with the tasks that ``finished`` just now: they
+        travel inside its ``StepCompleted``, one event a step rather than one per task."""
         step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
         return self.add(step)
 
@@ -134,19 +125,18 @@ class Intake:
     def _start_step(self, batch: Batch, delta: Delta, where: Route) -> Thread:
         """The ``__start__`` task writes the input, and its step closes: one checkpoint."""
         thread = batch.current
-        thread = batch.add(
-            thread.complete_task(
-                thread.task_for(START),
-                START,
-                assigned=delta.assigned,
-                appended=delta.appended,
-                triggers=where.targets,
-                sends=where.sends,
-            )
-        )
         assert thread.head is not None
+        start = TaskResult(
+            thread.task_for(START),
+            START,
+            dict(delta.assigned),
+            dict(delta.appended),
+            where.targets,
+            None,
+            where.sends,
+        )
         step = plan(self.graph.topology, [(START, where)], thread.head.waiting)
-        return batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets)
+        return batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets, [start])
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""

@@ -44,3 +44,44 @@ def test_only_frozen_dataclasses_are_accepted() -> None:
 
     with pytest.raises(TypeError, match="not a frozen dataclass"):
         one_assignment_init(Mutable)
+
+
+@one_assignment_init
+@dataclass(frozen=True, kw_only=True)
+class Base:
+    id: int
+    when: str = "now"
+
+
+@one_assignment_init
+@dataclass(frozen=True, kw_only=True)
+class Derived(Base):
+    payload: dict[str, int] = field(default_factory=dict)
+    label: str
+
+
+def test_keyword_only_fields_inherited_and_own_keep_their_defaults_and_order() -> None:
+    made = Derived(id=1, label="x")
+    assert made == Derived(label="x", id=1, when="now", payload={})
+    assert list(vars(made)) == ["id", "when", "payload", "label"]  # the stored order
+    assert made.payload is not Derived(id=1, label="x").payload
+    assert dataclasses.replace(made, when="later").when == "later"
+
+
+def test_keyword_only_fields_refuse_positions_and_missing_names() -> None:
+    with pytest.raises(TypeError, match="positional"):
+        Derived(1, label="x")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="label"):
+        Derived(id=1)  # type: ignore[call-arg]
+
+
+def test_a_dataclass_with_post_init_is_refused() -> None:
+    @dataclass(frozen=True)
+    class Checked:
+        name: str
+
+        def __post_init__(self) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="no __post_init__"):
+        one_assignment_init(Checked)
