@@ -4,7 +4,9 @@ Both sides build the thread the same way: one invoke of a self-looping node
 (``n -> n`` until ``count`` reaches N, ``recursion_limit`` above N), which writes one
 checkpoint per step. Then it times listing the whole history, its first 10 entries,
 and ``get_state`` at the head (the thread's config alone) and at the oldest and a middle
-checkpoint (by the ``checkpoint_id`` the history gave), each the median of repetitions.
+checkpoint (by the ``checkpoint_id`` the history gave), each the median of repetitions;
+then, in a store opened afresh, the first listing, and forking at the middle checkpoint
+(``update_state`` there) and running the fork to its end.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bench.workload import Measurement, Metric, Params, Plan, Side, Workload
 
 THREAD = "history"
 FIRST = 10  # entries in the "first page" of the history
+FORK_STEPS = 10  # steps a run from the fork takes to reach the target again
 MB = 1024 * 1024
 
 METRICS = (
@@ -31,6 +34,8 @@ METRICS = (
     Metric("state_head_ms", "get_state, head", "ms"),
     Metric("state_middle_ms", "get_state, middle checkpoint by id", "ms"),
     Metric("state_oldest_ms", "get_state, oldest checkpoint by id", "ms"),
+    Metric("fork_ms", "fork at the middle checkpoint (update_state there)", "ms"),
+    Metric("fork_run_ms", f"run from the fork ({FORK_STEPS} steps to the end)", "ms"),
     Metric("db_mb", "DB size", "MB"),
     Metric("checkpoints", "checkpoints in the history", "count", compare=False),
     Metric("build_s", "build time (one invoke)", "s", compare=False),
@@ -76,13 +81,34 @@ def run(side: Side, params: Params, workdir: Path) -> Measurement:
             ),
             "state_oldest_ms": median_ms(lambda: graph.get_state(history[-1].config), reps),
         }
+    values["db_mb"] = disk_usage(workdir).total / MB  # before the forks add to it
     with checkpointer(side, workdir / "history.db") as reopened:
         graph = counting_loop(side, reopened, target)
         began = perf_counter()
         list(graph.get_state_history(cfg))
         values["list_cold_ms"] = (perf_counter() - began) * 1000
-    values["db_mb"] = disk_usage(workdir).total / MB
+        middle = history[len(history) // 2].config
+        values["fork_ms"], values["fork_run_ms"] = fork_and_run(graph, middle, target, reps, notes)
     return Measurement(values, tuple(notes))
+
+
+def fork_and_run(
+    graph: Any, checkpoint: dict[str, Any], target: int, reps: int, notes: list[str]
+) -> tuple[float, float]:
+    """Fork at ``checkpoint`` with ``count`` set ``FORK_STEPS`` short of the target, then
+    run the fork to the end (``invoke(None, fork)``), ``reps`` times: median ms of each."""
+    forks, runs = [], []
+    for _ in range(reps):
+        began = perf_counter()
+        fork = graph.update_state(checkpoint, {"count": target - FORK_STEPS})
+        forked = perf_counter()
+        result = graph.invoke(None, fork)
+        ended = perf_counter()
+        forks.append(forked - began)
+        runs.append(ended - forked)
+        if result.get("count") != target and not notes:
+            notes.append(f"a run from the fork ended with {result!r}, expected count {target}")
+    return statistics.median(forks) * 1000, statistics.median(runs) * 1000
 
 
 def median_ms(read: Callable[[], Any], reps: int) -> float:

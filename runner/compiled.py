@@ -168,8 +168,16 @@ class CompiledStateGraph:
         thread_id = cfg.require_thread()
         thread = self.store.load(thread_id)
         if cfg.checkpoint_id is not None:
-            self._require_checkpoint(thread_id, cfg.checkpoint_id)
+            self._travel_to(thread_id, thread, cfg.checkpoint_id)
         return thread
+
+    def _travel_to(self, thread_id: str, thread: Thread | None, checkpoint: str) -> int:
+        """The stream version of ``checkpoint`` of this thread, or a clear LookupError. With
+        a head, only the id is checked here: the head is a checkpoint, and any other is
+        restored (and so checked) by the fork that moves there, before anything is written."""
+        if thread is None or thread.head is None:
+            return self._require_checkpoint(thread_id, checkpoint)  # raises: none to go to
+        return checkpoint_version(thread_id, checkpoint)
 
     def _require_checkpoint(self, thread_id: str, checkpoint: str) -> int:
         """The stream version of a checkpoint of this thread, or a clear LookupError."""
@@ -343,7 +351,7 @@ class CompiledStateGraph:
         thread = store.load(thread_id)
         batch, intake = Batch(thread), Intake(self, cfg)
         if cfg.checkpoint_id is not None:
-            version = self._require_checkpoint(thread_id, cfg.checkpoint_id)
+            version = self._travel_to(thread_id, thread, cfg.checkpoint_id)
             if thread is not None and thread.head is not None and version != thread.head.version:
                 intake.fork(batch, cfg.checkpoint_id, "edit")
         intake.update(batch, values, as_node)
