@@ -11,6 +11,9 @@ instance allow-lists its class, so a process can read back what it wrote.
 Aware datetimes keep their offset; a ``ZoneInfo`` zone is kept by name, any other tzinfo comes
 back as the fixed offset it had at that instant.
 
+A stored value nests at most ``MAX_DEPTH`` levels of JSON: reading one back takes a frame of
+the reader's stack per level, so a deeper one is refused when written, not when read.
+
 Exceptions::
 
     BranchlineError (domain.errors)
@@ -41,6 +44,7 @@ SUPPORTED_KINDS = (
     "time, timedelta, UUID, Decimal, Enum members, dataclass instances and pydantic models"
 )
 
+MAX_DEPTH = 200  # levels of JSON nesting a stored value may have (see the module doc)
 _JSON_SCALARS = frozenset({str, int, bool, type(None)})
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
@@ -61,25 +65,45 @@ def _json_writer() -> Callable[[Any], str]:
 _write_json = _json_writer()
 
 
-def _plain(obj: Any) -> bool:
-    """Whether ``obj`` is JSON as it is (str keys, no tag, no float, tuple or class), so
-    it can be written without building a tagged copy: most events are."""
+def _plain(obj: Any, depth: int = 1) -> bool:
+    """Whether ``obj`` is JSON as it is (str keys, no tag, no float, tuple or class) and
+    within ``MAX_DEPTH``, so it can be written without building a tagged copy: most
+    events are."""
     kind = type(obj)
     if kind in _JSON_SCALARS:
         return True
+    if depth > MAX_DEPTH:
+        return False  # the tagged path measures it and refuses it
     if kind is list:
-        for item in obj:  # noqa: SIM110 (a loop, not all(...): this runs for every event)
-            if type(item) not in _JSON_SCALARS and not _plain(item):
+        for item in obj:  # a loop, not all(...): this runs for every event
+            if type(item) not in _JSON_SCALARS and not _plain(item, depth + 1):
                 return False
         return True
     if kind is dict:
         if TAG in obj:
             return False
         for key, value in obj.items():
-            if type(key) is not str or (type(value) not in _JSON_SCALARS and not _plain(value)):
+            if type(key) is not str:
+                return False
+            if type(value) not in _JSON_SCALARS and not _plain(value, depth + 1):
                 return False
         return True
     return False
+
+
+def _nesting(ready: Any) -> int:
+    """How many levels of JSON objects and arrays a JSON-ready value has (past
+    ``MAX_DEPTH`` it stops counting); without recursion, so any depth can be measured."""
+    deepest, pending = 0, [(ready, 1)]
+    while pending and deepest <= MAX_DEPTH:
+        value, depth = pending.pop()
+        if type(value) is dict:
+            value = value.values()
+        elif type(value) is not list:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in value)
+    return deepest
 
 
 class CodecError(BranchlineError, ValueError):
@@ -154,6 +178,14 @@ class Codec(Transcoder):
             ready = obj if _plain(obj) else self._encode(obj)
         except _Unencodable as exc:
             raise exc.to_error("value") from None
+        except RecursionError:
+            ready = None  # deeper than this stack allows: too deep, surely
+        if ready is not obj and (ready is None or _nesting(ready) > MAX_DEPTH):
+            raise UnsupportedValueError(
+                f"cannot store a value nested more than {MAX_DEPTH} levels deep (lists, "
+                "dicts, tuples, sets and objects inside one another): reading it back would "
+                "need as many stack frames. Flatten it, or store it as a string"
+            )
         return _write_json(ready).encode("utf-8", "surrogatepass")
 
     def decode(self, data: bytes) -> Any:

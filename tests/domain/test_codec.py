@@ -17,7 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from domain.codec import Codec, CodecError, UnsupportedValueError
+from domain.codec import MAX_DEPTH, Codec, CodecError, UnsupportedValueError
 from domain.errors import BranchlineError
 
 
@@ -319,3 +319,50 @@ def test_event_state_with_uuid_and_timestamp_round_trips() -> None:
         "values": {"when": date(2024, 1, 1), "amount": Decimal("1.10")},
     }
     assert_round_trips(state)
+
+
+def nested(depth: int, leaf: Any = 1, shell: Any = lambda inner: {"k": inner}) -> Any:
+    """A value ``depth`` levels of JSON deep: ``shell`` wrapped around ``leaf``."""
+    value = leaf
+    for _ in range(depth):
+        value = shell(value)
+    return value
+
+
+def decoded_from_deep_in_the_stack(data: bytes, frames: int) -> Any:
+    """Decode ``data`` from ``frames`` frames down, as a reader deep in a web stack would."""
+    return Codec().decode(data) if frames == 0 else decoded_from_deep_in_the_stack(data, frames - 1)
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [lambda inner: {"k": inner}, lambda inner: [inner], lambda inner: (inner,)],
+    ids=["dicts", "lists", "tuples"],
+)
+def test_a_value_as_deep_as_allowed_round_trips_and_reads_back_deep_in_a_stack(
+    shell: Any,
+) -> None:
+    depth = MAX_DEPTH // 2 if shell(1) == (1,) else MAX_DEPTH  # a tagged tuple is two levels
+    for leaf in (1, 1.5):  # plain JSON, and (a float) through the tagged path
+        value = nested(depth, leaf, shell)
+
+        data = Codec().encode(value)
+
+        assert decoded_from_deep_in_the_stack(data, 600) == value
+
+
+@pytest.mark.parametrize(
+    ("depth", "leaf", "shell"),
+    [
+        (MAX_DEPTH + 1, 1, lambda inner: {"k": inner}),  # plain JSON
+        (MAX_DEPTH + 1, 1.5, lambda inner: [inner]),  # through the tagged path
+        (MAX_DEPTH // 2 + 1, 1, lambda inner: (inner,)),  # tags add a level each
+        (5_000, 1, lambda inner: [inner]),  # deeper than the stack itself
+    ],
+    ids=["dicts", "lists-with-a-float", "tuples", "very-deep"],
+)
+def test_a_value_nested_too_deep_is_refused_with_a_clear_error(
+    depth: int, leaf: Any, shell: Any
+) -> None:
+    with pytest.raises(UnsupportedValueError, match=f"nested more than {MAX_DEPTH} levels"):
+        Codec().encode(nested(depth, leaf, shell))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 
 from domain import UnsupportedValueError
+from domain.codec import MAX_DEPTH
 from domain.events import StepCompleted
 from runner import (
     END,
@@ -290,6 +291,20 @@ def test_unserialisable_node_write_is_refused_and_writes_nothing(
 
     assert issubclass(UnsupportedValueError, TypeError)
     assert "cannot store" in message
+    assert after == before
+
+
+def test_a_node_write_nested_too_deep_is_refused_and_writes_nothing(
+    store: CheckpointStore, config: dict
+) -> None:
+    deep: Any = "leaf"
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"k": deep}
+    graph = ok_then(lambda s: {"x": deep}, store)
+
+    message, before, after = refuse_step(graph, config, store, UnsupportedValueError, stored=2)
+
+    assert f"nested more than {MAX_DEPTH} levels" in message
     assert after == before
 
 
