@@ -6,7 +6,8 @@ checkpoint per step. Then it times listing the whole history, its first 10 entri
 and ``get_state`` at the head (the thread's config alone) and at the oldest and a middle
 checkpoint (by the ``checkpoint_id`` the history gave), each the median of repetitions;
 then, in a store opened afresh, the first listing, and forking at the middle checkpoint
-(``update_state`` there) and running the fork to its end.
+(``update_state`` there) and running the fork to its end; and in a third, which has
+listed nothing, ``get_state`` at the middle and oldest checkpoints again.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ METRICS = (
     Metric("list_all_ms", "list whole history, again (median)", "ms"),
     Metric("list_first_ms", f"first {FIRST} of history (limit={FIRST})", "ms"),
     Metric("state_head_ms", "get_state, head", "ms"),
-    Metric("state_middle_ms", "get_state, middle checkpoint by id", "ms"),
-    Metric("state_oldest_ms", "get_state, oldest checkpoint by id", "ms"),
+    Metric("state_middle_ms", "get_state, middle checkpoint by id, after listing", "ms"),
+    Metric("state_oldest_ms", "get_state, oldest checkpoint by id, after listing", "ms"),
+    Metric("state_middle_cold_ms", "get_state, middle by id, store just opened", "ms"),
+    Metric("state_oldest_cold_ms", "get_state, oldest by id, store just opened", "ms"),
     Metric("fork_ms", "fork at the middle checkpoint (update_state there)", "ms"),
     Metric("fork_run_ms", f"run from the fork ({FORK_STEPS} steps to the end)", "ms"),
     Metric("db_mb", "DB size", "MB"),
@@ -89,6 +92,11 @@ def run(side: Side, params: Params, workdir: Path) -> Measurement:
         values["list_cold_ms"] = (perf_counter() - began) * 1000
         middle = history[len(history) // 2].config
         values["fork_ms"], values["fork_run_ms"] = fork_and_run(graph, middle, target, reps, notes)
+    with checkpointer(side, workdir / "history.db") as unlisted:
+        graph = counting_loop(side, unlisted, target)
+        values["state_middle_cold_ms"] = median_ms(lambda: graph.get_state(middle), reps)
+        oldest = history[-1].config
+        values["state_oldest_cold_ms"] = median_ms(lambda: graph.get_state(oldest), reps)
     return Measurement(values, tuple(notes))
 
 

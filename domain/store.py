@@ -196,10 +196,12 @@ class CheckpointStore:
             return None
 
     def load_checkpoint(self, thread_id: str, version: int) -> Thread | None:
-        """A checkpoint with what its step recorded (results, questions, answers), or None.
-
-        The same state ``timeline()`` gives for it, without reading the whole stream.
-        """
+        """A checkpoint with what its step recorded (results, questions, answers), or None:
+        the state ``timeline()`` gives for it, taken from the kept timeline of a thread
+        listed lately, else read without reading the whole stream."""
+        with self._timeline_lock:
+            if thread_id in self._timelines:  # a UI lists, then opens one: it is at hand
+                return self._fresh_timeline(thread_id).states.get(version)
         thread = self.load(thread_id, version)
         if thread is None or thread.head is None or thread.head.version != version:
             return None

@@ -143,6 +143,28 @@ def test_a_cached_thread_shows_what_another_store_appended(open_store: Opener) -
     assert reader.load("t") == theirs
 
 
+def test_a_listed_thread_gives_its_checkpoints_as_they_are_stored_and_up_to_date(
+    open_store: Opener,
+) -> None:
+    lister, writer = open_store(), open_store()
+    thread = None
+    for _ in range(3):
+        thread = run_step(writer, thread)
+    listed = lister.timeline("t")  # kept: its checkpoints come from it from now on
+    versions = sorted(listed.states)
+
+    later = run_step(writer, writer.load("t"))  # another store (process) goes on
+
+    fresh = open_store()  # one that never listed it restores each from the file
+    assert later.head is not None and later.head.version not in versions
+    for version in [*versions, later.head.version]:
+        assert lister.load_checkpoint("t", version) == fresh.load_checkpoint("t", version)
+    assert lister.load_checkpoint("t", later.head.version) is not None
+    not_a_checkpoint = versions[0] + 1  # the __start__ task's version in run_step
+    assert not_a_checkpoint not in versions
+    assert lister.load_checkpoint("t", not_a_checkpoint) is None
+
+
 def test_snapshots_bound_the_fold_without_changing_the_state(open_store: Opener) -> None:
     store = open_store()
     thread = None
