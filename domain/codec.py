@@ -183,8 +183,8 @@ class Codec(Transcoder):
         if ready is not obj and (ready is None or _nesting(ready) > MAX_DEPTH):
             raise UnsupportedValueError(
                 f"cannot store a value nested more than {MAX_DEPTH} levels deep (lists, "
-                "dicts, tuples, sets and objects inside one another): reading it back would "
-                "need as many stack frames. Flatten it, or store it as a string"
+                "dicts, tuples, sets and objects inside one another), or one that contains "
+                "itself: reading it back would need a stack frame per level. Flatten it"
             )
         return _write_json(ready).encode("utf-8", "surrogatepass")
 

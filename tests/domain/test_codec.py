@@ -366,3 +366,11 @@ def test_a_value_nested_too_deep_is_refused_with_a_clear_error(
 ) -> None:
     with pytest.raises(UnsupportedValueError, match=f"nested more than {MAX_DEPTH} levels"):
         Codec().encode(nested(depth, leaf, shell))
+
+
+def test_a_value_that_contains_itself_is_refused_with_a_clear_error() -> None:
+    looped: list[Any] = [1]
+    looped.append(looped)
+
+    with pytest.raises(UnsupportedValueError, match="or one that contains itself"):
+        Codec().encode({"log": looped})
