@@ -13,10 +13,10 @@ from domain.thread import Thread
 from domain.timeline import Timeline, collection_paused
 from runner.builder import Topology, names
 from runner.config import RunConfig
-from runner.durability import Durability, Journal, check_durability, writer_pool
+from runner.durability import Durability, Journal, check_durability
 from runner.emit import Emitter
 from runner.errors import InvalidConfigError
-from runner.executor import Breakpoints, Run, default_pool
+from runner.executor import Breakpoints, Run, lazy_pool
 from runner.intake import Batch, Intake
 from runner.schema import StateSchema
 from runner.snapshots import config_of, empty_snapshot, snapshot_of
@@ -44,8 +44,8 @@ class CompiledStateGraph:
         self.store = store
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
-        self._pool = default_pool()
-        self._writer = writer_pool()
+        self._pool = lazy_pool(8, "branchline-task")
+        self._writer = lazy_pool(1, "branchline-writer")
         if store is not None and store.embedded:
             views_for(store)  # scaled out, `branchline project` keeps the views
 

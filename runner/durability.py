@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import Literal, get_args
 
 from domain.events import ThreadEvent
@@ -68,18 +68,6 @@ def check_durability(
             stacklevel=4,
         )
     return durability  # type: ignore[return-value]
-
-
-def writer_pool() -> Callable[[], Executor]:
-    """A lazily started single writer thread, so a graph's async appends stay in order."""
-    pool: list[Executor] = []
-
-    def get() -> Executor:
-        if not pool:
-            pool.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="branchline-writer"))
-        return pool[0]
-
-    return get
 
 
 class Journal:

@@ -334,13 +334,14 @@ class Run:
         return paused
 
 
-def default_pool() -> Callable[[], Executor]:
-    """A lazily created thread pool for parallel tasks."""
+def lazy_pool(workers: int, name: str) -> Callable[[], Executor]:
+    """A thread pool started on first use: ``workers`` threads named ``name``-N (the
+    tasks of a step; one writer, so a graph's async appends stay in order)."""
     pool: list[Executor] = []
 
     def get() -> Executor:
         if not pool:
-            pool.append(ThreadPoolExecutor(max_workers=8, thread_name_prefix="branchline-task"))
+            pool.append(ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name))
         return pool[0]
 
     return get
