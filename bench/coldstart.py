@@ -21,7 +21,7 @@ from bench.workload import Side
 
 THREAD = "cold"
 SIDE_MODULES = {
-    Side.BRANCHLINE: ("runner",),
+    Side.BRANCHLINE: ("branchline",),
     Side.LANGGRAPH: ("langgraph.graph", "langgraph.types", "langgraph.checkpoint.sqlite"),
 }
 

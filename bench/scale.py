@@ -33,7 +33,7 @@ class Count(TypedDict):
 
 def build(store: Any) -> Any:
     """START -> n1 -> n2 -> ask (interrupt) -> n4 -> n5 -> END."""
-    from runner import END, START, StateGraph, interrupt
+    from branchline import END, START, StateGraph, interrupt
 
     def step(state: Count) -> dict[str, int]:
         return {"count": state["count"] + 1}
@@ -53,8 +53,8 @@ def worker(dsn: str, schema: str, seconds: float, start_at: float, mode: str) ->
     """From ``start_at``, for ``seconds``: run threads of the graph (``graph``: prints the
     node steps completed) or append one small event a transaction (``appends``: the
     store alone, to find the table lock's limit)."""
-    from domain import Thread
-    from runner import CheckpointStore, Command
+    from branchline import CheckpointStore, Command
+    from branchline.domain import Thread
 
     with CheckpointStore.postgres(dsn, schema=schema) as store:
         graph = build(store)
@@ -76,8 +76,8 @@ def worker(dsn: str, schema: str, seconds: float, start_at: float, mode: str) ->
 def cell(dsn: str, shards: int, workers: int, seconds: float, mode: str) -> float:
     """Steps (or appends) per second of ``workers`` processes on a fresh ``shards``-shard
     schema."""
-    from domain import CheckpointStore
-    from domain.backends import connect
+    from branchline.domain import CheckpointStore
+    from branchline.domain.store.backends import connect
 
     schema = f"bench_scale_{uuid.uuid4().hex[:8]}"
     CheckpointStore.postgres(dsn, schema=schema, create_tables=True, shards=shards).close()

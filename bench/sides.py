@@ -24,7 +24,7 @@ END = "__end__"
 def state_graph(side: Side, schema: type[Any]) -> Any:
     """A new ``StateGraph(schema)`` builder of ``side``."""
     if side is Side.BRANCHLINE:
-        from runner import StateGraph as BranchlineGraph
+        from branchline import StateGraph as BranchlineGraph
 
         return BranchlineGraph(schema)
     from langgraph.graph import StateGraph as LangGraphGraph
@@ -35,7 +35,7 @@ def state_graph(side: Side, schema: type[Any]) -> Any:
 def memory_checkpointer(side: Side) -> Any:
     """The side's in-process checkpointer: ``CheckpointStore.in_memory()`` or ``InMemorySaver``."""
     if side is Side.BRANCHLINE:
-        from runner import CheckpointStore
+        from branchline import CheckpointStore
 
         return CheckpointStore.in_memory()
     from langgraph.checkpoint.memory import InMemorySaver
@@ -46,7 +46,7 @@ def memory_checkpointer(side: Side) -> Any:
 def interrupt_function(side: Side) -> Callable[[Any], Any]:
     """The side's ``interrupt(value)``, which a node calls to ask a person."""
     if side is Side.BRANCHLINE:
-        from runner import interrupt as branchline_interrupt
+        from branchline import interrupt as branchline_interrupt
 
         return branchline_interrupt
     from langgraph.types import interrupt as langgraph_interrupt
@@ -57,7 +57,7 @@ def interrupt_function(side: Side) -> Callable[[Any], Any]:
 def resume_command(side: Side, answer: Any) -> Any:
     """The side's ``Command(resume=answer)``."""
     if side is Side.BRANCHLINE:
-        from runner import Command as BranchlineCommand
+        from branchline import Command as BranchlineCommand
 
         return BranchlineCommand(resume=answer)
     from langgraph.types import Command as LangGraphCommand
@@ -78,7 +78,7 @@ def checkpointer(side: Side, path: Path) -> Iterator[Any]:
 
 @contextmanager
 def _branchline_store(path: Path) -> Iterator[Any]:
-    from runner import CheckpointStore
+    from branchline import CheckpointStore
 
     store = CheckpointStore.sqlite(path)
     try:

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
-from runner import END, START, CheckpointStore, StateGraph
+from branchline import END, START, CheckpointStore, StateGraph
 
 
 class Payment(TypedDict, total=False):

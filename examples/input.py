@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, TypedDict
 
-from runner import END, START, CheckpointStore, StateGraph
+from branchline import END, START, CheckpointStore, StateGraph
 
 
 class Trip(TypedDict, total=False):

@@ -1,6 +1,6 @@
 """Reviewing tool calls: approve, edit the arguments, or reject with feedback.
 
-A deterministic stand-in model proposes an ``issue_refund`` call (see runner/demo.py);
+A deterministic stand-in model proposes an ``issue_refund`` call (see branchline/cli/demo_graph.py);
 the review node asks with ``interrupt()`` and routes with ``Command``.
 
 Run: python examples/tool_review.py [DB]
@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from runner import CheckpointStore, Command
-from runner.demo import build
+from branchline import CheckpointStore, Command
+from branchline.cli.demo_graph import build
 
 
 def review(db: Path, thread_id: str, *decisions: dict[str, object]) -> None:

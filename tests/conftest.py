@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from domain import CheckpointStore
-from domain.backends import connect
-from domain.errors import StoreConfigError
-from projections import Views
+from branchline.domain import CheckpointStore
+from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.store.backends import connect
+from branchline.projections import Views
 
 PG_DSN = os.environ.get("BRANCHLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -9,12 +9,17 @@ from typing import Any, TypedDict
 
 import pytest
 
-from domain import CheckpointStore
-from domain.backends import connect
-from domain.codec import UnsupportedValueError
-from domain.errors import EventTooLarge, InvalidThreadId, StoreConfigError, UnreadableEvent
-from domain.ids import stream_id
-from runner import END, START, Command, StateGraph, interrupt
+from branchline import END, START, Command, StateGraph, interrupt
+from branchline.domain import CheckpointStore
+from branchline.domain.model.errors import (
+    EventTooLarge,
+    InvalidThreadId,
+    StoreConfigError,
+    UnreadableEvent,
+)
+from branchline.domain.model.ids import stream_id
+from branchline.domain.store.backends import connect
+from branchline.domain.store.codec import UnsupportedValueError
 
 
 class State(TypedDict, total=False):
@@ -176,7 +181,7 @@ def test_an_event_of_a_newer_version_is_named(tmp_path: Path) -> None:
 
 
 def test_an_encrypted_store_keeps_no_plaintext_on_disk(tmp_path: Path) -> None:
-    from domain.eventlog import new_encryption_key
+    from branchline.domain.store.eventlog import new_encryption_key
 
     key, secret = new_encryption_key(), "the-patient-is-allergic-to-penicillin"
     path = tmp_path / "secret.db"

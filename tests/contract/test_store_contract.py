@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from domain import CheckpointStore, ConcurrentUpdate, Thread, evolve
-from domain.checkpoint import START
-from domain.errors import StoreConfigError
+from branchline.domain import CheckpointStore, ConcurrentUpdate, Thread, evolve
+from branchline.domain.model.checkpoint import START
+from branchline.domain.model.errors import StoreConfigError
 
 Opener = Callable[[], CheckpointStore]
 

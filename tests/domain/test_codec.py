@@ -17,8 +17,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from domain.codec import MAX_DEPTH, Codec, CodecError, UnsupportedValueError
-from domain.errors import BranchlineError
+from branchline.domain.model.errors import BranchlineError
+from branchline.domain.store.codec import MAX_DEPTH, Codec, CodecError, UnsupportedValueError
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,10 +19,9 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain import Codec, Thread, ThreadEvent
-from domain.checkpoint import Checkpoint, TaskResult
-from domain.eventlog import EventMapper
-from domain.events import (
+from branchline.domain import Codec, Thread, ThreadEvent
+from branchline.domain.model.checkpoint import Checkpoint, TaskResult
+from branchline.domain.model.events import (
     EVENT_TYPES,
     Forked,
     InputReceived,
@@ -38,7 +37,9 @@ from domain.events import (
     ThreadSnapshot,
     ThreadStarted,
 )
-from domain.store import CheckpointStore
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.domain.store.codec import thread_codec
+from branchline.domain.store.eventlog import EventMapper
 
 GOLDEN = Path(__file__).parent / "golden"
 TAGGED = GOLDEN / "tagged"
@@ -139,7 +140,7 @@ def golden_path(cls: type[ThreadEvent], version: int | None = None) -> Path:
 
 
 def _stored(event: ThreadEvent) -> dict[str, object]:
-    stored = EventMapper(transcoder=Codec()).to_stored_event(event)
+    stored = EventMapper(transcoder=thread_codec()).to_stored_event(event)
     return {"topic": stored.topic, "state": json.loads(stored.state)}
 
 
@@ -238,3 +239,11 @@ def test_older_stored_versions_are_upcast_on_read(event: ThreadEvent) -> None:
                 assert hasattr(upcast, name), (
                     f"{cls.__name__} v{version} lacks {name} after upcasting"
                 )
+
+
+def test_rows_written_before_the_package_rename_still_decode() -> None:
+    """Version 0.1 stored our own classes by module path (``domain.checkpoint:Checkpoint``)."""
+    forked = next(e for e in SAMPLES if isinstance(e, Forked))
+    assert _read_back(GOLDEN / "v0.1" / "branchline.Forked.json", forked.originator_version) == (
+        forked
+    )

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from domain import CheckpointStore, Thread, evolve
-from domain.checkpoint import START
-from domain.events import ThreadEvent
+from branchline.domain import CheckpointStore, Thread, evolve
+from branchline.domain.model.checkpoint import START
+from branchline.domain.model.events import ThreadEvent
 
 
 def one_step(thread: Thread | None, thread_id: str) -> list[ThreadEvent]:

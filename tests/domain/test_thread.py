@@ -9,11 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import CheckpointStore, InvalidCommand, StoreConfigError, Thread, ThreadEvent, evolve
-from domain.checkpoint import START, TaskResult
-from domain.clock import set_clock
-from domain.events import ThreadSnapshot
-from domain.evolve import project
+from branchline.domain import (
+    CheckpointStore,
+    InvalidCommand,
+    StoreConfigError,
+    Thread,
+    ThreadEvent,
+    evolve,
+)
+from branchline.domain.model.checkpoint import START, TaskResult
+from branchline.domain.model.clock import set_clock
+from branchline.domain.model.events import ThreadSnapshot
+from branchline.domain.model.evolve import project
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

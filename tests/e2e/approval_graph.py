@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TypedDict
 
-from runner import (
+from branchline import (
     END,
     START,
     CheckpointStore,

@@ -12,7 +12,7 @@ def branchline(*args: str, db: Path, expect: int = 0) -> str:
     """Run ``branchline ARGS`` on ``db``; return what it printed, checking its exit code."""
     env = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "250"}
     done = subprocess.run(
-        [sys.executable, "-m", "runner.cli", *args],
+        [sys.executable, "-m", "branchline", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -16,7 +16,7 @@ import time
 from itertools import count
 from typing import Annotated, Any, TypedDict
 
-from runner import END, START, CheckpointStore, CompiledStateGraph, StateGraph
+from branchline import END, START, CheckpointStore, CompiledStateGraph, StateGraph
 
 NODES = [f"n{i:02d}" for i in range(12)]
 

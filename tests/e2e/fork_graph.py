@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
-from runner import END, START, CheckpointStore, CompiledStateGraph, StateGraph
+from branchline import END, START, CheckpointStore, CompiledStateGraph, StateGraph
 
 
 class State(TypedDict, total=False):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from cli_process import branchline
 
-from runner import CheckpointStore, Command
-from runner.demo import build
+from branchline import CheckpointStore, Command
+from branchline.cli.demo_graph import build
 
 REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
 
@@ -37,7 +37,7 @@ def test_resume_with_the_graph_finishes_the_run_as_the_actor(paused: Path) -> No
         "--actor",
         "ivy",
         "--graph",
-        "runner.demo:build",
+        "branchline.cli.demo_graph:build",
         db=paused,
     )
     assert "refunded 120 EUR" in out
@@ -76,7 +76,15 @@ def test_update_edits_the_state_as_the_actor(paused: Path) -> None:
         {"proposal": {"name": "issue_refund", "args": {"order": "A-1042", "amount": 5}}}
     )
     out = branchline(
-        "update", "t", "--values", edit, "--actor", "kim", "--graph", "runner.demo:build", db=paused
+        "update",
+        "t",
+        "--values",
+        edit,
+        "--actor",
+        "kim",
+        "--graph",
+        "branchline.cli.demo_graph:build",
+        db=paused,
     )
     assert "updated as kim" in out
     audit = branchline("audit", "t", db=paused)

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from crash_graph import NODES, build
 
-from domain import CheckpointStore
-from projections import Views
+from branchline.domain import CheckpointStore
+from branchline.projections import Views
 
 KILLS = int(os.environ.get("BRANCHLINE_CRASH_KILLS", "15"))
 HERE = Path(__file__).parent

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from domain import CheckpointStore
-from projections import Views
-from runner import END, START, Command, StateGraph, interrupt
+from branchline import END, START, Command, StateGraph, interrupt
+from branchline.domain import CheckpointStore
+from branchline.projections import Views
 
 
 class Ticket(TypedDict, total=False):
@@ -41,7 +41,7 @@ def fill(store: CheckpointStore, threads: int) -> None:
 
 def cli(pg_dsn: str, schema: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "BRANCHLINE_DB": pg_dsn, "BRANCHLINE_PG_SCHEMA": schema, "COLUMNS": "200"}
-    command = [sys.executable, "-m", "runner.cli", *args]
+    command = [sys.executable, "-m", "branchline", *args]
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )

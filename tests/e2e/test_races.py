@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from domain import CheckpointStore
-from domain.events import Resumed
+from branchline.domain import CheckpointStore
+from branchline.domain.model.events import Resumed
 
 HERE = Path(__file__).parent
 RACERS = 8

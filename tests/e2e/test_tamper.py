@@ -17,10 +17,10 @@ from typing import Any, TypedDict
 
 import pytest
 
-from domain import CheckpointStore
-from domain.backends import connect
-from domain.ids import stream_id
-from runner import END, START, StateGraph
+from branchline import END, START, StateGraph
+from branchline.domain import CheckpointStore
+from branchline.domain.model.ids import stream_id
+from branchline.domain.store.backends import connect
 
 THREAD = "audited"
 
@@ -42,7 +42,7 @@ class Database:
 
     def audit(self, *args: str, expect: int) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "runner.cli", "audit", *args],
+            [sys.executable, "-m", "branchline", "audit", *args],
             capture_output=True,
             text=True,
             env={**self.env, "BRANCHLINE_DB": self.db, "COLUMNS": "250"},

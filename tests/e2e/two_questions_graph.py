@@ -16,7 +16,15 @@ import time
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
-from runner import END, START, CheckpointStore, Command, CompiledStateGraph, StateGraph, interrupt
+from branchline import (
+    END,
+    START,
+    CheckpointStore,
+    Command,
+    CompiledStateGraph,
+    StateGraph,
+    interrupt,
+)
 
 
 def _merge(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from domain import CheckpointStore, Thread, ThreadEvent, clock, evolve, project, task_id
-from projections import Views
+from branchline.domain import CheckpointStore, Thread, ThreadEvent, evolve, project, task_id
+from branchline.domain.model import clock
+from branchline.projections import Views
 
 
 class Runs:

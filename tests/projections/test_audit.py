@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain import CheckpointStore, Interrupted, checkpoint_id
-from projections import Decision, Views
+from branchline.domain import CheckpointStore, Interrupted, checkpoint_id
+from branchline.projections import Decision, Views
 
 
 def _asked(store: CheckpointStore, thread_id: str) -> list[Interrupted]:

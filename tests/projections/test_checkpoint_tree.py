@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain import CheckpointStore, checkpoint_id
-from projections import CheckpointRow, Views
+from branchline.domain import CheckpointStore, checkpoint_id
+from branchline.projections import CheckpointRow, Views
 
 
 def test_tree_has_one_row_per_checkpoint_with_parents_and_sources(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import projections
+from branchline import projections
 
 
 def test_all_is_sorted_and_lists_the_public_names() -> None:

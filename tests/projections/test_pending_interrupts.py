@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain import CheckpointStore, Interrupted
-from projections import PendingInterrupt, Views
+from branchline.domain import CheckpointStore, Interrupted
+from branchline.projections import PendingInterrupt, Views
 
 
 def _asked(store: CheckpointStore, thread_id: str) -> list[Interrupted]:

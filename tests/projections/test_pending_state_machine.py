@@ -25,14 +25,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from domain import (
+from branchline.domain import (
     CheckpointStore,
     InterruptSuperseded,
     Resumed,
     StateUpdated,
     Thread,
 )
-from projections import Views
+from branchline.projections import Views
 
 THREADS = ("t0", "t1", "t2")
 NODES = ("a", "b")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain import CheckpointStore, checkpoint_id, task_id
-from projections import ThreadRow, Views
+from branchline.domain import CheckpointStore, checkpoint_id, task_id
+from branchline.projections import ThreadRow, Views
 
 
 def test_thread_row_appears_with_status_head_and_step_after_a_run(

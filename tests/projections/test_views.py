@@ -12,8 +12,8 @@ from uuid import uuid4
 
 import pytest
 
-from domain import CheckpointStore, Thread, ThreadEvent, stream_id
-from projections import LogMismatch, UnknownStream, Views, ViewsConfigError, views_path
+from branchline.domain import CheckpointStore, Thread, ThreadEvent, stream_id
+from branchline.projections import LogMismatch, UnknownStream, Views, ViewsConfigError, views_path
 
 
 def test_catch_up_is_incremental_and_rerun_applies_nothing(

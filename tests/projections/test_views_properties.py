@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import CheckpointStore
-from projections import Views
+from branchline.domain import CheckpointStore
+from branchline.projections import Views
 
 THREADS = ("t0", "t1", "t2")
 

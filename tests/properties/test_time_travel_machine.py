@@ -28,7 +28,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from runner import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
 
 # No shrink phase: shrinking a failing travel replays thousands of steps (about a minute);
 # an unshrunk failure is at most 15 steps, and tests/runner pins the minimal cases.

@@ -6,7 +6,7 @@ import operator
 from collections import Counter
 from typing import Annotated, Any, TypedDict
 
-from runner import END, START, CheckpointStore, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, StateGraph, interrupt
 
 
 class State(TypedDict, total=False):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runner import CheckpointStore
+from branchline import CheckpointStore
 
 ON_POSTGRES_TOO = ("test_hitl_", "test_time_travel_")
 

@@ -13,9 +13,9 @@ from typing import Any, TypedDict
 
 import pytest
 
-from domain.errors import ConcurrentUpdate
-from runner import END, START, CheckpointStore, Command, StateGraph, interrupt
-from runner.errors import GraphRecursionError, InvalidConfigError
+from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline.domain.model.errors import ConcurrentUpdate
+from branchline.runner.errors import GraphRecursionError, InvalidConfigError
 
 MODES = ("sync", "async", "exit")
 CONFIG = {"configurable": {"thread_id": "t1"}}

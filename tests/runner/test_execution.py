@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from runner import (
+from branchline import (
     END,
     START,
     CheckpointStore,

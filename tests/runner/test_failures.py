@@ -8,10 +8,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from domain import UnsupportedValueError
-from domain.codec import MAX_DEPTH
-from domain.events import StepCompleted
-from runner import (
+from branchline import (
     END,
     START,
     CheckpointStore,
@@ -19,6 +16,9 @@ from runner import (
     InvalidUpdateError,
     StateGraph,
 )
+from branchline.domain import UnsupportedValueError
+from branchline.domain.model.events import StepCompleted
+from branchline.domain.store.codec import MAX_DEPTH
 
 
 class State(TypedDict, total=False):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from runner import END, START, CheckpointStore, GraphValidationError, StateGraph
+from branchline import END, START, CheckpointStore, GraphValidationError, StateGraph
 
 
 class State(TypedDict, total=False):

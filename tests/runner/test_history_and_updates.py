@@ -7,8 +7,8 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from domain import CheckpointNotFound, ThreadNotFound, checkpoint_id
-from runner import END, START, CheckpointStore, InvalidUpdateError, StateGraph
+from branchline import END, START, CheckpointStore, InvalidUpdateError, StateGraph
+from branchline.domain import CheckpointNotFound, ThreadNotFound, checkpoint_id
 
 
 class State(TypedDict, total=False):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
-from domain.events import Resumed, StateUpdated
-from runner import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline.domain.model.events import Resumed, StateUpdated
 
 
 class State(TypedDict, total=False):

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from runner import (
+from branchline import (
     END,
     START,
     CheckpointStore,

@@ -9,8 +9,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from domain.events import InterruptSuperseded
-from runner import (
+from branchline import (
     END,
     START,
     AmbiguousResume,
@@ -21,6 +20,7 @@ from runner import (
     StateGraph,
     interrupt,
 )
+from branchline.domain.model.events import InterruptSuperseded
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from runner import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
 
 
 def merge(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:

@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from typing import Annotated, Any, TypedDict
 
-from runner import END, START, CheckpointStore, Command, Interrupt, NodeInterrupt, StateGraph
-from runner import interrupt as ask
+from branchline import END, START, CheckpointStore, Command, Interrupt, NodeInterrupt, StateGraph
+from branchline import interrupt as ask
 
 
 class State(TypedDict, total=False):

@@ -7,8 +7,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from domain.events import InterruptSuperseded, Resumed
-from runner import (
+from branchline import (
     END,
     START,
     CheckpointStore,
@@ -18,6 +17,7 @@ from runner import (
     StateGraph,
     interrupt,
 )
+from branchline.domain.model.events import InterruptSuperseded, Resumed
 
 UNKNOWN_ID = "0" * 32
 

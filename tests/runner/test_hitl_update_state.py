@@ -9,8 +9,8 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from domain.events import InterruptSuperseded
-from runner import END, START, CheckpointStore, InvalidUpdateError, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, InvalidUpdateError, StateGraph, interrupt
+from branchline.domain.model.events import InterruptSuperseded
 
 
 class State(TypedDict, total=False):

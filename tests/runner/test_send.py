@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from runner import (
+from branchline import (
     END,
     START,
     AmbiguousResume,
@@ -19,7 +19,7 @@ from runner import (
     StateGraph,
     interrupt,
 )
-from runner.types import Send
+from branchline.runner.types import Send
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 ITEMS = ["a", "b", "c"]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 from pydantic import BaseModel
 
-from runner import START, CheckpointStore, StateGraph, add_messages
+from branchline import START, CheckpointStore, StateGraph, add_messages
 
 
 class DictState(TypedDict, total=False):

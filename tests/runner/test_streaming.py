@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from runner import END, START, CheckpointStore, StateGraph
+from branchline import END, START, CheckpointStore, StateGraph
 
 
 class State(TypedDict, total=False):

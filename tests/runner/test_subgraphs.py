@@ -7,8 +7,7 @@ from typing import Any, TypedDict
 
 import pytest
 
-from domain.events import Resumed
-from runner import (
+from branchline import (
     END,
     START,
     CheckpointStore,
@@ -18,6 +17,7 @@ from runner import (
     StateGraph,
     interrupt,
 )
+from branchline.domain.model.events import Resumed
 
 
 class State(TypedDict, total=False):
@@ -411,12 +411,12 @@ def test_interrupts_in_two_subgraph_nodes_are_answered_one_after_the_other(
 def test_the_inbox_lists_a_subgraph_question_once_under_the_parent_thread(
     store: CheckpointStore, config: dict
 ) -> None:
-    from runner.views import views_for
+    from branchline.bootstrap import open_views
 
     graph = asking_parent(store, Counter())
     asked = graph.invoke({"topic": "cats"}, config)["__interrupt__"][0]
 
-    pending = views_for(store).pending_interrupts()
+    pending = open_views(store).pending_interrupts()
     assert [(p.thread_id, p.interrupt_id, p.node) for p in pending] == [("t1", asked.id, "sub")]
     graph.invoke(Command(resume="yes"), config)
-    assert views_for(store).pending_interrupts() == []
+    assert open_views(store).pending_interrupts() == []

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from chain_graph import at_step, chain
 
-from runner import CheckpointStore, Command
+from branchline import CheckpointStore, Command
 
 
 def cid(config: dict[str, Any]) -> str:

@@ -1,0 +1,129 @@
+"""Branchline: durable agent workflows that pause for people, with the LangGraph API.
+
+Everything a user needs is importable from here::
+
+    from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+
+The errors Branchline raises on purpose form one tree (each class also inherits the
+builtin it resembles, so ``except LookupError`` keeps working)::
+
+    BranchlineError
+    ├── ThreadNotFound (LookupError)
+    ├── CheckpointNotFound (LookupError)
+    ├── InvalidCommand (ValueError)
+    ├── ConcurrentUpdate (RuntimeError)        another writer got there first: retry
+    ├── StoreConfigError (ValueError)
+    ├── InvalidThreadId (ValueError)
+    ├── EventTooLarge (ValueError)
+    ├── UnreadableEvent (ValueError)
+    ├── CodecError (ValueError)
+    │   └── UnsupportedValueError (TypeError)  a value the codec cannot store
+    ├── GraphError
+    │   ├── GraphValidationError (ValueError)
+    │   ├── InvalidConfigError (ValueError)
+    │   ├── InvalidUpdateError (ValueError)
+    │   ├── EmptyInputError (ValueError)
+    │   ├── GraphRecursionError (RecursionError)
+    │   ├── InterruptNotPending (LookupError)
+    │   └── AmbiguousResume (ValueError)
+    └── ProjectionError
+        ├── UnknownStream (LookupError)
+        ├── LogMismatch (ValueError)
+        └── ViewsConfigError (ValueError)
+
+``GraphInterrupt`` and ``NodeInterrupt`` are signals, not errors: a node raises them to
+pause its run, and they never reach the caller of ``invoke``.
+"""
+
+from branchline.bootstrap import open_views
+from branchline.domain.model.errors import (
+    BranchlineError,
+    CheckpointNotFound,
+    ConcurrentUpdate,
+    EventTooLarge,
+    InvalidCommand,
+    InvalidThreadId,
+    StoreConfigError,
+    ThreadNotFound,
+    UnreadableEvent,
+)
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.domain.store.codec import CodecError, UnsupportedValueError
+from branchline.projections import (
+    CheckpointRow,
+    Decision,
+    LogMismatch,
+    PendingInterrupt,
+    ProjectionError,
+    ThreadRow,
+    UnknownStream,
+    Views,
+    ViewsConfigError,
+)
+from branchline.runner.builder import StateGraph
+from branchline.runner.compiled import CompiledStateGraph
+from branchline.runner.errors import (
+    AmbiguousResume,
+    EmptyInputError,
+    GraphError,
+    GraphRecursionError,
+    GraphValidationError,
+    InterruptNotPending,
+    InvalidConfigError,
+    InvalidUpdateError,
+)
+from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
+from branchline.runner.reducers import add_messages
+from branchline.runner.time_travel import Branch, Diff
+from branchline.runner.types import END, START, Command, Interrupt, PregelTask, Send, StateSnapshot
+
+__version__ = "0.2.0"
+
+__all__ = [
+    "END",
+    "START",
+    "AmbiguousResume",
+    "Branch",
+    "BranchlineError",
+    "CheckpointNotFound",
+    "CheckpointRow",
+    "CheckpointStore",
+    "CodecError",
+    "Command",
+    "CompiledStateGraph",
+    "ConcurrentUpdate",
+    "Decision",
+    "Diff",
+    "EmptyInputError",
+    "EventTooLarge",
+    "GraphError",
+    "GraphInterrupt",
+    "GraphRecursionError",
+    "GraphValidationError",
+    "Interrupt",
+    "InterruptNotPending",
+    "InvalidCommand",
+    "InvalidConfigError",
+    "InvalidThreadId",
+    "InvalidUpdateError",
+    "LogMismatch",
+    "NodeInterrupt",
+    "PendingInterrupt",
+    "PregelTask",
+    "ProjectionError",
+    "Send",
+    "StateGraph",
+    "StateSnapshot",
+    "StoreConfigError",
+    "ThreadNotFound",
+    "ThreadRow",
+    "UnknownStream",
+    "UnreadableEvent",
+    "UnsupportedValueError",
+    "Views",
+    "ViewsConfigError",
+    "__version__",
+    "add_messages",
+    "interrupt",
+    "open_views",
+]

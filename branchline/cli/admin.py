@@ -1,0 +1,83 @@
+"""``branchline db init|key`` and ``branchline project``: set a database up, keep its views."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Annotated
+
+import typer
+
+from branchline.bootstrap import PROJECTOR, open_views
+from branchline.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console, open_store
+from branchline.domain.store.backends import is_postgres
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.projections import Views
+from branchline.projections.postgres import PgDatabase
+
+db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("init")
+def init(
+    db: DbOption = DEFAULT_DB,
+    schema: SchemaOption = "public",
+    shards: Annotated[
+        int, typer.Option("--shards", help="PostgreSQL: event tables to spread threads over.")
+    ] = 1,
+) -> None:
+    """Create the schema and tables once; workers then start without creating any.
+
+    Safe to run again: what exists is left as it is.
+    """
+    if is_postgres(db):
+        encryption = os.environ.get("BRANCHLINE_ENCRYPTION_KEY") or None
+        store = CheckpointStore.postgres(
+            db, schema=schema, create_tables=True, shards=shards, encryption_key=encryption
+        )
+        store.close()
+        console.print(f"PostgreSQL schema {schema!r} ({shards} shard(s)) is ready: start workers")
+    else:
+        CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}).close()
+        console.print(f"SQLite file {db!r} is ready")
+
+
+@db_app.command("key")
+def key() -> None:
+    """Print a new encryption key: set it as BRANCHLINE_ENCRYPTION_KEY (and keep it safe:
+    without it the events cannot be read)."""
+    from branchline.domain.store.eventlog import new_encryption_key
+
+    print(new_encryption_key())
+
+
+@app.command()
+def project(
+    db: DbOption = DEFAULT_DB,
+    once: Annotated[bool, typer.Option("--once", help="Catch up once, then exit.")] = False,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between catch-ups.")] = 0.5,
+) -> None:
+    """Keep the views (threads, inbox, audit trail, checkpoint tree) current.
+
+    On PostgreSQL, run one per database: a second one waits until the first stops. Each
+    batch of events is applied with its tracking position in one transaction.
+    """
+    with open_store(db) as store:
+        if store.dsn is None or store.schema is None:
+            open_views(store).refresh()  # embedded: any query catches them up too
+            console.print(f"views of {db!r} are up to date (on SQLite every query catches up)")
+            return
+        with Views.open_postgres(store.dsn, store.schema) as views:
+            assert isinstance(views.db, PgDatabase)
+            if not views.db.try_lock(PROJECTOR):
+                console.print("another `branchline project` is running; waiting for it to stop")
+                views.db.lock(PROJECTOR)
+            console.print(f"projecting the views of schema {store.schema!r}")
+            while True:
+                applied = views.catch_up(store)
+                if applied:
+                    console.print(f"applied {applied} events")
+                if once:
+                    return
+                time.sleep(poll)

@@ -1,0 +1,111 @@
+"""``branchline audit``: who decided what, and proof that the log was not edited since."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from branchline.bootstrap import open_views
+from branchline.cli.app import (
+    DEFAULT_DB,
+    DbOption,
+    app,
+    as_json,
+    console,
+    fail,
+    open_store,
+    states,
+    when,
+)
+from branchline.domain.store.chain import ChainReport
+from branchline.domain.store.checkpoint_store import CheckpointStore
+
+
+@app.command()
+def audit(
+    thread: Annotated[str | None, typer.Argument(help="The thread (omit with --all).")] = None,
+    db: DbOption = DEFAULT_DB,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Recompute the hash chain; exit 1 if it is broken.")
+    ] = False,
+    every: Annotated[bool, typer.Option("--all", help="With --verify: every thread.")] = False,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="The decisions as JSON lines, then the chain head.")
+    ] = False,
+) -> None:
+    """The human decisions on a thread, oldest first: who, when, what, on which interrupt.
+
+    Every stored event is sealed into its thread's chain of digests: --verify finds any
+    event altered, removed or reordered in the database since it was written.
+    """
+    if every and not verify:
+        raise fail("--all goes with --verify: branchline audit --all --verify")
+    if every == (thread is not None):
+        raise fail("name one thread, or pass --all --verify for every thread")
+    with open_store(db) as store:
+        if verify:
+            reports = store.verify(None if every else thread)
+            if thread is not None:
+                states(store, thread)
+            for report in reports:
+                console.print(_verdict(report))
+            if not all(r.intact for r in reports):
+                raise typer.Exit(code=1)
+            return
+        assert thread is not None
+        states(store, thread)
+        if json_lines:
+            _print_json(store, thread)
+        else:
+            _print_table(store, thread)
+
+
+def _verdict(report: ChainReport) -> str:
+    if report.broken is None:
+        return (
+            f"[green]ok[/green] {report.thread_id}: {report.events} events, chain intact, "
+            f"head {report.head}"
+        )
+    broken = report.broken
+    kind = f" ({broken.topic.removeprefix('branchline.')})" if broken.topic else ""
+    return (
+        f"[red]BROKEN[/red] {report.thread_id}: event {broken.version}{kind} {broken.problem}; "
+        f"the {report.events} events before it are intact"
+    )
+
+
+def _print_json(store: CheckpointStore, thread: str) -> None:
+    for row in open_views(store).decisions(thread):
+        decision = {
+            "at": row.at.isoformat(),
+            "actor": row.actor,
+            "decision": row.kind,
+            "node": row.node,
+            "interrupt_id": row.interrupt_id,
+            "value": row.value,
+            "question_digest": row.digest,
+        }
+        print(json.dumps(decision, default=str, ensure_ascii=False))
+    [report] = store.verify(thread)
+    chain = {"thread": thread, "events": report.events, "chain_head": report.head}
+    print(json.dumps({**chain, "intact": report.intact}))
+
+
+def _print_table(store: CheckpointStore, thread: str) -> None:
+    table = Table(
+        "when (UTC)", "who", "decision", "node", "interrupt", "answer / edit", "question digest"
+    )
+    for row in open_views(store).decisions(thread):
+        table.add_row(
+            when(row.at),
+            row.actor or "unknown",
+            row.kind,
+            row.node or "",
+            row.interrupt_id or "",
+            as_json(row.value),
+            row.digest or "",
+        )
+    console.print(table)

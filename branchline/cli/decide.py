@@ -1,0 +1,113 @@
+"""Commands for the people in the loop: the inbox, answers, edits and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from branchline.bootstrap import open_views
+from branchline.cli.app import (
+    DEFAULT_DB,
+    DbOption,
+    app,
+    as_json,
+    console,
+    fail,
+    load_graph,
+    open_store,
+    parse_json,
+    states,
+    when,
+)
+from branchline.runner.resume import record_answers
+from branchline.runner.time_travel import record_edit
+from branchline.runner.types import Command
+
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who decides (recorded with the decision).")
+]
+GraphOption = Annotated[
+    str | None,
+    typer.Option(
+        "--graph", help="module:attribute of the graph (a StateGraph, or a function of the store)."
+    ),
+]
+
+
+@app.command()
+def pending(db: DbOption = DEFAULT_DB) -> None:
+    """The inbox: interrupts waiting for an answer, across every thread, oldest first."""
+    with open_store(db) as store:
+        table = Table("thread", "node", "interrupt", "since (UTC)", "question")
+        for row in open_views(store).pending_interrupts():
+            table.add_row(
+                row.thread_id,
+                row.node,
+                row.interrupt_id,
+                when(row.asked_at),
+                as_json(row.value),
+            )
+        console.print(table)
+
+
+@app.command()
+def resume(
+    thread: str,
+    value: Annotated[str, typer.Option("--value", help="The answer, as JSON.")],
+    actor: ActorOption,
+    interrupt: Annotated[
+        str | None, typer.Option("--interrupt", help="The interrupt id to answer.")
+    ] = None,
+    graph: GraphOption = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Answer a pending interrupt as ACTOR; with --graph, also run the thread on."""
+    answer = parse_json("--value", value)
+    resume_value = {interrupt: answer} if interrupt else answer
+    with open_store(db, lenient=graph is None) as store:
+        states(store, thread)
+        config = {"configurable": {"thread_id": thread, "actor": actor}}
+        if graph is None:
+            for event in record_answers(store, thread, resume_value, actor):
+                console.print(
+                    f"recorded: {actor} answered {event.interrupt_id} ({event.node}) "
+                    f"with {as_json(event.value)}"
+                )
+            console.print(
+                "The run continues when your application calls graph.invoke(None, config)."
+            )
+            return
+        result = load_graph(graph, store).invoke(Command(resume=resume_value), config)
+    console.print(f"resumed as {actor}; state now:")
+    console.print_json(as_json(result))
+
+
+@app.command()
+def update(
+    thread: str,
+    values: Annotated[str, typer.Option("--values", help="The values to write, as a JSON object.")],
+    actor: ActorOption,
+    graph: GraphOption = None,
+    as_node: Annotated[
+        str | None, typer.Option("--as-node", help="Write as if this node returned the values.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Edit a thread's state as ACTOR (a new checkpoint, source "update").
+
+    With --graph it is update_state (reducers apply, --as-node routes); without, the values
+    are assigned as given and what was pending stays pending.
+    """
+    written = parse_json("--values", values)
+    if graph is None and as_node is not None:
+        raise fail("--as-node needs --graph, to know what runs after the node")
+    with open_store(db, lenient=graph is None) as store:
+        states(store, thread)
+        if graph is None:
+            new = record_edit(store, thread, written, actor=actor)
+        else:
+            config = {"configurable": {"thread_id": thread, "actor": actor}}
+            new = load_graph(graph, store).update_state(config, written, as_node=as_node)
+    console.print(f"updated as {actor}: new checkpoint {new['configurable']['checkpoint_id']}")

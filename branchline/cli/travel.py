@@ -1,0 +1,180 @@
+"""Time travel from the command line: the checkpoint tree, branches, forks, diffs, replay."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from branchline.cli.app import (
+    DEFAULT_DB,
+    DbOption,
+    app,
+    as_json,
+    console,
+    fail,
+    load_graph,
+    open_store,
+    parse_json,
+    states,
+)
+from branchline.cli.decide import ActorOption, GraphOption
+from branchline.domain.model.ids import checkpoint_id, checkpoint_version
+from branchline.domain.model.timeline import Timeline
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.time_travel import branches as list_branches
+from branchline.runner.time_travel import diff as compare
+from branchline.runner.time_travel import record_edit, recorded
+
+
+def _timeline(store: CheckpointStore, thread: str) -> Timeline:
+    states(store, thread)
+    return store.timeline(thread)
+
+
+def _version(thread: str, checkpoint: str, timeline: Timeline) -> int:
+    try:
+        version = checkpoint_version(thread, checkpoint)
+    except LookupError as error:
+        raise fail(str(error)) from None
+    if version not in timeline.states:
+        raise fail(
+            f"no checkpoint {checkpoint!r} in thread {thread!r}; see `branchline history {thread}`"
+        )
+    return version
+
+
+def _label(timeline: Timeline, version: int) -> str:
+    """One line of the tree: step, source, nodes, who acted, branch start, id, head mark."""
+    state = timeline.states[version]
+    head = state.head
+    assert head is not None
+    parts = [f"step {head.step}", f"[cyan]{head.source}[/cyan]", ", ".join(head.writers) or "-"]
+    if head.source == "update":
+        parts.append(f"by {head.actor or 'unknown'}")
+    parts += [f"({r.actor or 'unknown'} answered {r.node})" for r in state.interrupts if r.answered]
+    fork = timeline.forks.get(version)
+    if fork is not None:
+        named = f" {fork.name!r}" if fork.name else ""
+        parts.append(f"[magenta]{fork.reason} by {fork.actor or 'unknown'}{named}[/magenta]")
+    parts.append(f"[dim]{checkpoint_id(state.thread_id, version)}[/dim]")
+    if version == timeline.head:
+        parts.append("[bold green]← head[/bold green]")
+    return " ".join(parts)
+
+
+def print_tree(timeline: Timeline, thread: str) -> None:
+    """Draw the checkpoint tree of a thread, branches as sub-trees."""
+    child_map = timeline.child_map()
+    tree = Tree(f"[bold]{thread}[/bold]")
+    stack = [(tree, v) for v in reversed(child_map.get(None, []))]
+    while stack:
+        parent, version = stack.pop()
+        children = child_map.get(version, [])
+        node = parent.add(_label(timeline, version))
+        if len(children) == 1:
+            stack.append((parent, children[0]))
+        else:
+            stack.extend((node, c) for c in reversed(children))
+    console.print(tree)
+
+
+@app.command()
+def branches(thread: str, db: DbOption = DEFAULT_DB) -> None:
+    """The branches of a thread: where each grew from, its head and who started it."""
+    with open_store(db) as store:
+        found = list_branches(_timeline(store, thread), thread)
+    table = Table("name", "from checkpoint", "head", "checkpoints", "created (UTC)", "by")
+    for branch in found:
+        root = (
+            branch.root_config["configurable"]["checkpoint_id"] if branch.root_config else "(start)"
+        )
+        head = branch.head_config["configurable"]["checkpoint_id"]
+        created = branch.created_at[:19].replace("T", " ")
+        table.add_row(
+            branch.name or "", root, head, str(branch.length), created, branch.created_by or ""
+        )
+    console.print(table)
+
+
+@app.command()
+def fork(
+    thread: str,
+    checkpoint: Annotated[str, typer.Option("--checkpoint", help="The checkpoint to branch from.")],
+    values: Annotated[str, typer.Option("--values", help="The edit, as a JSON object.")],
+    actor: ActorOption,
+    graph: GraphOption = None,
+    as_node: Annotated[
+        str | None, typer.Option("--as-node", help="Write as if this node returned the values.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="A name for the new branch.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Branch from a past checkpoint with an edit, as ACTOR.
+
+    With --graph it is update_state on the checkpoint (reducers apply, --as-node routes);
+    without, the values are assigned as given and what was pending there stays pending.
+    """
+    edit = parse_json("--values", values)
+    if graph is None and as_node is not None:
+        raise fail("--as-node needs --graph, to know what runs after the node")
+    with open_store(db, lenient=graph is None) as store:
+        _version(thread, checkpoint, _timeline(store, thread))
+        if graph is None:
+            new = record_edit(store, thread, edit, actor=actor, checkpoint=checkpoint, name=name)
+        else:
+            configurable = {"thread_id": thread, "checkpoint_id": checkpoint, "actor": actor}
+            config = {"configurable": configurable, "metadata": {"branch": name} if name else {}}
+            new = load_graph(graph, store).update_state(config, edit, as_node=as_node)
+    console.print(
+        f"forked as {actor}: new checkpoint {new['configurable']['checkpoint_id']} "
+        "(now the thread's head)"
+    )
+
+
+@app.command()
+def diff(thread: str, first: str, second: str, db: DbOption = DEFAULT_DB) -> None:
+    """Compare two checkpoints: common ancestor, what happened on each side, values."""
+    with open_store(db) as store:
+        timeline = _timeline(store, thread)
+        result = compare(
+            timeline, _version(thread, first, timeline), _version(thread, second, timeline)
+        )
+    ancestor = result.ancestor["configurable"]["checkpoint_id"] if result.ancestor else "(none)"
+    console.print(f"[bold]common ancestor[/bold] {ancestor}")
+    for title, side in ((first, result.left), (second, result.right)):
+        table = Table(
+            "step", "source", "nodes", "who", "checkpoint", title=f"since then, towards {title}"
+        )
+        for change in side:
+            table.add_row(
+                str(change.step),
+                change.source,
+                ", ".join(change.nodes),
+                ", ".join(change.actors),
+                change.checkpoint_id,
+            )
+        console.print(table)
+    values = Table("key", first, second, title="values that differ")
+    for key, (left, right) in result.values.items():
+        values.add_row(key, as_json(left), as_json(right))
+    console.print(values)
+
+
+@app.command()
+def replay(
+    thread: str,
+    start: Annotated[str, typer.Option("--from", help="The checkpoint to replay from.")],
+    mode: Annotated[str, typer.Option("--mode", help="values, updates, or both")] = "both",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Stream the recorded steps from a checkpoint to its branch's head; nothing runs."""
+    modes = ("values", "updates") if mode == "both" else (mode,)
+    if any(m not in ("values", "updates") for m in modes):
+        raise fail(f"--mode is values, updates or both, not {mode!r}")
+    with open_store(db) as store:
+        timeline = _timeline(store, thread)
+        for kind, chunk in recorded(timeline, _version(thread, start, timeline), modes):
+            print(as_json({kind: chunk}))

@@ -1,0 +1,95 @@
+"""Value objects of a thread's state: checkpoints, task results and interrupts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from branchline.domain.model.records import one_assignment_init
+
+START = "__start__"
+
+
+@one_assignment_init
+@dataclass(frozen=True)
+class Checkpoint:
+    """An immutable point in a thread's history."""
+
+    version: int
+    parent: int | None
+    step: int
+    source: str
+    next: tuple[str, ...]
+    metadata: dict[str, Any]
+    created_at: datetime
+    waiting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    writers: tuple[str, ...] = ()
+    actor: str | None = None
+    packets: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def first_packet(self) -> int:
+        """The index in ``next`` of the first ``Send`` task (they come last)."""
+        return len(self.next) - len(self.packets)
+
+    def task_input(self, index: int) -> tuple[bool, Any]:
+        """Whether the task at ``index`` of ``next`` was sent an input of its own, and it."""
+        if index >= self.first_packet:
+            return True, self.packets[index - self.first_packet][1]
+        return False, None
+
+
+@one_assignment_init
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task of the step in progress."""
+
+    task_id: str
+    node: str
+    assigned: dict[str, Any] = field(default_factory=dict)
+    appended: dict[str, list[Any]] = field(default_factory=dict)
+    triggers: tuple[str, ...] = ()
+    error: str | None = None
+    sends: tuple[tuple[str, Any], ...] = ()
+
+    def carried(self) -> dict[str, Any]:
+        """This result as a ``StepCompleted`` carries it: what is empty left out, lists
+        for tuples (``domain.evolve.carried_results`` reads it back)."""
+        record: dict[str, Any] = {"task_id": self.task_id, "node": self.node}
+        if self.assigned:
+            record["assigned"] = self.assigned
+        if self.appended:
+            record["appended"] = self.appended
+        if self.triggers:
+            record["triggers"] = list(self.triggers)
+        if self.sends:
+            record["sends"] = [list(pair) for pair in self.sends]
+        return record
+
+
+@dataclass(frozen=True)
+class InterruptRecord:
+    """A question a task asked with ``interrupt()``, and its answer once given."""
+
+    interrupt_id: str
+    task_id: str
+    node: str
+    index: int
+    value: Any
+    asked_at: datetime
+    answered: bool = False
+    answer: Any = None
+    actor: str | None = None
+
+
+def apply_writes(
+    values: Mapping[str, Any], assigned: Mapping[str, Any], appended: Mapping[str, list[Any]]
+) -> dict[str, Any]:
+    """Return new channel values with assignments and list appends applied."""
+    new = dict(values)
+    new.update(assigned)
+    for channel, items in appended.items():
+        new[channel] = [*new.get(channel, ()), *items]
+    return new

@@ -1,0 +1,113 @@
+"""Identifiers: thread streams, checkpoints and tasks.
+
+A checkpoint id is the version of the event that created the checkpoint in its
+thread's stream, combined with a digest of the thread id and shaped like a UUID:
+``00000000-0000-002a-9f3a-1c2b3d4e5f60`` is version 42. Ids sort by version, so
+descending ids are newest first, and an id from another thread is recognised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from branchline.domain.model.errors import CheckpointNotFound, InvalidThreadId
+
+THREAD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:branchline:thread")
+MAX_THREAD_ID = 512  # characters
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
+_LOW_MASK = (1 << 64) - 1
+
+
+def check_thread_id(thread_id: str) -> str:
+    """``thread_id`` if it can name a thread: 1 to 512 characters, none of them control
+    characters (they would garble logs and terminals); otherwise InvalidThreadId."""
+    problem = None
+    if not isinstance(thread_id, str) or not thread_id:
+        problem = "is empty" if thread_id == "" else f"is a {type(thread_id).__name__}, not a str"
+    elif len(thread_id) > MAX_THREAD_ID:
+        problem = f"is {len(thread_id):,} characters long (at most {MAX_THREAD_ID})"
+    elif _CONTROL.search(thread_id):
+        problem = "holds control characters"
+    if problem is not None:
+        shown = repr(thread_id[:40]) + ("..." if len(str(thread_id)) > 40 else "")
+        raise InvalidThreadId(
+            f"thread_id {shown} {problem}; use a short printable id such as a user or "
+            "ticket id, e.g. 'ticket-1042'"
+        )
+    return thread_id
+
+
+@lru_cache(maxsize=4096)
+def stream_id(thread_id: str) -> UUID:
+    """Return the event stream id of a thread."""
+    return uuid5(THREAD_NAMESPACE, thread_id)
+
+
+@lru_cache(maxsize=4096)
+def _thread_digest(thread_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(thread_id.encode(), digest_size=8).digest(), "big")
+
+
+def _uuid_format(hex32: str) -> str:
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
+
+
+@lru_cache(maxsize=4096)
+def _id_tail(thread_id: str) -> str:
+    digest = f"{_thread_digest(thread_id):016x}"
+    return f"{digest[:4]}-{digest[4:]}"
+
+
+@lru_cache(maxsize=256)  # a listing asks for each id twice: as a config, then as a parent
+def checkpoint_id(thread_id: str, version: int) -> str:
+    """Format the public id of the checkpoint at ``version`` of a thread."""
+    head = f"{version:016x}"
+    return f"{head[:8]}-{head[8:12]}-{head[12:]}-{_id_tail(thread_id)}"
+
+
+def checkpoint_version(thread_id: str, checkpoint: str) -> int:
+    """Parse a public checkpoint id back into its stream version.
+
+    Raises CheckpointNotFound if the id is malformed or was made for another thread.
+    """
+    try:
+        number = UUID(str(checkpoint)).int
+    except ValueError:
+        raise CheckpointNotFound(
+            f"checkpoint_id {checkpoint!r} is not a Branchline checkpoint id; "
+            "use an id from get_state_history(config) or get_state(config).config"
+        ) from None
+    if number & _LOW_MASK != _thread_digest(thread_id):
+        raise CheckpointNotFound(
+            f"checkpoint_id {checkpoint!r} does not belong to thread {thread_id!r}; "
+            "use an id from get_state_history() of this thread"
+        )
+    return number >> 64
+
+
+def task_id(thread_id: str, checkpoint_version: int, node: str, index: int) -> str:
+    """Return the deterministic id of a task planned at a checkpoint (UUID-shaped)."""
+    name = f"{thread_id}\x00{checkpoint_version}:{node}:{index}".encode()
+    return _uuid_format(hashlib.blake2b(name, digest_size=16).hexdigest())
+
+
+def _uuid4_hex() -> str:
+    return uuid4().hex
+
+
+_new_id: Callable[[], str] = _uuid4_hex
+
+
+def new_id() -> str:
+    """Return a fresh random id (message ids, run ids); replaceable in tests."""
+    return _new_id()
+
+
+def set_id_source(source: Callable[[], str] | None) -> None:
+    """Replace the id generator (tests); ``None`` restores random ids."""
+    global _new_id
+    _new_id = source if source is not None else _uuid4_hex

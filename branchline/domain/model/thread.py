@@ -1,0 +1,389 @@
+"""The Thread aggregate: its state, its queries, and the commands that decide events.
+
+A thread's state is small and immutable: the values at its head checkpoint, the
+head itself, and what happened since the head (the step in progress): task results,
+interrupts asked and answered, breakpoints passed. Commands validate against that
+state and return events; only ``domain.evolve`` turns events into state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from branchline.domain.model import clock
+from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
+from branchline.domain.model.errors import InvalidCommand
+from branchline.domain.model.events import (
+    Forked,
+    InputReceived,
+    Interrupted,
+    InterruptSuperseded,
+    NodeCompleted,
+    NodeFailed,
+    Paused,
+    Replayed,
+    Resumed,
+    StateUpdated,
+    StepCompleted,
+    ThreadEvent,
+    ThreadStarted,
+)
+from branchline.domain.model.ids import check_thread_id, stream_id, task_id
+from branchline.domain.model.records import one_assignment_init
+
+E = TypeVar("E", bound=ThreadEvent)
+
+
+@one_assignment_init
+@dataclass(frozen=True)
+class Thread:
+    """The state of one conversation thread, folded from its stream."""
+
+    id: UUID
+    version: int
+    thread_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+    head: Checkpoint | None = None
+    results: tuple[TaskResult, ...] = ()
+    interrupts: tuple[InterruptRecord, ...] = ()
+    breakpoints_hit: tuple[str, ...] = ()
+
+    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "version",
+        "thread_id",
+        "values",
+        "head",
+        "results",
+        "interrupts",
+        "breakpoints_hit",
+    )
+
+    # Queries -------------------------------------------------------------------
+
+    @property
+    def live_values(self) -> dict[str, Any]:
+        """The head's values with the writes of tasks finished since then applied.
+
+        Appends apply in node-name order, ``Send`` tasks of one node in packet order,
+        whatever order the tasks finished in (across runs, after a retry or a resume).
+        A channel that a task assigned (a reducer's new value) applies in the order the
+        tasks were recorded, since each such value was reduced from the ones before it.
+        """
+        values, done = self.values, [r for r in self.results if r.error is None]
+        if len(done) < 2:
+            return apply_writes(values, done[0].assigned, done[0].appended) if done else values
+        assigned = {channel for r in done for channel in r.assigned}
+        for result in done:  # recorded order
+            wrote = {c: v for c, v in result.appended.items() if c in assigned}
+            values = apply_writes(values, result.assigned, wrote)
+        for result in self._results_in_task_order():
+            if result.error is None:
+                wrote = {c: v for c, v in result.appended.items() if c not in assigned}
+                values = apply_writes(values, {}, wrote)
+        return values
+
+    def _results_in_task_order(self) -> tuple[TaskResult, ...]:
+        if len(self.results) < 2 or self.head is None:
+            return self.results
+        head = self.head
+        order = {
+            task_id(self.thread_id, head.version, n, i): (n, i) for i, n in enumerate(head.next)
+        }
+        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, (r.node, len(order)))))
+
+    @property
+    def finished_nodes(self) -> tuple[str, ...]:
+        """Nodes of the step in progress that completed without error."""
+        return tuple([r.node for r in self.results if r.error is None])
+
+    @cached_property  # a state is immutable; a step asks for its tasks several times
+    def pending_tasks(self) -> tuple[tuple[int, str, str], ...]:
+        """``(index, node, task_id)`` of each task of the head's step not completed yet."""
+        if self.head is None:
+            return ()
+        head, done = self.head, {r.task_id for r in self.results if r.error is None}
+        tasks = (
+            (i, n, task_id(self.thread_id, head.version, n, i)) for i, n in enumerate(head.next)
+        )
+        return tuple(t for t in tasks if t[2] not in done)
+
+    def task_for(self, node: str) -> str:
+        """The id of the first pending task of ``node``."""
+        for _, pending, tid in self.pending_tasks:
+            if pending == node:
+                return tid
+        raise InvalidCommand(
+            f"node {node!r} is not pending on thread {self.thread_id!r}; "
+            f"pending: {list(self.pending_nodes)}"
+        )
+
+    @property
+    def pending_nodes(self) -> tuple[str, ...]:
+        """Nodes of the head's next step that have not completed yet."""
+        return tuple([node for _, node, _ in self.pending_tasks])
+
+    @property
+    def pending_interrupts(self) -> tuple[InterruptRecord, ...]:
+        """Questions asked since the head that nobody has answered yet."""
+        return tuple(r for r in self.interrupts if not r.answered)
+
+    def interrupt(self, interrupt_id: str) -> InterruptRecord | None:
+        """The interrupt with this id, asked (and maybe answered) since the head."""
+        return next((r for r in self.interrupts if r.interrupt_id == interrupt_id), None)
+
+    def answers(self, task: str) -> list[Any]:
+        """The answers a task's ``interrupt()`` calls get on its next run, in call order."""
+        if not self.interrupts:  # every task of a step without questions asks this
+            return []
+        answered = [r for r in self.interrupts if r.task_id == task and r.answered]
+        return [r.answer for r in sorted(answered, key=lambda r: r.index)]
+
+    def answered(self, task: str) -> dict[str, Any]:
+        """The answers given to a task's questions, by interrupt id."""
+        return {
+            r.interrupt_id: r.answer for r in self.interrupts if r.task_id == task and r.answered
+        }
+
+    def to_snapshot_state(self) -> dict[str, Any]:
+        """The fields a snapshot stores."""
+        return {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
+
+    # Commands ------------------------------------------------------------------
+
+    @staticmethod
+    def start(thread_id: str, values: Mapping[str, Any] | None = None) -> ThreadStarted:
+        """Decide to open a new thread, with the values its channels start from."""
+        if not isinstance(thread_id, str) or not thread_id:
+            raise InvalidCommand(
+                f"thread_id must be a non-empty string, got {thread_id!r}; "
+                'pass config={"configurable": {"thread_id": "..."}}'
+            )
+        check_thread_id(thread_id)
+        return ThreadStarted(
+            originator_id=stream_id(thread_id),
+            originator_version=1,
+            timestamp=clock.now(),
+            thread_id=thread_id,
+            values=dict(values or {}),
+        )
+
+    def _event(self, cls: type[E], offset: int = 0, **fields: Any) -> E:
+        return cls(
+            originator_id=self.id,
+            originator_version=self.version + 1 + offset,
+            timestamp=clock.now(),
+            **fields,
+        )
+
+    def _checkpoint(self, cls: type[E], step: int, **fields: Any) -> E:
+        parent = self.head.version if self.head else None
+        return self._event(cls, parent=parent, step=step, **fields)
+
+    def receive_input(
+        self, next_nodes: Sequence[str], metadata: Mapping[str, Any]
+    ) -> InputReceived:
+        """Decide that new input starts a run (its values come with the ``__start__`` task)."""
+        step = self.head.step + 1 if self.head else -1
+        return self._checkpoint(
+            InputReceived, step, next=tuple(next_nodes), metadata=dict(metadata)
+        )
+
+    def complete_task(
+        self,
+        task_id: str,
+        node: str,
+        *,
+        assigned: Mapping[str, Any],
+        appended: Mapping[str, list[Any]],
+        triggers: Sequence[str] = (),
+        sends: Sequence[tuple[str, Any]] = (),
+    ) -> NodeCompleted:
+        """Record that a pending task returned these writes."""
+        if (node, task_id) not in {(n, t) for _, n, t in self.pending_tasks}:
+            raise InvalidCommand(
+                f"task {task_id!r} of node {node!r} is not pending on thread {self.thread_id!r}; "
+                f"pending: {[(n, t) for _, n, t in self.pending_tasks]}"
+            )
+        return self._event(
+            NodeCompleted,
+            task_id=task_id,
+            node=node,
+            assigned=dict(assigned),
+            appended=dict(appended),
+            triggers=tuple(triggers),
+            sends=tuple(sends),
+        )
+
+    def fail_task(self, task_id: str, node: str, error: str) -> NodeFailed:
+        """Record that a pending task raised."""
+        self._require_pending(node)
+        return self._event(NodeFailed, task_id=task_id, node=node, error=error)
+
+    def complete_step(
+        self,
+        next_nodes: Sequence[str],
+        waiting: Mapping[str, Sequence[str]],
+        metadata: Mapping[str, Any],
+        packets: Sequence[tuple[str, Any]] = (),
+        finished: Sequence[TaskResult] = (),
+    ) -> StepCompleted:
+        """Close the step in progress: every pending task must have completed.
+
+        ``finished`` are pending tasks that completed just now, not recorded yet: the
+        step carries them, one event in all.
+        """
+        if self.head is None:
+            raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to continue from")
+        pending = {tid: node for _, node, tid in self.pending_tasks}
+        for result in finished:
+            if pending.pop(result.task_id, None) != result.node:
+                raise InvalidCommand(
+                    f"task {result.task_id!r} of node {result.node!r} is not pending on thread "
+                    f"{self.thread_id!r}; pending: {list(self.pending_nodes)}"
+                )
+        if pending:
+            raise InvalidCommand(
+                f"step {self.head.step + 1} of thread {self.thread_id!r} still has pending "
+                f"tasks {list(pending.values())}; complete them before closing the step"
+            )
+        return self._checkpoint(
+            StepCompleted,
+            self.head.step + 1,
+            next=tuple(next_nodes),
+            waiting={k: tuple(v) for k, v in waiting.items()},
+            metadata=dict(metadata),
+            packets=tuple(packets),
+            results=tuple([result.carried() for result in finished]),
+        )
+
+    def update_state(
+        self,
+        as_node: str,
+        *,
+        assigned: Mapping[str, Any],
+        appended: Mapping[str, list[Any]],
+        next_nodes: Sequence[str],
+        metadata: Mapping[str, Any],
+        actor: str | None = None,
+        waiting: Mapping[str, Sequence[str]] | None = None,
+    ) -> StateUpdated:
+        """Record an edit of the state, made as if ``as_node`` had written it."""
+        step = self.head.step + 1 if self.head else 0
+        return self._checkpoint(
+            StateUpdated,
+            step,
+            next=tuple(next_nodes),
+            waiting={k: tuple(v) for k, v in (waiting or {}).items()},
+            metadata=dict(metadata),
+            as_node=as_node,
+            assigned=dict(assigned),
+            appended=dict(appended),
+            actor=actor,
+        )
+
+    def ask(
+        self, interrupt_id: str, task_id: str, node: str, index: int, value: Any
+    ) -> Interrupted:
+        """Record that a pending task asked a question and paused."""
+        self._require_pending(node)
+        if self.interrupt(interrupt_id) is not None:
+            raise InvalidCommand(
+                f"interrupt {interrupt_id!r} is already recorded on thread {self.thread_id!r}"
+            )
+        return self._event(
+            Interrupted,
+            interrupt_id=interrupt_id,
+            task_id=task_id,
+            node=node,
+            index=index,
+            value=value,
+        )
+
+    def answer(
+        self,
+        interrupt_id: str,
+        value: Any,
+        *,
+        actor: str | None,
+        digest: str,
+        task_id: str | None = None,
+    ) -> Resumed:
+        """Record a person's answer to a pending interrupt (to ``task_id`` if it moved)."""
+        record = self.interrupt(interrupt_id)
+        if record is None or record.answered:
+            pending = [r.interrupt_id for r in self.pending_interrupts]
+            raise InvalidCommand(
+                f"no pending interrupt {interrupt_id!r} on thread {self.thread_id!r}; "
+                f"pending: {pending}. Call get_state(config) to list them"
+            )
+        return self._event(
+            Resumed,
+            interrupt_id=interrupt_id,
+            task_id=task_id or record.task_id,
+            node=record.node,
+            index=record.index,
+            value=value,
+            actor=actor,
+            digest=digest,
+        )
+
+    def supersede(
+        self, reason: str, actor: str | None, only: Iterable[str] | None = None
+    ) -> list[InterruptSuperseded]:
+        """Drop pending interrupts (every one, or ``only`` these ids) unanswered, saying why
+        and on whose action."""
+        chosen = None if only is None else set(only)
+        dropped = [r for r in self.pending_interrupts if chosen is None or r.interrupt_id in chosen]
+        return [
+            self._event(
+                InterruptSuperseded,
+                offset,
+                interrupt_id=record.interrupt_id,
+                node=record.node,
+                reason=reason,
+                actor=actor,
+            )
+            for offset, record in enumerate(dropped)
+        ]
+
+    def pause(self, before: Sequence[str] = (), after: Sequence[str] = ()) -> Paused:
+        """Record that a static breakpoint stopped the run."""
+        return self._event(Paused, before=tuple(before), after=tuple(after))
+
+    def fork(
+        self, base: Thread, reason: str, actor: str | None = None, name: str | None = None
+    ) -> Forked:
+        """Move the head back to ``base`` (this thread's state at one of its checkpoints)."""
+        if base.id != self.id or base.head is None or base.head.version > self.version:
+            raise InvalidCommand(
+                f"cannot fork thread {self.thread_id!r} from a state that is not one of its "
+                "checkpoints"
+            )
+        return self._event(
+            Forked, checkpoint=base.head, values=base.values, reason=reason, actor=actor, name=name
+        )
+
+    def replay(self, metadata: Mapping[str, Any]) -> Replayed:
+        """Copy the head as a new checkpoint (source ``fork``) to run its pending nodes again."""
+        if self.head is None:
+            raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to replay")
+        head = self.head
+        return self._checkpoint(
+            Replayed,
+            head.step + 1,
+            next=head.next,
+            waiting=dict(head.waiting),
+            metadata=dict(metadata),
+        )
+
+    def _require_pending(self, node: str) -> None:
+        if node not in self.pending_nodes:
+            raise InvalidCommand(
+                f"node {node!r} is not pending on thread {self.thread_id!r}; "
+                f"pending: {list(self.pending_nodes)}"
+            )

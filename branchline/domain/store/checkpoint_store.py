@@ -1,0 +1,410 @@
+"""CheckpointStore: threads' event streams on eventsourcing (memory, SQLite, PostgreSQL).
+
+One stream per thread; an append is one transaction, guarded by the stream version,
+so two writers racing on one thread cannot both win. The store keeps snapshots of
+threads' folded state so that reading any checkpoint folds a bounded number of
+events, and a bounded cache of hot threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from branchline.domain.model.errors import CheckpointNotFound, ConcurrentUpdate, StoreConfigError
+from branchline.domain.model.events import (
+    EVENT_TYPES,
+    CheckpointEvent,
+    Forked,
+    StepCompleted,
+    ThreadEvent,
+)
+from branchline.domain.model.evolve import project
+from branchline.domain.model.ids import checkpoint_version, stream_id
+from branchline.domain.model.thread import Thread
+from branchline.domain.model.timeline import Timeline, collection_paused
+from branchline.domain.store.backends import (
+    is_postgres,
+    postgres_env,
+    prepare_schema,
+    sqlite_env,
+    stamp_sqlite_file,
+)
+from branchline.domain.store.chain import ChainReport
+from branchline.domain.store.codec import thread_codec
+from branchline.domain.store.eventlog import EventLog, cipher_env
+from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SNAPSHOT_INTERVAL = 100
+_STEP_READ = 32  # events read at a time while collecting one checkpoint's step
+_CHECKPOINT_TOPICS = frozenset(t.TOPIC for t in EVENT_TYPES if issubclass(t, CheckpointEvent))
+DEFAULT_CACHE_SIZE = 1000
+DEFAULT_MAX_EVENT_BYTES = 16_000_000
+TIMELINE_CACHE = 16  # whole histories kept: each holds every checkpoint's values
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append wrote: the new state and the log positions of its events."""
+
+    thread: Thread
+    first_position: int
+    last_position: int
+
+
+class CheckpointStore:
+    """Durable storage of thread event streams.
+
+    Use a constructor: ``in_memory()``, ``sqlite(path)`` or ``from_env()``. The store
+    is a context manager; ``close()`` releases its connections.
+
+    Options: ``types`` allow-lists the dataclasses and pydantic models your state
+    holds (needed to read them in a process that has not written one yet);
+    ``snapshot_interval`` and ``cache_size`` tune reads; ``lenient=True`` lets a
+    read-only tool show values of classes it cannot import; ``max_event_bytes`` bounds
+    one stored event; ``encryption_key`` (see ``branchline db key``) encrypts them all.
+    """
+
+    dsn: str | None = None  # PostgreSQL only: where the store (and its views) live
+    schema: str | None = None
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        shards: int = 1,
+        path: Path | None = None,
+        types: Iterable[type] = (),
+        snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        lenient: bool = False,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        encryption_key: str | None = None,
+    ) -> None:
+        if snapshot_interval < 1:
+            raise StoreConfigError(
+                f"snapshot_interval must be at least 1, got {snapshot_interval!r}"
+            )
+        if cache_size < 0:
+            raise StoreConfigError(f"cache_size must be 0 (off) or more, got {cache_size!r}")
+        self.codec = thread_codec(types, lenient=lenient)
+        settings = {
+            "IS_SNAPSHOTTING_ENABLED": "y",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",  # folded states are immutable
+            **({"AGGREGATE_CACHE_MAXSIZE": str(cache_size)} if cache_size else {}),
+            **(cipher_env(encryption_key) if encryption_key else {}),
+            **env,
+        }
+        if shards > 1 and env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            raise StoreConfigError(f"shards={shards}: only PostgreSQL is sharded; leave it out")
+        self._logs = [EventLog(settings, self.codec, name) for name in table_prefixes(shards)]
+        for log in self._logs:
+            log.event_mapper.max_bytes = max_event_bytes
+        self.encrypted = bool(encryption_key)
+        self.path = path
+        self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
+        self.snapshot_interval = snapshot_interval
+        self._listeners: list[Callable[[list[tuple[int, ThreadEvent]]], None]] = []
+        self._timelines: dict[str, Timeline] = {}
+        self._timeline_lock = threading.Lock()
+        self._cache_size = cache_size
+        self._on_close: list[Callable[[], None]] = []
+        self._closed = False
+
+    def _log(self, thread_id: str) -> EventLog:
+        """The event log that holds ``thread_id`` (its shard's)."""
+        logs = self._logs
+        return logs[0] if len(logs) == 1 else logs[shard_of(thread_id, len(logs))]
+
+    # Constructors ------------------------------------------------------------------
+
+    @classmethod
+    def in_memory(cls, **options: Any) -> CheckpointStore:
+        """A store that lives in this process only (tests, notebooks)."""
+        return cls({"PERSISTENCE_MODULE": "eventsourcing.popo"}, **options)
+
+    @classmethod
+    def sqlite(
+        cls, path: str | os.PathLike[str], *, lock_timeout: int = 5, **options: Any
+    ) -> CheckpointStore:
+        """A durable store in one SQLite file (WAL, synchronous=FULL)."""
+        file = Path(path)
+        store = cls(sqlite_env(file, lock_timeout), path=file, **options)
+        stamp_sqlite_file(file)
+        return store
+
+    @classmethod
+    def postgres(
+        cls,
+        dsn: str,
+        *,
+        schema: str = "public",
+        create_tables: bool = False,
+        shards: int | None = None,
+        pool_size: int = 5,
+        lock_timeout: int = 0,
+        **options: Any,
+    ) -> CheckpointStore:
+        """A store in PostgreSQL at ``dsn`` (``postgresql://user@host:port/dbname``).
+
+        Run ``branchline db init`` (or pass ``create_tables=True`` from one process) once
+        before starting workers: workers leave the schema alone, since many processes
+        creating tables at once fail. ``shards`` (with ``create_tables``) spreads threads
+        over that many event tables (``domain.shards``); workers read the count ``db init``
+        recorded. ``lock_timeout`` (seconds, 0 = wait)
+        bounds the wait for the append lock; ``pool_size`` is connections per process.
+        """
+        env = postgres_env(dsn, schema, create_tables, pool_size, lock_timeout)
+        shards = prepare_schema(dsn, schema, create=create_tables, shards=shards)
+        store = cls(env, shards=shards, **options)
+        store.dsn, store.schema = dsn, schema
+        return store
+
+    @classmethod
+    def open(cls, target: str | os.PathLike[str], **options: Any) -> CheckpointStore:
+        """The store at ``target``: a ``postgresql://`` URL, ``:memory:``, or an SQLite path."""
+        text = os.fspath(target)
+        if text == ":memory:":
+            return cls.in_memory(**options)
+        if is_postgres(text):
+            return cls.postgres(text, **options)
+        return cls.sqlite(text, **options)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
+        """Configure from ``BRANCHLINE_DB``: an SQLite path (the default, ``./branchline.db``),
+        ``:memory:``, or a ``postgresql://`` URL, whose schema ``BRANCHLINE_PG_SCHEMA``
+        names (default ``public``); ``BRANCHLINE_ENCRYPTION_KEY`` turns encryption on."""
+        source = os.environ if environ is None else environ
+        db = source.get("BRANCHLINE_DB", "branchline.db")
+        if is_postgres(db):
+            options.setdefault("schema", source.get("BRANCHLINE_PG_SCHEMA", "public"))
+        options.setdefault("encryption_key", source.get("BRANCHLINE_ENCRYPTION_KEY") or None)
+        return cls.open(db, **options)
+
+    # Reading -----------------------------------------------------------------------
+
+    def load(self, thread_id: str, version: int | None = None) -> Thread | None:
+        """The folded state of a thread, at its latest version or at ``version``."""
+        log, stream = self._log(thread_id), stream_id(thread_id)
+        try:
+            if version is None:
+                return log.latest(stream)
+            return log.repository.get(stream, version=version, projector_func=project)
+        except AggregateNotFoundError:
+            return None
+
+    def load_checkpoint(self, thread_id: str, version: int) -> Thread | None:
+        """A checkpoint with what its step recorded (results, questions, answers), or None:
+        the state ``timeline()`` gives for it, taken from the kept timeline of a thread
+        listed lately, else read without reading the whole stream."""
+        with self._timeline_lock:
+            if thread_id in self._timelines:  # a UI lists, then opens one: it is at hand
+                return self._fresh_timeline(thread_id).states.get(version)
+        thread = self.load(thread_id, version)
+        if thread is None or thread.head is None or thread.head.version != version:
+            return None
+        return (
+            Timeline.starting_at(thread).extend(self._step_of(thread_id, version)).states[version]
+        )
+
+    def checkpoint(self, thread_id: str, checkpoint: str) -> Thread:
+        """A checkpoint by its public id, with its step's records; CheckpointNotFound if the
+        id is malformed, of another thread, or names no checkpoint of this one."""
+        version = checkpoint_version(thread_id, checkpoint)
+        found = self.load_checkpoint(thread_id, version) if version > 0 else None
+        if found is None:
+            raise CheckpointNotFound(
+                f"checkpoint_id {checkpoint!r} is not a checkpoint of thread {thread_id!r}; "
+                "list them with get_state_history(config)"
+            )
+        return found
+
+    def recent_states(self, thread_id: str, limit: int, below: int | None = None) -> list[Thread]:
+        """The newest ``limit`` checkpoints (below ``below``), newest first, as the timeline
+        has them: from the kept timeline if the thread has one, otherwise one snapshot
+        load and a fold to the last, not the whole stream."""
+        with self._timeline_lock:
+            if thread_id in self._timelines:
+                states = self._fresh_timeline(thread_id).states.values()
+                newest = (s for s in reversed(states) if below is None or _below(s, below))
+                return list(islice(newest, limit))
+        versions = list(islice(self.recent_checkpoints(thread_id, below), limit))
+        if not versions:
+            return []
+        base = self.load(thread_id, versions[-1])
+        assert base is not None
+        timeline = Timeline.starting_at(base)
+        timeline.extend(self.events(thread_id, after=base.version, upto=versions[0]))
+        timeline.extend(self._step_of(thread_id, versions[0]))
+        return [timeline.states[v] for v in versions]
+
+    def _step_of(self, thread_id: str, version: int) -> Iterator[ThreadEvent]:
+        """The events right after checkpoint ``version`` until the next checkpoint (or fork)."""
+        after, sid, log = version, stream_id(thread_id), self._log(thread_id)
+        while True:
+            rows = log.select(sid, gt=after, limit=_STEP_READ)
+            for event in log.decoded(rows):
+                if isinstance(event, StepCompleted) and event.results:
+                    yield event  # it carries the step's results, the last of the step
+                if isinstance(event, CheckpointEvent | Forked):
+                    return
+                yield event
+            if len(rows) < _STEP_READ:
+                return
+            after = rows[-1].originator_version
+
+    def events(
+        self, thread_id: str, *, after: int | None = None, upto: int | None = None
+    ) -> Iterator[ThreadEvent]:
+        """The events of a thread in stream order, optionally within ``(after, upto]``."""
+        log = self._log(thread_id)
+        yield from log.decoded(log.select(stream_id(thread_id), gt=after, lte=upto))
+
+    def checkpoint_states(self, thread_id: str) -> list[Thread]:
+        """Each checkpoint of a thread with the task results recorded on it, oldest first.
+
+        One pass over the stream; each state's ``values`` are the checkpoint's own and its
+        ``results`` are the tasks that finished (or failed) before the next checkpoint.
+        """
+        return self.timeline(thread_id).checkpoints()
+
+    def timeline(self, thread_id: str) -> Timeline:
+        """The thread's checkpoint tree and branches.
+
+        Folded once, then kept (for the ``TIMELINE_CACHE`` most recently listed threads,
+        none if ``cache_size`` is 0) and brought up to date with only the events
+        recorded since.
+        """
+        with self._timeline_lock:
+            return self._fresh_timeline(thread_id).copy()
+
+    def _fresh_timeline(self, thread_id: str) -> Timeline:
+        """The kept timeline of a thread, brought up to date (hold the timeline lock)."""
+        cached = self._timelines.pop(thread_id, None) or Timeline()
+        with collection_paused():
+            cached.extend(self.events(thread_id, after=cached.version or None))
+        self._timelines[thread_id] = cached
+        while len(self._timelines) > min(self._cache_size, TIMELINE_CACHE) or (
+            self._timelines and self._cache_size == 0
+        ):
+            self._timelines.pop(next(iter(self._timelines)))
+        return cached
+
+    def recent_checkpoints(self, thread_id: str, below: int | None = None) -> Iterator[int]:
+        """Versions of the thread's checkpoints, newest first, without decoding events."""
+        sid, upto = stream_id(thread_id), None if below is None else below - 1
+        while True:
+            rows = self._log(thread_id).select(sid, lte=upto, desc=True, limit=_STEP_READ)
+            for row in rows:
+                if row.topic in _CHECKPOINT_TOPICS:
+                    yield row.originator_version
+            if len(rows) < _STEP_READ:
+                return
+            upto = rows[-1].originator_version - 1
+
+    def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
+        """Events of every thread in the order they were recorded, after a log position."""
+        return self._only_log().notifications(after, limit)
+
+    def max_position(self) -> int:
+        """The log position of the latest recorded event (0 if none)."""
+        return self._only_log().max_position()
+
+    def shard_logs(self) -> list[ShardLog]:
+        """Each shard's notification log (one for an unsharded store)."""
+        return [ShardLog(log, self.encrypted) for log in self._logs]
+
+    def _only_log(self) -> ShardLog:
+        if len(self._logs) > 1:
+            raise StoreConfigError(
+                f"this store has {len(self._logs)} shards, each with its own log position; "
+                "follow them with shard_logs()"
+            )
+        return ShardLog(self._logs[0], self.encrypted)
+
+    def verify(self, thread_id: str | None = None) -> list[ChainReport]:
+        """Check that stored events are as written, for one thread or (None) every thread:
+        each is sealed into its thread's chain of digests, so an event altered, removed or
+        reordered in the database is named."""
+        if thread_id is not None:
+            return [self._log(thread_id).verify(thread_id, stream_id(thread_id))]
+        return [
+            log.verify(name, stream) for log in self._logs for name, stream in log.thread_streams()
+        ]
+
+    # Writing -----------------------------------------------------------------------
+
+    def append(
+        self, base: Thread | None, events: Sequence[ThreadEvent], folded: Thread | None = None
+    ) -> Appended:
+        """Append events decided on ``base`` in one transaction (``folded``: the state
+        they lead to, if the caller has it). Raises ConcurrentUpdate, writing nothing, if
+        another writer got there first."""
+        thread = folded or project(base, events)
+        assert thread is not None, "append needs at least one event"
+        try:
+            log = self._log(thread.thread_id)
+            written = log.save_sealed(thread, base.version if base else 0, events)
+        except IntegrityError:
+            raise ConcurrentUpdate(
+                f"thread {thread.thread_id!r} was changed by another writer since version "
+                f"{base.version if base else 0}; reload it with get_state(config) and retry"
+            ) from None
+        size = sum(w.size for w in written)
+        log.snapshot_after(thread, len(events), size, self.snapshot_interval)
+        appended = [(w.position, w.event) for w in written]
+        for listener in self._listeners:
+            try:
+                listener(appended)
+            except Exception:  # the append is committed; a lagging view catches up later
+                logger.exception("a listener failed after an append to %r", thread.thread_id)
+        return Appended(thread, written[0].position, written[-1].position)
+
+    def subscribe(self, listener: Callable[[list[tuple[int, ThreadEvent]]], None]) -> None:
+        """Call ``listener(appended)`` after every successful append, with the log
+        positions and events just written (inline projections)."""
+        self._listeners.append(listener)
+
+    # Lifecycle ---------------------------------------------------------------------
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the store closes (to close what follows it)."""
+        self._on_close.append(callback)
+
+    def close(self) -> None:
+        """Release connections; the store cannot be used afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._listeners.clear()
+            for callback in self._on_close:
+                callback()
+            for log in self._logs:
+                log.close()
+
+    def __enter__(self) -> CheckpointStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _below(state: Thread, version: int) -> bool:
+    return state.head is not None and state.head.version < version

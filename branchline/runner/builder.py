@@ -1,0 +1,205 @@
+"""StateGraph: declare nodes and edges, then compile into a runnable graph."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+from branchline.runner.errors import GraphValidationError
+from branchline.runner.schema import StateSchema
+from branchline.runner.types import END, START
+
+if TYPE_CHECKING:
+    from branchline.domain.store.checkpoint_store import CheckpointStore
+    from branchline.runner.compiled import CompiledStateGraph
+
+RESERVED = (START, END)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A named step of the graph and the function that runs it."""
+
+    name: str
+    func: Callable[..., Any]
+    takes_config: bool
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A conditional edge: a path function and an optional map of its results."""
+
+    path: Callable[..., Any]
+    path_map: dict[Hashable, str] | None
+
+
+@dataclass
+class Topology:
+    """Nodes and edges of a graph, in declaration order."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    joins: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    branches: dict[str, list[Branch]] = field(default_factory=dict)
+
+    def successors(self, source: str) -> list[str]:
+        """Targets of the plain edges from a node."""
+        return [end for start, end in self.edges if start == source]
+
+    def order(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Names without duplicates, in node declaration order."""
+        if len(names) == 1:  # a chain's next step
+            return (names[0],) if names[0] in self.nodes else ()
+        wanted = set(names)
+        return tuple(n for n in self.nodes if n in wanted)
+
+
+def _is_compiled(action: Any) -> TypeGuard[CompiledStateGraph]:
+    from branchline.runner.compiled import CompiledStateGraph
+
+    return isinstance(action, CompiledStateGraph)
+
+
+def _takes_config(func: Callable[..., Any]) -> bool:
+    """Whether a node asks for the run's config, by a parameter named ``config``."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "config" and p.kind != p.POSITIONAL_ONLY for p in params)
+
+
+class StateGraph:
+    """A graph whose nodes read and write a shared state.
+
+    >>> builder = StateGraph(State)
+    >>> builder.add_node("a", lambda s: {"count": s["count"] + 1})
+    >>> builder.add_edge(START, "a")
+    """
+
+    def __init__(self, state_schema: type[Any]) -> None:
+        self.schema = StateSchema(state_schema)
+        self.topology = Topology()
+        self._problems: list[str] = []
+
+    def add_node(
+        self, node: str | Callable[..., Any], action: Callable[..., Any] | Any | None = None
+    ) -> StateGraph:
+        """Add a node: ``add_node(func)`` (named after it) or ``add_node(name, func)``.
+
+        ``func`` may also be a compiled graph: it runs as a subgraph.
+        """
+        if action is None:
+            if not callable(node):
+                raise TypeError(f"add_node({node!r}) needs a function: add_node(name, func)")
+            name, action = getattr(node, "__name__", repr(node)), node
+        else:
+            name = str(node)
+        if name in RESERVED:
+            self._problems.append(f"node name {name!r} is reserved; choose another name")
+        elif name in self.topology.nodes:
+            self._problems.append(f"node {name!r} is added twice; node names must be unique")
+        elif _is_compiled(action):
+            from branchline.runner.subgraph import SubgraphNode
+
+            self.topology.nodes[name] = Node(name, SubgraphNode(name, action), True)
+        elif not callable(action):
+            self._problems.append(f"node {name!r} is not callable: {action!r}")
+        else:
+            self.topology.nodes[name] = Node(name, action, _takes_config(action))
+        return self
+
+    def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
+        """Run ``end_key`` after ``start_key``; a list of starts waits for all of them."""
+        if isinstance(start_key, str):
+            self.topology.edges.append((start_key, end_key))
+        else:
+            self.topology.joins.append((tuple(start_key), end_key))
+        return self
+
+    def add_conditional_edges(
+        self,
+        source: str,
+        path: Callable[..., Any],
+        path_map: Mapping[Hashable, str] | Sequence[str] | None = None,
+    ) -> StateGraph:
+        """After ``source``, go where ``path(state)`` says: a node name, a list of names or END."""
+        if path_map is not None and not isinstance(path_map, Mapping):
+            path_map = {name: name for name in path_map}
+        mapping = dict(path_map) if path_map is not None else None
+        self.topology.branches.setdefault(source, []).append(Branch(path, mapping))
+        return self
+
+    def set_entry_point(self, key: str) -> StateGraph:
+        """Same as ``add_edge(START, key)``."""
+        return self.add_edge(START, key)
+
+    def set_finish_point(self, key: str) -> StateGraph:
+        """Same as ``add_edge(key, END)``."""
+        return self.add_edge(key, END)
+
+    def validate(
+        self, interrupt_before: Sequence[str] = (), interrupt_after: Sequence[str] = ()
+    ) -> None:
+        """Raise GraphValidationError listing every problem of the graph at once."""
+        problems = list(self._problems)
+        nodes = set(self.topology.nodes)
+        sources = nodes | {START}
+        targets = nodes | {END}
+        for start, end in self.topology.edges:
+            if start not in sources:
+                problems.append(f"edge {start!r} -> {end!r} starts at unknown node {start!r}")
+            if end not in targets:
+                problems.append(f"edge {start!r} -> {end!r} ends at unknown node {end!r}")
+        for starts, end in self.topology.joins:
+            problems += [
+                f"join {list(starts)} -> {end!r} waits for unknown node {s!r}"
+                for s in starts
+                if s not in nodes
+            ]
+            if end not in nodes:
+                problems.append(f"join {list(starts)} -> {end!r} ends at unknown node {end!r}")
+        for source, branches in self.topology.branches.items():
+            if source not in sources:
+                problems.append(f"conditional edge starts at unknown node {source!r}")
+            for branch in branches:
+                unknown = [t for t in (branch.path_map or {}).values() if t not in targets]
+                problems += [
+                    f"conditional edge from {source!r} maps to unknown node {t!r}" for t in unknown
+                ]
+        if START not in {s for s, _ in self.topology.edges} and START not in self.topology.branches:
+            problems.append("no edge from START; add builder.add_edge(START, 'first_node')")
+        for which, names in (
+            ("interrupt_before", interrupt_before),
+            ("interrupt_after", interrupt_after),
+        ):
+            problems += [
+                f"{which} names unknown node {n!r}" for n in names if n != "*" and n not in nodes
+            ]
+        if problems:
+            raise GraphValidationError(problems)
+
+    def compile(
+        self,
+        checkpointer: CheckpointStore | None = None,
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+    ) -> CompiledStateGraph:
+        """Validate the graph and return it ready to run."""
+        from branchline.runner.compiled import CompiledStateGraph
+
+        before = names(interrupt_before)
+        after = names(interrupt_after)
+        self.validate(before, after)
+        return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after)
+
+
+def names(value: Sequence[str] | str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)

@@ -1,0 +1,363 @@
+"""CompiledStateGraph: run a graph durably and read or edit its threads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from branchline.bootstrap import open_views
+from branchline.domain.model.errors import ThreadNotFound
+from branchline.domain.model.events import ThreadEvent
+from branchline.domain.model.ids import checkpoint_id, checkpoint_version
+from branchline.domain.model.thread import Thread
+from branchline.domain.model.timeline import Timeline, collection_paused
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.builder import Topology, names
+from branchline.runner.config import RunConfig
+from branchline.runner.durability import Durability, Journal, check_durability
+from branchline.runner.emit import Emitter
+from branchline.runner.errors import InvalidConfigError
+from branchline.runner.executor import Breakpoints, Run, lazy_pool
+from branchline.runner.intake import Batch, Intake
+from branchline.runner.schema import StateSchema
+from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
+from branchline.runner.subgraph import (
+    outer_snapshot,
+    subgraph_of,
+    update_subgraph,
+    with_subgraph_states,
+)
+from branchline.runner.time_travel import Branch, Diff, branches, diff, recorded
+from branchline.runner.types import StateSnapshot
+
+STREAM_MODES = ("values", "updates", "debug")
+
+
+class CompiledStateGraph:
+    """A validated graph, bound to an optional checkpoint store."""
+
+    def __init__(
+        self,
+        schema: StateSchema,
+        topology: Topology,
+        store: CheckpointStore | None,
+        interrupt_before: tuple[str, ...],
+        interrupt_after: tuple[str, ...],
+    ) -> None:
+        self.schema = schema
+        self.topology = topology
+        self.store = store
+        self.interrupt_before = interrupt_before
+        self.interrupt_after = interrupt_after
+        self._pool = lazy_pool(8, "branchline-task")
+        self._writer = lazy_pool(1, "branchline-writer")
+        if store is not None and store.embedded:
+            open_views(store)  # scaled out, `branchline project` keeps the views
+
+    def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
+        """This graph on another store (a subgraph runs on its parent's)."""
+        return CompiledStateGraph(
+            self.schema, self.topology, store, self.interrupt_before, self.interrupt_after
+        )
+
+    # Running -------------------------------------------------------------------------
+
+    def invoke(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        durability: Durability | None = None,
+        checkpoint_during: bool | None = None,
+    ) -> dict[str, Any]:
+        """Run until the graph finishes or pauses; return the latest values.
+
+        When a node is waiting for an answer, the values carry ``"__interrupt__"``: the
+        list of pending ``Interrupt(value, id)``. ``durability`` says when steps are
+        committed: ``"sync"`` (the default), ``"async"`` or ``"exit"`` (runner/durability.py).
+        """
+        run, chunks = self._start(
+            input,
+            config,
+            ("values",),
+            (interrupt_before, interrupt_after),
+            (durability, checkpoint_during),
+        )
+        values: dict[str, Any] = {}
+        for _, chunk in chunks:
+            values = chunk
+        if run.interrupts:
+            return {**values, "__interrupt__": list(run.interrupts)}
+        return values
+
+    def stream(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        stream_mode: str | Sequence[str] = "updates",
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        durability: Durability | None = None,
+        checkpoint_during: bool | None = None,
+    ) -> Iterator[Any]:
+        """Run and yield chunks as steps complete. With the default durability every
+        yielded step is already stored; with ``"async"`` or ``"exit"`` it may still be
+        on its way (the stream ends once it is)."""
+        modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
+        unknown = [m for m in modes if m not in STREAM_MODES]
+        if unknown or not modes:
+            raise InvalidConfigError(
+                f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
+            )
+        _, chunks = self._start(
+            input,
+            config,
+            modes,
+            (interrupt_before, interrupt_after),
+            (durability, checkpoint_during),
+        )
+        single = isinstance(stream_mode, str)
+        for mode, chunk in chunks:
+            yield chunk if single else (mode, chunk)
+
+    def _start(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None,
+        modes: Sequence[str],
+        stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
+        durability: tuple[object, bool | None],
+    ) -> tuple[Run, Iterator[tuple[str, Any]]]:
+        cfg = RunConfig.parse(config)
+        breakpoints = self._breakpoints(*stops)
+        mode = check_durability(durability[0], self.store is not None, durability[1])
+        journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
+        thread = self._load_for_run(cfg)
+        run = Run(self, cfg, Emitter(modes), self._pool, breakpoints, journal)
+        return run, run.execute(input, thread)
+
+    def _breakpoints(
+        self, before: Sequence[str] | str | None, after: Sequence[str] | str | None
+    ) -> Breakpoints:
+        """This call's breakpoints: per-call lists replace the compiled ones when given."""
+        chosen = Breakpoints(
+            names(before) or self.interrupt_before, names(after) or self.interrupt_after
+        )
+        unknown = [
+            n for n in (*chosen.before, *chosen.after) if n != "*" and n not in self.topology.nodes
+        ]
+        if unknown:
+            raise InvalidConfigError(
+                f"interrupt_before/interrupt_after name unknown node(s) {unknown}; the graph's "
+                f"nodes are {list(self.topology.nodes)}"
+            )
+        if (chosen.before or chosen.after) and self.store is None:
+            self.durable_store("interrupt_before/interrupt_after")
+        return chosen
+
+    def durable_store(self, what: str) -> CheckpointStore:
+        """The store, or a clear error saying that ``what`` needs one."""
+        if self.store is None:
+            raise InvalidConfigError(
+                f"{what} needs a checkpointer to remember the pause and resume it later; "
+                "compile with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+            )
+        return self.store
+
+    def _load_for_run(self, cfg: RunConfig) -> Thread | None:
+        if self.store is None:
+            return None
+        thread_id = cfg.require_thread()
+        thread = self.store.load(thread_id)
+        if cfg.checkpoint_id is not None:
+            self._travel_to(thread_id, thread, cfg.checkpoint_id)
+        return thread
+
+    def _travel_to(self, thread_id: str, thread: Thread | None, checkpoint: str) -> int:
+        """The stream version of ``checkpoint`` of this thread, or a clear LookupError. With
+        a head, only the id is checked here: the head is a checkpoint, and any other is
+        restored (and so checked) by the fork that moves there, before anything is written."""
+        if thread is None or thread.head is None:
+            return self._require_checkpoint(thread_id, checkpoint)  # raises: none to go to
+        return checkpoint_version(thread_id, checkpoint)
+
+    def _require_checkpoint(self, thread_id: str, checkpoint: str) -> int:
+        """The stream version of a checkpoint of this thread, or a clear LookupError."""
+        head = self._store().checkpoint(thread_id, checkpoint).head
+        assert head is not None
+        return head.version
+
+    def journal_append(
+        self, base: Thread | None, events: Sequence[ThreadEvent], folded: Thread
+    ) -> Thread:
+        """Store a step's events, which lead to ``folded`` (without a checkpointer, only
+        fold them)."""
+        if self.store is None:
+            return folded
+        return self.store.append(base, events, folded).thread
+
+    # Reading -------------------------------------------------------------------------
+
+    def _store(self) -> CheckpointStore:
+        if self.store is None:
+            raise InvalidConfigError(
+                "No checkpointer set: this graph keeps no state between calls; compile it "
+                "with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+            )
+        return self.store
+
+    def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
+        """The thread's state now, or at ``configurable.checkpoint_id``.
+
+        A task running a subgraph shows the subgraph's config in ``tasks[i].state``, or
+        its whole snapshot with ``subgraphs=True``. A config with a ``checkpoint_ns``
+        (from such a snapshot) addresses the subgraph's own state.
+        """
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            child, child_cfg = subgraph_of(self, config, cfg)
+            inner = child.get_state(child_cfg, subgraphs=subgraphs)
+            return outer_snapshot(inner, thread_id, cfg.checkpoint_ns)
+        if cfg.checkpoint_id is None:
+            thread = store.load(thread_id)
+            if thread is None or thread.head is None:
+                return empty_snapshot(thread_id)
+            snapshot = snapshot_of(thread, live=True)
+        else:
+            snapshot = snapshot_of(store.checkpoint(thread_id, cfg.checkpoint_id), live=False)
+        return with_subgraph_states(self, snapshot, thread_id, subgraphs)
+
+    def get_state_history(
+        self,
+        config: Mapping[str, Any],
+        *,
+        filter: Mapping[str, Any] | None = None,
+        before: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]:
+        """Every checkpoint of the thread, newest first, across all branches."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            child, child_cfg = subgraph_of(self, config, cfg)
+            inner = child.get_state_history(child_cfg, filter=filter, before=before, limit=limit)
+            yield from (outer_snapshot(s, thread_id, cfg.checkpoint_ns) for s in inner)
+            return
+        below = None
+        if before is not None:
+            below = checkpoint_version(thread_id, RunConfig.parse(before).checkpoint_id or "")
+        only = (
+            None if cfg.checkpoint_id is None else checkpoint_version(thread_id, cfg.checkpoint_id)
+        )
+        if filter is None and only is None and limit is not None:
+            # A page of the newest: read just those checkpoints, not the whole stream.
+            for found in store.recent_states(thread_id, limit, below):
+                yield snapshot_of(found, live=False)
+            return
+        chosen = [
+            thread
+            for thread in reversed(store.checkpoint_states(thread_id))
+            if thread.head is not None
+            and (below is None or thread.head.version < below)
+            and (only is None or thread.head.version == only)
+        ]
+        with collection_paused():
+            snapshots = [snapshot_of(thread, live=False) for thread in chosen]
+        if filter:
+            wanted = filter.items()
+            snapshots = [
+                s for s in snapshots if all((s.metadata or {}).get(k) == v for k, v in wanted)
+            ]
+        yield from snapshots[:limit]
+
+    # Time travel ---------------------------------------------------------------------
+
+    def _timeline(self, config: Mapping[str, Any]) -> tuple[str, Timeline, int]:
+        """The thread's timeline and the addressed checkpoint (default: the head)."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        thread = store.load(thread_id)
+        if thread is None or thread.head is None:
+            raise ThreadNotFound(
+                f"thread {thread_id!r} has no checkpoints; start it with its input"
+            )
+        version = thread.head.version
+        if cfg.checkpoint_id is not None:
+            version = self._require_checkpoint(thread_id, cfg.checkpoint_id)
+        return thread_id, store.timeline(thread_id), version
+
+    def get_lineage(self, config: Mapping[str, Any]) -> list[StateSnapshot]:
+        """A checkpoint and its ancestors only, newest first (not the other branches)."""
+        _, timeline, version = self._timeline(config)
+        return [snapshot_of(timeline.states[v], live=False) for v in timeline.lineage(version)]
+
+    def list_branches(self, config: Mapping[str, Any]) -> list[Branch]:
+        """Every branch of the thread, oldest first."""
+        thread_id, timeline, _ = self._timeline(config)
+        return branches(timeline, thread_id)
+
+    def switch_branch(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Move the thread's head to the addressed checkpoint (another branch's head)."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id, _, version = self._timeline(config)
+        thread = store.load(thread_id)
+        batch = Batch(thread)
+        Intake(self, cfg).fork(batch, checkpoint_id(thread_id, version), "switch")
+        return config_of(store.append(batch.base, batch.events).thread)
+
+    def diff(self, config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> Diff:
+        """Compare two checkpoints of a thread: common ancestor, each side's steps, values."""
+        thread_id, timeline, a = self._timeline(config_a)
+        other, _, b = self._timeline(config_b)
+        if other != thread_id:
+            raise InvalidConfigError(
+                f"diff compares two checkpoints of one thread, got threads {thread_id!r} and "
+                f"{other!r}"
+            )
+        return diff(timeline, a, b)
+
+    def replay(
+        self, config: Mapping[str, Any], *, stream_mode: str | Sequence[str] = "values"
+    ) -> Iterator[Any]:
+        """Stream the recorded steps from a checkpoint to its branch's head, running nothing."""
+        modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
+        unknown = [m for m in modes if m not in ("values", "updates")]
+        if unknown:
+            raise InvalidConfigError(
+                f"recorded replay streams 'values' and 'updates', not {unknown}"
+            )
+        _, timeline, version = self._timeline(config)
+        for mode, chunk in recorded(timeline, version, modes):
+            yield chunk if isinstance(stream_mode, str) else (mode, chunk)
+
+    # Editing -------------------------------------------------------------------------
+
+    def update_state(
+        self, config: Mapping[str, Any], values: Any, as_node: str | None = None
+    ) -> dict[str, Any]:
+        """Write ``values`` as if ``as_node`` returned them; return the new checkpoint's config.
+
+        On a past checkpoint (``checkpoint_id``) it forks: the edit's parent is that
+        checkpoint, and it becomes the thread's head.
+        """
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            return update_subgraph(self, config, cfg, values, as_node)
+        thread = store.load(thread_id)
+        batch, intake = Batch(thread), Intake(self, cfg)
+        if cfg.checkpoint_id is not None:
+            version = self._travel_to(thread_id, thread, cfg.checkpoint_id)
+            if thread is not None and thread.head is not None and version != thread.head.version:
+                intake.fork(batch, cfg.checkpoint_id, "edit")
+        intake.update(batch, values, as_node)
+        return config_of(store.append(batch.base, batch.events).thread)

@@ -1,0 +1,79 @@
+"""The LangGraph-style config dict, parsed once into a frozen value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from branchline.domain.model.ids import check_thread_id
+from branchline.runner.errors import InvalidConfigError
+
+DEFAULT_RECURSION_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a call needs from ``config``: the thread, an optional checkpoint, and options."""
+
+    thread_id: str | None
+    checkpoint_id: str | None = None
+    checkpoint_ns: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    recursion_limit: int = DEFAULT_RECURSION_LIMIT
+    actor: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, config: Mapping[str, Any] | None) -> RunConfig:
+        """Validate and parse a config dict."""
+        if config is None:
+            config = {}
+        if not isinstance(config, Mapping):
+            raise InvalidConfigError(
+                f"config must be a dict, got {type(config).__name__}: {config!r}; "
+                'pass {"configurable": {"thread_id": "..."}}'
+            )
+        configurable = config.get("configurable") or {}
+        metadata = dict(config.get("metadata") or {})
+        limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise InvalidConfigError(
+                f"recursion_limit must be an integer of at least 1, got {limit!r}"
+            )
+        thread_id = configurable.get("thread_id")
+        if thread_id is not None and not isinstance(thread_id, str | int):
+            raise InvalidConfigError(
+                f"configurable.thread_id must be a string, got {type(thread_id).__name__}"
+            )
+        actor = configurable.get("actor", metadata.get("actor"))
+        return cls(
+            thread_id=None if thread_id is None else str(thread_id),
+            checkpoint_id=configurable.get("checkpoint_id"),
+            checkpoint_ns=str(configurable.get("checkpoint_ns") or ""),
+            metadata=metadata,
+            recursion_limit=limit,
+            actor=None if actor is None else str(actor),
+            raw=config,
+        )
+
+    def require_thread(self) -> str:
+        """The thread id, or a clear error naming the missing key."""
+        if not self.thread_id:
+            raise InvalidConfigError(
+                "this graph has a checkpointer, so calls need a thread: config is missing "
+                "'configurable.thread_id'; pass "
+                'config={"configurable": {"thread_id": "some-id"}}'
+            )
+        return check_thread_id(self.thread_id)
+
+
+def checkpoint_config(thread_id: str, checkpoint_id: str) -> dict[str, Any]:
+    """The config that addresses one checkpoint of a thread."""
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": "",
+            "checkpoint_id": checkpoint_id,
+        }
+    }

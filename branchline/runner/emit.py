@@ -1,0 +1,109 @@
+"""Stream chunks: what ``stream`` yields in each mode, shaped like LangGraph's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from branchline.domain.model import clock
+from branchline.domain.model.thread import Thread
+from branchline.runner.snapshots import snapshot_of
+from branchline.runner.tasks import Outcome
+from branchline.runner.types import Interrupt
+
+Chunk = tuple[str, Any]
+
+
+class Emitter:
+    """Builds the chunks of the requested stream modes.
+
+    Each method returns the chunks of one moment of a run (often none): plain tuples and
+    lists, so that a mode nobody asked for costs one membership test per step.
+    """
+
+    def __init__(self, modes: Sequence[str]) -> None:
+        self.modes = set(modes)
+        self._debug = "debug" in self.modes
+
+    def values(self, thread: Thread, interrupts: tuple[Interrupt, ...] = ()) -> Iterable[Chunk]:
+        """The full state (and, when paused in ``interrupt()``, the questions)."""
+        if "values" not in self.modes:
+            return ()
+        values = thread.live_values
+        return (("values", {**values, "__interrupt__": interrupts} if interrupts else values),)
+
+    def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
+        """``{node: writes}`` for each task that finished."""
+        if "updates" not in self.modes:
+            return ()
+        return [("updates", {o.node: o.writes or None}) for o in outcomes if o.finished]
+
+    def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
+        """``{"__interrupt__": (...)}``: empty for a static breakpoint."""
+        if "updates" not in self.modes:
+            return ()
+        return (("updates", {"__interrupt__": interrupts}),)
+
+    def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str, int]]) -> Iterable[Chunk]:
+        """Debug events for the tasks a step is about to run."""
+        if not self._debug:
+            return ()
+        assert thread.head is not None
+        step = thread.head.step + 1
+        return [
+            self._debug_chunk(
+                "task",
+                step,
+                {
+                    "id": tid,
+                    "name": node,
+                    "input": thread.values,
+                    "triggers": (f"branch:to:{node}",),
+                },
+            )
+            for tid, node, _ in tasks
+        ]
+
+    def results(self, step: int, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
+        """Debug events for the tasks a step ran."""
+        if not self._debug:
+            return ()
+        return [
+            self._debug_chunk(
+                "task_result",
+                step,
+                {
+                    "id": o.task_id,
+                    "name": o.node,
+                    "error": None if o.error is None else repr(o.error),
+                    "result": o.writes,
+                    "interrupts": [{"value": q.value, "id": q.interrupt_id} for q in o.questions],
+                },
+            )
+            for o in outcomes
+        ]
+
+    def checkpoint(self, thread: Thread | None) -> Iterable[Chunk]:
+        """A debug event for a checkpoint just written."""
+        if not self._debug or thread is None or thread.head is None:
+            return ()
+        snap = snapshot_of(thread, live=False)
+        tasks = [
+            {"id": t.id, "name": t.name, "interrupts": t.interrupts, "state": None}
+            for t in snap.tasks
+        ]
+        payload = {
+            "config": snap.config,
+            "parent_config": snap.parent_config,
+            "values": snap.values,
+            "metadata": snap.metadata,
+            "next": list(snap.next),
+            "tasks": tasks,
+        }
+        return (self._debug_chunk("checkpoint", thread.head.step, payload),)
+
+    @staticmethod
+    def _debug_chunk(kind: str, step: int, payload: dict[str, Any]) -> Chunk:
+        """One debug event: a checkpoint, a task starting, or a task's result."""
+        stamp = clock.now().isoformat()
+        return "debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload}

@@ -1,0 +1,57 @@
+"""Errors raised by the graph runner.
+
+Exception tree (each class also inherits the builtin it resembles)::
+
+    BranchlineError                      (domain.errors)
+    └── GraphError
+        ├── GraphValidationError (ValueError)   compile-time problems, all listed at once
+        ├── InvalidConfigError (ValueError)     a config dict is missing or has a bad key
+        ├── InvalidUpdateError (ValueError)     a write a node or update_state made is refused
+        ├── EmptyInputError (ValueError)        nothing to run: no input and nothing pending
+        ├── GraphRecursionError (RecursionError) a run exceeded its recursion_limit
+        ├── InterruptNotPending (LookupError)   a resume named no pending interrupt
+        └── AmbiguousResume (ValueError)        a bare resume value, several interrupts pending
+
+A node's own exception is never wrapped: it reaches the caller unchanged.
+"""
+
+from __future__ import annotations
+
+from branchline.domain.model.errors import BranchlineError
+
+
+class GraphError(BranchlineError):
+    """Base of the runner's errors."""
+
+
+class GraphValidationError(GraphError, ValueError):
+    """The graph is malformed; the message lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        listed = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"the graph has {len(problems)} problem(s):\n{listed}")
+
+
+class InvalidConfigError(GraphError, ValueError):
+    """A config dict is missing a required key or has a malformed value."""
+
+
+class InvalidUpdateError(GraphError, ValueError):
+    """A write was refused before anything was stored."""
+
+
+class EmptyInputError(GraphError, ValueError):
+    """A run was asked for with no input and nothing pending."""
+
+
+class GraphRecursionError(GraphError, RecursionError):
+    """A run took more supersteps than its recursion_limit allows."""
+
+
+class InterruptNotPending(GraphError, LookupError):
+    """A resume named no pending interrupt: none is pending, or it was answered or dropped."""
+
+
+class AmbiguousResume(GraphError, ValueError):
+    """A bare resume value was given while several interrupts are pending."""

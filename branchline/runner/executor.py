@@ -1,0 +1,347 @@
+"""The superstep loop: run the pending tasks of a thread, one append per step.
+
+Every task of a step sees the state of the step's checkpoint. When all finish,
+their writes go through the reducers and the step is appended in one transaction
+with the next step's plan. A task that raises is recorded (its finished siblings
+too) and its exception reaches the caller unchanged; the next run retries only it.
+A task that asks a person something (``interrupt()``) is recorded the same way and
+the run pauses until a ``Command(resume=...)`` answers it. Static breakpoints pause
+before or after the nodes they name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from branchline.domain.model.checkpoint import START, TaskResult
+from branchline.domain.model.errors import ConcurrentUpdate
+from branchline.domain.model.ids import checkpoint_version
+from branchline.domain.model.thread import Thread
+from branchline.runner.config import RunConfig
+from branchline.runner.durability import Journal
+from branchline.runner.emit import Chunk, Emitter
+from branchline.runner.errors import EmptyInputError, GraphRecursionError, InterruptNotPending
+from branchline.runner.intake import Batch, Intake, check_command
+from branchline.runner.planner import Route, plan
+from branchline.runner.resume import explain, match_answers
+from branchline.runner.tasks import record, reduce_outcomes, run_tasks
+from branchline.runner.types import Command, Interrupt
+
+if TYPE_CHECKING:
+    from branchline.runner.compiled import CompiledStateGraph
+
+logger = logging.getLogger(__name__)
+
+INTAKE_ATTEMPTS = 20  # an answer racing answers to other questions of one thread
+
+
+@dataclass(frozen=True)
+class Breakpoints:
+    """The static breakpoints of one call: node names, or ``"*"`` for every node."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+    def stops_before(self, node: str) -> bool:
+        """Whether the run pauses before ``node``."""
+        return node in self.before or "*" in self.before
+
+    def stops_after(self, node: str) -> bool:
+        """Whether the run pauses after ``node``."""
+        return node in self.after or "*" in self.after
+
+
+def _is_head(thread: Thread | None, checkpoint: str) -> bool:
+    assert thread is not None
+    assert thread.head is not None
+    return checkpoint_version(thread.thread_id, checkpoint) == thread.head.version
+
+
+def pending_questions(thread: Thread) -> tuple[Interrupt, ...]:
+    """The thread's unanswered interrupts, as the API shows them."""
+    return tuple(Interrupt(r.value, r.interrupt_id) for r in thread.pending_interrupts)
+
+
+class Run:
+    """One invoke/stream call on one thread."""
+
+    def __init__(
+        self,
+        graph: CompiledStateGraph,
+        cfg: RunConfig,
+        emit: Emitter,
+        pool: Callable[[], Executor],
+        breakpoints: Breakpoints,
+        journal: Journal,
+    ) -> None:
+        self.graph = graph
+        self.cfg = cfg
+        self.emit = emit
+        self.pool = pool
+        self.breakpoints = breakpoints
+        self.journal = journal
+        self.thread: Thread | None = None
+        self.interrupts: tuple[Interrupt, ...] = ()
+        self.deferred_resume: Any = None
+        self.node_error: BaseException | None = None  # what a node raised, for the caller
+
+    def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
+        """Take in the call's input, then run until nothing is pending or the run pauses."""
+        self.thread = thread
+        if isinstance(input, Command):
+            check_command(input)
+        batch = self._take_in(input, thread)
+        made: list[Thread] = []
+        if batch.events:
+            made = batch.checkpoints()
+            for state in made:
+                yield from self.emit.checkpoint(state)
+        # The state after the input, each replayed checkpoint, or (resuming) the current one.
+        shown = [s for s in made if s.head is not None and s.head.source != "input"]
+        for state in shown or [self._current()]:
+            yield from self.emit.values(state)
+        yield from self._loop()
+
+    def _intake(self, batch: Batch, input: Any) -> None:
+        """Decide the events the input stands for (none for a plain continue)."""
+        intake, thread, travel = Intake(self.graph, self.cfg), batch.thread, self.cfg.checkpoint_id
+        has_head = thread is not None and thread.head is not None
+        moved = has_head and travel is not None and not _is_head(thread, travel)
+        if input is None:
+            if not has_head:
+                raise EmptyInputError(
+                    f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
+                    "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
+                )
+            if travel is not None:
+                intake.fork(batch, travel, "replay")
+                intake.replay(batch)
+        elif isinstance(input, Command) and has_head:
+            self._command(intake, batch, input, travel if moved else None)
+        elif isinstance(input, Command) and input.resume is not None:
+            match_answers(self.graph.durable_store("Command(resume=...)"), thread, input.resume)
+        else:
+            if moved:
+                intake.fork(batch, str(travel), "input")
+            intake.new_input(batch, input)
+
+    def _command(self, intake: Intake, batch: Batch, command: Command, travel: str | None) -> None:
+        if travel is None:
+            intake.command(batch, command)
+        elif command.resume is None:
+            intake.fork(batch, travel, "edit")
+            intake.edit(batch, command)
+        else:
+            # Better than LangGraph: the new answer is used, not the one given the first time.
+            intake.fork(batch, travel, "replay")
+            intake.replay(batch)
+            self.deferred_resume = command.resume
+            if command.update is not None or command.goto_nodes:
+                intake.edit(batch, Command(update=command.update, goto=command.goto))
+
+    def _take_in(self, input: Any, thread: Thread | None) -> Batch:
+        """Decide and append the call's intake. An answer that lost a race to another
+        answer (to another question of the thread) is decided again on the new state."""
+        for attempt in range(INTAKE_ATTEMPTS):
+            batch = Batch(thread)
+            self._intake(batch, input)
+            if not batch.events:
+                return batch
+            try:
+                # A plain new input may wait for the run's steps (async, exit); a person's
+                # decision (a resume, an edit) or a fork is committed before any node runs.
+                plain = not isinstance(input, Command) and self.cfg.checkpoint_id is None
+                self._append(batch, now=not plain)
+                return batch
+            except ConcurrentUpdate:
+                resuming = isinstance(input, Command) and input.resume is not None
+                if not resuming or self.deferred_resume is not None:
+                    raise
+                self._explain_lost_race(input.resume)  # raises if ours was answered
+                if attempt + 1 == INTAKE_ATTEMPTS:
+                    raise
+                thread = self.thread = self._latest()
+        raise AssertionError("unreachable")
+
+    def _latest(self) -> Thread | None:
+        return self.graph.durable_store("a concurrent run").load(self.cfg.thread_id or "")
+
+    def _loop(self) -> Generator[Chunk, None, None]:
+        try:
+            yield from self._steps()
+            self.journal.flush()
+        except ConcurrentUpdate as error:
+            if error is self.node_error:  # a node's own, not this run's append: the caller's
+                raise
+            self.journal.discard()
+            yield from self._hand_over()
+        finally:
+            self._flush_on_the_way_out()
+
+    def _flush_on_the_way_out(self) -> None:
+        """Commit what a run stopped early (an error, a closed stream) still holds. A
+        stream dropped by its caller cannot raise to anyone: say so in the log."""
+        try:
+            self.journal.flush()
+        except BaseException:
+            logger.exception(
+                "thread %r: the run's last steps could not be committed", self.cfg.thread_id
+            )
+            raise
+
+    def _steps(self) -> Generator[Chunk, None, None]:
+        thread = self._current()
+        last_step = self._head_step() + self.cfg.recursion_limit
+        while thread.pending_nodes:
+            if self._head_step() + 1 > last_step:
+                raise GraphRecursionError(
+                    f"Recursion limit of {self.cfg.recursion_limit} reached without hitting a stop "
+                    f"condition on thread {self.cfg.thread_id!r} (stopped at step "
+                    f"{self._head_step()}, next {list(thread.pending_nodes)}). "
+                    "Progress is saved; raise the limit with config['recursion_limit'] and call "
+                    "invoke(None, config) to continue"
+                )
+            if (yield from self._pause_before()):
+                return
+            if (yield from self._superstep()) and not self._answer_deferred():
+                return
+            thread = self._current()
+
+    def _hand_over(self) -> Generator[Chunk, None, None]:
+        """Another process appended to the thread while this run was in a step (it answered
+        another question, say): it carries on from there, so this run ends where the
+        thread is now. What this run recorded before stays; its unrecorded step is dropped."""
+        latest = self._latest()
+        assert latest is not None
+        logger.info("thread %r was continued by another run; this run stops", latest.thread_id)
+        self.thread = latest
+        self.interrupts = pending_questions(latest)
+        if self.interrupts:
+            yield from self.emit.paused(self.interrupts)
+        yield from self.emit.values(latest, self.interrupts)
+
+    def _answer_deferred(self) -> bool:
+        """Answer the interrupt a replay raised anew with the resume that asked for it."""
+        if self.deferred_resume is None or not self._current().pending_interrupts:
+            return False
+        batch = Batch(self._current())
+        Intake(self.graph, self.cfg).answer(batch, self.deferred_resume)
+        self.deferred_resume = None
+        self._append(batch)
+        self.interrupts = ()
+        return True
+
+    def _current(self) -> Thread:
+        assert self.thread is not None
+        return self.thread
+
+    def _head_step(self) -> int:
+        head = self._current().head
+        assert head is not None
+        return head.step
+
+    def _append(self, batch: Batch, *, now: bool = True) -> Thread:
+        """Append a batch: committed before this returns when ``now`` (the input, a pause,
+        a failure), else when the run's durability mode says (a completed step)."""
+        self.thread = self.journal.append(batch.base, batch.events, batch.current, now=now)
+        return self.thread
+
+    def _explain_lost_race(self, resume: Any) -> None:
+        """Another process answered first: say whose decision won, writing nothing."""
+        store = self.graph.durable_store("Command(resume=...)")
+        latest = store.load(self._current().thread_id)
+        before = self._current()
+        ids = (
+            list(resume)
+            if isinstance(resume, dict)
+            else [r.interrupt_id for r in before.pending_interrupts]
+        )
+        pending = [r.interrupt_id for r in latest.pending_interrupts] if latest else []
+        for interrupt_id in ids:
+            if interrupt_id not in pending:
+                raise InterruptNotPending(explain(store, latest, interrupt_id, pending)) from None
+
+    # Steps ---------------------------------------------------------------------------
+
+    def _pause_before(self) -> Generator[Chunk, None, bool]:
+        thread = self._current()
+        nodes = [
+            n
+            for n in thread.pending_nodes
+            if self.breakpoints.stops_before(n) and n not in thread.breakpoints_hit
+        ]
+        if not nodes:
+            return False
+        batch = Batch(thread)
+        batch.add(thread.pause(before=nodes))
+        self._append(batch)
+        yield from self.emit.paused(())
+        return True
+
+    def _superstep(self) -> Generator[Chunk, None, bool]:
+        """Run one step; return True if the run paused (an interrupt or a breakpoint after)."""
+        thread = self._current()
+        head = thread.head
+        assert head is not None
+        tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
+        yield from self.emit.tasks(thread, tasks)
+        outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool)
+        reduce_outcomes(self.graph, thread, outcomes)
+        if not all(o.finished for o in outcomes):
+            batch = Batch(thread)
+            record(thread, outcomes, batch.add)
+            failed = next((o.error for o in outcomes if o.error is not None), None)
+            if batch.events:
+                self._append(batch)
+            yield from self.emit.results(head.step + 1, outcomes)
+            yield from self.emit.updates(outcomes)
+            if failed is not None:
+                self.node_error = failed
+                raise failed
+            self.interrupts = pending_questions(self._current())
+            yield from self.emit.paused(self.interrupts)
+            yield from self.emit.values(self._current(), self.interrupts)
+            return True
+        paused_after = self._close_step(thread, [o.result() for o in outcomes])
+        yield from self.emit.results(head.step + 1, outcomes)
+        yield from self.emit.updates(outcomes)
+        yield from self.emit.checkpoint(self.thread)
+        yield from self.emit.values(self._current())
+        if paused_after:
+            yield from self.emit.paused(())
+        return paused_after
+
+    def _close_step(self, thread: Thread, finished: list[TaskResult]) -> bool:
+        """Append the step's checkpoint, carrying the tasks that ``finished`` in it (and a
+        pause, if a breakpoint after fires)."""
+        assert thread.head is not None
+        routes = [(r.node, Route(r.triggers, r.sends)) for r in (*thread.results, *finished)]
+        step = plan(self.graph.topology, routes, thread.head.waiting)
+        batch = Batch(thread)
+        closed = batch.close_step(
+            step.next, step.waiting, self.cfg.metadata, step.packets, finished
+        )
+        writers = closed.head.writers if closed.head else ()
+        after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
+        paused = bool(after and step.next)
+        if paused:
+            batch.add(closed.pause(after=after))
+        self._append(batch, now=paused)
+        return paused
+
+
+def lazy_pool(workers: int, name: str) -> Callable[[], Executor]:
+    """A thread pool started on first use: ``workers`` threads named ``name``-N (the
+    tasks of a step; one writer, so a graph's async appends stay in order)."""
+    pool: list[Executor] = []
+
+    def get() -> Executor:
+        if not pool:
+            pool.append(ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name))
+        return pool[0]
+
+    return get

@@ -1,0 +1,106 @@
+"""``interrupt()`` and ``NodeInterrupt``: pausing a node to ask a person.
+
+A task runs inside a scope that knows the answers already given to it. The n-th
+``interrupt()`` call of a run of the node returns the n-th answer; the first call
+without an answer stops the node by raising ``GraphInterrupt``, which the executor
+records as an ``Interrupted`` event. On resume the node runs again from its first
+line, and the earlier calls return their answers in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from typing import Any
+
+from branchline.runner.errors import InvalidConfigError
+
+
+class GraphInterrupt(Exception):
+    """Raised inside a node by ``interrupt()`` to pause it; the executor catches it."""
+
+    def __init__(self, value: Any, index: int) -> None:
+        super().__init__(value)
+        self.value = value
+        self.index = index
+
+
+class NodeInterrupt(Exception):
+    """Raise in a node to pause the graph there, showing ``value`` to the person.
+
+    The node runs again on resume (and raises again unless the state changed); prefer
+    ``interrupt(value)``, which returns the person's answer.
+    """
+
+    def __init__(self, value: Any = None) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+@dataclass
+class TaskScope:
+    """What ``interrupt()`` (and a subgraph node) needs to know about its task.
+
+    ``with scope:`` runs a node with it as the answer source of its ``interrupt()`` calls.
+    """
+
+    task_id: str
+    answers: list[Any]
+    durable: bool
+    calls: int = field(default=0)
+    answered: dict[str, Any] = field(default_factory=dict)
+    store: Any = None
+    _token: Token[TaskScope | None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __enter__(self) -> TaskScope:
+        self._token = _scope.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._token is not None
+        _scope.reset(self._token)
+
+
+_scope: ContextVar[TaskScope | None] = ContextVar("branchline_task_scope", default=None)
+
+
+def interrupt(value: Any) -> Any:
+    """Pause this node and show ``value`` to a person; return their answer on resume.
+
+    The node runs again from its first line when resumed with
+    ``Command(resume=answer)``, and this call then returns ``answer``.
+    """
+    scope = _scope.get()
+    if scope is None:
+        raise RuntimeError(
+            "interrupt() was called outside a graph node; call it from a node function "
+            "while the graph runs (graph.invoke or graph.stream)"
+        )
+    if not scope.durable:
+        raise InvalidConfigError(
+            "interrupt() needs a checkpointer to remember the pause and the answer; compile "
+            "the graph with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+        )
+    index = scope.calls
+    scope.calls += 1
+    if index < len(scope.answers):
+        return scope.answers[index]
+    raise GraphInterrupt(value, index)
+
+
+def current_scope() -> TaskScope | None:
+    """The scope of the task running in this context, if any."""
+    return _scope.get()
+
+
+def interrupt_id(task_id: str, index: int) -> str:
+    """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs."""
+    return hashlib.blake2b(f"{task_id}:{index}".encode(), digest_size=16).hexdigest()
+
+
+def digest(encoded: bytes) -> str:
+    """A short digest of an interrupt's value, recorded with each answer to it."""
+    return hashlib.sha256(encoded).hexdigest()[:16]

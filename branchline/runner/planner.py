@@ -1,0 +1,94 @@
+"""Pure planning: where control goes after a task, and which nodes run next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from branchline.runner.builder import Topology
+from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.types import END, Send
+
+
+def join_key(starts: Sequence[str], end: str) -> str:
+    """The name under which a join's arrivals are remembered."""
+    return f"join:{'+'.join(starts)}:{end}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where control goes after a task: nodes by name, and ``Send`` packets."""
+
+    targets: tuple[str, ...] = ()
+    sends: tuple[tuple[str, Any], ...] = ()
+
+
+def route(topology: Topology, node: str, state: Any, goto: Sequence[str | Send] = ()) -> Route:
+    """Targets of a finished node: its plain edges, its conditional edges on ``state``, ``goto``."""
+    choices: list[Any] = list(topology.successors(node))
+    for branch in topology.branches.get(node, ()):
+        result = branch.path(state)
+        for choice in result if isinstance(result, list | tuple) else [result]:
+            mapped = branch.path_map is not None and not isinstance(choice, Send)
+            choices.append(branch.path_map.get(choice, choice) if mapped else choice)  # type: ignore[union-attr]
+    choices += list(goto)
+    targets: list[str] = []
+    sends: list[tuple[str, Any]] = []
+    for choice in choices:
+        if isinstance(choice, Send):
+            sends.append((_known(topology, node, choice.node, None), choice.arg))
+        else:
+            targets.append(_known(topology, node, choice, None))
+    return Route(tuple(t for t in dict.fromkeys(targets) if t != END), tuple(sends))
+
+
+def known(topology: Topology, source: str, names: Sequence[str | Send]) -> tuple[str, ...]:
+    """Check that ``names`` are nodes of the graph (a goto's targets); END is dropped."""
+    if any(isinstance(n, Send) for n in names):
+        raise InvalidUpdateError(
+            f"{source} cannot Send: packets come from a node's route; goto node names instead"
+        )
+    return tuple(t for t in (_known(topology, source, n, None) for n in names) if t != END)
+
+
+def _known(topology: Topology, node: str, target: Any, path_map: Mapping[Any, str] | None) -> str:
+    if target == END or target in topology.nodes:
+        return str(target)
+    options = sorted(path_map) if path_map is not None else [*topology.nodes, END]
+    raise InvalidUpdateError(
+        f"the route from {node!r} chose {target!r}, which is not a node of this graph; "
+        f"expected one of {options}. Fix the path function or its path_map"
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The next step: its nodes (``Send`` tasks last), their packets, joins still waiting."""
+
+    next: tuple[str, ...]
+    waiting: dict[str, tuple[str, ...]]
+    packets: tuple[tuple[str, Any], ...] = ()
+
+
+def plan(
+    topology: Topology, finished: Iterable[tuple[str, Route]], waiting: Mapping[str, Sequence[str]]
+) -> Plan:
+    """The next step after ``finished`` tasks (node, route) and the joins already waiting."""
+    arrived = {key: set(nodes) for key, nodes in waiting.items()}
+    nodes: list[str] = []
+    packets: list[tuple[str, Any]] = []
+    for node, where in finished:
+        nodes += where.targets
+        packets += where.sends
+        for starts, end in topology.joins:
+            if node in starts:
+                arrived.setdefault(join_key(starts, end), set()).add(node)
+    for starts, end in topology.joins:
+        key = join_key(starts, end)
+        if set(starts) <= arrived.get(key, set()):
+            nodes.append(end)
+            arrived.pop(key)
+    remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
+    next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
+    return Plan(next_nodes, remaining, tuple(packets))

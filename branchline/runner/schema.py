@@ -1,0 +1,128 @@
+"""State schemas: TypedDict, dataclass or pydantic model, read into channels.
+
+A key annotated ``Annotated[T, reducer]`` is a reducer channel: every write is
+combined with the current value by ``reducer(current, write)``, and a list-like ``T``
+starts empty. Any other key is a last-value channel: a write replaces the value, and
+two writes in one step are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, get_args, get_origin, get_type_hints
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.types import Command
+
+Reducer = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One key of the state."""
+
+    name: str
+    reducer: Reducer | None = None
+    default: Callable[[], Any] | None = None
+
+
+def _channel(name: str, hint: Any) -> Channel:
+    if get_origin(hint) is typing.Annotated:
+        base, *extras = get_args(hint)
+        reducers = [e for e in extras if callable(e)]
+        if reducers:
+            origin = get_origin(base) or base
+            default = origin if origin in (list, dict, set, tuple) else None
+            return Channel(name, reducers[-1], default)
+    return Channel(name)
+
+
+class StateSchema:
+    """How a graph's state type maps to channels, node inputs and outputs."""
+
+    def __init__(self, schema: type[Any]) -> None:
+        self.type = schema
+        self.kind = _kind(schema)
+        hints = get_type_hints(schema, include_extras=True)
+        self._adapters: dict[str, TypeAdapter[Any]] = {}
+        if self.kind == "pydantic":
+            hints = {k: hints[k] for k in schema.model_fields}
+            fields = schema.model_fields.items()
+            self._adapters = {k: TypeAdapter(f.annotation) for k, f in fields}
+        self.channels = {name: _channel(name, hint) for name, hint in hints.items()}
+
+    def initial_values(self) -> dict[str, Any]:
+        """Values a new thread starts with: empty collections for reducer channels."""
+        return {n: c.default() for n, c in self.channels.items() if c.default is not None}
+
+    def node_input(self, values: Mapping[str, Any]) -> Any:
+        """What a node receives: a dict, or an instance of the dataclass/pydantic schema."""
+        if self.kind == "dict":
+            return dict(values)
+        return self.type(**values)
+
+    def writes_from(self, source: str, output: Any) -> tuple[dict[str, Any], Command | None]:
+        """Normalise what a node (or an update) returned into writes and an optional Command."""
+        command = None
+        if isinstance(output, Command):
+            command, output = output, output.update
+        if output is None:
+            return {}, command
+        if type(output) is dict:  # most nodes: skip the slower checks below
+            return self._check_keys(source, dict(output)), command
+        if isinstance(output, BaseModel | dict) or dataclasses.is_dataclass(output):
+            return self._check_keys(source, _as_dict(output)), command
+        raise InvalidUpdateError(
+            f"{source} returned {type(output).__name__} {output!r:.80}, expected a dict of "
+            f"state keys ({sorted(self.channels)}), a Command, or None; return e.g. "
+            '{"key": value}'
+        )
+
+    def _check_keys(self, source: str, writes: dict[str, Any]) -> dict[str, Any]:
+        unknown = [k for k in writes if k not in self.channels]
+        if unknown:
+            unknown.sort()
+            raise InvalidUpdateError(
+                f"{source} wrote unknown state key(s) {unknown}; the state has "
+                f"{sorted(self.channels)}. Add them to the state schema or drop them"
+            )
+        if self.kind == "pydantic":
+            return self._validate(source, writes)
+        return writes
+
+    def _validate(self, source: str, writes: dict[str, Any]) -> dict[str, Any]:
+        """Coerce writes through the pydantic fields, as the model would on construction."""
+        out = {}
+        for key, value in writes.items():
+            try:
+                out[key] = self._adapters[key].validate_python(value)
+            except ValidationError as error:
+                raise InvalidUpdateError(
+                    f"{source} wrote an invalid value for {key!r}: {value!r:.80}; {error}"
+                ) from None
+        return out
+
+
+def _as_dict(output: Any) -> dict[str, Any]:
+    if isinstance(output, BaseModel):
+        return {k: getattr(output, k) for k in output.model_fields_set}
+    if dataclasses.is_dataclass(output) and not isinstance(output, type):
+        return {f.name: getattr(output, f.name) for f in dataclasses.fields(output)}
+    return dict(output)
+
+
+def _kind(schema: type[Any]) -> str:
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return "pydantic"
+    if dataclasses.is_dataclass(schema):
+        return "dataclass"
+    if typing.is_typeddict(schema) or schema is dict:
+        return "dict"
+    raise TypeError(
+        f"state schema must be a TypedDict, a dataclass or a pydantic model, got {schema!r}"
+    )

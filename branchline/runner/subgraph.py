@@ -1,0 +1,180 @@
+"""A compiled graph used as a node of another graph.
+
+The subgraph keeps its own thread in the parent's store, named after the parent's
+thread and the node (``"<thread>:<node>"``), so its checkpoints, breakpoints and
+interrupts are its own. When it pauses, the parent's task pauses with it: its
+interrupts surface in the parent under their own ids, and a resume of the parent
+answers them and re-runs only the interrupted inner node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from branchline.runner.errors import InvalidConfigError
+from branchline.runner.interrupts import current_scope
+from branchline.runner.types import Command, StateSnapshot
+
+if TYPE_CHECKING:
+    from branchline.domain.store.checkpoint_store import CheckpointStore
+    from branchline.runner.compiled import CompiledStateGraph
+    from branchline.runner.config import RunConfig
+
+
+class SubgraphPaused(Exception):
+    """The subgraph stopped: at a static breakpoint, or with these interrupts pending."""
+
+    def __init__(self, questions: list[tuple[str, Any]]) -> None:
+        super().__init__(questions)
+        self.questions = questions
+
+
+def namespace_thread(thread_id: str, namespace: str) -> str:
+    """The thread of a subgraph node's runs, inside its parent's thread."""
+    return f"{thread_id}:{namespace}"
+
+
+class SubgraphNode:
+    """Runs a compiled subgraph as one task of its parent."""
+
+    def __init__(self, name: str, graph: CompiledStateGraph) -> None:
+        self.name = name
+        self.graph = graph
+        self._bound: dict[int, CompiledStateGraph] = {}
+
+    def bound(self, store: CheckpointStore | None) -> CompiledStateGraph:
+        """The subgraph on the parent's store (it is usually compiled without one)."""
+        if store is None or self.graph.store is store:
+            return self.graph
+        if id(store) not in self._bound:
+            self._bound[id(store)] = self.graph.with_store(store)
+        return self._bound[id(store)]
+
+    def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
+        scope = current_scope()
+        child = self.bound(scope.store if scope else None)
+        parent_thread = (config.get("configurable") or {}).get("thread_id")
+        if child.store is None or scope is None or parent_thread is None:
+            return self._output(child.invoke(self._input(child, state), config))
+        thread_id = namespace_thread(str(parent_thread), self.name)
+        sub_config = {
+            "configurable": {**config.get("configurable", {}), "thread_id": thread_id},
+            "metadata": dict(config.get("metadata") or {}),
+        }
+        thread = child.store.load(thread_id)
+        if thread is not None and thread.pending_nodes:
+            pending = {r.interrupt_id for r in thread.pending_interrupts}
+            answers = {i: v for i, v in scope.answered.items() if i in pending}
+            result = child.invoke(Command(resume=answers) if answers else None, sub_config)
+        else:
+            result = child.invoke(self._input(child, state), sub_config)
+        after = child.store.load(thread_id)
+        if after is not None and after.pending_nodes:
+            raise SubgraphPaused([(r.interrupt_id, r.value) for r in after.pending_interrupts])
+        return self._output(result)
+
+    @staticmethod
+    def _input(child: CompiledStateGraph, state: Any) -> dict[str, Any]:
+        values = state if isinstance(state, dict) else dict(vars(state))
+        shared = {k: v for k, v in values.items() if k in child.schema.channels}
+        if not shared:
+            raise InvalidConfigError(
+                "the subgraph shares no state keys with its parent; give both state schemas "
+                "the keys the subgraph reads and writes"
+            )
+        return shared
+
+    def _output(self, result: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in result.items() if k != "__interrupt__"}
+
+
+def split_namespace(namespace: str) -> tuple[str, str]:
+    """``"sub|inner"`` -> ``("sub", "inner")``: the first subgraph node and the rest."""
+    first, _, rest = namespace.partition("|")
+    return first, rest
+
+
+def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, Any]:
+    """The config addressing a subgraph node's own thread (and maybe its checkpoint)."""
+    configurable = dict(config.get("configurable") or {})
+    configurable["thread_id"] = namespace_thread(str(configurable["thread_id"]), node)
+    configurable["checkpoint_ns"] = rest
+    return {**config, "configurable": configurable}
+
+
+def outer_config(
+    config: dict[str, Any] | None, thread_id: str, namespace: str
+) -> dict[str, Any] | None:
+    """A subgraph checkpoint's config as its parent addresses it (thread id + namespace)."""
+    if config is None:
+        return None
+    inner = config["configurable"]
+    inner_ns = inner.get("checkpoint_ns") or ""
+    full = f"{namespace}|{inner_ns}" if inner_ns else namespace
+    return {"configurable": {**inner, "thread_id": thread_id, "checkpoint_ns": full}}
+
+
+def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
+    """A subgraph's snapshot with configs its parent graph accepts."""
+    return snapshot._replace(
+        config=outer_config(snapshot.config, thread_id, namespace) or snapshot.config,
+        parent_config=outer_config(snapshot.parent_config, thread_id, namespace),
+    )
+
+
+def subgraph_of(
+    graph: CompiledStateGraph, config: Mapping[str, Any], cfg: RunConfig
+) -> tuple[CompiledStateGraph, dict[str, Any]]:
+    """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
+    node, rest = split_namespace(cfg.checkpoint_ns)
+    spec = graph.topology.nodes.get(node)
+    if spec is None or not isinstance(spec.func, SubgraphNode):
+        subgraphs = [n for n, s in graph.topology.nodes.items() if isinstance(s.func, SubgraphNode)]
+        raise InvalidConfigError(
+            f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
+            f"its subgraph nodes are {subgraphs}"
+        )
+    return spec.func.bound(graph.store), child_config(config, node, rest)
+
+
+def update_subgraph(
+    graph: CompiledStateGraph,
+    config: Mapping[str, Any],
+    cfg: RunConfig,
+    values: Any,
+    as_node: str | None,
+) -> dict[str, Any]:
+    """Edit a subgraph's own state; questions it drops are dropped in the parent too."""
+    store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
+    child, child_cfg = subgraph_of(graph, config, cfg)
+    inner_thread = child_cfg["configurable"]["thread_id"]
+    before = store.load(inner_thread)
+    asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
+    inner = child.update_state(child_cfg, values, as_node)
+    parent = store.load(thread_id)
+    if parent is not None and asked:
+        from branchline.runner.intake import Batch  # the intake imports the executor's world
+
+        batch = Batch(parent)
+        for event in parent.supersede("update", cfg.actor, only=asked):
+            batch.add(event)
+        if batch.events:
+            store.append(parent, batch.events)
+    return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
+
+
+def with_subgraph_states(
+    graph: CompiledStateGraph, snapshot: StateSnapshot, thread_id: str, full: bool
+) -> StateSnapshot:
+    """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot."""
+    tasks = []
+    for task in snapshot.tasks:
+        spec = graph.topology.nodes.get(task.name)
+        if spec is not None and isinstance(spec.func, SubgraphNode):
+            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": task.name}}
+            task = task._replace(
+                state=graph.get_state(ns_config, subgraphs=True) if full else ns_config
+            )
+        tasks.append(task)
+    return snapshot._replace(tasks=tuple(tasks))

@@ -1,0 +1,186 @@
+"""Running the tasks of one superstep and turning their results into events.
+
+Every task of a step sees the step's checkpoint values. A task ends in one of three
+ways: it returns writes, it raises (recorded, retried by the next run), or it asks a
+person something (``interrupt()``/``NodeInterrupt``: recorded, answered by a resume).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from branchline.domain.model.checkpoint import TaskResult, apply_writes
+from branchline.domain.model.events import ThreadEvent
+from branchline.domain.model.thread import Thread
+from branchline.runner.errors import InvalidConfigError
+from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id
+from branchline.runner.planner import Route, route
+from branchline.runner.subgraph import SubgraphPaused
+from branchline.runner.writes import Delta, StepWriter
+
+if TYPE_CHECKING:
+    from branchline.runner.compiled import CompiledStateGraph
+
+
+@dataclass
+class Question:
+    """What an interrupted task asked."""
+
+    value: Any
+    index: int
+    interrupt_id: str
+
+
+@dataclass
+class Outcome:
+    """What one task did."""
+
+    task_id: str
+    node: str
+    writes: dict[str, Any]
+    command: Any = None
+    error: BaseException | None = None
+    questions: list[Question] = field(default_factory=list)
+    paused: bool = False
+    delta: Delta | None = None
+    route: Route = field(default_factory=Route)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the task returned (neither raised, asked, nor paused in a subgraph)."""
+        return self.error is None and not self.questions and not self.paused
+
+    def result(self) -> TaskResult:
+        """A finished task's result, as its step records it."""
+        assert self.delta is not None, "reduce_outcomes computes a finished task's delta"
+        return TaskResult(
+            self.task_id,
+            self.node,
+            self.delta.assigned,
+            self.delta.appended,
+            self.route.targets,
+            None,
+            self.route.sends,
+        )
+
+
+def run_task(
+    graph: CompiledStateGraph, thread: Thread, config: Any, tid: str, node: str, index: int
+) -> Outcome:
+    """Run one node on the step's values (or its Send packet), with the answers it has."""
+    spec = graph.topology.nodes[node]
+    assert thread.head is not None
+    sent, packet = thread.head.task_input(index)
+    state = packet if sent else graph.schema.node_input(thread.values)
+    scope = TaskScope(
+        tid,
+        thread.answers(tid),
+        durable=graph.store is not None,
+        answered=thread.answered(tid),
+        store=graph.store,
+    )
+    try:
+        with scope:
+            output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
+    except GraphInterrupt as asked:
+        question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
+        return Outcome(tid, node, {}, questions=[question])
+    except NodeInterrupt as raised:
+        if not scope.durable:
+            return Outcome(tid, node, {}, error=_needs_store("NodeInterrupt"))
+        question = Question(raised.value, scope.calls, interrupt_id(tid, scope.calls))
+        return Outcome(tid, node, {}, questions=[question])
+    except SubgraphPaused as paused:
+        questions = [Question(value, i, iid) for i, (iid, value) in enumerate(paused.questions)]
+        return Outcome(tid, node, {}, questions=questions, paused=not questions)
+    except Exception as error:
+        return Outcome(tid, node, {}, error=error)
+    writes, command = graph.schema.writes_from(f"node {node!r}", output)
+    return Outcome(tid, node, writes, command)
+
+
+def _needs_store(what: str) -> InvalidConfigError:
+    return InvalidConfigError(
+        f"{what} needs a checkpointer to remember the pause and the answer; compile the graph "
+        "with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+    )
+
+
+def run_tasks(
+    graph: CompiledStateGraph,
+    thread: Thread,
+    config: Any,
+    tasks: Sequence[tuple[str, str, int]],
+    pool: Callable[[], Executor],
+) -> list[Outcome]:
+    """Run a step's tasks: inline when there is one, in the thread pool otherwise."""
+    if len(tasks) == 1:
+        return [run_task(graph, thread, config, *tasks[0])]
+    executor = pool()
+    futures = [
+        executor.submit(
+            contextvars.copy_context().run, run_task, graph, thread, config, tid, node, index
+        )
+        for tid, node, index in tasks
+    ]
+    return [future.result() for future in futures]
+
+
+def reduce_outcomes(graph: CompiledStateGraph, thread: Thread, outcomes: list[Outcome]) -> None:
+    """Compute each finished task's deltas and routes; raises before anything is written.
+
+    Writes apply in node-name order (as LangGraph applies them), after the writes of
+    tasks of this step that finished in an earlier run.
+    """
+    earlier = [k for r in thread.results for k in (*r.assigned, *r.appended)]
+    writer = StepWriter(graph.schema, thread.live_values, earlier)
+    outcomes.sort(key=lambda o: o.node)
+    for outcome in outcomes:
+        if not outcome.finished:
+            continue
+        outcome.delta = writer.write(f"node {outcome.node!r}", outcome.writes)
+        fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
+        goto = outcome.command.goto_nodes if outcome.command else ()
+        state = graph.schema.node_input(fresh)
+        outcome.route = route(graph.topology, outcome.node, state, goto)
+
+
+def record(
+    thread: Thread, outcomes: Sequence[Outcome], add: Callable[[ThreadEvent], Thread]
+) -> None:
+    """Decide the events of a step's outcomes, folding each through ``add``."""
+    for outcome in outcomes:
+        current = thread
+        if outcome.error is not None:
+            thread = add(current.fail_task(outcome.task_id, outcome.node, repr(outcome.error)))
+        elif outcome.questions:
+            for asked in outcome.questions:
+                if thread.interrupt(asked.interrupt_id) is None:
+                    thread = add(
+                        thread.ask(
+                            asked.interrupt_id,
+                            outcome.task_id,
+                            outcome.node,
+                            asked.index,
+                            asked.value,
+                        )
+                    )
+        elif outcome.paused:
+            thread = add(current.pause(before=[outcome.node]))
+        else:
+            assert outcome.delta is not None
+            delta = outcome.delta
+            thread = add(
+                current.complete_task(
+                    outcome.task_id,
+                    outcome.node,
+                    assigned=delta.assigned,
+                    appended=delta.appended,
+                    triggers=outcome.route.targets,
+                    sends=outcome.route.sends,
+                )
+            )

@@ -1,0 +1,61 @@
+"""Turn what nodes wrote into channel deltas, through the reducers.
+
+A reducer's result is stored as the items it appended when it left the old list
+intact (``operator.add``, ``add_messages`` adding a message), and as a new value
+otherwise. That keeps a long conversation's steps as small as what they wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.schema import StateSchema
+
+
+@dataclass
+class Delta:
+    """The writes of one task as channel deltas."""
+
+    assigned: dict[str, Any] = field(default_factory=dict)
+    appended: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _record(delta: Delta, channel: str, old: Any, new: Any) -> None:
+    extends = type(new) is list and type(old) is list and len(new) >= len(old)
+    if extends and new[: len(old)] == old:
+        delta.appended[channel] = new[len(old) :]
+    else:
+        delta.assigned[channel] = new
+
+
+class StepWriter:
+    """Applies the writes of one superstep's tasks in order, refusing conflicting ones."""
+
+    def __init__(self, schema: StateSchema, values: Mapping[str, Any], written: Iterable[str] = ()):
+        self.schema = schema
+        self.values = dict(values)
+        self.written = {k for k in written if schema.channels[k].reducer is None}
+
+    def write(self, source: str, writes: Mapping[str, Any]) -> Delta:
+        """Apply one task's writes; return them as deltas."""
+        delta = Delta()
+        for channel, value in writes.items():
+            reducer = self.schema.channels[channel].reducer
+            old = self.values.get(channel)
+            if reducer is None:
+                if channel in self.written:
+                    raise InvalidUpdateError(
+                        f"At key {channel!r}: can receive only one value per step, and "
+                        f"{source} wrote a second one. Give {channel!r} a reducer with "
+                        "Annotated[type, reducer] to combine values, or write it from one node"
+                    )
+                self.written.add(channel)
+                new = value
+            else:
+                new = value if channel not in self.values else reducer(old, value)
+            _record(delta, channel, old, new)
+            self.values[channel] = new
+        return delta

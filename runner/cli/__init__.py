@@ -1,6 +1,0 @@
-"""The ``branchline`` command line: inspect threads, answer interrupts, run the demo."""
-
-from runner.cli import admin, audit, decide, demo, inspect, travel  # noqa: F401  (registers)
-from runner.cli.app import app, main
-
-__all__ = ["app", "main"]
