@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from branchline.bootstrap import open_views
 from branchline.domain.model.errors import ThreadNotFound
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version
@@ -51,8 +50,6 @@ class CompiledStateGraph:
         self.interrupt_after = interrupt_after
         self._pool = lazy_pool(8, "branchline-task")
         self._writer = lazy_pool(1, "branchline-writer")
-        if store is not None and store.embedded:
-            open_views(store)  # scaled out, `branchline project` keeps the views
 
     def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
         """This graph on another store (a subgraph runs on its parent's)."""
