@@ -13,7 +13,6 @@ The layers and what each may import of ours (its own modules are always allowed)
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,11 +41,12 @@ def _module_name(path: Path) -> str:
 def _imports(path: Path, *, top_level_only: bool = False) -> set[str]:
     """Absolute names ``path`` imports (``from a import b`` counts as ``a`` and ``a.b``)."""
     tree = ast.parse(path.read_text())
-    nodes: Iterator[ast.AST] = iter(tree.body) if top_level_only else ast.walk(tree)
+    nodes = list(tree.body) if top_level_only else list(ast.walk(tree))
     names: set[str] = set()
-    for node in nodes:
+    while nodes:
+        node = nodes.pop()
         if isinstance(node, ast.If) and top_level_only:  # `if TYPE_CHECKING:` counts too
-            nodes = iter([*node.body, *nodes])
+            nodes += [*node.body, *node.orelse]
         elif isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
