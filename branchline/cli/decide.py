@@ -21,8 +21,7 @@ from branchline.cli.app import (
     states,
     when,
 )
-from branchline.runner.resume import record_answers
-from branchline.runner.time_travel import record_edit
+from branchline.runner.stored_threads import record_answers, record_edit
 from branchline.runner.types import Command
 
 ActorOption = Annotated[

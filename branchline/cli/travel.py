@@ -24,9 +24,10 @@ from branchline.cli.decide import ActorOption, GraphOption
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.stored_threads import record_edit
 from branchline.runner.time_travel import branches as list_branches
 from branchline.runner.time_travel import diff as compare
-from branchline.runner.time_travel import record_edit, recorded
+from branchline.runner.time_travel import recorded
 
 
 def _timeline(store: CheckpointStore, thread: str) -> Timeline:

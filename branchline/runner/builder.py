@@ -2,73 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any
 
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.errors import GraphValidationError
 from branchline.runner.schema import StateSchema
+from branchline.runner.subgraph import SubgraphNode
+from branchline.runner.topology import ConditionalEdge, Node, Topology, node_names
 from branchline.runner.types import END, START
 
-if TYPE_CHECKING:
-    from branchline.domain.store.checkpoint_store import CheckpointStore
-    from branchline.runner.compiled import CompiledStateGraph
-
 RESERVED = (START, END)
-
-
-@dataclass(frozen=True)
-class Node:
-    """A named step of the graph and the function that runs it."""
-
-    name: str
-    func: Callable[..., Any]
-    takes_config: bool
-
-
-@dataclass(frozen=True)
-class Branch:
-    """A conditional edge: a path function and an optional map of its results."""
-
-    path: Callable[..., Any]
-    path_map: dict[Hashable, str] | None
-
-
-@dataclass
-class Topology:
-    """Nodes and edges of a graph, in declaration order."""
-
-    nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[tuple[str, str]] = field(default_factory=list)
-    joins: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    branches: dict[str, list[Branch]] = field(default_factory=dict)
-
-    def successors(self, source: str) -> list[str]:
-        """Targets of the plain edges from a node."""
-        return [end for start, end in self.edges if start == source]
-
-    def order(self, names: Sequence[str]) -> tuple[str, ...]:
-        """Names without duplicates, in node declaration order."""
-        if len(names) == 1:  # a chain's next step
-            return (names[0],) if names[0] in self.nodes else ()
-        wanted = set(names)
-        return tuple(n for n in self.nodes if n in wanted)
-
-
-def _is_compiled(action: Any) -> TypeGuard[CompiledStateGraph]:
-    from branchline.runner.compiled import CompiledStateGraph
-
-    return isinstance(action, CompiledStateGraph)
-
-
-def _takes_config(func: Callable[..., Any]) -> bool:
-    """Whether a node asks for the run's config, by a parameter named ``config``."""
-    try:
-        params = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == "config" and p.kind != p.POSITIONAL_ONLY for p in params)
 
 
 class StateGraph:
@@ -101,14 +46,12 @@ class StateGraph:
             self._problems.append(f"node name {name!r} is reserved; choose another name")
         elif name in self.topology.nodes:
             self._problems.append(f"node {name!r} is added twice; node names must be unique")
-        elif _is_compiled(action):
-            from branchline.runner.subgraph import SubgraphNode
-
+        elif isinstance(action, CompiledStateGraph):
             self.topology.nodes[name] = Node(name, SubgraphNode(name, action), True)
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
-            self.topology.nodes[name] = Node(name, action, _takes_config(action))
+            self.topology.nodes[name] = Node.of(name, action)
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
@@ -129,7 +72,7 @@ class StateGraph:
         if path_map is not None and not isinstance(path_map, Mapping):
             path_map = {name: name for name in path_map}
         mapping = dict(path_map) if path_map is not None else None
-        self.topology.branches.setdefault(source, []).append(Branch(path, mapping))
+        self.topology.branches.setdefault(source, []).append(ConditionalEdge(path, mapping))
         return self
 
     def set_entry_point(self, key: str) -> StateGraph:
@@ -189,17 +132,7 @@ class StateGraph:
         interrupt_after: Sequence[str] | str | None = None,
     ) -> CompiledStateGraph:
         """Validate the graph and return it ready to run."""
-        from branchline.runner.compiled import CompiledStateGraph
-
-        before = names(interrupt_before)
-        after = names(interrupt_after)
+        before = node_names(interrupt_before)
+        after = node_names(interrupt_after)
         self.validate(before, after)
         return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after)
-
-
-def names(value: Sequence[str] | str | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)

@@ -11,7 +11,6 @@ from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.model.timeline import Timeline, collection_paused
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.builder import Topology, names
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.emit import Emitter
@@ -20,6 +19,7 @@ from branchline.runner.executor import Breakpoints, Run, lazy_pool
 from branchline.runner.intake import Batch, Intake
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
+from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import (
     outer_snapshot,
     subgraph_of,
@@ -27,6 +27,7 @@ from branchline.runner.subgraph import (
     with_subgraph_states,
 )
 from branchline.runner.time_travel import Branch, Diff, branches, diff, recorded
+from branchline.runner.topology import Topology, node_names
 from branchline.runner.types import StateSnapshot
 
 STREAM_MODES = ("values", "updates", "debug")
@@ -43,6 +44,7 @@ class CompiledStateGraph:
         interrupt_before: tuple[str, ...],
         interrupt_after: tuple[str, ...],
     ) -> None:
+        self.spec = GraphSpec(schema, topology, store)
         self.schema = schema
         self.topology = topology
         self.store = store
@@ -133,7 +135,7 @@ class CompiledStateGraph:
         mode = check_durability(durability[0], self.store is not None, durability[1])
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
-        run = Run(self, cfg, Emitter(modes), self._pool, breakpoints, journal)
+        run = Run(self.spec, cfg, Emitter(modes), self._pool, breakpoints, journal)
         return run, run.execute(input, thread)
 
     def _breakpoints(
@@ -141,7 +143,7 @@ class CompiledStateGraph:
     ) -> Breakpoints:
         """This call's breakpoints: per-call lists replace the compiled ones when given."""
         chosen = Breakpoints(
-            names(before) or self.interrupt_before, names(after) or self.interrupt_after
+            node_names(before) or self.interrupt_before, node_names(after) or self.interrupt_after
         )
         unknown = [
             n for n in (*chosen.before, *chosen.after) if n != "*" and n not in self.topology.nodes
@@ -152,17 +154,8 @@ class CompiledStateGraph:
                 f"nodes are {list(self.topology.nodes)}"
             )
         if (chosen.before or chosen.after) and self.store is None:
-            self.durable_store("interrupt_before/interrupt_after")
+            self.spec.durable_store("interrupt_before/interrupt_after")
         return chosen
-
-    def durable_store(self, what: str) -> CheckpointStore:
-        """The store, or a clear error saying that ``what`` needs one."""
-        if self.store is None:
-            raise InvalidConfigError(
-                f"{what} needs a checkpointer to remember the pause and resume it later; "
-                "compile with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
-            )
-        return self.store
 
     def _load_for_run(self, cfg: RunConfig) -> Thread | None:
         if self.store is None:
@@ -217,7 +210,7 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = subgraph_of(self, config, cfg)
+            child, child_cfg = subgraph_of(self.spec, config, cfg)
             inner = child.get_state(child_cfg, subgraphs=subgraphs)
             return outer_snapshot(inner, thread_id, cfg.checkpoint_ns)
         if cfg.checkpoint_id is None:
@@ -227,7 +220,7 @@ class CompiledStateGraph:
             snapshot = snapshot_of(thread, live=True)
         else:
             snapshot = snapshot_of(store.checkpoint(thread_id, cfg.checkpoint_id), live=False)
-        return with_subgraph_states(self, snapshot, thread_id, subgraphs)
+        return with_subgraph_states(self.spec, snapshot, thread_id, subgraphs)
 
     def get_state_history(
         self,
@@ -242,7 +235,7 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = subgraph_of(self, config, cfg)
+            child, child_cfg = subgraph_of(self.spec, config, cfg)
             inner = child.get_state_history(child_cfg, filter=filter, before=before, limit=limit)
             yield from (outer_snapshot(s, thread_id, cfg.checkpoint_ns) for s in inner)
             return
@@ -307,7 +300,7 @@ class CompiledStateGraph:
         thread_id, _, version = self._timeline(config)
         thread = store.load(thread_id)
         batch = Batch(thread)
-        Intake(self, cfg).fork(batch, checkpoint_id(thread_id, version), "switch")
+        Intake.of(self.spec, cfg).fork(batch, checkpoint_id(thread_id, version), "switch")
         return config_of(store.append(batch.base, batch.events).thread)
 
     def diff(self, config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> Diff:
@@ -349,12 +342,7 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            return update_subgraph(self, config, cfg, values, as_node)
+            return update_subgraph(self.spec, config, cfg, values, as_node)
         thread = store.load(thread_id)
-        batch, intake = Batch(thread), Intake(self, cfg)
-        if cfg.checkpoint_id is not None:
-            version = self._travel_to(thread_id, thread, cfg.checkpoint_id)
-            if thread is not None and thread.head is not None and version != thread.head.version:
-                intake.fork(batch, cfg.checkpoint_id, "edit")
-        intake.update(batch, values, as_node)
+        batch = Intake.of(self.spec, cfg).decide_update(thread, values, as_node)
         return config_of(store.append(batch.base, batch.events).thread)

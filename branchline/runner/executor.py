@@ -15,24 +15,21 @@ import logging
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from branchline.domain.model.checkpoint import START, TaskResult
 from branchline.domain.model.errors import ConcurrentUpdate
-from branchline.domain.model.ids import checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Journal
 from branchline.runner.emit import Chunk, Emitter
-from branchline.runner.errors import EmptyInputError, GraphRecursionError, InterruptNotPending
-from branchline.runner.intake import Batch, Intake, check_command
+from branchline.runner.errors import GraphRecursionError
+from branchline.runner.intake import Batch, Decision, Intake
 from branchline.runner.planner import Route, plan
-from branchline.runner.resume import explain, match_answers
+from branchline.runner.resume import explain_lost_race
+from branchline.runner.spec import GraphSpec
 from branchline.runner.tasks import record, reduce_outcomes, run_tasks
 from branchline.runner.types import Command, Interrupt
-
-if TYPE_CHECKING:
-    from branchline.runner.compiled import CompiledStateGraph
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +52,6 @@ class Breakpoints:
         return node in self.after or "*" in self.after
 
 
-def _is_head(thread: Thread | None, checkpoint: str) -> bool:
-    assert thread is not None
-    assert thread.head is not None
-    return checkpoint_version(thread.thread_id, checkpoint) == thread.head.version
-
-
 def pending_questions(thread: Thread) -> tuple[Interrupt, ...]:
     """The thread's unanswered interrupts, as the API shows them."""
     return tuple(Interrupt(r.value, r.interrupt_id) for r in thread.pending_interrupts)
@@ -71,7 +62,7 @@ class Run:
 
     def __init__(
         self,
-        graph: CompiledStateGraph,
+        graph: GraphSpec,
         cfg: RunConfig,
         emit: Emitter,
         pool: Callable[[], Executor],
@@ -92,8 +83,6 @@ class Run:
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
         """Take in the call's input, then run until nothing is pending or the run pauses."""
         self.thread = thread
-        if isinstance(input, Command):
-            check_command(input)
         batch = self._take_in(input, thread)
         made: list[Thread] = []
         if batch.events:
@@ -106,66 +95,33 @@ class Run:
             yield from self.emit.values(state)
         yield from self._loop()
 
-    def _intake(self, batch: Batch, input: Any) -> None:
-        """Decide the events the input stands for (none for a plain continue)."""
-        intake, thread, travel = Intake(self.graph, self.cfg), batch.thread, self.cfg.checkpoint_id
-        has_head = thread is not None and thread.head is not None
-        moved = has_head and travel is not None and not _is_head(thread, travel)
-        if input is None:
-            if not has_head:
-                raise EmptyInputError(
-                    f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
-                    "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
-                )
-            if travel is not None:
-                intake.fork(batch, travel, "replay")
-                intake.replay(batch)
-        elif isinstance(input, Command) and has_head:
-            self._command(intake, batch, input, travel if moved else None)
-        elif isinstance(input, Command) and input.resume is not None:
-            match_answers(self.graph.durable_store("Command(resume=...)"), thread, input.resume)
-        else:
-            if moved:
-                intake.fork(batch, str(travel), "input")
-            intake.new_input(batch, input)
-
-    def _command(self, intake: Intake, batch: Batch, command: Command, travel: str | None) -> None:
-        if travel is None:
-            intake.command(batch, command)
-        elif command.resume is None:
-            intake.fork(batch, travel, "edit")
-            intake.edit(batch, command)
-        else:
-            # Better than LangGraph: the new answer is used, not the one given the first time.
-            intake.fork(batch, travel, "replay")
-            intake.replay(batch)
-            self.deferred_resume = command.resume
-            if command.update is not None or command.goto_nodes:
-                intake.edit(batch, Command(update=command.update, goto=command.goto))
-
     def _take_in(self, input: Any, thread: Thread | None) -> Batch:
-        """Decide and append the call's intake. An answer that lost a race to another
-        answer (to another question of the thread) is decided again on the new state."""
+        """Decide the call's intake in one step and append it before any node runs. An
+        answer that lost a race to another answer (to another question of the thread) is
+        decided again on the new state."""
+        intake = Intake.of(self.graph, self.cfg)
         for attempt in range(INTAKE_ATTEMPTS):
-            batch = Batch(thread)
-            self._intake(batch, input)
-            if not batch.events:
-                return batch
+            decision = intake.decide(thread, input)
+            self.deferred_resume = decision.deferred_resume
+            if not decision.batch.events:
+                return decision.batch
             try:
-                # A plain new input may wait for the run's steps (async, exit); a person's
-                # decision (a resume, an edit) or a fork is committed before any node runs.
-                plain = not isinstance(input, Command) and self.cfg.checkpoint_id is None
-                self._append(batch, now=not plain)
-                return batch
+                self._append(decision.batch, now=decision.decisive)
+                return decision.batch
             except ConcurrentUpdate:
-                resuming = isinstance(input, Command) and input.resume is not None
-                if not resuming or self.deferred_resume is not None:
-                    raise
-                self._explain_lost_race(input.resume)  # raises if ours was answered
-                if attempt + 1 == INTAKE_ATTEMPTS:
+                if not self._retry(decision, input) or attempt + 1 == INTAKE_ATTEMPTS:
                     raise
                 thread = self.thread = self._latest()
         raise AssertionError("unreachable")
+
+    def _retry(self, decision: Decision, input: Any) -> bool:
+        """Whether an intake that lost a race is worth deciding again: an answer whose
+        question is still pending is; raises saying whose decision won if it is not."""
+        if not isinstance(input, Command) or input.resume is None or decision.deferred_resume:
+            return False
+        store = self.graph.durable_store("Command(resume=...)")
+        explain_lost_race(store, self._current(), input.resume)
+        return True
 
     def _latest(self) -> Thread | None:
         return self.graph.durable_store("a concurrent run").load(self.cfg.thread_id or "")
@@ -229,7 +185,7 @@ class Run:
         if self.deferred_resume is None or not self._current().pending_interrupts:
             return False
         batch = Batch(self._current())
-        Intake(self.graph, self.cfg).answer(batch, self.deferred_resume)
+        Intake.of(self.graph, self.cfg).answer(batch, self.deferred_resume)
         self.deferred_resume = None
         self._append(batch)
         self.interrupts = ()
@@ -249,21 +205,6 @@ class Run:
         a failure), else when the run's durability mode says (a completed step)."""
         self.thread = self.journal.append(batch.base, batch.events, batch.current, now=now)
         return self.thread
-
-    def _explain_lost_race(self, resume: Any) -> None:
-        """Another process answered first: say whose decision won, writing nothing."""
-        store = self.graph.durable_store("Command(resume=...)")
-        latest = store.load(self._current().thread_id)
-        before = self._current()
-        ids = (
-            list(resume)
-            if isinstance(resume, dict)
-            else [r.interrupt_id for r in before.pending_interrupts]
-        )
-        pending = [r.interrupt_id for r in latest.pending_interrupts] if latest else []
-        for interrupt_id in ids:
-            if interrupt_id not in pending:
-                raise InterruptNotPending(explain(store, latest, interrupt_id, pending)) from None
 
     # Steps ---------------------------------------------------------------------------
 

@@ -1,29 +1,34 @@
 """What a call brings before any node runs: input, answers, edits, a trip back in time.
 
-Each call's intake is decided as events in one batch, appended with the first step, so
-a refused call writes nothing and an accepted one is atomic (a fork and its edit, an
-answer and the state it resumes).
+Every path that records a decision goes through here: ``invoke``/``stream`` (``decide``),
+``update_state`` (``decide_update``) and the command line's answers and edits on a stored
+thread, whose graph it may not have (``graph=None``: values are then assigned as given
+and nothing is routed). Each call's intake is decided in one step as events in one
+batch, appended before any node runs, so a refused call writes nothing and an accepted
+one is atomic (a fork and its edit, an answer and the state it resumes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from branchline.domain.model.checkpoint import START, TaskResult, apply_writes
+from branchline.domain.model.errors import ThreadNotFound
 from branchline.domain.model.events import CheckpointEvent, ThreadEvent
 from branchline.domain.model.evolve import evolve
+from branchline.domain.model.ids import checkpoint_version
 from branchline.domain.model.thread import Thread
+from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
 from branchline.runner.planner import Plan, Route, known, plan, route
 from branchline.runner.resume import match_answers
+from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
 from branchline.runner.writes import Delta, StepWriter
-
-if TYPE_CHECKING:
-    from branchline.runner.compiled import CompiledStateGraph
 
 
 class Batch:
@@ -85,17 +90,99 @@ def check_command(command: Command) -> None:
         )
 
 
-class Intake:
-    """Decides the events a call's input stands for."""
+@dataclass
+class Decision:
+    """A call's intake: the batch to append first, and a resume kept for a replay's question.
 
-    def __init__(self, graph: CompiledStateGraph, cfg: RunConfig) -> None:
-        self.graph = graph
+    ``decisive`` batches (a person's answer or edit, a fork) are committed before any node
+    runs; a plain new input may wait for the run's steps (``durability="async"|"exit"``).
+    """
+
+    batch: Batch
+    decisive: bool
+    deferred_resume: Any = None
+
+
+class Intake:
+    """Decides the events a call stands for, on ``graph`` (``None``: records only)."""
+
+    def __init__(
+        self, cfg: RunConfig, store: CheckpointStore | None, graph: GraphSpec | None
+    ) -> None:
         self.cfg = cfg
+        self.store = store
+        self.graph = graph
         self.restored: Thread | None = None
+
+    @classmethod
+    def of(cls, graph: GraphSpec, cfg: RunConfig) -> Intake:
+        """The intake of a call on ``graph``."""
+        return cls(cfg, graph.store, graph)
+
+    # Whole calls -----------------------------------------------------------------------
+
+    def decide(self, thread: Thread | None, input: Any) -> Decision:
+        """The events ``invoke(input, config)`` stands for (none for a plain continue)."""
+        batch, travel = Batch(thread), self.cfg.checkpoint_id
+        has_head = thread is not None and thread.head is not None
+        moved = has_head and travel is not None and not _is_head(thread, travel)
+        if isinstance(input, Command):
+            check_command(input)
+        if input is None:
+            if not has_head:
+                raise EmptyInputError(
+                    f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
+                    "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
+                )
+            if travel is not None:
+                self.fork(batch, travel, "replay")
+                self.replay(batch)
+            return Decision(batch, decisive=travel is not None)
+        if isinstance(input, Command) and has_head:
+            return self._command(batch, input, travel if moved else None)
+        if isinstance(input, Command) and input.resume is not None:
+            match_answers(durable(self.store, "Command(resume=...)"), thread, input.resume)
+        if moved:
+            self.fork(batch, str(travel), "input")
+        self.new_input(batch, input)
+        return Decision(batch, decisive=isinstance(input, Command) or travel is not None)
+
+    def _command(self, batch: Batch, command: Command, travel: str | None) -> Decision:
+        if travel is None:
+            self.command(batch, command)
+        elif command.resume is None:
+            self.fork(batch, travel, "edit")
+            self.edit(batch, command)
+        else:
+            # Better than LangGraph: the new answer is used, not the one given the first time.
+            self.fork(batch, travel, "replay")
+            self.replay(batch)
+            if command.update is not None or command.goto_nodes:
+                self.edit(batch, Command(update=command.update, goto=command.goto))
+            return Decision(batch, decisive=True, deferred_resume=command.resume)
+        return Decision(batch, decisive=True)
+
+    def decide_update(self, thread: Thread | None, values: Any, as_node: str | None) -> Batch:
+        """The events ``update_state(config, values, as_node)`` stands for: on a past
+        checkpoint (``checkpoint_id``), a fork there first, in the same batch."""
+        batch, travel = Batch(thread), self.cfg.checkpoint_id
+        if self.graph is None and (thread is None or thread.head is None):
+            raise ThreadNotFound(f"thread {self.cfg.thread_id!r} has no checkpoint to edit")
+        if travel is not None:
+            store = durable(self.store, "time travel (a checkpoint_id in the config)")
+            thread_id = self.cfg.require_thread()
+            if thread is None or thread.head is None:
+                store.checkpoint(thread_id, travel)  # raises: no checkpoint to go to
+            elif not _is_head(thread, travel):
+                self.fork(batch, travel, "edit")
+        self.update(batch, values, as_node)
+        return batch
+
+    # Steps of a call -------------------------------------------------------------------
 
     def fork(self, batch: Batch, checkpoint: str, reason: str) -> Thread:
         """Move the head back to ``checkpoint`` (time travel), starting a branch there."""
-        store = self.graph.durable_store("time travel (a checkpoint_id in the config)")
+        store = durable(self.store, "time travel (a checkpoint_id in the config)")
         thread = batch.current
         base = store.checkpoint(thread.thread_id, checkpoint)
         name = self.cfg.metadata.get("branch")
@@ -135,12 +222,12 @@ class Intake:
             None,
             where.sends,
         )
-        step = plan(self.graph.topology, [(START, where)], thread.head.waiting)
+        step = plan(self._graph().topology, [(START, where)], thread.head.waiting)
         return batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets, [start])
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""
-        schema, topology = self.graph.schema, self.graph.topology
+        schema, topology = self._graph().schema, self._graph().topology
         writes, command = schema.writes_from("the input", input)
         if batch.thread is None:
             batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
@@ -162,8 +249,8 @@ class Intake:
 
     def answer(self, batch: Batch, resume: Any) -> None:
         """Record the answers a resume gives, each with who gave it and what they saw."""
-        store = self.graph.durable_store("Command(resume=...)")
-        for interrupt_id, value in match_answers(store, batch.current, resume).items():
+        store = durable(self.store, "Command(resume=...)")
+        for interrupt_id, value in match_answers(store, batch.thread, resume).items():
             asked = batch.current.interrupt(interrupt_id)
             assert asked is not None
             shown = digest(store.codec.encode(asked.value))
@@ -171,28 +258,26 @@ class Intake:
 
     def edit(self, batch: Batch, command: Command) -> None:
         """``Command(update=..., goto=...)``: a new checkpoint with the edit and the detour."""
-        schema = self.graph.schema
-        writes, _ = schema.writes_from("Command(update=...)", command.update)
-        goto = known(self.graph.topology, "Command(goto=...)", command.goto_nodes)
+        graph = self._graph()
+        writes, _ = graph.schema.writes_from("Command(update=...)", command.update)
+        goto = known(graph.topology, "Command(goto=...)", command.goto_nodes)
         for event in batch.current.supersede("update", self.cfg.actor):
             batch.add(event)
         thread = batch.current
-        delta = StepWriter(schema, thread.live_values).write("Command(update=...)", writes)
+        delta = StepWriter(graph.schema, thread.live_values).write("Command(update=...)", writes)
         next_nodes = tuple(dict.fromkeys((*thread.pending_nodes, *goto)))
-        batch.add(
-            thread.update_state(
-                START,
-                assigned=delta.assigned,
-                appended=delta.appended,
-                next_nodes=next_nodes,
-                waiting=thread.head.waiting if thread.head else {},
-                metadata=self.cfg.metadata,
-                actor=self.cfg.actor,
-            )
-        )
+        waiting = thread.head.waiting if thread.head else {}
+        self._edited(batch, START, delta, Plan(next_nodes, waiting))
 
     def update(self, batch: Batch, values: Any, as_node: str | None) -> None:
-        """``update_state``: the edit as a new checkpoint, made as if ``as_node`` wrote it."""
+        """``update_state``: the edit as a new checkpoint, made as if ``as_node`` wrote it.
+
+        Without the graph the values are assigned as given (no reducer runs), the edit is
+        made as the node that wrote last, and what was pending stays pending.
+        """
+        if self.graph is None:
+            self._assign(batch, values)
+            return
         schema = self.graph.schema
         node = self._as_node(batch.thread, as_node)
         writes, _ = schema.writes_from("update_state", values)
@@ -208,22 +293,40 @@ class Intake:
         thread = batch.current
         writer = StepWriter(schema, thread.live_values)
         delta = writer.write("update_state", writes)
-        step = self._after(thread, node, writer.values)
+        self._edited(batch, node, delta, self._after(thread, node, writer.values))
+
+    def _assign(self, batch: Batch, values: Any) -> None:
+        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+            raise InvalidUpdateError(
+                f"the values of an edit must be an object of state keys, got {values!r:.80}; "
+                'pass e.g. {"key": "new value"}'
+            )
+        for superseded in batch.current.supersede("update", self.cfg.actor):
+            batch.add(superseded)
+        thread = batch.current
+        assert thread.head is not None
+        writers = thread.head.writers
+        node = writers[0] if len(set(writers)) == 1 else START
+        plan = Plan(thread.pending_nodes, thread.head.waiting)
+        self._edited(batch, node, Delta(values, {}), plan)
+
+    def _edited(self, batch: Batch, node: str, delta: Delta, after: Plan) -> None:
+        """The checkpoint an edit makes, as if ``node`` wrote ``delta``; ``after`` runs next."""
         batch.add(
-            thread.update_state(
+            batch.current.update_state(
                 node,
                 assigned=delta.assigned,
                 appended=delta.appended,
-                next_nodes=step.next,
+                next_nodes=after.next,
+                waiting=after.waiting,
                 metadata=self.cfg.metadata,
                 actor=self.cfg.actor,
-                waiting=step.waiting,
             )
         )
 
     def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
         """The node an update is made as: given, or the one that wrote last."""
-        topology = self.graph.topology
+        topology = self._graph().topology
         if as_node is not None:
             if as_node not in topology.nodes and as_node not in (START, END):
                 raise InvalidUpdateError(
@@ -243,11 +346,25 @@ class Intake:
         """What runs after an update made as ``node``."""
         if node == END:
             return Plan((), {})
-        topology = self.graph.topology
-        where = route(topology, node, self.graph.schema.node_input(values))
+        graph = self._graph()
+        where = route(graph.topology, node, graph.schema.node_input(values))
         if where.sends:
             raise InvalidUpdateError(
                 f"update_state as {node!r} would Send {len(where.sends)} task(s), which an edit "
                 "cannot start; pass as_node of a node that routes by name"
             )
-        return plan(topology, [(node, where)], thread.head.waiting if thread.head else {})
+        return plan(graph.topology, [(node, where)], thread.head.waiting if thread.head else {})
+
+    def _graph(self) -> GraphSpec:
+        if self.graph is None:
+            raise InvalidUpdateError(
+                "this call needs the graph (to validate values and route); pass it, e.g. "
+                "branchline ... --graph module:attribute"
+            )
+        return self.graph
+
+
+def _is_head(thread: Thread | None, checkpoint: str) -> bool:
+    assert thread is not None
+    assert thread.head is not None
+    return checkpoint_version(thread.thread_id, checkpoint) == thread.head.version

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from branchline.runner.builder import Topology
 from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.topology import Topology
 from branchline.runner.types import END, Send
 
 

@@ -11,13 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from branchline.domain.model.errors import ConcurrentUpdate
 from branchline.domain.model.events import Interrupted, InterruptSuperseded, Resumed
-from branchline.domain.model.evolve import evolve
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.errors import AmbiguousResume, InterruptNotPending
-from branchline.runner.interrupts import digest
 
 _INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -108,32 +105,16 @@ def explain(
     return f"{prefix} is unknown on thread {thread.thread_id!r}{suffix}"
 
 
-def record_answers(
-    store: CheckpointStore, thread_id: str, resume: Any, actor: str | None
-) -> list[Resumed]:
-    """Record a person's answers without running the graph (``branchline resume``).
-
-    The run continues, with these answers, when the application next calls
-    ``graph.invoke(None, config)`` on the thread. Raises like a resume would.
-    """
-    thread = store.load(thread_id)
-    answers = match_answers(store, thread, resume)
-    assert thread is not None
-    events: list[Resumed] = []
-    current = thread
-    for interrupt_id, value in answers.items():
-        asked = current.interrupt(interrupt_id)
-        assert asked is not None
-        event = current.answer(
-            interrupt_id, value, actor=actor, digest=digest(store.codec.encode(asked.value))
-        )
-        events.append(event)
-        current = evolve(current, event)
-    try:
-        store.append(thread, events)
-    except ConcurrentUpdate:
-        latest = store.load(thread_id)
-        pending = [r.interrupt_id for r in latest.pending_interrupts] if latest else []
-        lost = next(i for i in answers if i not in pending)
-        raise InterruptNotPending(explain(store, latest, lost, pending)) from None
-    return events
+def explain_lost_race(store: CheckpointStore, before: Thread, resume: Any) -> None:
+    """Another writer appended first: if it answered a question this resume answers, say
+    whose decision won (writing nothing); return if every one of them is still pending."""
+    latest = store.load(before.thread_id)
+    ids = (
+        list(resume)
+        if isinstance(resume, dict)
+        else [r.interrupt_id for r in before.pending_interrupts]
+    )
+    pending = [r.interrupt_id for r in latest.pending_interrupts] if latest else []
+    for interrupt_id in ids:
+        if interrupt_id not in pending:
+            raise InterruptNotPending(explain(store, latest, interrupt_id, pending)) from None

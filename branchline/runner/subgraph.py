@@ -9,17 +9,46 @@ answers them and re-runs only the interrupted inner node.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
 
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.config import RunConfig
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.intake import Batch
 from branchline.runner.interrupts import current_scope
+from branchline.runner.schema import StateSchema
+from branchline.runner.spec import GraphSpec
 from branchline.runner.types import Command, StateSnapshot
 
-if TYPE_CHECKING:
-    from branchline.domain.store.checkpoint_store import CheckpointStore
-    from branchline.runner.compiled import CompiledStateGraph
-    from branchline.runner.config import RunConfig
+
+class Subgraph(Protocol):
+    """What a parent needs of a compiled graph it runs as a node."""
+
+    @property
+    def schema(self) -> StateSchema: ...
+
+    @property
+    def store(self) -> CheckpointStore | None: ...
+
+    def with_store(self, store: CheckpointStore) -> Subgraph: ...
+
+    def invoke(self, input: Any, config: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+
+    def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot: ...
+
+    def update_state(
+        self, config: Mapping[str, Any], values: Any, as_node: str | None = None
+    ) -> dict[str, Any]: ...
+
+    def get_state_history(
+        self,
+        config: Mapping[str, Any],
+        *,
+        filter: Mapping[str, Any] | None = None,
+        before: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]: ...
 
 
 class SubgraphPaused(Exception):
@@ -38,12 +67,12 @@ def namespace_thread(thread_id: str, namespace: str) -> str:
 class SubgraphNode:
     """Runs a compiled subgraph as one task of its parent."""
 
-    def __init__(self, name: str, graph: CompiledStateGraph) -> None:
+    def __init__(self, name: str, graph: Subgraph) -> None:
         self.name = name
         self.graph = graph
-        self._bound: dict[int, CompiledStateGraph] = {}
+        self._bound: dict[int, Subgraph] = {}
 
-    def bound(self, store: CheckpointStore | None) -> CompiledStateGraph:
+    def bound(self, store: CheckpointStore | None) -> Subgraph:
         """The subgraph on the parent's store (it is usually compiled without one)."""
         if store is None or self.graph.store is store:
             return self.graph
@@ -75,7 +104,7 @@ class SubgraphNode:
         return self._output(result)
 
     @staticmethod
-    def _input(child: CompiledStateGraph, state: Any) -> dict[str, Any]:
+    def _input(child: Subgraph, state: Any) -> dict[str, Any]:
         values = state if isinstance(state, dict) else dict(vars(state))
         shared = {k: v for k, v in values.items() if k in child.schema.channels}
         if not shared:
@@ -124,22 +153,22 @@ def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> S
 
 
 def subgraph_of(
-    graph: CompiledStateGraph, config: Mapping[str, Any], cfg: RunConfig
-) -> tuple[CompiledStateGraph, dict[str, Any]]:
+    graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig
+) -> tuple[Subgraph, dict[str, Any]]:
     """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
     node, rest = split_namespace(cfg.checkpoint_ns)
-    spec = graph.topology.nodes.get(node)
-    if spec is None or not isinstance(spec.func, SubgraphNode):
+    found = graph.topology.nodes.get(node)
+    if found is None or not isinstance(found.func, SubgraphNode):
         subgraphs = [n for n, s in graph.topology.nodes.items() if isinstance(s.func, SubgraphNode)]
         raise InvalidConfigError(
             f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
             f"its subgraph nodes are {subgraphs}"
         )
-    return spec.func.bound(graph.store), child_config(config, node, rest)
+    return found.func.bound(graph.store), child_config(config, node, rest)
 
 
 def update_subgraph(
-    graph: CompiledStateGraph,
+    graph: GraphSpec,
     config: Mapping[str, Any],
     cfg: RunConfig,
     values: Any,
@@ -154,8 +183,6 @@ def update_subgraph(
     inner = child.update_state(child_cfg, values, as_node)
     parent = store.load(thread_id)
     if parent is not None and asked:
-        from branchline.runner.intake import Batch  # the intake imports the executor's world
-
         batch = Batch(parent)
         for event in parent.supersede("update", cfg.actor, only=asked):
             batch.add(event)
@@ -165,16 +192,19 @@ def update_subgraph(
 
 
 def with_subgraph_states(
-    graph: CompiledStateGraph, snapshot: StateSnapshot, thread_id: str, full: bool
+    graph: GraphSpec, snapshot: StateSnapshot, thread_id: str, full: bool
 ) -> StateSnapshot:
     """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot."""
     tasks = []
     for task in snapshot.tasks:
-        spec = graph.topology.nodes.get(task.name)
-        if spec is not None and isinstance(spec.func, SubgraphNode):
+        found = graph.topology.nodes.get(task.name)
+        if found is not None and isinstance(found.func, SubgraphNode):
             ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": task.name}}
-            task = task._replace(
-                state=graph.get_state(ns_config, subgraphs=True) if full else ns_config
-            )
+            if full:
+                child = found.func.bound(graph.store)
+                inner = child.get_state(child_config(ns_config, task.name, ""), subgraphs=True)
+                task = task._replace(state=outer_snapshot(inner, thread_id, task.name))
+            else:
+                task = task._replace(state=ns_config)
         tasks.append(task)
     return snapshot._replace(tasks=tuple(tasks))

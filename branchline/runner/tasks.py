@@ -11,7 +11,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
@@ -19,11 +19,9 @@ from branchline.domain.model.thread import Thread
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id
 from branchline.runner.planner import Route, route
+from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import SubgraphPaused
 from branchline.runner.writes import Delta, StepWriter
-
-if TYPE_CHECKING:
-    from branchline.runner.compiled import CompiledStateGraph
 
 
 @dataclass
@@ -69,7 +67,7 @@ class Outcome:
 
 
 def run_task(
-    graph: CompiledStateGraph, thread: Thread, config: Any, tid: str, node: str, index: int
+    graph: GraphSpec, thread: Thread, config: Any, tid: str, node: str, index: int
 ) -> Outcome:
     """Run one node on the step's values (or its Send packet), with the answers it has."""
     spec = graph.topology.nodes[node]
@@ -111,7 +109,7 @@ def _needs_store(what: str) -> InvalidConfigError:
 
 
 def run_tasks(
-    graph: CompiledStateGraph,
+    graph: GraphSpec,
     thread: Thread,
     config: Any,
     tasks: Sequence[tuple[str, str, int]],
@@ -130,7 +128,7 @@ def run_tasks(
     return [future.result() for future in futures]
 
 
-def reduce_outcomes(graph: CompiledStateGraph, thread: Thread, outcomes: list[Outcome]) -> None:
+def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -> None:
     """Compute each finished task's deltas and routes; raises before anything is written.
 
     Writes apply in node-name order (as LangGraph applies them), after the writes of

@@ -7,14 +7,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from branchline.domain.model.checkpoint import START
-from branchline.domain.model.errors import ThreadNotFound
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.model.timeline import Timeline
-from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.errors import InvalidUpdateError
-from branchline.runner.intake import Batch
 from branchline.runner.snapshots import config_of
 
 
@@ -138,51 +133,3 @@ def _updates(before: Thread, after: Thread) -> list[dict[str, Any]]:
             if r.error is None and r.node != "__start__"
         ]
     return []
-
-
-def record_edit(
-    store: CheckpointStore,
-    thread_id: str,
-    values: Any,
-    *,
-    actor: str | None,
-    checkpoint: str | None = None,
-    name: str | None = None,
-) -> dict[str, Any]:
-    """Edit a thread's state without its graph (``branchline fork``/``update`` with no --graph).
-
-    The values are assigned as given (no reducer runs), the edit is made as the node that
-    wrote last, and what was pending stays pending. On a past ``checkpoint`` it forks there
-    first, in the same append. Returns the new checkpoint's config.
-    """
-    if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
-        raise InvalidUpdateError(
-            f"the values of an edit must be an object of state keys, got {values!r:.80}; "
-            'pass e.g. {"key": "new value"}'
-        )
-    thread = store.load(thread_id)
-    if thread is None or thread.head is None:
-        raise ThreadNotFound(f"thread {thread_id!r} has no checkpoint to edit")
-    batch = Batch(thread)
-    base = store.checkpoint(thread_id, checkpoint) if checkpoint is not None else None
-    if base is not None and base.head != thread.head:
-        batch.add(thread.fork(base, "edit", actor, name))
-    for event in batch.current.supersede("update", actor):
-        batch.add(event)
-    current = batch.current
-    head = current.head
-    assert head is not None
-    writers = set(head.writers)
-    as_node = head.writers[0] if len(writers) == 1 else START
-    batch.add(
-        current.update_state(
-            as_node,
-            assigned=values,
-            appended={},
-            next_nodes=current.pending_nodes,
-            waiting=head.waiting,
-            metadata={},
-            actor=actor,
-        )
-    )
-    return config_of(store.append(batch.base, batch.events).thread)

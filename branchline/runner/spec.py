@@ -1,0 +1,37 @@
+"""What the engine needs of a compiled graph: its state schema, its topology and its store.
+
+The superstep loop, the intake of a call and the tasks work from this small object, not
+from the compiled-graph facade, so none of them imports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.errors import InvalidConfigError
+from branchline.runner.schema import StateSchema
+from branchline.runner.topology import Topology
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """A graph's state schema and topology, and the store its threads live in (if any)."""
+
+    schema: StateSchema
+    topology: Topology
+    store: CheckpointStore | None
+
+    def durable_store(self, what: str) -> CheckpointStore:
+        """The store, or a clear error saying that ``what`` needs one."""
+        return durable(self.store, what)
+
+
+def durable(store: CheckpointStore | None, what: str) -> CheckpointStore:
+    """``store``, or a clear error saying that ``what`` needs one."""
+    if store is None:
+        raise InvalidConfigError(
+            f"{what} needs a checkpointer to remember the pause and resume it later; "
+            "compile with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
+        )
+    return store

@@ -1,0 +1,69 @@
+"""A graph's shape: its nodes and the edges between them, as the builder declared them."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Node:
+    """A named step of the graph and the function that runs it."""
+
+    name: str
+    func: Callable[..., Any]
+    takes_config: bool
+
+    @classmethod
+    def of(cls, name: str, func: Callable[..., Any]) -> Node:
+        """A node running ``func``; it gets the run's config if it has a ``config`` parameter."""
+        return cls(name, func, _takes_config(func))
+
+
+@dataclass(frozen=True)
+class ConditionalEdge:
+    """An edge whose target a path function picks, optionally through a map of its results."""
+
+    path: Callable[..., Any]
+    path_map: dict[Hashable, str] | None
+
+
+@dataclass
+class Topology:
+    """Nodes and edges of a graph, in declaration order."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    joins: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    branches: dict[str, list[ConditionalEdge]] = field(default_factory=dict)
+
+    def successors(self, source: str) -> list[str]:
+        """Targets of the plain edges from a node."""
+        return [end for start, end in self.edges if start == source]
+
+    def order(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Names without duplicates, in node declaration order."""
+        if len(names) == 1:  # a chain's next step
+            return (names[0],) if names[0] in self.nodes else ()
+        wanted = set(names)
+        return tuple(n for n in self.nodes if n in wanted)
+
+
+def node_names(value: Sequence[str] | str | None) -> tuple[str, ...]:
+    """A node list as the API takes it (one name, several, or none) as a tuple."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _takes_config(func: Callable[..., Any]) -> bool:
+    """Whether a node asks for the run's config, by a parameter named ``config``."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "config" and p.kind != p.POSITIONAL_ONLY for p in params)
