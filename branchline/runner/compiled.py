@@ -13,13 +13,13 @@ from branchline.domain.model.timeline import Timeline, collection_paused
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
-from branchline.runner.emit import Emitter
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.executor import Breakpoints, Run, lazy_pool
 from branchline.runner.intake import Batch, Intake
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
+from branchline.runner.stream_chunks import Emitter
 from branchline.runner.subgraph import (
     outer_snapshot,
     subgraph_of,

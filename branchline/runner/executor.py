@@ -22,12 +22,12 @@ from branchline.domain.model.errors import ConcurrentUpdate
 from branchline.domain.model.thread import Thread
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Journal
-from branchline.runner.emit import Chunk, Emitter
 from branchline.runner.errors import GraphRecursionError
-from branchline.runner.intake import Batch, Decision, Intake
+from branchline.runner.intake import Batch, Decided, Intake
 from branchline.runner.planner import Route, plan
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
+from branchline.runner.stream_chunks import Chunk, Emitter
 from branchline.runner.tasks import record, reduce_outcomes, run_tasks
 from branchline.runner.types import Command, Interrupt
 
@@ -114,7 +114,7 @@ class Run:
                 thread = self.thread = self._latest()
         raise AssertionError("unreachable")
 
-    def _retry(self, decision: Decision, input: Any) -> bool:
+    def _retry(self, decision: Decided, input: Any) -> bool:
         """Whether an intake that lost a race is worth deciding again: an answer whose
         question is still pending is; raises saying whose decision won if it is not."""
         if not isinstance(input, Command) or input.resume is None or decision.deferred_resume:

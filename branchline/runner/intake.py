@@ -21,6 +21,7 @@ from branchline.domain.model.evolve import evolve
 from branchline.domain.model.ids import checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
@@ -28,7 +29,6 @@ from branchline.runner.planner import Plan, Route, known, plan, route
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
-from branchline.runner.writes import Delta, StepWriter
 
 
 class Batch:
@@ -91,7 +91,7 @@ def check_command(command: Command) -> None:
 
 
 @dataclass
-class Decision:
+class Decided:
     """A call's intake: the batch to append first, and a resume kept for a replay's question.
 
     ``decisive`` batches (a person's answer or edit, a fork) are committed before any node
@@ -121,7 +121,7 @@ class Intake:
 
     # Whole calls -----------------------------------------------------------------------
 
-    def decide(self, thread: Thread | None, input: Any) -> Decision:
+    def decide(self, thread: Thread | None, input: Any) -> Decided:
         """The events ``invoke(input, config)`` stands for (none for a plain continue)."""
         batch, travel = Batch(thread), self.cfg.checkpoint_id
         has_head = thread is not None and thread.head is not None
@@ -137,7 +137,7 @@ class Intake:
             if travel is not None:
                 self.fork(batch, travel, "replay")
                 self.replay(batch)
-            return Decision(batch, decisive=travel is not None)
+            return Decided(batch, decisive=travel is not None)
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
         if isinstance(input, Command) and input.resume is not None:
@@ -145,9 +145,9 @@ class Intake:
         if moved:
             self.fork(batch, str(travel), "input")
         self.new_input(batch, input)
-        return Decision(batch, decisive=isinstance(input, Command) or travel is not None)
+        return Decided(batch, decisive=isinstance(input, Command) or travel is not None)
 
-    def _command(self, batch: Batch, command: Command, travel: str | None) -> Decision:
+    def _command(self, batch: Batch, command: Command, travel: str | None) -> Decided:
         if travel is None:
             self.command(batch, command)
         elif command.resume is None:
@@ -159,8 +159,8 @@ class Intake:
             self.replay(batch)
             if command.update is not None or command.goto_nodes:
                 self.edit(batch, Command(update=command.update, goto=command.goto))
-            return Decision(batch, decisive=True, deferred_resume=command.resume)
-        return Decision(batch, decisive=True)
+            return Decided(batch, decisive=True, deferred_resume=command.resume)
+        return Decided(batch, decisive=True)
 
     def decide_update(self, thread: Thread | None, values: Any, as_node: str | None) -> Batch:
         """The events ``update_state(config, values, as_node)`` stands for: on a past

@@ -16,12 +16,12 @@ from typing import Any
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.thread import Thread
+from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id
 from branchline.runner.planner import Route, route
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import SubgraphPaused
-from branchline.runner.writes import Delta, StepWriter
 
 
 @dataclass
