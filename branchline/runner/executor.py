@@ -117,7 +117,8 @@ class Run:
     def _retry(self, decision: Decided, input: Any) -> bool:
         """Whether an intake that lost a race is worth deciding again: an answer whose
         question is still pending is; raises saying whose decision won if it is not."""
-        if not isinstance(input, Command) or input.resume is None or decision.deferred_resume:
+        resuming = isinstance(input, Command) and input.resume is not None
+        if not resuming or decision.deferred_resume is not None:  # a replay's answer waits
             return False
         store = self.graph.durable_store("Command(resume=...)")
         explain_lost_race(store, self._current(), input.resume)
