@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
+from branchline.domain.store.backends import open_connection
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.projections import Views
 from branchline.projections.postgres import PgDatabase
@@ -24,7 +25,7 @@ def open_views(store: CheckpointStore) -> Views:
     views = _attached.get(store)
     if views is None:
         if store.dsn is not None and store.schema is not None:
-            views = Views.open_postgres(store.dsn, store.schema)
+            views = postgres_views(store.dsn, store.schema)
             assert isinstance(views.db, PgDatabase)
             if views.db.try_lock(PROJECTOR):  # no projector running: bring them up to date
                 views.catch_up(store)
@@ -34,3 +35,9 @@ def open_views(store: CheckpointStore) -> Views:
         store.on_close(views.close)
         _attached[store] = views
     return views
+
+
+def postgres_views(dsn: str, schema: str) -> Views:
+    """The views in a PostgreSQL store's schema, over a connection of their own (a
+    StoreConfigError that says what to do if the server cannot be reached)."""
+    return Views.open_postgres(open_connection(dsn), schema)

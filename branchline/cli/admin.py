@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from branchline.bootstrap import PROJECTOR, open_views
+from branchline.bootstrap import PROJECTOR, open_views, postgres_views
 from branchline.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console, open_store
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.projections import Views
+from branchline.domain.store.eventlog import new_encryption_key
 from branchline.projections.postgres import PgDatabase
 
 db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help=True)
@@ -47,8 +47,6 @@ def init(
 def key() -> None:
     """Print a new encryption key: set it as BRANCHLINE_ENCRYPTION_KEY (and keep it safe:
     without it the events cannot be read)."""
-    from branchline.domain.store.eventlog import new_encryption_key
-
     print(new_encryption_key())
 
 
@@ -68,7 +66,7 @@ def project(
             open_views(store).refresh()  # embedded: any query catches them up too
             console.print(f"views of {db!r} are up to date (on SQLite every query catches up)")
             return
-        with Views.open_postgres(store.dsn, store.schema) as views:
+        with postgres_views(store.dsn, store.schema) as views:
             assert isinstance(views.db, PgDatabase)
             if not views.db.try_lock(PROJECTOR):
                 console.print("another `branchline project` is running; waiting for it to stop")

@@ -1,9 +1,10 @@
-"""The views database: its own SQLite file, its schema and its tracking position.
+"""The views database: its own SQLite file, its transactions and its tracking position.
 
-The file is disposable, since every row can be rebuilt from the event log, so it is
-opened with WAL and ``synchronous=NORMAL``: a crash may lose the latest commits, never
-corrupt the file. The connection runs in autocommit mode so that the subscriber opens
-its transactions explicitly with ``BEGIN IMMEDIATE``.
+Which tables it holds is the read models' business (``read_models``). The file is
+disposable, since every row can be rebuilt from the event log, so it is opened with WAL
+and ``synchronous=NORMAL``: a crash may lose the latest commits, never corrupt the file.
+The connection runs in autocommit mode so that the subscriber opens its transactions
+explicitly with ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
@@ -16,17 +17,12 @@ from typing import Any, Protocol
 
 from sqlite_utils import Database
 
-from branchline.projections import audit, checkpoint_tree, pending_interrupts, threads
-
 TRACKING_TABLE = "tracking"
-SCHEMA_VERSION = 2
-"""The shape of the view tables, kept in ``PRAGMA user_version``; bump it on every change."""
-VIEW_TABLES = (threads.TABLE, checkpoint_tree.TABLE, pending_interrupts.TABLE, audit.TABLE)
 
 
 class ViewsDatabase(Protocol):
     """What the views use of their database: sqlite-utils' ``Database`` on SQLite, or
-    ``projections.postgres.PgDatabase``."""
+    ``branchline.projections.postgres.PgDatabase``."""
 
     @property
     def conn(self) -> Any:
@@ -58,36 +54,16 @@ def open_database(path: str | os.PathLike[str]) -> Database:
     return Database(conn, execute_plugins=False)
 
 
-def create_schema(db: ViewsDatabase) -> None:
-    """Create the view tables and the tracking table if they do not exist yet."""
-    threads.create_table(db)
-    checkpoint_tree.create_table(db)
-    pending_interrupts.create_table(db)
-    audit.create_table(db)
+def create_tracking_table(db: ViewsDatabase) -> None:
+    """Create the table of tracking positions if it does not exist yet."""
     db.table(TRACKING_TABLE).create(
         {"name": str, "position": int}, pk="name", not_null=["position"], if_not_exists=True
     )
 
 
-def open_schema(db: Database) -> None:
-    """Create the schema, first dropping one of another version so the log replays into it.
-
-    A views file written by an older Branchline lacks tables and columns; dropping its
-    tracking position too makes the next catch-up rebuild every row.
-    """
-    with immediate_transaction(db.conn):
-        # Read inside the write lock, so two processes opening one old file drop it once.
-        version = db.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version != SCHEMA_VERSION:
-            drop_schema(db)
-            db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        create_schema(db)
-
-
-def drop_schema(db: ViewsDatabase) -> None:
-    """Drop the view tables and the tracking table (their indexes go with them)."""
-    for name in (*VIEW_TABLES, TRACKING_TABLE):
-        db.table(name).drop(ignore=True)
+def drop_tracking_table(db: ViewsDatabase) -> None:
+    """Drop the table of tracking positions: every view then replays from the start."""
+    db.table(TRACKING_TABLE).drop(ignore=True)
 
 
 def read_position(conn: Any, name: str) -> int:

@@ -4,8 +4,10 @@ The projection handlers and queries are the same as on SQLite: their SQL is stan
 and uses ``?`` parameters, which this adapter passes to psycopg as ``%s``. It offers
 the small part of sqlite-utils' ``Database`` that the views use (``conn``, ``query``
 and ``table(...).create/create_index/drop``), over one autocommit connection whose
-``search_path`` is the store's schema. ``branchline project`` keeps the views current;
-an advisory lock makes it the only one that writes them.
+``search_path`` is the store's schema. The caller opens that connection (the store's
+adapters know how: ``branchline.bootstrap`` wires them); the views only use it.
+``branchline project`` keeps the views current; an advisory lock makes it the only one
+that writes them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-
-from branchline.domain.store.backends import open_connection
 
 VERSION_TABLE = "views_meta"
 _TYPES = {str: "text", int: "bigint"}
@@ -66,16 +66,15 @@ class PgTable:
 
 
 class PgDatabase:
-    """The views' database in a PostgreSQL schema."""
+    """The views' database in a PostgreSQL schema, over an open autocommit psycopg
+    connection, which it then owns (``close`` closes it)."""
 
-    def __init__(self, dsn: str, schema: str) -> None:
+    def __init__(self, conn: Any, schema: str) -> None:
         from psycopg import sql
 
-        raw = open_connection(dsn)  # a StoreConfigError that says what to do
-        raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        self.conn = PgConnection(raw)
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        self.conn = PgConnection(conn)
         self.schema = schema
-        self.dsn = dsn
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
         from psycopg.rows import dict_row

@@ -14,12 +14,19 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from branchline.domain.model.events import ThreadEvent, ThreadStarted
-from branchline.domain.store.shards import MAX_SHARDS
-from branchline.projections import audit, checkpoint_tree, database, pending_interrupts, threads
+from branchline.domain.model.ids import sharded_position
+from branchline.projections import (
+    audit,
+    checkpoint_tree,
+    database,
+    pending_interrupts,
+    read_models,
+    threads,
+)
 from branchline.projections.audit import Decision
 from branchline.projections.checkpoint_tree import CheckpointRow
 from branchline.projections.database import ViewsDatabase
@@ -30,16 +37,10 @@ from branchline.projections.threads import ThreadRow
 
 BATCH_SIZE = 500
 TRACKING_NAME = "branchline.views"
-HANDLED_TYPES: tuple[type[ThreadEvent], ...] = (
-    *threads.EVENT_TYPES,
-    *checkpoint_tree.EVENT_TYPES,
-    *pending_interrupts.EVENT_TYPES,
-    *audit.EVENT_TYPES,
-)
 
 
 class NotificationLog(Protocol):
-    """What the views need of an event store; ``domain.CheckpointStore`` provides it."""
+    """What the views need of an event store; ``branchline.CheckpointStore`` provides it."""
 
     @property
     def path(self) -> Path | None:
@@ -106,20 +107,26 @@ class Views:
         """Open or create the views file at ``path`` (``":memory:"`` for memory)."""
         _checked_batch_size(batch_size)  # before a connection exists that would leak
         db = database.open_database(path)
-        database.open_schema(db)
+        read_models.open_schema(db)
         return cls(db, batch_size=batch_size)
 
     @classmethod
-    def open_postgres(cls, dsn: str, schema: str, *, batch_size: int = BATCH_SIZE) -> Views:
-        """Open or create the views in a store's PostgreSQL schema (``branchline project``
-        keeps them current)."""
-        _checked_batch_size(batch_size)
-        db = PgDatabase(dsn, schema)
+    def open_postgres(cls, conn: Any, schema: str, *, batch_size: int = BATCH_SIZE) -> Views:
+        """Open or create the views in a store's PostgreSQL schema, over ``conn``, an open
+        autocommit psycopg connection that the views then own and close (``branchline
+        project`` keeps them current; ``branchline.open_views(store)`` opens them for a
+        store)."""
+        try:
+            _checked_batch_size(batch_size)
+        except ViewsConfigError:
+            conn.close()  # it was handed over: no leak on the way out
+            raise
+        db = PgDatabase(conn, schema)
         with database.immediate_transaction(db.conn):
-            if db.schema_version() != database.SCHEMA_VERSION:
-                database.drop_schema(db)
-                db.set_schema_version(database.SCHEMA_VERSION)
-            database.create_schema(db)
+            if db.schema_version() != read_models.SCHEMA_VERSION:
+                read_models.drop_schema(db)
+                db.set_schema_version(read_models.SCHEMA_VERSION)
+            read_models.create_schema(db)
         return cls(db, batch_size=batch_size)
 
     @classmethod
@@ -158,7 +165,9 @@ class Views:
                 after = database.read_position(conn, name)
                 batch = log.notifications(after=after, limit=self.batch_size)
                 # Rows keyed by position (decisions, the inbox) need one number across shards.
-                keyed = batch if shards == 1 else [(p * MAX_SHARDS + shard, e) for p, e in batch]
+                keyed = (
+                    batch if shards == 1 else [(sharded_position(p, shard), e) for p, e in batch]
+                )
                 applied += self._apply(keyed)
                 if batch:
                     database.write_position(conn, name, batch[-1][0])
@@ -168,8 +177,8 @@ class Views:
     def rebuild(self, log: NotificationLog) -> int:
         """Drop every view and the tracking position, then replay the whole log."""
         with database.immediate_transaction(self.db.conn):
-            database.drop_schema(self.db)
-            database.create_schema(self.db)
+            read_models.drop_schema(self.db)
+            read_models.create_schema(self.db)
         self._streams.clear()
         return self.catch_up(log)
 
@@ -219,13 +228,9 @@ class Views:
         conn = self.db.conn
         applied = 0
         for position, event in batch:
-            if not isinstance(event, HANDLED_TYPES):
+            if not isinstance(event, read_models.HANDLED_TYPES):
                 continue
-            thread_id = self._thread_id(position, event)
-            threads.apply(conn, thread_id, event)
-            checkpoint_tree.apply(conn, thread_id, event)
-            pending_interrupts.apply(conn, thread_id, event, position)
-            audit.apply(conn, thread_id, event, position)
+            read_models.apply(conn, self._thread_id(position, event), event, position)
             applied += 1
         return applied
 

@@ -9,9 +9,12 @@ import time
 from collections.abc import Callable
 from typing import Any, TypedDict
 
+import pytest
+
 from branchline import END, START, Command, StateGraph, interrupt
 from branchline.domain import CheckpointStore
-from branchline.projections import Views
+from branchline.domain.store.backends import open_connection
+from branchline.projections import Views, ViewsConfigError
 
 
 class Ticket(TypedDict, total=False):
@@ -60,7 +63,7 @@ def test_project_writes_the_views_into_postgres_and_the_cli_reads_them(
         fill(store, 4)
     assert "applied" in finished(cli(pg_dsn, pg_schema, "project", "--once"))
 
-    with Views.open_postgres(pg_dsn, pg_schema) as views:
+    with Views.open_postgres(open_connection(pg_dsn), pg_schema) as views:
         assert {t.thread_id for t in views.list_threads()} == {f"ticket-{n}" for n in range(4)}
         assert sorted(p.thread_id for p in views.pending_interrupts()) == ["ticket-1", "ticket-3"]
         assert [d.actor for d in views.decisions("ticket-0")] == ["dana"]
@@ -86,7 +89,7 @@ def test_views_followed_in_batches_equal_views_rebuilt_from_the_log(
 ) -> None:
     with (
         CheckpointStore.postgres(pg_dsn, schema=pg_sharded_schema) as store,
-        Views.open_postgres(pg_dsn, pg_sharded_schema, batch_size=3) as views,
+        Views.open_postgres(open_connection(pg_dsn), pg_sharded_schema, batch_size=3) as views,
     ):
         for round_ in range(3):  # followed as the log grows, across 4 shards
             graph = approvals(store)
@@ -99,3 +102,13 @@ def test_views_followed_in_batches_equal_views_rebuilt_from_the_log(
         views.rebuild(store)
         assert dump_views(views) == followed
     assert len(followed["threads"]) == 12 and len(followed["decisions"]) == 12
+
+
+def test_views_refusing_their_batch_size_close_the_connection_they_were_given(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    conn = open_connection(pg_dsn)
+    with pytest.raises(ViewsConfigError, match="batch_size must be at least 1, got 0"):
+        Views.open_postgres(conn, pg_schema, batch_size=0)
+
+    assert conn.closed

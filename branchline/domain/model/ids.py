@@ -1,9 +1,12 @@
-"""Identifiers: thread streams, checkpoints and tasks.
+"""Identifiers: thread streams, checkpoints, tasks and positions in a sharded log.
 
 A checkpoint id is the version of the event that created the checkpoint in its
 thread's stream, combined with a digest of the thread id and shaped like a UUID:
 ``00000000-0000-002a-9f3a-1c2b3d4e5f60`` is version 42. Ids sort by version, so
 descending ids are newest first, and an id from another thread is recognised.
+
+A store may spread its threads over up to ``MAX_SHARDS`` event logs, each numbering its
+events from 1; ``sharded_position`` gives an event one number across all of them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from branchline.domain.model.errors import CheckpointNotFound, InvalidThreadId
 
 THREAD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:branchline:thread")
 MAX_THREAD_ID = 512  # characters
+MAX_SHARDS = 64  # event logs a store may spread its threads over
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 _LOW_MASK = (1 << 64) - 1
 
@@ -93,6 +97,12 @@ def task_id(thread_id: str, checkpoint_version: int, node: str, index: int) -> s
     """Return the deterministic id of a task planned at a checkpoint (UUID-shaped)."""
     name = f"{thread_id}\x00{checkpoint_version}:{node}:{index}".encode()
     return _uuid_format(hashlib.blake2b(name, digest_size=16).hexdigest())
+
+
+def sharded_position(position: int, shard: int) -> int:
+    """One number for the event at ``position`` in the log of ``shard``, unique across a
+    store's shards and ordered like the positions within each shard."""
+    return position * MAX_SHARDS + shard
 
 
 def _uuid4_hex() -> str:

@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING
 
 from branchline.domain.model.errors import StoreConfigError
 from branchline.domain.model.events import ThreadEvent
-from branchline.domain.model.ids import stream_id
+from branchline.domain.model.ids import MAX_SHARDS, stream_id
 
 if TYPE_CHECKING:
     from branchline.domain.store.eventlog import EventLog
-
-MAX_SHARDS = 64
 
 
 def table_prefixes(shards: int) -> list[str]:
