@@ -7,6 +7,7 @@ import os
 from branchline.cli.app import DEFAULT_DB, DbOption, app, as_json, console
 from branchline.cli.audit import audit
 from branchline.cli.decide import pending
+from branchline.cli.demo_graph import build
 from branchline.cli.inspect import history
 from branchline.cli.travel import diff
 from branchline.domain.store.checkpoint_store import CheckpointStore
@@ -16,8 +17,6 @@ from branchline.runner.types import Command
 @app.command()
 def demo(db: DbOption = DEFAULT_DB) -> None:
     """An agent proposes a refund, pauses for review, a named person approves it."""
-    from branchline.cli.demo_graph import build
-
     thread = f"ticket-{os.getpid()}"
     with CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}) as store:
         graph = build(store)

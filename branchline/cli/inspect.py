@@ -19,6 +19,7 @@ from branchline.cli.app import (
     states,
     when,
 )
+from branchline.cli.travel import print_tree
 from branchline.domain.model.ids import checkpoint_id
 from branchline.runner.snapshots import snapshot_of
 
@@ -54,8 +55,6 @@ def history(
     with open_store(db) as store:
         found = list(reversed(states(store, thread)))
         if tree:
-            from branchline.cli.travel import print_tree
-
             print_tree(store.timeline(thread), thread)
             return
     if json_lines:
