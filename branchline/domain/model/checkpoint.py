@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from branchline.domain.model.records import one_assignment_init
+from branchline.domain.model.dataclass_init import one_assignment_init
 
 START = "__start__"
 

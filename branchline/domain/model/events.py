@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from branchline.domain.model.records import one_assignment_init
+from branchline.domain.model.dataclass_init import one_assignment_init
 
 
 @one_assignment_init

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from branchline.domain.model import clock
 from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
+from branchline.domain.model.dataclass_init import one_assignment_init
 from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
     Forked,
@@ -33,7 +34,6 @@ from branchline.domain.model.events import (
     ThreadStarted,
 )
 from branchline.domain.model.ids import check_thread_id, stream_id, task_id
-from branchline.domain.model.records import one_assignment_init
 
 E = TypeVar("E", bound=ThreadEvent)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from branchline.domain.model.records import one_assignment_init
+from branchline.domain.model.dataclass_init import one_assignment_init
 
 
 @one_assignment_init
