@@ -9,8 +9,9 @@ from branchline.domain.model.errors import ThreadNotFound
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
-from branchline.domain.model.timeline import Timeline, collection_paused
+from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.domain.store.collection_pause import collection_paused
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError

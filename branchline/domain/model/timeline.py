@@ -7,37 +7,13 @@ checkpoint gets a second child (a fork), and runs to its leaf. Pure: no I/O.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from branchline.domain.model.events import CheckpointEvent, Forked, StepCompleted, ThreadEvent
 from branchline.domain.model.evolve import carried_results, closed, evolve, settled
 from branchline.domain.model.thread import Thread
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a fold builds many acyclic objects.
-
-    Folding a long stream makes a few objects per event; the collector would walk them
-    again and again as they are made (about a fifth of a long fold's time) although none
-    of them can form a cycle. Afterwards the objects made meanwhile join the oldest
-    generation directly (``freeze`` then ``unfreeze`` moves them there without a walk),
-    so re-enabling the collector does not walk them all at once either; the next full
-    collection looks at them as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 @dataclass(frozen=True)

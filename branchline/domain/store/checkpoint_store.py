@@ -32,7 +32,7 @@ from branchline.domain.model.events import (
 from branchline.domain.model.evolve import project
 from branchline.domain.model.ids import checkpoint_version, stream_id
 from branchline.domain.model.thread import Thread
-from branchline.domain.model.timeline import Timeline, collection_paused
+from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.backends import (
     is_postgres,
     postgres_env,
@@ -42,6 +42,7 @@ from branchline.domain.store.backends import (
 )
 from branchline.domain.store.chain import ChainReport
 from branchline.domain.store.codec import thread_codec
+from branchline.domain.store.collection_pause import collection_paused
 from branchline.domain.store.eventlog import EventLog, cipher_env
 from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
 
