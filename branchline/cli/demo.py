@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from branchline.cli.app import DEFAULT_DB, DbOption, app, as_json, console
-from branchline.cli.audit import audit
+from branchline.cli.audit_trail import audit
 from branchline.cli.decide import pending
 from branchline.cli.demo_graph import build
 from branchline.cli.inspect import history

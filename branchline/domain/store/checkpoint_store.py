@@ -3,14 +3,14 @@
 One stream per thread; an append is one transaction, guarded by the stream version,
 so two writers racing on one thread cannot both win. The store keeps snapshots of
 threads' folded state so that reading any checkpoint folds a bounded number of
-events, and a bounded cache of hot threads.
+events, a bounded cache of hot threads, and the timelines of the threads listed lately
+(``kept_timelines``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -42,8 +42,8 @@ from branchline.domain.store.backends import (
 )
 from branchline.domain.store.chain import ChainReport
 from branchline.domain.store.codec import thread_codec
-from branchline.domain.store.collection_pause import collection_paused
 from branchline.domain.store.eventlog import EventLog, cipher_env
+from branchline.domain.store.kept_timelines import KeptTimelines
 from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,6 @@ _STEP_READ = 32  # events read at a time while collecting one checkpoint's step
 _CHECKPOINT_TOPICS = frozenset(t.TOPIC for t in EVENT_TYPES if issubclass(t, CheckpointEvent))
 DEFAULT_CACHE_SIZE = 1000
 DEFAULT_MAX_EVENT_BYTES = 16_000_000
-TIMELINE_CACHE = 16  # whole histories kept: each holds every checkpoint's values
 
 
 @dataclass(frozen=True)
@@ -118,9 +117,7 @@ class CheckpointStore:
         self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
         self.snapshot_interval = snapshot_interval
         self._listeners: list[Callable[[list[tuple[int, ThreadEvent]]], None]] = []
-        self._timelines: dict[str, Timeline] = {}
-        self._timeline_lock = threading.Lock()
-        self._cache_size = cache_size
+        self._kept = KeptTimelines(lambda t, after: self.events(t, after=after), cache_size)
         self._on_close: list[Callable[[], None]] = []
         self._closed = False
 
@@ -211,9 +208,8 @@ class CheckpointStore:
         """A checkpoint with what its step recorded (results, questions, answers), or None:
         the state ``timeline()`` gives for it, taken from the kept timeline of a thread
         listed lately, else read without reading the whole stream."""
-        with self._timeline_lock:
-            if thread_id in self._timelines:  # a UI lists, then opens one: it is at hand
-                return self._fresh_timeline(thread_id).states.get(version)
+        if thread_id in self._kept:  # a UI lists, then opens one: it is at hand
+            return self._kept.state_at(thread_id, version)
         thread = self.load(thread_id, version)
         if thread is None or thread.head is None or thread.head.version != version:
             return None
@@ -237,11 +233,8 @@ class CheckpointStore:
         """The newest ``limit`` checkpoints (below ``below``), newest first, as the timeline
         has them: from the kept timeline if the thread has one, otherwise one snapshot
         load and a fold to the last, not the whole stream."""
-        with self._timeline_lock:
-            if thread_id in self._timelines:
-                states = self._fresh_timeline(thread_id).states.values()
-                newest = (s for s in reversed(states) if below is None or _below(s, below))
-                return list(islice(newest, limit))
+        if thread_id in self._kept:
+            return self._kept.newest(thread_id, limit, below)
         versions = list(islice(self.recent_checkpoints(thread_id, below), limit))
         if not versions:
             return []
@@ -285,24 +278,11 @@ class CheckpointStore:
     def timeline(self, thread_id: str) -> Timeline:
         """The thread's checkpoint tree and branches.
 
-        Folded once, then kept (for the ``TIMELINE_CACHE`` most recently listed threads,
-        none if ``cache_size`` is 0) and brought up to date with only the events
-        recorded since.
+        Folded once, then kept (for the most recently listed threads, see
+        ``kept_timelines``; none if ``cache_size`` is 0) and brought up to date with only
+        the events recorded since.
         """
-        with self._timeline_lock:
-            return self._fresh_timeline(thread_id).copy()
-
-    def _fresh_timeline(self, thread_id: str) -> Timeline:
-        """The kept timeline of a thread, brought up to date (hold the timeline lock)."""
-        cached = self._timelines.pop(thread_id, None) or Timeline()
-        with collection_paused():
-            cached.extend(self.events(thread_id, after=cached.version or None))
-        self._timelines[thread_id] = cached
-        while len(self._timelines) > min(self._cache_size, TIMELINE_CACHE) or (
-            self._timelines and self._cache_size == 0
-        ):
-            self._timelines.pop(next(iter(self._timelines)))
-        return cached
+        return self._kept.timeline(thread_id)
 
     def recent_checkpoints(self, thread_id: str, below: int | None = None) -> Iterator[int]:
         """Versions of the thread's checkpoints, newest first, without decoding events."""
@@ -405,7 +385,3 @@ class CheckpointStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _below(state: Thread, version: int) -> bool:
-    return state.head is not None and state.head.version < version

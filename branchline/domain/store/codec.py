@@ -13,11 +13,12 @@ Aware datetimes keep their offset; a ``ZoneInfo`` zone is kept by name, any othe
 back as the fixed offset it had at that instant.
 
 A stored value nests at most ``MAX_DEPTH`` levels of JSON: reading one back takes a frame of
-the reader's stack per level, so a deeper one is refused when written, not when read.
+the reader's stack per level, so a deeper one is refused when written, not when read. A value
+that is JSON as it is (most events) is written without a tagged copy (``plain_json``).
 
 Exceptions::
 
-    BranchlineError (domain.errors)
+    BranchlineError (branchline.domain.model.errors)
      └── CodecError (ValueError)                 bytes cannot be decoded; topic not allowed
           └── UnsupportedValueError (TypeError)  encode was given an unsupported value
 """
@@ -26,9 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import json.encoder
 import typing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import Any
 
@@ -44,74 +44,20 @@ from branchline.domain.store.builtin_kinds import (
     Decoder,
     Encoder,
 )
+from branchline.domain.store.plain_json import (
+    JSON_SCALARS,
+    MAX_DEPTH,
+    is_plain,
+    nesting,
+    write_json,
+)
 
-__all__ = ["SUPPORTED_KINDS", "TAG", "Codec", "CodecError", "UnsupportedValueError"]
+__all__ = ["MAX_DEPTH", "SUPPORTED_KINDS", "TAG", "Codec", "CodecError", "UnsupportedValueError"]
 
 SUPPORTED_KINDS = (
     "None, bool, int, float, str, bytes, list, tuple, dict, set, frozenset, datetime, date, "
     "time, timedelta, UUID, Decimal, Enum members, dataclass instances and pydantic models"
 )
-
-MAX_DEPTH = 200  # levels of JSON nesting a stored value may have (see the module doc)
-_JSON_SCALARS = frozenset({str, int, bool, type(None)})
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _json_writer() -> Callable[[Any], str]:
-    """Compact JSON text of a JSON-ready value, as ``_JSON.encode`` writes it. The C
-    encoder is made once here: ``JSONEncoder.encode`` makes one per call, a third of
-    the time of an event's JSON. (No cycle check: encoding a value first walks it.)"""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # a Python built without the _json accelerator
-        return _JSON.encode
-    write = make(
-        None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
-    )
-    return lambda value: "".join(write(value, 0))
-
-
-_write_json = _json_writer()
-
-
-def _plain(obj: Any, depth: int = 1) -> bool:
-    """Whether ``obj`` is JSON as it is (str keys, no tag, no float, tuple or class) and
-    within ``MAX_DEPTH``, so it can be written without building a tagged copy: most
-    events are."""
-    kind = type(obj)
-    if kind in _JSON_SCALARS:
-        return True
-    if depth > MAX_DEPTH:
-        return False  # the tagged path measures it and refuses it
-    if kind is list:
-        for item in obj:  # a loop, not all(...): this runs for every event
-            if type(item) not in _JSON_SCALARS and not _plain(item, depth + 1):
-                return False
-        return True
-    if kind is dict:
-        if TAG in obj:
-            return False
-        for key, value in obj.items():
-            if type(key) is not str:
-                return False
-            if type(value) not in _JSON_SCALARS and not _plain(value, depth + 1):
-                return False
-        return True
-    return False
-
-
-def _nesting(ready: Any) -> int:
-    """How many levels of JSON objects and arrays a JSON-ready value has (past
-    ``MAX_DEPTH`` it stops counting); without recursion, so any depth can be measured."""
-    deepest, pending = 0, [(ready, 1)]
-    while pending and deepest <= MAX_DEPTH:
-        value, depth = pending.pop()
-        if type(value) is dict:
-            value = value.values()
-        elif type(value) is not list:
-            continue
-        deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in value)
-    return deepest
 
 
 class CodecError(BranchlineError, ValueError):
@@ -191,18 +137,18 @@ class Codec(Transcoder):
     def encode(self, obj: Any) -> bytes:
         """Return ``obj`` as compact UTF-8 JSON; raise UnsupportedValueError on unknown types."""
         try:
-            ready = obj if _plain(obj) else self._encode(obj)
+            ready = obj if is_plain(obj) else self._encode(obj)
         except _Unencodable as exc:
             raise exc.to_error("value") from None
         except RecursionError:
             ready = None  # deeper than this stack allows: too deep, surely
-        if ready is not obj and (ready is None or _nesting(ready) > MAX_DEPTH):
+        if ready is not obj and (ready is None or nesting(ready) > MAX_DEPTH):
             raise UnsupportedValueError(
                 f"cannot store a value nested more than {MAX_DEPTH} levels deep (lists, "
                 "dicts, tuples, sets and objects inside one another), or one that contains "
                 "itself: reading it back would need a stack frame per level. Flatten it"
             )
-        return _write_json(ready).encode("utf-8", "surrogatepass")
+        return write_json(ready).encode("utf-8", "surrogatepass")
 
     def decode(self, data: bytes) -> Any:
         """Return the value that ``encode`` turned into ``data``."""
@@ -221,7 +167,7 @@ class Codec(Transcoder):
 
     def _encode(self, obj: Any) -> Any:
         kind = type(obj)
-        if kind in _JSON_SCALARS:
+        if kind in JSON_SCALARS:
             return obj
         encoder = self._encoders.get(kind) or self._encoder_for(obj)
         return encoder(obj)
@@ -243,7 +189,7 @@ class Codec(Transcoder):
 
     def _encode_items(self, items: Iterable[Any]) -> list[Any]:
         enc = self._encode
-        return [x if type(x) in _JSON_SCALARS else enc(x) for x in items]
+        return [x if type(x) in JSON_SCALARS else enc(x) for x in items]
 
     def _encode_list(self, obj: list[Any]) -> list[Any]:
         try:
@@ -270,7 +216,7 @@ class Codec(Transcoder):
         enc = self._encode
         try:
             if TAG not in obj and all(type(k) is str for k in obj):
-                return {k: v if type(v) in _JSON_SCALARS else enc(v) for k, v in obj.items()}
+                return {k: v if type(v) in JSON_SCALARS else enc(v) for k, v in obj.items()}
             return {TAG: "dict", "v": [[enc(k), enc(v)] for k, v in obj.items()]}
         except _Unencodable as exc:
             exc.climb(obj, _key_segment(obj, exc.child))
