@@ -127,28 +127,24 @@ def count_commits(side: Side, db: Path, notes: list[str]) -> float | None:
     with checkpointer(side, db) as saver:
         graph = linear(side, NODES, saver)
         graph.invoke({"count": 0}, config("count-warm-up"))
-        views = db.with_name(f"{db.stem}.views.db")
-        before, views_before = wal_mark(db), wal_mark(views)
+        before = wal_mark(db)
         for i in range(COUNTED_INVOKES):
             graph.invoke({"count": 0}, config(f"count-{i}"))
         commits = commits_between(before, wal_mark(db))
-        views_commits = commits_between(views_before, wal_mark(views))
         if side is Side.BRANCHLINE:
-            notes.append(_branchline_note(saver, views_commits))
+            notes.append(_branchline_note(saver))
     if commits is None:
         notes.append(f"{side.value}: the WAL restarted while counting commits; not counted")
         return None
     return commits / COUNTED_INVOKES
 
 
-def _branchline_note(store: Any, views_commits: int | None) -> str:
+def _branchline_note(store: Any) -> str:
     kinds = [type(event).__name__ for event in store.events("count-0")]
     checkpoints = sum(kind in ("InputReceived", "StepCompleted") for kind in kinds)
-    per_invoke = "?" if views_commits is None else f"{views_commits / COUNTED_INVOKES:g}"
     return (
         f"branchline: {checkpoints} checkpoint events (InputReceived + StepCompleted) and "
-        f"{len(kinds)} events per invoke; its views file (synchronous=NORMAL, no fsync per "
-        f"commit) took {per_invoke} commits per invoke"
+        f"{len(kinds)} events per invoke"
     )
 
 

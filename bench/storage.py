@@ -1,7 +1,8 @@
 """Database size on disk, measured the same way for both sides.
 
-A side may write more than one SQLite file (Branchline keeps its projections in a
-``*.views.db`` next to the events file), so every ``*.db`` in the run's directory counts.
+A side may write more than one SQLite file (Branchline's read models, once a program
+opens them, live in a ``*.views.db`` next to the events file; no workload here opens
+them), so every ``*.db`` in the run's directory counts.
 """
 
 from __future__ import annotations
