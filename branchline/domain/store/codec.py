@@ -37,19 +37,19 @@ from pydantic import BaseModel
 
 from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from branchline.domain.model.errors import BranchlineError
-from branchline.domain.store.builtin_kinds import (
-    BUILTIN_DECODERS,
-    BUILTIN_ENCODERS,
-    TAG,
-    Decoder,
-    Encoder,
-)
 from branchline.domain.store.plain_json import (
     JSON_SCALARS,
     MAX_DEPTH,
     is_plain,
     nesting,
     write_json,
+)
+from branchline.domain.store.tagged_kinds import (
+    BUILTIN_DECODERS,
+    BUILTIN_ENCODERS,
+    TAG,
+    Decoder,
+    Encoder,
 )
 
 __all__ = ["MAX_DEPTH", "SUPPORTED_KINDS", "TAG", "Codec", "CodecError", "UnsupportedValueError"]

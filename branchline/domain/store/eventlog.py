@@ -47,8 +47,8 @@ from branchline.domain.store.chain import (
     verify,
 )
 from branchline.domain.store.codec import Codec
+from branchline.domain.store.compact_form import compact, restored
 from branchline.domain.store.sqlitefile import SQLiteFile
-from branchline.domain.store.stored_form import compact, restored
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:

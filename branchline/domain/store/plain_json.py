@@ -14,7 +14,7 @@ import json.encoder
 from collections.abc import Callable
 from typing import Any
 
-from branchline.domain.store.builtin_kinds import TAG
+from branchline.domain.store.tagged_kinds import TAG
 
 MAX_DEPTH = 200  # levels of JSON nesting a stored value may have (see the module doc)
 JSON_SCALARS = frozenset({str, int, bool, type(None)})
