@@ -39,7 +39,7 @@ from branchline.domain.model.events import (
 )
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.codec import thread_codec
-from branchline.domain.store.eventlog import EventMapper
+from branchline.domain.store.event_mapper import EventMapper
 
 GOLDEN = Path(__file__).parent / "golden"
 TAGGED = GOLDEN / "tagged"

@@ -23,17 +23,18 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
+    InterfaceError,
     Mapper,
     OperationalError,
     StoredEvent,
     Transcoder,
 )
 from eventsourcing.sqlite import SQLiteAggregateRecorder
-from eventsourcing.utils import Environment, EnvType, TopicError, register_topic, resolve_topic
+from eventsourcing.utils import Environment, EnvType
 
 from branchline.domain.model import clock
-from branchline.domain.model.errors import EventTooLarge, StoreConfigError, UnreadableEvent
-from branchline.domain.model.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot, ThreadStarted
+from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.model.events import ThreadEvent, ThreadSnapshot, ThreadStarted
 from branchline.domain.model.evolve import project
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.chain import (
@@ -41,20 +42,13 @@ from branchline.domain.store.chain import (
     Sealing,
     before_chaining,
     genesis,
-    link,
-    seal,
     unseal,
     verify,
 )
 from branchline.domain.store.codec import Codec
-from branchline.domain.store.compact_form import compact, restored
+from branchline.domain.store.compact_form import restored
+from branchline.domain.store.event_mapper import EventMapper, event_class
 from branchline.domain.store.sqlitefile import SQLiteFile
-
-_STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
-for _type in _STORED_TYPES:
-    # Stored names resolve to these classes in every process, whatever the module path.
-    register_topic(_type.TOPIC, _type)
-
 
 logger = logging.getLogger(__name__)
 
@@ -160,20 +154,17 @@ class EventLog(Application[UUID]):
         heads = {stream: self._chain_head(stream, base_version)}
         version = None  # the data version of the SQLite file the append was made at
         with Sealing(heads):
+            stored = [self.mapper.to_stored_event(event) for event in events]
             if self._file is None:
-                # The event store directly: ``save`` would first check each event against
+                # The recorder directly: ``save`` would first check each event against
                 # the library's runtime-checkable protocols (a fifth of a superstep).
-                written = [
-                    Written(r.notification.id, event, len(r.notification.state))
-                    for event, r in zip(events, self.events.put(list(events)), strict=True)
-                ]
+                positions = self._put(stream, stored)
             else:
-                stored = [self.mapper.to_stored_event(event) for event in events]
                 positions, version = self._insert(self._file, stored)
-                written = [
-                    Written(n, event, len(row.state))
-                    for event, row, n in zip(events, stored, positions, strict=True)
-                ]
+            written = [
+                Written(n, event, len(row.state))
+                for event, row, n in zip(events, stored, positions, strict=True)
+            ]
         with self._heads_lock:  # appends of several threads of ours may trim at once
             self._heads[stream] = (events[-1].originator_version, heads[stream])
             while len(self._heads) > _HEADS_KEPT:
@@ -183,6 +174,57 @@ class EventLog(Application[UUID]):
         elif cache is not None:
             cache.put(stream, thread)
         return written
+
+    def _put(self, stream: UUID, stored: list[StoredEvent]) -> Sequence[int]:
+        """Insert one append's rows; their log positions.
+
+        A failure after the server committed (the reply lost with the connection) is
+        ambiguous, and the library's retry of the insert then conflicts with our own rows.
+        So on any failure the stream is read back: if the rows at our versions are ours,
+        byte for byte (each is sealed into the chain with its time, so no other append
+        stores the same bytes), the append landed and counts as done, once.
+        """
+        try:
+            positions = self.recorder.insert_events(stored)
+        except (IntegrityError, OperationalError, InterfaceError):
+            landed = self._landed(stream, stored)
+            if landed is None:
+                raise
+            logger.warning(
+                "stream %s: the database's reply to an append was lost, but the append "
+                "was committed (read back); carrying on",
+                stream,
+            )
+            return landed
+        assert positions is not None, "an application recorder returns the log positions"
+        return positions
+
+    def _landed(self, stream: UUID, stored: list[StoredEvent]) -> list[int] | None:
+        """The log positions of ``stored`` if exactly these rows are in the stream."""
+        try:  # psycopg is optional: without it, this is no PostgreSQL store
+            from eventsourcing.postgres import PostgresApplicationRecorder
+            from psycopg.sql import SQL
+        except ImportError:
+            return None
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            return None  # in memory or SQLite: an insert either happens or raises, not both
+        statement = recorder.select_events_statement
+        first, last = stored[0].originator_version, stored[-1].originator_version
+        query = statement + SQL(" AND originator_version >= %s AND originator_version <= %s")
+        try:
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(query, (stream, first, last))
+                rows = {r["originator_version"]: r for r in cursor.fetchall()}
+        except Exception:  # still unreachable: the caller raises the append's own error
+            logger.exception("stream %s: could not read back an append", stream)
+            return None
+        ours = [rows.get(s.originator_version) for s in stored]
+        if any(
+            r is None or bytes(r["state"]) != s.state for r, s in zip(ours, stored, strict=True)
+        ):
+            return None
+        return [int(r["notification_id"]) for r in ours if r is not None]
 
     @staticmethod
     def _insert(file: SQLiteFile, stored: list[StoredEvent]) -> tuple[list[int], int]:
@@ -314,76 +356,3 @@ class EventLog(Application[UUID]):
             )
             for row, state in zip(rows, states, strict=True)
         ]
-
-
-def event_class(topic: str, stream: object, version: int) -> type[ThreadEvent]:
-    """The event class a stored topic names, or a clear error for one this version lacks."""
-    try:
-        return cast(type[ThreadEvent], resolve_topic(topic))
-    except TopicError:
-        raise UnreadableEvent(
-            f"stored event {version} of stream {stream} has type {topic!r}, which this "
-            "Branchline does not know: a newer Branchline or another program wrote it. "
-            "Upgrade Branchline; nothing was changed"
-        ) from None
-
-
-class EventMapper(Mapper[UUID]):
-    """Events to stored rows and back, in the compact stored form (see the module doc).
-
-    ``max_bytes`` bounds one stored event (snapshots aside): a bigger one is refused
-    before anything of its append is written.
-    """
-
-    max_bytes: int | None = None
-
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        event: ThreadEvent = domain_event
-        state = self.transcoder.encode(compact(event))
-        if self.max_bytes and len(state) > self.max_bytes and not isinstance(event, ThreadSnapshot):
-            raise EventTooLarge(
-                f"a {type(event).__name__} event would take {len(state) / 1e6:.1f} MB, over "
-                f"this store's limit of {self.max_bytes / 1e6:g} MB (max_event_bytes). Keep "
-                "large data outside the state (a path or URL in it), or raise the limit; "
-                "nothing was written"
-            )
-        heads = Sealing.heads()
-        if heads is not None and event.originator_id in heads:
-            stream, version = event.originator_id, event.originator_version
-            heads[stream] = link(heads[stream], version, event.TOPIC, state)
-            state = seal(state, heads[stream])
-        if self.compressor:
-            state = self.compressor.compress(state)
-        if self.cipher:
-            state = self.cipher.encrypt(state)
-        return StoredEvent(event.originator_id, event.originator_version, event.TOPIC, state)
-
-    def plain(self, data: bytes) -> bytes:
-        """Stored bytes decrypted and decompressed, as they were sealed."""
-        if self.cipher:
-            data = self.cipher.decrypt(data)
-        if self.compressor:
-            data = self.compressor.decompress(data)
-        return data
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        stream, version = stored_event.originator_id, stored_event.originator_version
-        cls = event_class(stored_event.topic, stream, version)
-        try:
-            data = stored_event.state
-            state = self.transcoder.decode(unseal(self.plain(data))[0])
-        except Exception as exc:
-            hint = (
-                "the encryption key is not the one it was stored with"
-                if self.cipher
-                else "its bytes are damaged, or the store is encrypted: set its key "
-                "(BRANCHLINE_ENCRYPTION_KEY / encryption_key=)"
-            )
-            raise UnreadableEvent(
-                f"cannot read stored event {version} ({stored_event.topic}) of stream "
-                f"{stream}: {hint} ({exc}); nothing was changed"
-            ) from None
-        originator = stored_event.originator_id
-        if not isinstance(originator, UUID):
-            originator = UUID(str(originator))
-        return restored(cls, originator, stored_event.originator_version, state)
