@@ -4,7 +4,8 @@ Runs threads ``crash-FIRST``, ``crash-FIRST+1``, ... of a 12-node chain one afte
 other until it is killed. Each node appends its name to ``log``; ``n5`` also sleeps a
 little, so kills land inside nodes as well as in appends and between steps.
 DB is an SQLite path or a ``postgresql://`` URL (schema from ``BRANCHLINE_PG_SCHEMA``);
-DURABILITY is the ``invoke`` mode (default ``sync``).
+DURABILITY is the ``invoke`` mode (default ``sync``). Prints ``ready``, then
+``finished THREAD`` each time ``invoke`` returns.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main(db: str, first: str, durability: str = "sync") -> None:
     for number in count(int(first)):
         config = {"configurable": {"thread_id": f"crash-{number}"}}
         graph.invoke({"log": []}, config, durability=durability)  # type: ignore[arg-type]
+        print(f"finished crash-{number}", flush=True)  # what invoke said: checked afterwards
 
 
 if __name__ == "__main__":

@@ -119,3 +119,51 @@ def test_postgres_workers_killed_at_random_points_lose_nothing(
         cut_short = check_threads_after_crashes(store)
     assert cut_short > 0, "no kill landed inside a run; the harness is not testing anything"
     print(f"postgres: {KILLS} kills survived, {cut_short} runs cut short and finished after")
+
+
+def _terminate_backends(dsn: str, application: str) -> int:
+    """Kill, from the server side, every backend of the workers named ``application``."""
+    with open_connection(dsn) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (application,),
+        ).fetchall()
+    return sum(1 for (done,) in rows if done)
+
+
+@pytest.mark.parametrize("seed", [1204])
+def test_postgres_workers_whose_backends_are_killed_lose_nothing_and_claim_nothing(
+    pg_dsn: str, pg_schema: str, seed: int
+) -> None:
+    # The server kills the workers' connections at random (a failover, an admin, an OOM
+    # kill), then the worker itself is killed. No committed step may be lost, and no run
+    # that invoke reported finished may be half-finished in the store.
+    application = f"branchline-crash-{pg_schema}"
+    env = {**os.environ, "BRANCHLINE_PG_SCHEMA": pg_schema, "PGAPPNAME": application}
+    chance, terminated, claimed = random.Random(seed), 0, []
+    for round_ in range(KILLS):
+        with subprocess.Popen(
+            [sys.executable, str(HERE / "crash_graph.py"), pg_dsn, str(round_ * 1000)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        ) as worker:
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+            for _ in range(chance.randint(1, 3)):
+                time.sleep(chance.uniform(0.005, 0.08))
+                terminated += _terminate_backends(pg_dsn, application)
+            time.sleep(chance.uniform(0.0, 0.05))
+            worker.send_signal(signal.SIGKILL)
+            claimed += [line.split()[1] for line in worker.stdout if line.startswith("finished")]
+            worker.wait(timeout=30)
+
+    with CheckpointStore.postgres(pg_dsn, schema=pg_schema) as store:
+        graph = build(store)
+        for thread_id in claimed:
+            snapshot = graph.get_state({"configurable": {"thread_id": thread_id}})
+            assert (snapshot.values["log"], snapshot.next) == (NODES, ()), thread_id
+        check_threads_after_crashes(store)
+    assert terminated > 0 and claimed, "no backend was killed mid-run; the harness tests nothing"
+    print(f"postgres: {terminated} backends killed, {len(claimed)} runs finished and checked")
