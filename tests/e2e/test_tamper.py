@@ -21,6 +21,7 @@ from branchline import END, START, StateGraph
 from branchline.domain import CheckpointStore
 from branchline.domain.model.ids import stream_id
 from branchline.domain.store.backends import connect
+from branchline.domain.store.chain import link, seal, unseal
 
 THREAD = "audited"
 
@@ -146,3 +147,48 @@ def test_swapped_events_are_named(database: Database) -> None:
 def test_the_json_export_ends_with_the_chain_head(database: Database) -> None:
     lines = database.audit(THREAD, "--json", expect=0)
     assert '"chain_head":' in lines and '"intact": true' in lines
+
+
+def test_a_removed_tail_is_named(database: Database) -> None:
+    # The newest events, a decision and everything after it, say, are deleted.
+    stream = stream_id(THREAD)
+    key = stream.hex if database.mark == "?" else stream
+    database.execute(
+        f"DELETE FROM {database.table} WHERE originator_id = {database.mark} "
+        f"AND originator_version >= {database.mark}",
+        (key, 5),
+    )
+    said = database.audit(THREAD, "--verify", expect=1)
+    assert (
+        "BROKEN audited: event 5 is missing: the log ends at event 4, but its recorded head "
+        "is event 6, so its newest events were removed" in said
+    )
+
+
+def test_a_removed_thread_is_named(database: Database) -> None:
+    stream = stream_id(THREAD)
+    key = stream.hex if database.mark == "?" else stream
+    database.execute(f"DELETE FROM {database.table} WHERE originator_id = {database.mark}", (key,))
+    said = database.audit("--all", "--verify", expect=1)
+    assert "BROKEN audited: event 1 is missing: the whole thread was removed" in said
+    assert "ok bystander" in said
+
+
+def test_an_event_appended_with_a_computed_digest_is_named(database: Database) -> None:
+    # Someone who knows how the chain is computed forges event 7 after the last one.
+    where, params = database.where(6)
+    last = database.fetch(f"SELECT state FROM {database.table} WHERE {where}", params)
+    body, digest = unseal(last)
+    assert digest is not None
+    topic = "branchline.StepCompleted"
+    forged = seal(body, link(digest, 7, topic, body))
+    stream = stream_id(THREAD)
+    key = stream.hex if database.mark == "?" else stream
+    marks = ", ".join([database.mark] * 4)
+    database.execute(
+        f"INSERT INTO {database.table} (originator_id, originator_version, topic, state) "
+        f"VALUES ({marks})",
+        (key, 7, topic, forged),
+    )
+    said = database.audit(THREAD, "--verify", expect=1)
+    assert "BROKEN audited: event 7 was not appended by Branchline" in said

@@ -4,8 +4,9 @@ An event's digest covers the previous event's digest, its own stream version, it
 and its stored bytes, and is kept after those bytes (``<json>#<32 hex digits>``). So
 editing, removing or reordering any stored event breaks the chain at that event, and
 ``verify`` names it. The chain starts from the stream id, so events cannot be moved
-between threads either. Removing the newest events leaves a shorter valid chain: keep
-the head that ``audit --json`` prints to catch that, or compare with the views.
+between threads either. Removing the newest events, or a whole thread, would leave a
+shorter valid chain: each append also records its stream's head (``stream_heads``), and
+``verify`` holds every chain against it.
 """
 
 from __future__ import annotations

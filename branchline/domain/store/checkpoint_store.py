@@ -45,6 +45,7 @@ from branchline.domain.store.codec import thread_codec
 from branchline.domain.store.eventlog import EventLog, cipher_env
 from branchline.domain.store.kept_timelines import KeptTimelines
 from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
+from branchline.domain.store.stream_heads import checked, removed
 
 logger = logging.getLogger(__name__)
 
@@ -318,13 +319,19 @@ class CheckpointStore:
 
     def verify(self, thread_id: str | None = None) -> list[ChainReport]:
         """Check that stored events are as written, for one thread or (None) every thread:
-        each is sealed into its thread's chain of digests, so an event altered, removed or
-        reordered in the database is named."""
-        if thread_id is not None:
-            return [self._log(thread_id).verify(thread_id, stream_id(thread_id))]
-        return [
-            log.verify(name, stream) for log in self._logs for name, stream in log.thread_streams()
-        ]
+        each is sealed into its thread's chain of digests, and each append records the
+        thread's head, so an event altered, removed, reordered or added in the database,
+        a removed tail and a removed thread are named."""
+        reports = []
+        for log in [self._log(thread_id)] if thread_id is not None else self._logs:
+            heads = {head.stream: head for head in log.recorded_heads() or ()}
+            if thread_id is not None:
+                stream = stream_id(thread_id)
+                return [checked(log.verify(thread_id, stream), heads.get(stream))]
+            found = {stream: name for name, stream in log.thread_streams()}
+            reports += [checked(log.verify(n, s), heads.get(s)) for s, n in found.items()]
+            reports += [removed(head) for stream, head in heads.items() if stream not in found]
+        return reports
 
     # Writing -----------------------------------------------------------------------
 

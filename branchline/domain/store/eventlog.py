@@ -49,6 +49,7 @@ from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
 from branchline.domain.store.event_mapper import EventMapper, event_class
 from branchline.domain.store.sqlitefile import SQLiteFile
+from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,12 @@ class EventLog(Application[UUID]):
         super().__init__(env)
         table = getattr(self.recorder, "events_table_name", "")
         self._file = SQLiteFile.of(dict(env), table)  # None unless an SQLite file
+        self._recorded_heads: MemoryHeads | PostgresHeads | None = None  # SQLite: the file's
+        if getattr(self.recorder, "datastore", None) is not None and self._file is None:
+            create = str(dict(env).get("CREATE_TABLE", "y")).lower() in ("y", "yes", "true", "1")
+            self._recorded_heads = PostgresHeads(self.recorder, create=create)
+        elif self._file is None:
+            self._recorded_heads = MemoryHeads()
 
     def latest(self, stream: UUID) -> Thread:
         """A thread at its newest version (AggregateNotFoundError if it has none): cached,
@@ -155,16 +162,17 @@ class EventLog(Application[UUID]):
         version = None  # the data version of the SQLite file the append was made at
         with Sealing(heads):
             stored = [self.mapper.to_stored_event(event) for event in events]
-            if self._file is None:
-                # The recorder directly: ``save`` would first check each event against
-                # the library's runtime-checkable protocols (a fifth of a superstep).
-                positions = self._put(stream, stored)
-            else:
-                positions, version = self._insert(self._file, stored)
-            written = [
-                Written(n, event, len(row.state))
-                for event, row, n in zip(events, stored, positions, strict=True)
-            ]
+        head = Head(thread.thread_id, stream, events[-1].originator_version, heads[stream])
+        if self._file is None:
+            # The recorder directly: ``save`` would first check each event against
+            # the library's runtime-checkable protocols (a fifth of a superstep).
+            positions = self._put(stream, stored, head)
+        else:
+            positions, version = self._insert(self._file, stored, head)
+        written = [
+            Written(n, event, len(row.state))
+            for event, row, n in zip(events, stored, positions, strict=True)
+        ]
         with self._heads_lock:  # appends of several threads of ours may trim at once
             self._heads[stream] = (events[-1].originator_version, heads[stream])
             while len(self._heads) > _HEADS_KEPT:
@@ -175,7 +183,7 @@ class EventLog(Application[UUID]):
             cache.put(stream, thread)
         return written
 
-    def _put(self, stream: UUID, stored: list[StoredEvent]) -> Sequence[int]:
+    def _put(self, stream: UUID, stored: list[StoredEvent], head: Head) -> Sequence[int]:
         """Insert one append's rows; their log positions.
 
         A failure after the server committed (the reply lost with the connection) is
@@ -184,7 +192,10 @@ class EventLog(Application[UUID]):
         byte for byte (each is sealed into the chain with its time, so no other append
         stores the same bytes), the append landed and counts as done, once.
         """
+        recorded = self._recorded_heads
         try:
+            if recorded is not None:
+                recorded.writing(head)  # in the same transaction, on PostgreSQL
             positions = self.recorder.insert_events(stored)
         except (IntegrityError, OperationalError, InterfaceError):
             landed = self._landed(stream, stored)
@@ -197,6 +208,8 @@ class EventLog(Application[UUID]):
             )
             return landed
         assert positions is not None, "an application recorder returns the log positions"
+        if recorded is not None:
+            recorded.written(head)
         return positions
 
     def _landed(self, stream: UUID, stored: list[StoredEvent]) -> list[int] | None:
@@ -226,14 +239,20 @@ class EventLog(Application[UUID]):
             return None
         return [int(r["notification_id"]) for r in ours if r is not None]
 
+    def recorded_heads(self) -> list[Head] | None:
+        """Every stream's head as recorded with its appends (None: not recorded here)."""
+        if self._file is not None:
+            return self._file.heads()
+        return None if self._recorded_heads is None else self._recorded_heads.all()
+
     @staticmethod
-    def _insert(file: SQLiteFile, stored: list[StoredEvent]) -> tuple[list[int], int]:
+    def _insert(file: SQLiteFile, stored: list[StoredEvent], head: Head) -> tuple[list[int], int]:
         rows = [  # our mapper's stream ids are UUIDs
             (cast(UUID, s.originator_id).hex, s.originator_version, s.topic, s.state)
             for s in stored
         ]
         try:
-            return file.insert(rows)
+            return file.insert(rows, head)
         except sqlite3.IntegrityError as exc:  # the library's, as its recorder would raise
             raise IntegrityError(exc) from exc
         except sqlite3.OperationalError as exc:

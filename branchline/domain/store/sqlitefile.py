@@ -25,8 +25,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
+
+from branchline.domain.store import stream_heads
+from branchline.domain.store.stream_heads import Head
 
 T = TypeVar("T")
 Row = tuple[str, int, str, bytes]  # stream id (hex), stream version, topic, stored bytes
@@ -49,6 +53,8 @@ class SQLiteFile:
         # this process (which share the connection) need not queue behind the wait.
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
         self._conn.execute("PRAGMA synchronous=FULL")
+        with suppress(sqlite3.OperationalError):  # a read-only file takes no appends either
+            self._conn.execute(stream_heads.SQLITE_CREATE)
         self._lock_timeout = lock_timeout
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
         self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
@@ -68,17 +74,19 @@ class SQLiteFile:
         timeout = float(settings.get("SQLITE_LOCK_TIMEOUT") or 0) or 5.0  # 0: the default
         return cls(path, table, timeout)
 
-    def insert(self, rows: Sequence[Row]) -> tuple[list[int], int]:
-        """Insert ``rows`` in one transaction; their log positions (rowids) and the data
-        version the append was made at. ``sqlite3.IntegrityError`` if a stream version
-        is taken (another writer got there first), ``sqlite3.OperationalError`` if the
-        file stayed locked past the timeout: either way nothing is written."""
+    def insert(self, rows: Sequence[Row], head: Head) -> tuple[list[int], int]:
+        """Insert ``rows`` and record the stream's new ``head``, in one transaction; the
+        rows' log positions (rowids) and the data version the append was made at.
+        ``sqlite3.IntegrityError`` if a stream version is taken (another writer got there
+        first), ``sqlite3.OperationalError`` if the file stayed locked past the timeout:
+        either way nothing is written."""
 
         def attempt(conn: sqlite3.Connection) -> tuple[list[int], int]:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 version = self._data_version()  # every other commit is before ours
                 positions = [conn.execute(self._insert, row).lastrowid or 0 for row in rows]
+                conn.execute(stream_heads.SQLITE_UPSERT, head.row())
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -87,6 +95,11 @@ class SQLiteFile:
             return positions, version
 
         return self._retrying(attempt)
+
+    def heads(self) -> list[Head]:
+        """Every stream's recorded head."""
+        rows = self._retrying(lambda conn: conn.execute(stream_heads.SQLITE_SELECT).fetchall())
+        return [Head.of_row(row) for row in rows]
 
     def has_stream(self, stream: UUID) -> bool:
         """Whether ``stream`` has any event (one indexed lookup: a new thread costs no more)."""

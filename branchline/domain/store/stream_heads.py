@@ -1,0 +1,165 @@
+"""The log-wide record of every stream's head: its thread, its last version, its digest.
+
+Each append writes its stream's new head in the same transaction as its events, so a
+log whose newest events were removed, or a thread removed whole, no longer looks
+intact: ``verify`` compares each stream's chain with its recorded head, and names the
+threads whose events are gone. Someone who can write the database can rewrite this
+record as well; export the heads (``branchline audit --export-heads``) to a place they
+cannot, and check the log against that later.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+from uuid import UUID
+
+from branchline.domain.store.chain import Break, ChainReport
+
+SQLITE_TABLE = "stream_heads"
+SQLITE_CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} (originator_id TEXT PRIMARY KEY, "
+    "thread_id TEXT NOT NULL, originator_version INTEGER NOT NULL, digest TEXT NOT NULL)"
+)
+SQLITE_UPSERT = (
+    f"INSERT INTO {SQLITE_TABLE} VALUES (?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
+    "originator_version = excluded.originator_version, digest = excluded.digest"
+)
+SQLITE_SELECT = f"SELECT originator_id, thread_id, originator_version, digest FROM {SQLITE_TABLE}"
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where a thread's chain ends: its last stream version and the digest there."""
+
+    thread_id: str
+    stream: UUID
+    version: int
+    digest: str
+
+    def row(self) -> tuple[str, str, int, str]:
+        """The head as stored: stream id (hex), thread id, version, digest."""
+        return (self.stream.hex, self.thread_id, self.version, self.digest)
+
+    @classmethod
+    def of_row(cls, row: tuple[object, ...]) -> Head:
+        """A stored head (the stream id as hex or a UUID)."""
+        stream, thread_id, version, digest = row
+        uuid = stream if isinstance(stream, UUID) else UUID(str(stream))
+        return cls(str(thread_id), uuid, int(str(version)), str(digest))
+
+
+def postgres_table(prefix: str) -> str:
+    """The heads table of the event log named ``prefix``, in the store's schema."""
+    return f"{prefix}_heads"
+
+
+class MemoryHeads:
+    """The heads of an in-memory store."""
+
+    def __init__(self) -> None:
+        self._heads: dict[UUID, Head] = {}
+
+    def writing(self, head: Head) -> None:
+        """An append that leads to ``head`` is about to be inserted."""
+
+    def written(self, head: Head) -> None:
+        """The append that leads to ``head`` is stored."""
+        self._heads[head.stream] = head
+
+    def all(self) -> list[Head]:
+        return list(self._heads.values())
+
+
+class PostgresHeads:
+    """The heads table of a PostgreSQL event log, written inside each append's transaction
+    (the recorder's ``_insert_events`` step, which runs before its rows are inserted)."""
+
+    def __init__(self, recorder: Any, *, create: bool) -> None:
+        from psycopg import sql
+
+        self._datastore = recorder.datastore
+        prefix = recorder.events_table_name.removesuffix("_events")
+        schema, name = recorder.datastore.schema, postgres_table(prefix)
+        table = sql.Identifier(schema, name)
+        self._upsert = sql.SQL(
+            "INSERT INTO {} VALUES (%s, %s, %s, %s) ON CONFLICT (originator_id) DO UPDATE "
+            "SET originator_version = excluded.originator_version, digest = excluded.digest"
+        ).format(table)
+        self._select = sql.SQL(
+            "SELECT originator_id, thread_id, originator_version, digest FROM {}"
+        ).format(table)
+        self._pending = threading.local()
+        with self._datastore.transaction(commit=True) as cursor:
+            if create:
+                cursor.execute(
+                    sql.SQL(
+                        "CREATE TABLE IF NOT EXISTS {} (originator_id text PRIMARY KEY, "
+                        "thread_id text NOT NULL, originator_version bigint NOT NULL, "
+                        "digest text NOT NULL)"
+                    ).format(table)
+                )
+            cursor.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_name = %s",
+                (schema, name),
+            )
+            self.recorded = cursor.fetchone() is not None
+        if self.recorded:  # a schema set up before heads were recorded has no table
+            before = recorder._insert_events
+
+            def insert_events(cursor: Any, stored: Any, **kwargs: Any) -> None:
+                head = getattr(self._pending, "head", None)
+                if head is not None:
+                    cursor.execute(self._upsert, head.row())
+                before(cursor, stored, **kwargs)
+
+            recorder._insert_events = insert_events
+
+    def writing(self, head: Head) -> None:
+        """The head the next insert of this thread of control writes, in its transaction."""
+        self._pending.head = head
+
+    def written(self, head: Head) -> None:
+        """The append is stored (its head with it)."""
+        self._pending.head = None
+
+    def all(self) -> list[Head] | None:
+        if not self.recorded:
+            return None
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._select)
+            return [Head.of_row(tuple(row.values())) for row in cursor.fetchall()]
+
+
+def checked(report: ChainReport, head: Head | None) -> ChainReport:
+    """``report`` (a stream's chain, checked) also held against the stream's recorded head."""
+    if head is None or report.broken is not None:
+        return report  # no head recorded (written before heads were), or already broken
+    count = report.events
+    if count < head.version:
+        problem = (
+            f"is missing: the log ends at event {count}, but its recorded head is event "
+            f"{head.version}, so its newest events were removed"
+        )
+        return replace(report, broken=Break(count + 1, "", problem))
+    if count > head.version:
+        problem = (
+            f"was not appended by Branchline: the recorded head is event {head.version}, so "
+            "this event and the ones after it were added to the database directly"
+        )
+        return replace(report, broken=Break(head.version + 1, "", problem))
+    if report.head != head.digest:
+        problem = "does not match the recorded head: the thread's events were rewritten"
+        return replace(report, broken=Break(head.version, "", problem))
+    return report
+
+
+def removed(head: Head) -> ChainReport:
+    """The report of a thread whose every event is gone, though its head is recorded."""
+    problem = (
+        f"is missing: the whole thread was removed from the log; its recorded head is event "
+        f"{head.version}"
+    )
+    return ChainReport(head.thread_id, 0, None, Break(1, "", problem))
