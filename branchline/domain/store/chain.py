@@ -17,9 +17,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from uuid import UUID
 
+from branchline.domain.model.errors import StoreConfigError
+
 SEPARATOR = b"#"
+KEYED_SEPARATOR = b"!"  # the digest after it was computed with the store's audit key
+_SEPARATORS = (SEPARATOR, KEYED_SEPARATOR)
 DIGEST_SIZE = 16  # bytes; 32 hex digits after the separator
 _TRAILER = 1 + 2 * DIGEST_SIZE
+MIN_SECRET = 16
 
 
 def genesis(stream: UUID) -> str:
@@ -27,24 +32,41 @@ def genesis(stream: UUID) -> str:
     return stream.hex
 
 
-def link(previous: str, version: int, topic: str, body: bytes) -> str:
-    """The digest of one event, chained to ``previous``."""
-    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+def audit_key(secret: str) -> bytes:
+    """The key that seals a store's chains, from the secret its owner keeps (the audit key):
+    without it nobody can compute a digest that verifies, so nobody can re-seal an edit."""
+    if not isinstance(secret, str) or len(secret) < MIN_SECRET:
+        raise StoreConfigError(
+            f"the audit key must be a secret of at least {MIN_SECRET} characters, got "
+            f"{len(secret) if isinstance(secret, str) else type(secret).__name__}; make one "
+            'with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    return hashlib.blake2b(secret.encode(), digest_size=32, person=b"branchline-audit").digest()
+
+
+def link(previous: str, version: int, topic: str, body: bytes, key: bytes | None = None) -> str:
+    """The digest of one event, chained to ``previous`` (keyed: an HMAC-like MAC)."""
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE, key=key or b"")
     digest.update(f"{previous}\x00{version}\x00{topic}\x00".encode())
     digest.update(body)
     return digest.hexdigest()
 
 
-def seal(body: bytes, digest: str) -> bytes:
-    """The stored bytes: the event's JSON, then its digest."""
-    return body + SEPARATOR + digest.encode("ascii")
+def seal(body: bytes, digest: str, *, keyed: bool = False) -> bytes:
+    """The stored bytes: the event's JSON, then its digest (its separator says if keyed)."""
+    return body + (KEYED_SEPARATOR if keyed else SEPARATOR) + digest.encode("ascii")
 
 
 def unseal(stored: bytes) -> tuple[bytes, str | None]:
     """The event's JSON and its digest (None for bytes stored without one)."""
-    if len(stored) > _TRAILER and stored[-_TRAILER : 1 - _TRAILER] == SEPARATOR:
+    if len(stored) > _TRAILER and stored[-_TRAILER : 1 - _TRAILER] in _SEPARATORS:
         return stored[:-_TRAILER], stored[1 - _TRAILER :].decode("ascii", "replace")
     return stored, None
+
+
+def is_keyed(stored: bytes) -> bool:
+    """Whether ``stored`` was sealed with an audit key."""
+    return len(stored) > _TRAILER and stored[-_TRAILER : 1 - _TRAILER] == KEYED_SEPARATOR
 
 
 # The chain heads of the streams being appended to in this context (see ``Sealing``).
@@ -101,10 +123,29 @@ class ChainReport:
         return self.broken is None
 
 
-def verify(thread_id: str, stream: UUID, rows: Iterable[tuple[int, str, bytes]]) -> ChainReport:
-    """Check a thread's stored events, ``(version, topic, plain bytes)`` in version order."""
+def verify(
+    thread_id: str,
+    stream: UUID,
+    rows: Iterable[tuple[int, str, bytes]],
+    key: bytes | None = None,
+) -> ChainReport:
+    """Check a thread's stored events, ``(version, topic, plain bytes)`` in version order.
+
+    With the audit ``key`` every event must be sealed with it: one sealed without was
+    written by someone who does not have the key. Without it, keyed seals cannot be checked.
+    """
     previous, expected, count = genesis(stream), 1, 0
     for version, topic, stored in rows:
+        keyed = is_keyed(stored)
+        if keyed != (key is not None):
+            problem = (
+                "is sealed without the audit key: someone who does not have the key wrote or "
+                "re-sealed it"
+                if key is not None
+                else "is sealed with an audit key: verify with the store's key "
+                "(BRANCHLINE_AUDIT_KEY / audit_key=)"
+            )
+            return ChainReport(thread_id, count, previous, Break(version, topic, problem))
         if version != expected:
             problem = (
                 f"is missing: the log jumps from event {expected - 1} to {version}, so events "
@@ -118,7 +159,7 @@ def verify(thread_id: str, stream: UUID, rows: Iterable[tuple[int, str, bytes]])
                 "Branchline that did not seal events yet"
             )
             return ChainReport(thread_id, count, previous, Break(version, topic, problem))
-        if digest != link(previous, version, topic, body):
+        if digest != link(previous, version, topic, body, key):
             problem = (
                 "does not match the chain: its bytes, type or position were changed "
                 "(altered, or swapped with another event)"

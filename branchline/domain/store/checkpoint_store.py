@@ -41,6 +41,7 @@ from branchline.domain.store.backends import (
     stamp_sqlite_file,
 )
 from branchline.domain.store.chain import ChainReport
+from branchline.domain.store.chain import audit_key as chain_key
 from branchline.domain.store.codec import thread_codec
 from branchline.domain.store.eventlog import EventLog, cipher_env
 from branchline.domain.store.kept_timelines import KeptTimelines
@@ -75,7 +76,7 @@ class CheckpointStore:
     holds (needed to read them in a process that has not written one yet);
     ``snapshot_interval`` and ``cache_size`` tune reads; ``lenient=True`` lets a
     read-only tool show values of classes it cannot import; ``max_event_bytes`` bounds
-    one stored event; ``encryption_key`` (see ``branchline db key``) encrypts them all.
+    one stored event; ``encryption_key`` encrypts them, ``audit_key`` seals their chains.
     """
 
     dsn: str | None = None  # PostgreSQL only: where the store (and its views) live
@@ -93,6 +94,7 @@ class CheckpointStore:
         lenient: bool = False,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         encryption_key: str | None = None,
+        audit_key: str | None = None,
     ) -> None:
         if snapshot_interval < 1:
             raise StoreConfigError(
@@ -100,6 +102,7 @@ class CheckpointStore:
             )
         if cache_size < 0:
             raise StoreConfigError(f"cache_size must be 0 (off) or more, got {cache_size!r}")
+        sealing_key = None if audit_key is None else chain_key(audit_key)
         self.codec = thread_codec(types, lenient=lenient)
         settings = {
             "IS_SNAPSHOTTING_ENABLED": "y",
@@ -113,6 +116,7 @@ class CheckpointStore:
         self._logs = [EventLog(settings, self.codec, name) for name in table_prefixes(shards)]
         for log in self._logs:
             log.event_mapper.max_bytes = max_event_bytes
+            log.event_mapper.audit_key = sealing_key
         self.encrypted = bool(encryption_key)
         self.path = path
         self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
@@ -185,12 +189,14 @@ class CheckpointStore:
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
         """Configure from ``BRANCHLINE_DB``: an SQLite path (the default, ``./branchline.db``),
         ``:memory:``, or a ``postgresql://`` URL, whose schema ``BRANCHLINE_PG_SCHEMA``
-        names (default ``public``); ``BRANCHLINE_ENCRYPTION_KEY`` turns encryption on."""
+        names (default ``public``); ``BRANCHLINE_ENCRYPTION_KEY`` turns encryption on, and
+        ``BRANCHLINE_AUDIT_KEY`` seals the chains with a key."""
         source = os.environ if environ is None else environ
         db = source.get("BRANCHLINE_DB", "branchline.db")
         if is_postgres(db):
             options.setdefault("schema", source.get("BRANCHLINE_PG_SCHEMA", "public"))
         options.setdefault("encryption_key", source.get("BRANCHLINE_ENCRYPTION_KEY") or None)
+        options.setdefault("audit_key", source.get("BRANCHLINE_AUDIT_KEY") or None)
         return cls.open(db, **options)
 
     # Reading -----------------------------------------------------------------------

@@ -44,6 +44,7 @@ class EventMapper(Mapper[UUID]):
     """
 
     max_bytes: int | None = None
+    audit_key: bytes | None = None  # seals the chain with a key (``chain.audit_key``)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: ThreadEvent = domain_event
@@ -58,8 +59,9 @@ class EventMapper(Mapper[UUID]):
         heads = Sealing.heads()
         if heads is not None and event.originator_id in heads:
             stream, version = event.originator_id, event.originator_version
-            heads[stream] = link(heads[stream], version, event.TOPIC, state)
-            state = seal(state, heads[stream])
+            key = self.audit_key
+            heads[stream] = link(heads[stream], version, event.TOPIC, state, key)
+            state = seal(state, heads[stream], keyed=key is not None)
         if self.compressor:
             state = self.compressor.compress(state)
         if self.cipher:

@@ -300,7 +300,10 @@ class EventLog(Application[UUID]):
         plain = self.event_mapper.plain
         rows = self.select(stream)
         return verify(
-            thread_id, stream, ((r.originator_version, r.topic, plain(r.state)) for r in rows)
+            thread_id,
+            stream,
+            ((r.originator_version, r.topic, plain(r.state)) for r in rows),
+            self.event_mapper.audit_key,
         )
 
     def thread_streams(self) -> Iterator[tuple[str, UUID]]:
