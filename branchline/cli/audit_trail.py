@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,6 +18,7 @@ from branchline.cli.app import (
     console,
     fail,
     open_store,
+    parse_json,
     states,
     when,
 )
@@ -35,19 +37,42 @@ def audit(
     json_lines: Annotated[
         bool, typer.Option("--json", help="The decisions as JSON lines, then the chain head.")
     ] = False,
+    export_heads: Annotated[
+        str | None,
+        typer.Option(
+            "--export-heads", help="Write every thread's chain head to FILE (- for stdout)."
+        ),
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="With --verify: also check the heads an export holds."),
+    ] = None,
 ) -> None:
     """The human decisions on a thread, oldest first: who, when, what, on which interrupt.
 
-    Every stored event is sealed into its thread's chain of digests: --verify finds any
-    event altered, removed or reordered in the database since it was written.
+    Every stored event is sealed into its thread's chain of digests, and every append
+    records the thread's head: --verify finds any event altered, added, removed or
+    reordered in the database since it was written, a removed tail and a removed thread.
+    --export-heads writes the heads to keep where the database's owner cannot rewrite
+    them; --verify --against FILE later checks the log still reaches every one.
     """
-    if every and not verify:
-        raise fail("--all goes with --verify: branchline audit --all --verify")
+    if export_heads is not None:
+        with open_store(db) as store:
+            exported = json.dumps(store.export_heads(), indent=1)
+        if export_heads == "-":
+            print(exported)
+        else:
+            Path(export_heads).write_text(exported + "\n")
+            console.print(f"exported {exported.count('[') - 1} thread heads to {export_heads}")
+        return
+    if (every or against) and not verify:
+        raise fail("--all and --against go with --verify: branchline audit --all --verify")
     if every == (thread is not None):
         raise fail("name one thread, or pass --all --verify for every thread")
+    anchors = None if against is None else _read_export(against)
     with open_store(db) as store:
         if verify:
-            reports = store.verify(None if every else thread)
+            reports = store.verify(None if every else thread, against=anchors)
             if thread is not None:
                 states(store, thread)
             for report in reports:
@@ -61,6 +86,14 @@ def audit(
             _print_json(store, thread)
         else:
             _print_table(store, thread)
+
+
+def _read_export(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise fail(f"--against: cannot read {str(path)!r} ({error.strerror})") from None
+    return parse_json(f"--against {str(path)!r}", text)
 
 
 def _verdict(report: ChainReport) -> str:

@@ -100,3 +100,13 @@ def test_a_weak_audit_key_is_refused_before_anything_is_written(
     with pytest.raises(StoreConfigError, match="at least 16 characters"):
         CheckpointStore.sqlite(tmp_path / "new.db", audit_key=secret)
     assert not (tmp_path / "new.db").exists()
+
+
+def test_an_export_signed_with_the_key_cannot_be_edited(keyed: Path) -> None:
+    with CheckpointStore.sqlite(keyed, audit_key=KEY) as store:
+        exported = store.export_heads()
+        assert exported["signature"] and [h[:2] for h in exported["heads"]] == [["t", 5]]
+        assert store.verify(against=exported)[0].intact
+        edited = {**exported, "heads": [["t", 3, exported["heads"][0][2]]]}
+        with pytest.raises(StoreConfigError, match="not signed with this store's audit key"):
+            store.verify(against=edited)

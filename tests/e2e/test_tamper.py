@@ -192,3 +192,48 @@ def test_an_event_appended_with_a_computed_digest_is_named(database: Database) -
     )
     said = database.audit(THREAD, "--verify", expect=1)
     assert "BROKEN audited: event 7 was not appended by Branchline" in said
+
+
+def test_a_tail_removed_with_its_head_record_is_named_by_an_export(
+    database: Database, tmp_path: Path
+) -> None:
+    # The owner of the database removes the newest events and rewrites the head record
+    # too; the heads exported before, kept elsewhere, still tell.
+    exported = tmp_path / "heads.json"
+    database.audit("--export-heads", str(exported), expect=0)
+    stream = stream_id(THREAD)
+    key = stream.hex if database.mark == "?" else stream
+    where = f"originator_id = {database.mark}"
+    database.execute(
+        f"DELETE FROM {database.table} WHERE {where} AND originator_version >= {database.mark}",
+        (key, 5),
+    )
+    heads = database.table.replace("stored_events", "stream_heads").replace("_events", "_heads")
+    database.execute(
+        f"DELETE FROM {heads} WHERE {where}", (key if database.mark == "?" else stream.hex,)
+    )
+    assert "ok audited" in database.audit(THREAD, "--verify", expect=0)  # fooled without it
+    said = database.audit(THREAD, "--verify", "--against", str(exported), expect=1)
+    assert "BROKEN audited: event 5 is missing" in said and "exported earlier" in said
+
+
+def test_a_thread_removed_with_its_head_record_is_named_by_an_export(
+    database: Database, tmp_path: Path
+) -> None:
+    exported = tmp_path / "heads.json"
+    database.audit("--export-heads", str(exported), expect=0)
+    stream = stream_id(THREAD)
+    key = stream.hex if database.mark == "?" else stream
+    database.execute(f"DELETE FROM {database.table} WHERE originator_id = {database.mark}", (key,))
+    heads = database.table.replace("stored_events", "stream_heads").replace("_events", "_heads")
+    database.execute(f"DELETE FROM {heads} WHERE originator_id = {database.mark}", (stream.hex,))
+    said = database.audit("--all", "--verify", "--against", str(exported), expect=1)
+    assert "BROKEN audited: event 1 is missing: the whole thread was removed" in said
+    assert "its exported head is event 6" in said and "ok bystander" in said
+
+
+def test_an_export_that_is_not_one_is_refused(database: Database, tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"heads": []}')
+    said = database.audit("--all", "--verify", "--against", str(bogus), expect=1)
+    assert "not an export of Branchline heads" in said

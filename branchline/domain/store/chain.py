@@ -128,11 +128,13 @@ def verify(
     stream: UUID,
     rows: Iterable[tuple[int, str, bytes]],
     key: bytes | None = None,
+    anchor: tuple[int, str] | None = None,
 ) -> ChainReport:
     """Check a thread's stored events, ``(version, topic, plain bytes)`` in version order.
 
     With the audit ``key`` every event must be sealed with it: one sealed without was
     written by someone who does not have the key. Without it, keyed seals cannot be checked.
+    ``anchor`` is a head exported earlier, ``(version, digest)``: the chain must pass there.
     """
     previous, expected, count = genesis(stream), 1, 0
     for version, topic, stored in rows:
@@ -165,5 +167,17 @@ def verify(
                 "(altered, or swapped with another event)"
             )
             return ChainReport(thread_id, count, previous, Break(version, topic, problem))
+        if anchor is not None and version == anchor[0] and digest != anchor[1]:
+            problem = (
+                "differs from the head exported earlier: this thread's events up to it were "
+                "rewritten since"
+            )
+            return ChainReport(thread_id, count, previous, Break(version, topic, problem))
         previous, expected, count = digest, expected + 1, count + 1
+    if anchor is not None and count < anchor[0]:
+        problem = (
+            f"is missing: the log ends at event {count}, but the heads exported earlier reach "
+            f"event {anchor[0]}, so events were removed since"
+        )
+        return ChainReport(thread_id, count, previous, Break(count + 1, "", problem))
     return ChainReport(thread_id, count, previous)

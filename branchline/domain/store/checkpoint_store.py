@@ -46,7 +46,7 @@ from branchline.domain.store.codec import thread_codec
 from branchline.domain.store.eventlog import EventLog, cipher_env
 from branchline.domain.store.kept_timelines import KeptTimelines
 from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
-from branchline.domain.store.stream_heads import checked, removed
+from branchline.domain.store.stream_heads import anchors_of, audit_logs, export
 
 logger = logging.getLogger(__name__)
 
@@ -323,21 +323,20 @@ class CheckpointStore:
             )
         return ShardLog(self._logs[0], self.encrypted)
 
-    def verify(self, thread_id: str | None = None) -> list[ChainReport]:
+    def verify(
+        self, thread_id: str | None = None, *, against: Mapping[str, Any] | None = None
+    ) -> list[ChainReport]:
         """Check that stored events are as written, for one thread or (None) every thread:
-        each is sealed into its thread's chain of digests, and each append records the
-        thread's head, so an event altered, removed, reordered or added in the database,
-        a removed tail and a removed thread are named."""
-        reports = []
-        for log in [self._log(thread_id)] if thread_id is not None else self._logs:
-            heads = {head.stream: head for head in log.recorded_heads() or ()}
-            if thread_id is not None:
-                stream = stream_id(thread_id)
-                return [checked(log.verify(thread_id, stream), heads.get(stream))]
-            found = {stream: name for name, stream in log.thread_streams()}
-            reports += [checked(log.verify(n, s), heads.get(s)) for s, n in found.items()]
-            reports += [removed(head) for stream, head in heads.items() if stream not in found]
-        return reports
+        chains of digests, held against the heads each append records and (``against``)
+        those ``export_heads`` gave earlier; what was altered, added or removed is named."""
+        logs = self._logs if thread_id is None else [self._log(thread_id)]
+        anchors = None if against is None else anchors_of(against, self._logs[0].audit_key)
+        return audit_logs(logs, thread_id, anchors)
+
+    def export_heads(self) -> dict[str, Any]:
+        """Every intact thread's chain head, to keep where the database's owner cannot
+        rewrite it (signed with the audit key, if the store has one)."""
+        return export(self.verify(), self._logs[0].audit_key)
 
     # Writing -----------------------------------------------------------------------
 

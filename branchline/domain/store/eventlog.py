@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -47,9 +47,13 @@ from branchline.domain.store.chain import (
 )
 from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
+from branchline.domain.store.encryption import key_bytes
 from branchline.domain.store.event_mapper import EventMapper, event_class
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
+
+if TYPE_CHECKING:
+    from eventsourcing.cipher import AESCipher
 
 logger = logging.getLogger(__name__)
 
@@ -58,22 +62,36 @@ _HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its b
 
 
 def cipher_env(key: str) -> dict[str, str]:
-    """The settings that encrypt stored events with ``key`` (AES-GCM, pycryptodome)."""
-    try:
-        from eventsourcing.cipher import AESCipher  # noqa: F401  (pycryptodome present?)
-    except ImportError:
-        raise StoreConfigError(
-            "encryption needs pycryptodome; install it with pip install 'branchline[encryption]'"
-        ) from None
-    return {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": key}
+    """The settings that encrypt stored events with ``key`` (AES-GCM, pycryptodome); a
+    StoreConfigError if the key is malformed (``encryption.key_bytes``)."""
+    key_bytes(key)
+    _cipher()
+    return {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": key.strip()}
 
 
 def new_encryption_key() -> str:
     """A fresh random 256-bit key for ``encryption_key``, base64-encoded."""
-    cipher_env("")  # the clear error if pycryptodome is missing
-    from eventsourcing.cipher import AESCipher
+    return _cipher().create_key(32)
 
-    return AESCipher.create_key(32)
+
+def decrypts(key: str, data: bytes) -> bool:
+    """Whether stored bytes ``data`` were encrypted with ``key`` (their AES-GCM tag holds)."""
+    try:
+        _cipher()(Environment(env={"CIPHER_KEY": key.strip()})).decrypt(data)
+    except ValueError:
+        return False
+    return True
+
+
+def _cipher() -> type[AESCipher]:
+    """The library's AES cipher, or the clear error if pycryptodome is missing."""
+    try:
+        from eventsourcing.cipher import AESCipher
+    except ImportError:
+        raise StoreConfigError(
+            "encryption needs pycryptodome; install it with pip install 'branchline[encryption]'"
+        ) from None
+    return AESCipher
 
 
 class Row(NamedTuple):
@@ -295,8 +313,11 @@ class EventLog(Application[UUID]):
         digest = unseal(self.event_mapper.plain(rows[0].state))[1] if rows else None
         return digest or before_chaining(stream, version)
 
-    def verify(self, thread_id: str, stream: UUID) -> ChainReport:
-        """Recompute a stream's chain from its stored bytes (see ``domain.chain``)."""
+    def verify(
+        self, thread_id: str, stream: UUID, anchor: tuple[int, str] | None = None
+    ) -> ChainReport:
+        """Recompute a stream's chain from its stored bytes (see ``chain``), through the
+        exported head ``anchor`` if one is given."""
         plain = self.event_mapper.plain
         rows = self.select(stream)
         return verify(
@@ -304,6 +325,7 @@ class EventLog(Application[UUID]):
             stream,
             ((r.originator_version, r.topic, plain(r.state)) for r in rows),
             self.event_mapper.audit_key,
+            anchor,
         )
 
     def thread_streams(self) -> Iterator[tuple[str, UUID]]:
@@ -328,6 +350,11 @@ class EventLog(Application[UUID]):
     @property
     def event_mapper(self) -> EventMapper:
         return cast(EventMapper, self.mapper)
+
+    @property
+    def audit_key(self) -> bytes | None:
+        """The key the chains are sealed with, if the store has one."""
+        return self.event_mapper.audit_key
 
     def select(
         self,

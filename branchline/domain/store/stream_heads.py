@@ -10,12 +10,20 @@ cannot, and check the log against that later.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
+from branchline.domain.model import clock
+from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.model.ids import stream_id
 from branchline.domain.store.chain import Break, ChainReport
+
+EXPORT_FORMAT = "branchline-heads/1"
 
 SQLITE_TABLE = "stream_heads"
 SQLITE_CREATE = (
@@ -156,10 +164,87 @@ def checked(report: ChainReport, head: Head | None) -> ChainReport:
     return report
 
 
-def removed(head: Head) -> ChainReport:
-    """The report of a thread whose every event is gone, though its head is recorded."""
+def removed(head: Head, source: str = "recorded") -> ChainReport:
+    """The report of a thread whose every event is gone, though its head is known."""
     problem = (
-        f"is missing: the whole thread was removed from the log; its recorded head is event "
+        f"is missing: the whole thread was removed from the log; its {source} head is event "
         f"{head.version}"
     )
     return ChainReport(head.thread_id, 0, None, Break(1, "", problem))
+
+
+class AuditedLog(Protocol):
+    """What an audit needs of an event log."""
+
+    def recorded_heads(self) -> list[Head] | None: ...
+
+    def thread_streams(self) -> Iterable[tuple[str, UUID]]: ...
+
+    def verify(
+        self, thread_id: str, stream: UUID, anchor: tuple[int, str] | None = None
+    ) -> ChainReport: ...
+
+
+def audit_logs(
+    logs: Sequence[AuditedLog],
+    thread_id: str | None,
+    anchors: Mapping[str, tuple[int, str]] | None = None,
+) -> list[ChainReport]:
+    """Every thread's chain (or ``thread_id``'s), held against the recorded heads and the
+    ``anchors`` exported earlier; threads whose events are gone are reported too."""
+    anchors = anchors or {}
+    reports: list[ChainReport] = []
+    for log in logs:
+        heads = {head.stream: head for head in log.recorded_heads() or ()}
+        if thread_id is not None:
+            found = {stream_id(thread_id): thread_id}
+        else:
+            found = {stream: name for name, stream in log.thread_streams()}
+        for stream, name in found.items():
+            reports.append(checked(log.verify(name, stream, anchors.get(name)), heads.get(stream)))
+        if thread_id is None:
+            reports += [removed(h) for stream, h in heads.items() if stream not in found]
+    named = {r.thread_id for r in reports}
+    for name, (version, digest) in anchors.items():
+        if name not in named and thread_id in (None, name):
+            reports.append(removed(Head(name, stream_id(name), version, digest), "exported"))
+    return reports
+
+
+def export(reports: Iterable[ChainReport], key: bytes | None) -> dict[str, Any]:
+    """The heads of the intact chains among ``reports``, signed with ``key`` if given."""
+    heads = sorted([r.thread_id, r.events, r.head] for r in reports if r.intact and r.events)
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": clock.now().isoformat(),
+        "heads": heads,
+        "signature": None if key is None else _signature(heads, key),
+    }
+
+
+def anchors_of(document: Mapping[str, Any], key: bytes | None) -> dict[str, tuple[int, str]]:
+    """The heads an export lists, by thread; refused if it is not one, or (with the audit
+    key) if it was not signed with that key or was edited since."""
+    if not isinstance(document, Mapping) or document.get("format") != EXPORT_FORMAT:
+        raise StoreConfigError(
+            f"not an export of Branchline heads (format {EXPORT_FORMAT!r}); make one with "
+            "branchline audit --export-heads FILE"
+        )
+    heads = document.get("heads")
+    if not isinstance(heads, list) or not all(isinstance(h, list) and len(h) == 3 for h in heads):
+        raise StoreConfigError(
+            "the export's heads are damaged: expected [thread, events, head] rows"
+        )
+    if key is not None and document.get("signature") != _signature(heads, key):
+        raise StoreConfigError(
+            "the export is not signed with this store's audit key, or was edited since it was "
+            "signed; verify against an export made with the same key"
+        )
+    return {str(name): (int(version), str(digest)) for name, version, digest in heads}
+
+
+def _signature(heads: list[Any], key: bytes) -> str:
+    canonical = json.dumps(heads, separators=(",", ":"), ensure_ascii=True).encode()
+    return hashlib.blake2b(
+        canonical, key=key, digest_size=32, person=b"branchline-heads"
+    ).hexdigest()
