@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from branchline.bootstrap import open_views
 from branchline.cli.app import (
@@ -21,6 +21,7 @@ from branchline.cli.app import (
     states,
     when,
 )
+from branchline.runner.resume import Addressed
 from branchline.runner.stored_threads import record_answers, record_edit
 from branchline.runner.types import Command
 
@@ -39,7 +40,8 @@ GraphOption = Annotated[
 def pending(db: DbOption = DEFAULT_DB) -> None:
     """The inbox: interrupts waiting for an answer, across every thread, oldest first."""
     with open_store(db) as store:
-        table = Table("thread", "node", "interrupt", "since (UTC)", "question")
+        whole = Column("interrupt", no_wrap=True, overflow="fold")  # copied into `resume`
+        table = Table("thread", "node", whole, "since (UTC)", "question")
         for row in open_views(store).pending_interrupts():
             table.add_row(
                 row.thread_id,
@@ -57,14 +59,22 @@ def resume(
     value: Annotated[str, typer.Option("--value", help="The answer, as JSON.")],
     actor: ActorOption,
     interrupt: Annotated[
-        str | None, typer.Option("--interrupt", help="The interrupt id to answer.")
+        str | None,
+        typer.Option(
+            "--interrupt",
+            help="The interrupt to answer: its id, or a unique prefix of 6+ characters.",
+        ),
     ] = None,
     graph: GraphOption = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Answer a pending interrupt as ACTOR; with --graph, also run the thread on."""
+    """Answer a pending interrupt as ACTOR; with --graph, also run the thread on.
+
+    --interrupt always names a question: an id that is not pending is an error, never
+    part of the answer.
+    """
     answer = parse_json("--value", value)
-    resume_value = {interrupt: answer} if interrupt else answer
+    resume_value = answer if interrupt is None else Addressed({interrupt: answer})
     with open_store(db, lenient=graph is None) as store:
         states(store, thread)
         config = {"configurable": {"thread_id": thread, "actor": actor}}

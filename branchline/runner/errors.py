@@ -10,7 +10,9 @@ Exception tree (each class also inherits the builtin it resembles)::
         ├── EmptyInputError (ValueError)        nothing to run: no input and nothing pending
         ├── GraphRecursionError (RecursionError) a run exceeded its recursion_limit
         ├── InterruptNotPending (LookupError)   a resume named no pending interrupt
-        └── AmbiguousResume (ValueError)        a bare resume value, several interrupts pending
+        └── AmbiguousResume (ValueError)        a resume that does not say which interrupt it
+                                                answers: a bare value with several pending,
+                                                an id prefix of several, ids mixed with keys
 
 A node's own exception is never wrapped: it reaches the caller unchanged.
 """
@@ -54,4 +56,6 @@ class InterruptNotPending(GraphError, LookupError):
 
 
 class AmbiguousResume(GraphError, ValueError):
-    """A bare resume value was given while several interrupts are pending."""
+    """A resume does not say which interrupt it answers: a bare value while several are
+    pending, an id prefix that starts several pending ids, two keys naming one interrupt,
+    or a map mixing keys shaped like ids with other keys."""

@@ -10,6 +10,7 @@ from cli_process import branchline
 
 from branchline import CheckpointStore, Command
 from branchline.cli.demo_graph import build
+from branchline.domain.model.events import Resumed
 
 REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
 
@@ -159,3 +160,82 @@ def test_update_with_values_that_are_not_an_object_is_refused_and_writes_nothing
     assert "must be an object of state keys, got [1, 2]" in out
     with CheckpointStore.sqlite(paused) as store:
         assert len(list(store.events("t"))) == before
+
+
+# An answer reaches only the question named with --interrupt ---------------------------------
+
+CUT_ELSEWHERE = "3b73a1241ae71f4b…"  # the cut form `branchline pending` once printed
+GRAPH = ("--graph", "branchline.cli.demo_graph:build")
+
+
+def _asked(db: Path) -> str:
+    with CheckpointStore.sqlite(db) as store:
+        [question] = build(store).get_state({"configurable": {"thread_id": "t"}}).interrupts
+    return question.id
+
+
+def _events(db: Path) -> list[object]:
+    with CheckpointStore.sqlite(db) as store:
+        return list(store.events("t"))
+
+
+def test_pending_shows_the_whole_interrupt_id_in_an_80_column_terminal(paused: Path) -> None:
+    terminal = {"FORCE_TERMINAL": "1", "NO_COLOR": "1", "COLUMNS": "80"}
+    out = branchline("pending", db=paused, env=terminal)
+    assert _asked(paused) in out
+
+
+def test_resume_with_an_id_cut_by_an_ellipsis_answers_that_question(paused: Path) -> None:
+    asked = _asked(paused)
+    out = branchline(
+        "resume", "t", "--interrupt", asked[:16] + "…", "--value", "false", "--actor", "ivy",
+        db=paused,
+    )  # fmt: skip
+    assert f"recorded: ivy answered {asked} (human_review) with false" in out
+    [answer] = [e for e in _events(paused) if isinstance(e, Resumed)]
+    assert (answer.interrupt_id, answer.value) == (asked, False)
+
+
+@pytest.mark.parametrize("graph", [(), GRAPH], ids=["recorded", "with-graph"])
+@pytest.mark.parametrize("interrupt", [CUT_ELSEWHERE, "approve"])
+def test_resume_naming_no_pending_question_is_refused_and_writes_nothing(
+    paused: Path, graph: tuple[str, ...], interrupt: str
+) -> None:
+    before = _events(paused)
+    out = branchline(
+        "resume", "t", "--interrupt", interrupt, "--value", "false", "--actor", "ivy", *graph,
+        db=paused, expect=1,
+    )  # fmt: skip
+    assert (
+        f"error: interrupt {interrupt!r} is unknown on thread 't'; pending now: "
+        f"[{_asked(paused)!r}]" in out
+    )
+    assert _events(paused) == before
+
+
+@pytest.mark.parametrize("graph", [(), GRAPH], ids=["recorded", "with-graph"])
+def test_resume_with_a_prefix_too_short_to_name_a_question_is_refused(
+    paused: Path, graph: tuple[str, ...]
+) -> None:
+    before = _events(paused)
+    short = _asked(paused)[:3]
+    out = branchline(
+        "resume", "t", "--interrupt", short, "--value", "false", "--actor", "ivy", *graph,
+        db=paused, expect=1,
+    )  # fmt: skip
+    assert f"interrupt {short!r} is too short to name a question: give at least 6" in out
+    assert _events(paused) == before
+
+
+def test_resume_with_the_graph_and_a_unique_prefix_runs_the_answered_question(
+    paused: Path,
+) -> None:
+    asked = _asked(paused)
+    answer = json.dumps({"action": "approve"})
+    out = branchline(
+        "resume", "t", "--interrupt", asked[:8], "--value", answer, "--actor", "ivy", *GRAPH,
+        db=paused,
+    )  # fmt: skip
+    assert "refunded 120 EUR" in out
+    [recorded] = [e for e in _events(paused) if isinstance(e, Resumed)]
+    assert (recorded.interrupt_id, recorded.actor) == (asked, "ivy")
