@@ -49,6 +49,7 @@ from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
 from branchline.domain.store.encryption import key_bytes
 from branchline.domain.store.event_mapper import EventMapper, event_class
+from branchline.domain.store.lost_replies import landed_positions
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
 
@@ -216,7 +217,7 @@ class EventLog(Application[UUID]):
                 recorded.writing(head)  # in the same transaction, on PostgreSQL
             positions = self.recorder.insert_events(stored)
         except (IntegrityError, OperationalError, InterfaceError):
-            landed = self._landed(stream, stored)
+            landed = landed_positions(self.recorder, stream, stored)
             if landed is None:
                 raise
             logger.warning(
@@ -229,33 +230,6 @@ class EventLog(Application[UUID]):
         if recorded is not None:
             recorded.written(head)
         return positions
-
-    def _landed(self, stream: UUID, stored: list[StoredEvent]) -> list[int] | None:
-        """The log positions of ``stored`` if exactly these rows are in the stream."""
-        try:  # psycopg is optional: without it, this is no PostgreSQL store
-            from eventsourcing.postgres import PostgresApplicationRecorder
-            from psycopg.sql import SQL
-        except ImportError:
-            return None
-        recorder = self.recorder
-        if not isinstance(recorder, PostgresApplicationRecorder):
-            return None  # in memory or SQLite: an insert either happens or raises, not both
-        statement = recorder.select_events_statement
-        first, last = stored[0].originator_version, stored[-1].originator_version
-        query = statement + SQL(" AND originator_version >= %s AND originator_version <= %s")
-        try:
-            with recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(query, (stream, first, last))
-                rows = {r["originator_version"]: r for r in cursor.fetchall()}
-        except Exception:  # still unreachable: the caller raises the append's own error
-            logger.exception("stream %s: could not read back an append", stream)
-            return None
-        ours = [rows.get(s.originator_version) for s in stored]
-        if any(
-            r is None or bytes(r["state"]) != s.state for r, s in zip(ours, stored, strict=True)
-        ):
-            return None
-        return [int(r["notification_id"]) for r in ours if r is not None]
 
     def recorded_heads(self) -> list[Head] | None:
         """Every stream's head as recorded with its appends (None: not recorded here)."""
