@@ -8,6 +8,7 @@ classes in every process, whatever their module path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 from uuid import UUID
 
@@ -18,6 +19,16 @@ from branchline.domain.model.errors import EventTooLarge, UnreadableEvent
 from branchline.domain.model.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
 from branchline.domain.store.chain import Sealing, link, seal, unseal
 from branchline.domain.store.compact_form import compact, restored
+
+
+class UnprovenSnapshot(Exception):
+    """A snapshot that is not sealed to the events it summarises: edited, or written before
+    snapshots were sealed. Its thread is folded from its events instead."""
+
+    def __init__(self, stream: UUID, version: int) -> None:
+        super().__init__(f"snapshot at event {version} of stream {stream} does not match it")
+        self.stream, self.version = stream, version
+
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
@@ -44,6 +55,9 @@ class EventMapper(Mapper[UUID]):
     """
 
     max_bytes: int | None = None
+    # The digest of a stream's event at a version: a snapshot is sealed to it, and checked
+    # against it before it is used (a snapshot edited in the database is never served).
+    anchor: Callable[[UUID, int], str] | None = None
     audit_key: bytes | None = None  # seals the chain with a key (``chain.audit_key``)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
@@ -81,7 +95,8 @@ class EventMapper(Mapper[UUID]):
         cls = event_class(stored_event.topic, stream, version)
         try:
             data = stored_event.state
-            state = self.transcoder.decode(unseal(self.plain(data))[0])
+            body, digest = unseal(self.plain(data))
+            state = self.transcoder.decode(body)
         except Exception as exc:
             hint = (
                 "the encryption key is not the one it was stored with"
@@ -96,4 +111,10 @@ class EventMapper(Mapper[UUID]):
         originator = stored_event.originator_id
         if not isinstance(originator, UUID):
             originator = UUID(str(originator))
+        if cls is ThreadSnapshot and self.anchor is not None:
+            expected = link(
+                self.anchor(originator, version), version, cls.TOPIC, body, self.audit_key
+            )
+            if digest != expected:
+                raise UnprovenSnapshot(originator, version)
         return restored(cls, originator, stored_event.originator_version, state)

@@ -48,7 +48,7 @@ from branchline.domain.store.chain import (
 from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
 from branchline.domain.store.encryption import key_bytes
-from branchline.domain.store.event_mapper import EventMapper, event_class
+from branchline.domain.store.event_mapper import EventMapper, UnprovenSnapshot, event_class
 from branchline.domain.store.lost_replies import landed_positions
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
@@ -125,6 +125,7 @@ class EventLog(Application[UUID]):
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
+        self.event_mapper.anchor = self._chain_head
         table = getattr(self.recorder, "events_table_name", "")
         self._file = SQLiteFile.of(dict(env), table)  # None unless an SQLite file
         self._recorded_heads: MemoryHeads | PostgresHeads | None = None  # SQLite: the file's
@@ -139,7 +140,7 @@ class EventLog(Application[UUID]):
         with no query, while nobody else wrote to the SQLite file (``domain.sqlitefile``)."""
         file, cache = self._file, self.repository.cache
         if file is None or cache is None:
-            latest: Thread = self.repository.get(stream, projector_func=project)
+            latest = self.get(stream)
             if cache is not None:  # the library leaves the older state cached
                 cache.put(stream, latest)
             return latest
@@ -149,8 +150,21 @@ class EventLog(Application[UUID]):
             return cast(Thread, cached)
         if not file.has_stream(stream):  # the library would look for a snapshot first
             raise AggregateNotFoundError(stream)
-        thread: Thread = self.repository.get(stream, projector_func=project)
+        thread = self.get(stream)
         file.read(stream, thread, mark, cache)
+        return thread
+
+    def get(self, stream: UUID, version: int | None = None) -> Thread:
+        """A thread at ``version`` (default: its newest) from its latest sealed snapshot and
+        the events after it; from all its events if that snapshot does not prove itself."""
+        try:
+            thread: Thread = self.repository.get(stream, version=version, projector_func=project)
+        except UnprovenSnapshot as unproven:
+            logger.warning("%s; folding the events instead", unproven)
+            rows = self.select(stream, lte=version)
+            if not rows:
+                raise AggregateNotFoundError(stream) from None
+            thread = cast(Thread, project(None, self.decoded(rows)))
         return thread
 
     def close(self) -> None:
@@ -268,7 +282,8 @@ class EventLog(Application[UUID]):
             state=thread.to_snapshot_state(),
         )
         assert self.snapshots is not None
-        stored = self.mapper.to_stored_event(snapshot)
+        with Sealing({thread.id: self._chain_head(thread.id, thread.version)}):
+            stored = self.mapper.to_stored_event(snapshot)  # sealed to the event it follows
         try:
             self.snapshots.recorder.insert_events([stored])
         except Exception:  # the events are committed; a missing snapshot only slows reads
