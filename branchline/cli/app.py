@@ -1,16 +1,26 @@
-"""The Typer app, its shared options and helpers."""
+"""The Typer app, its shared options and helpers.
+
+What the commands print comes largely from the store (thread ids, actors, questions,
+answers), so the console reads no markup and no emoji codes in what it prints: a value
+such as ``[link=http://evil.example]dana[/link]`` or ``:smile:`` shows as it is. Our own
+styles are given as ``Text`` parts (``Text.assemble(("ok", "green"), " ", value)``),
+never as markup in a string.
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
 import os
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from branchline.domain.model.errors import BranchlineError
 from branchline.domain.model.thread import Thread
@@ -23,7 +33,19 @@ app = typer.Typer(
     help="Durable agent threads: inspect them, answer their interrupts, run the demo.",
     no_args_is_help=True,
 )
-console = Console()
+UNCUT_WIDTH = 1_000_000  # not a terminal: a line as wide as it needs, for grep and scripts
+
+
+def _console() -> Console:
+    """The output of every command: literal text (no markup, no emoji codes); when it is
+    not a terminal (a pipe, a file) lines are never wrapped or cut, whatever COLUMNS says."""
+    out = Console(markup=False, emoji=False)
+    if not out.is_terminal:
+        out.width = UNCUT_WIDTH
+    return out
+
+
+console = _console()
 
 DbOption = Annotated[
     str,
@@ -44,8 +66,23 @@ DEFAULT_DB = "branchline.db"
 
 def fail(message: str) -> typer.Exit:
     """Print an error and return the exit to raise."""
-    console.print(f"[red]error:[/red] {message}")
+    console.print(_error(message))
     return typer.Exit(code=1)
+
+
+def _error(message: str) -> Text:
+    return Text.assemble(("error:", "red"), " ", message)
+
+
+def table(*headers: str, ids: Collection[str] = (), title: str | None = None) -> Table:
+    """A table that never cuts a cell: one too long for the terminal folds onto more
+    lines, every character kept. The ``ids`` columns hold ids to copy into a command:
+    they stay on one line while the others can give way."""
+    made = Table(*headers, title=title)
+    for column in made.columns:
+        column.overflow = "fold"
+        column.no_wrap = column.header in ids
+    return made
 
 
 def open_store(db: str, *, lenient: bool = True) -> CheckpointStore:
@@ -116,5 +153,5 @@ def main() -> None:
     try:
         app()
     except BranchlineError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(_error(str(error)))
         raise SystemExit(1) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from branchline.bootstrap import open_views
 from branchline.cli.app import (
@@ -20,6 +20,7 @@ from branchline.cli.app import (
     open_store,
     parse_json,
     states,
+    table,
     when,
 )
 from branchline.domain.store.chain import ChainReport
@@ -96,17 +97,18 @@ def _read_export(path: Path) -> Any:
     return parse_json(f"--against {str(path)!r}", text)
 
 
-def _verdict(report: ChainReport) -> str:
+def _verdict(report: ChainReport) -> Text:
     if report.broken is None:
-        return (
-            f"[green]ok[/green] {report.thread_id}: {report.events} events, chain intact, "
-            f"head {report.head}"
+        return Text.assemble(
+            ("ok", "green"),
+            f" {report.thread_id}: {report.events} events, chain intact, head {report.head}",
         )
     broken = report.broken
     kind = f" ({broken.topic.removeprefix('branchline.')})" if broken.topic else ""
-    return (
-        f"[red]BROKEN[/red] {report.thread_id}: event {broken.version}{kind} {broken.problem}; "
-        f"the {report.events} events before it are intact"
+    return Text.assemble(
+        ("BROKEN", "red"),
+        f" {report.thread_id}: event {broken.version}{kind} {broken.problem}; "
+        f"the {report.events} events before it are intact",
     )
 
 
@@ -128,11 +130,11 @@ def _print_json(store: CheckpointStore, thread: str) -> None:
 
 
 def _print_table(store: CheckpointStore, thread: str) -> None:
-    table = Table(
+    decisions = table(
         "when (UTC)", "who", "decision", "node", "interrupt", "answer / edit", "question digest"
     )
     for row in open_views(store).decisions(thread):
-        table.add_row(
+        decisions.add_row(
             when(row.at),
             row.actor or "unknown",
             row.kind,
@@ -141,4 +143,4 @@ def _print_table(store: CheckpointStore, thread: str) -> None:
             as_json(row.value),
             row.digest or "",
         )
-    console.print(table)
+    console.print(decisions)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Column, Table
 
 from branchline.bootstrap import open_views
 from branchline.cli.app import (
@@ -19,6 +18,7 @@ from branchline.cli.app import (
     open_store,
     parse_json,
     states,
+    table,
     when,
 )
 from branchline.runner.resume import Addressed
@@ -40,17 +40,17 @@ GraphOption = Annotated[
 def pending(db: DbOption = DEFAULT_DB) -> None:
     """The inbox: interrupts waiting for an answer, across every thread, oldest first."""
     with open_store(db) as store:
-        whole = Column("interrupt", no_wrap=True, overflow="fold")  # copied into `resume`
-        table = Table("thread", "node", whole, "since (UTC)", "question")
+        columns = ("thread", "node", "interrupt", "since (UTC)", "question")
+        inbox = table(*columns, ids={"interrupt"})
         for row in open_views(store).pending_interrupts():
-            table.add_row(
+            inbox.add_row(
                 row.thread_id,
                 row.node,
                 row.interrupt_id,
                 when(row.asked_at),
                 as_json(row.value),
             )
-        console.print(table)
+        console.print(inbox)
 
 
 @app.command()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from rich.text import Text
+
 from branchline.cli.app import DEFAULT_DB, DbOption, app, as_json, console
 from branchline.cli.audit_trail import audit
 from branchline.cli.decide import pending
@@ -22,33 +24,35 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
         graph = build(store)
         config = {"configurable": {"thread_id": thread}, "metadata": {"customer": "ada"}}
         console.print(
-            f"[bold]1. The agent reads the ticket on {str(db)!r} and proposes an action[/bold]"
+            f"1. The agent reads the ticket on {str(db)!r} and proposes an action", style="bold"
         )
         request = {"messages": [{"role": "user", "content": "My order A-1042 arrived broken."}]}
         for update in graph.stream(request, config):
             for node, writes in update.items():
                 if node == "__interrupt__":
                     for asked in writes:
-                        console.print(f"  [yellow]paused[/yellow], asking: {as_json(asked.value)}")
+                        asking = f", asking: {as_json(asked.value)}"
+                        console.print(Text.assemble("  ", ("paused", "yellow"), asking))
                 else:
-                    console.print(f"  [cyan]{node}[/cyan] wrote {as_json(writes)}")
-    console.print("[bold]2. It is paused; the inbox shows what it waits for[/bold]")
+                    wrote = f" wrote {as_json(writes)}"
+                    console.print(Text.assemble("  ", (node, "cyan"), wrote))
+    console.print("2. It is paused; the inbox shows what it waits for", style="bold")
     pending(db=db)
     approver = {
         "configurable": {"thread_id": thread, "actor": "dana@support"},
         "metadata": {"customer": "ada"},
     }
     with CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}) as store:
-        console.print("[bold]3. dana@support approves; the run finishes[/bold]")
+        console.print("3. dana@support approves; the run finishes", style="bold")
         result = build(store).invoke(Command(resume={"action": "approve"}), approver)
         console.print(f"  result: {result['result']}")
-    console.print("[bold]4. The audit trail: who decided what, on which question[/bold]")
+    console.print("4. The audit trail: who decided what, on which question", style="bold")
     audit(thread, db=db)
     with CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}) as store:
         graph = build(store)
         approved = graph.get_state(approver)
         at_review = next(s for s in graph.get_lineage(approver) if s.next == ("human_review",))
-        console.print("[bold]5. What if erin@support had rejected it? Fork at the review[/bold]")
+        console.print("5. What if erin@support had rejected it? Fork at the review", style="bold")
         what_if = {
             "configurable": {**at_review.config["configurable"], "actor": "erin@support"},
             "metadata": {"customer": "ada", "branch": "rejected"},
@@ -65,9 +69,9 @@ def demo(db: DbOption = DEFAULT_DB) -> None:
         result = graph.invoke(Command(resume={"action": "approve"}), erin)
         console.print(f"  result on this branch: {result['result']}")
         rejected = graph.get_state(erin)
-    console.print("[bold]6. The checkpoint tree[/bold]")
+    console.print("6. The checkpoint tree", style="bold")
     history(thread, db=db, tree=True)
-    console.print("[bold]7. The two outcomes compared[/bold]")
+    console.print("7. The two outcomes compared", style="bold")
     diff(
         thread,
         approved.config["configurable"]["checkpoint_id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from branchline.bootstrap import open_views
 from branchline.cli.app import (
@@ -17,6 +17,7 @@ from branchline.cli.app import (
     fail,
     open_store,
     states,
+    table,
     when,
 )
 from branchline.cli.travel import print_tree
@@ -28,10 +29,11 @@ from branchline.runner.snapshots import snapshot_of
 def threads(db: DbOption = DEFAULT_DB) -> None:
     """List threads, most recently updated first."""
     with open_store(db) as store:
-        table = Table("thread", "status", "step", "head checkpoint", "updated (UTC)", "metadata")
+        columns = ("thread", "status", "step", "head checkpoint", "updated (UTC)", "metadata")
+        listed = table(*columns, ids={"head checkpoint"})
         for row in open_views(store).list_threads():
             updated = when(row.updated_at)
-            table.add_row(
+            listed.add_row(
                 row.thread_id,
                 row.status,
                 str(row.step),
@@ -39,7 +41,7 @@ def threads(db: DbOption = DEFAULT_DB) -> None:
                 updated,
                 as_json(row.metadata),
             )
-        console.print(table)
+        console.print(listed)
 
 
 @app.command()
@@ -69,19 +71,19 @@ def history(
                 )
             )
         return
-    table = Table("checkpoint", "step", "source", "next", "created (UTC)")
+    checkpoints = table("checkpoint", "step", "source", "next", "created (UTC)", ids={"checkpoint"})
     for state in found:
         head = state.head
         assert head is not None
         created = when(head.created_at)
-        table.add_row(
+        checkpoints.add_row(
             checkpoint_id(thread, head.version),
             str(head.step),
             head.source,
             ", ".join(head.next) or "-",
             created,
         )
-    console.print(table)
+    console.print(checkpoints)
 
 
 @app.command()
@@ -108,10 +110,19 @@ def state(
                 )
             snap = snapshot_of(matches[0], live=False)
     head_id = snap.config["configurable"]["checkpoint_id"]
-    console.print(f"[bold]thread[/bold] {thread}  [bold]checkpoint[/bold] {head_id}")
     console.print(
-        f"[bold]next[/bold] {list(snap.next)}  [bold]metadata[/bold] {as_json(snap.metadata)}"
+        Text.assemble(("thread", "bold"), f" {thread}  ", ("checkpoint", "bold"), f" {head_id}")
+    )
+    console.print(
+        Text.assemble(
+            ("next", "bold"),
+            f" {list(snap.next)}  ",
+            ("metadata", "bold"),
+            f" {as_json(snap.metadata)}",
+        )
     )
     for asked in snap.interrupts:
-        console.print(f"[bold]waiting for an answer[/bold] {asked.id}: {as_json(asked.value)}")
+        console.print(
+            Text.assemble(("waiting for an answer", "bold"), f" {asked.id}: {as_json(asked.value)}")
+        )
     console.print_json(as_json(snap.values))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from branchline.cli.app import (
@@ -19,6 +19,7 @@ from branchline.cli.app import (
     open_store,
     parse_json,
     states,
+    table,
 )
 from branchline.cli.decide import ActorOption, GraphOption
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version
@@ -47,29 +48,33 @@ def _version(thread: str, checkpoint: str, timeline: Timeline) -> int:
     return version
 
 
-def _label(timeline: Timeline, version: int) -> str:
+def _label(timeline: Timeline, version: int) -> Text:
     """One line of the tree: step, source, nodes, who acted, branch start, id, head mark."""
     state = timeline.states[version]
     head = state.head
     assert head is not None
-    parts = [f"step {head.step}", f"[cyan]{head.source}[/cyan]", ", ".join(head.writers) or "-"]
+    parts: list[str | tuple[str, str]] = [
+        f"step {head.step}",
+        (head.source, "cyan"),
+        ", ".join(head.writers) or "-",
+    ]
     if head.source == "update":
         parts.append(f"by {head.actor or 'unknown'}")
     parts += [f"({r.actor or 'unknown'} answered {r.node})" for r in state.interrupts if r.answered]
     fork = timeline.forks.get(version)
     if fork is not None:
         named = f" {fork.name!r}" if fork.name else ""
-        parts.append(f"[magenta]{fork.reason} by {fork.actor or 'unknown'}{named}[/magenta]")
-    parts.append(f"[dim]{checkpoint_id(state.thread_id, version)}[/dim]")
+        parts.append((f"{fork.reason} by {fork.actor or 'unknown'}{named}", "magenta"))
+    parts.append((checkpoint_id(state.thread_id, version), "dim"))
     if version == timeline.head:
-        parts.append("[bold green]← head[/bold green]")
-    return " ".join(parts)
+        parts.append(("← head", "bold green"))
+    return Text(" ").join(Text.assemble(part) for part in parts)
 
 
 def print_tree(timeline: Timeline, thread: str) -> None:
     """Draw the checkpoint tree of a thread, branches as sub-trees."""
     child_map = timeline.child_map()
-    tree = Tree(f"[bold]{thread}[/bold]")
+    tree = Tree(Text(thread, style="bold"))
     stack = [(tree, v) for v in reversed(child_map.get(None, []))]
     while stack:
         parent, version = stack.pop()
@@ -87,17 +92,18 @@ def branches(thread: str, db: DbOption = DEFAULT_DB) -> None:
     """The branches of a thread: where each grew from, its head and who started it."""
     with open_store(db) as store:
         found = list_branches(_timeline(store, thread), thread)
-    table = Table("name", "from checkpoint", "head", "checkpoints", "created (UTC)", "by")
+    columns = ("name", "from checkpoint", "head", "checkpoints", "created (UTC)", "by")
+    listed = table(*columns, ids={"from checkpoint", "head"})
     for branch in found:
         root = (
             branch.root_config["configurable"]["checkpoint_id"] if branch.root_config else "(start)"
         )
         head = branch.head_config["configurable"]["checkpoint_id"]
         created = branch.created_at[:19].replace("T", " ")
-        table.add_row(
+        listed.add_row(
             branch.name or "", root, head, str(branch.length), created, branch.created_by or ""
         )
-    console.print(table)
+    console.print(listed)
 
 
 @app.command()
@@ -144,21 +150,27 @@ def diff(thread: str, first: str, second: str, db: DbOption = DEFAULT_DB) -> Non
             timeline, _version(thread, first, timeline), _version(thread, second, timeline)
         )
     ancestor = result.ancestor["configurable"]["checkpoint_id"] if result.ancestor else "(none)"
-    console.print(f"[bold]common ancestor[/bold] {ancestor}")
+    console.print(Text.assemble(("common ancestor", "bold"), f" {ancestor}"))
     for title, side in ((first, result.left), (second, result.right)):
-        table = Table(
-            "step", "source", "nodes", "who", "checkpoint", title=f"since then, towards {title}"
+        steps = table(
+            "step",
+            "source",
+            "nodes",
+            "who",
+            "checkpoint",
+            ids={"checkpoint"},
+            title=f"since then, towards {title}",
         )
         for change in side:
-            table.add_row(
+            steps.add_row(
                 str(change.step),
                 change.source,
                 ", ".join(change.nodes),
                 ", ".join(change.actors),
                 change.checkpoint_id,
             )
-        console.print(table)
-    values = Table("key", first, second, title="values that differ")
+        console.print(steps)
+    values = table("key", first, second, title="values that differ")
     for key, (left, right) in result.values.items():
         values.add_row(key, as_json(left), as_json(right))
     console.print(values)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+# Output to a terminal 80 columns wide (rich reads TTY_COMPATIBLE), colourless.
+TERMINAL_80 = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "80"}
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
 
 def branchline(*args: str, db: Path, expect: int = 0, env: Mapping[str, str] | None = None) -> str:
     """Run ``branchline ARGS`` on ``db``; return what it printed, checking its exit code.
 
-    Its output is piped; ``env`` adds variables (``FORCE_TERMINAL``, ``COLUMNS``).
+    Its output is piped; ``env`` adds variables (``TERMINAL_80``: as to a terminal,
+    whose styles are then taken out of what it printed).
     """
     variables = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "250", **(env or {})}
     done = subprocess.run(
@@ -23,4 +29,4 @@ def branchline(*args: str, db: Path, expect: int = 0, env: Mapping[str, str] | N
         timeout=60,
     )
     assert done.returncode == expect, done.stdout + done.stderr
-    return done.stdout + done.stderr
+    return _STYLE.sub("", done.stdout + done.stderr)

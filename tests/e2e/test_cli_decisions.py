@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_process import branchline
+from cli_process import TERMINAL_80, branchline
 
 from branchline import CheckpointStore, Command
 from branchline.cli.demo_graph import build
@@ -180,8 +180,7 @@ def _events(db: Path) -> list[object]:
 
 
 def test_pending_shows_the_whole_interrupt_id_in_an_80_column_terminal(paused: Path) -> None:
-    terminal = {"FORCE_TERMINAL": "1", "NO_COLOR": "1", "COLUMNS": "80"}
-    out = branchline("pending", db=paused, env=terminal)
+    out = branchline("pending", db=paused, env=TERMINAL_80)
     assert _asked(paused) in out
 
 
