@@ -12,7 +12,7 @@ from branchline.bootstrap import PROJECTOR, open_views, postgres_views
 from branchline.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console, open_store
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.domain.store.eventlog import new_encryption_key
+from branchline.domain.store.encryption import new_encryption_key
 from branchline.projections.postgres import PgDatabase
 
 db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help=True)
@@ -29,18 +29,20 @@ def init(
 ) -> None:
     """Create the schema and tables once; workers then start without creating any.
 
-    Safe to run again: what exists is left as it is.
+    Safe to run again: what exists is left as it is. With BRANCHLINE_ENCRYPTION_KEY set,
+    a new database is encrypted with that key; an existing one must match it.
     """
+    environ = {**os.environ, "BRANCHLINE_DB": db}
     if is_postgres(db):
-        encryption = os.environ.get("BRANCHLINE_ENCRYPTION_KEY") or None
-        store = CheckpointStore.postgres(
-            db, schema=schema, create_tables=True, shards=shards, encryption_key=encryption
-        )
-        store.close()
-        console.print(f"PostgreSQL schema {schema!r} ({shards} shard(s)) is ready: start workers")
+        options = {"schema": schema, "create_tables": True, "shards": shards}
+        with CheckpointStore.from_env(environ, **options) as store:
+            kept = "encrypted" if store.encrypted else "not encrypted"
+        ready = f"PostgreSQL schema {schema!r} ({shards} shard(s), {kept}) is ready: start workers"
     else:
-        CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}).close()
-        console.print(f"SQLite file {db!r} is ready")
+        with CheckpointStore.from_env(environ) as store:
+            kept = "encrypted" if store.encrypted else "not encrypted"
+        ready = f"SQLite file {db!r} ({kept}) is ready"
+    console.print(ready, markup=False)
 
 
 @db_app.command("key")

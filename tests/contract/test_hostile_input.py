@@ -181,7 +181,7 @@ def test_an_event_of_a_newer_version_is_named(tmp_path: Path) -> None:
 
 
 def test_an_encrypted_store_keeps_no_plaintext_on_disk(tmp_path: Path) -> None:
-    from branchline.domain.store.eventlog import new_encryption_key
+    from branchline.domain.store.encryption import new_encryption_key
 
     key, secret = new_encryption_key(), "the-patient-is-allergic-to-penicillin"
     path = tmp_path / "secret.db"
@@ -196,6 +196,5 @@ def test_an_encrypted_store_keeps_no_plaintext_on_disk(tmp_path: Path) -> None:
     with CheckpointStore.sqlite(path, encryption_key=key) as store:
         assert asking(store).get_state(config("t")).values == {"note": secret.upper()}
         assert store.verify("t")[0].intact
-    wrong = CheckpointStore.sqlite(path, encryption_key=new_encryption_key())
-    with wrong, pytest.raises(UnreadableEvent, match="not the one it was stored with"):
-        wrong.load("t")
+    with pytest.raises(StoreConfigError, match="is encrypted with another key"):
+        CheckpointStore.sqlite(path, encryption_key=new_encryption_key())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 STORE_FORMAT = 1  # the stored format this Branchline writes; a newer one is refused
 TABLE_PREFIX = "branchline"  # the event log's name: tables branchline_events, _snapshots
+META_TABLE = f"{TABLE_PREFIX}_meta"  # settings recorded when the store was created
+META_KEY = "encryption"  # its row there that says if the store is encrypted (``encryption``)
+_SQLITE_META = f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -69,11 +72,43 @@ def check_sqlite_file(path: Path) -> None:
         )
 
 
-def stamp_sqlite_file(path: Path) -> None:
-    """Record the stored format in a new database file (``PRAGMA user_version``)."""
+def stamp_sqlite_file(path: Path, encryption: str | None = None) -> str | None:
+    """Record the stored format in a new database file (``PRAGMA user_version``) and, if
+    it records none yet, its ``encryption`` (see ``encryption``). Returns the encryption
+    the file records: another process may have recorded its own first (None: a read-only
+    file that records none)."""
     with closing(sqlite3.connect(path)) as conn:
         if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
             conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
+        if encryption is not None:
+            with suppress(sqlite3.OperationalError), conn:  # read-only: nothing to guard
+                conn.execute(_SQLITE_META)
+                conn.execute(
+                    f"INSERT OR IGNORE INTO {META_TABLE} VALUES (?, ?)", (META_KEY, encryption)
+                )
+        return _sqlite_encryption(conn)
+
+
+def sqlite_encryption(path: Path) -> tuple[str | None, bytes | None]:
+    """What an SQLite file records of its encryption and, if nothing, its first stored
+    event, read without writing (``(None, None)`` for a new file)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None, None
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        recorded = _sqlite_encryption(conn)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if recorded is not None or "stored_events" not in tables:
+            return recorded, None
+        first = conn.execute("SELECT state FROM stored_events ORDER BY rowid LIMIT 1").fetchone()
+    return None, None if first is None else bytes(first[0])
+
+
+def _sqlite_encryption(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", (META_KEY,)).fetchone()
+    except sqlite3.OperationalError:  # no such table: written before it was recorded
+        return None
+    return None if row is None else str(row[0])
 
 
 def checked_schema(schema: str) -> str:
@@ -179,6 +214,48 @@ def _meta(conn: psycopg.Connection[Any], schema: str) -> dict[str, str]:
         sql.Identifier(schema, f"{TABLE_PREFIX}_meta")
     )
     return {str(k): str(v) for k, v in conn.execute(query)}
+
+
+def postgres_encryption(dsn: str, schema: str) -> tuple[str | None, bytes | None]:
+    """What a PostgreSQL schema records of its encryption and, if nothing, the first
+    stored event of its first shard that has one (``(None, None)``: a new schema)."""
+    from psycopg import sql
+
+    with connect(dsn) as conn:
+        settings = _meta(conn, schema)
+        if META_KEY in settings:
+            return settings[META_KEY], None
+        for prefix in table_prefixes(int(settings.get("shards", 1))):
+            table = f"{prefix}_events"
+            if not _exists(conn, schema, table):
+                continue
+            query = sql.SQL("SELECT state FROM {} ORDER BY notification_id LIMIT 1")
+            row = conn.execute(query.format(sql.Identifier(schema, table))).fetchone()
+            if row is not None:
+                return None, bytes(row[0])
+    return None, None
+
+
+def record_postgres_encryption(dsn: str, schema: str, encryption: str) -> str | None:
+    """Record ``encryption`` in a schema that records none yet; the encryption it records
+    (another process may have recorded its own first; None: it cannot record one)."""
+    from psycopg import sql
+
+    with connect(dsn) as conn:
+        if not _exists(conn, schema, META_TABLE):
+            return None  # set up before settings were recorded: judged at every open
+        insert = sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING")
+        with suppress(_psycopg().Error):  # a role that may not write cannot append either
+            conn.execute(insert.format(sql.Identifier(schema, META_TABLE)), (META_KEY, encryption))
+        return _meta(conn, schema).get(META_KEY)
+
+
+def _exists(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+        (schema, table),
+    ).fetchone()
+    return found is not None
 
 
 def open_connection(dsn: str) -> psycopg.Connection[Any]:

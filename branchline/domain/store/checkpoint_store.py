@@ -38,12 +38,12 @@ from branchline.domain.store.backends import (
     postgres_env,
     prepare_schema,
     sqlite_env,
-    stamp_sqlite_file,
 )
 from branchline.domain.store.chain import ChainReport
 from branchline.domain.store.chain import audit_key as chain_key
 from branchline.domain.store.codec import thread_codec
-from branchline.domain.store.eventlog import EventLog, cipher_env
+from branchline.domain.store.encryption import KeyCheck, cipher_env
+from branchline.domain.store.eventlog import EventLog
 from branchline.domain.store.kept_timelines import KeptTimelines
 from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
 from branchline.domain.store.stream_heads import anchors_of, audit_logs, export
@@ -72,11 +72,11 @@ class CheckpointStore:
     Use a constructor: ``in_memory()``, ``sqlite(path)`` or ``from_env()``. The store
     is a context manager; ``close()`` releases its connections.
 
-    Options: ``types`` allow-lists the dataclasses and pydantic models your state
-    holds (needed to read them in a process that has not written one yet);
-    ``snapshot_interval`` and ``cache_size`` tune reads; ``lenient=True`` lets a
-    read-only tool show values of classes it cannot import; ``max_event_bytes`` bounds
-    one stored event; ``encryption_key`` encrypts them, ``audit_key`` seals their chains.
+    Options: ``types`` allow-lists the dataclasses and pydantic models your state holds
+    (needed to read them in a process that has not written one yet); ``snapshot_interval``
+    and ``cache_size`` tune reads; ``lenient=True`` lets a read-only tool show values of
+    classes it cannot import; ``max_event_bytes`` bounds one stored event; ``audit_key``
+    seals their chains; ``encryption_key`` encrypts them, if it fits the database.
     """
 
     dsn: str | None = None  # PostgreSQL only: where the store (and its views) live
@@ -108,7 +108,7 @@ class CheckpointStore:
             "IS_SNAPSHOTTING_ENABLED": "y",
             "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",  # folded states are immutable
             **({"AGGREGATE_CACHE_MAXSIZE": str(cache_size)} if cache_size else {}),
-            **(cipher_env(encryption_key) if encryption_key else {}),
+            **(cipher_env(encryption_key) if encryption_key is not None else {}),
             **env,
         }
         if shards > 1 and env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
@@ -117,7 +117,7 @@ class CheckpointStore:
         for log in self._logs:
             log.event_mapper.max_bytes = max_event_bytes
             log.event_mapper.audit_key = sealing_key
-        self.encrypted = bool(encryption_key)
+        self.encrypted = encryption_key is not None
         self.path = path
         self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
         self.snapshot_interval = snapshot_interval
@@ -144,9 +144,9 @@ class CheckpointStore:
     ) -> CheckpointStore:
         """A durable store in one SQLite file (WAL, synchronous=FULL)."""
         file = Path(path)
-        store = cls(sqlite_env(file, lock_timeout), path=file, **options)
-        stamp_sqlite_file(file)
-        return store
+        env = sqlite_env(file, lock_timeout)  # refuses a file that is not a Branchline one
+        check = KeyCheck.sqlite(file, options.get("encryption_key"))  # before any write
+        return check.settled(cls(env, path=file, **options))
 
     @classmethod
     def postgres(
@@ -170,10 +170,11 @@ class CheckpointStore:
         bounds the wait for the append lock; ``pool_size`` is connections per process.
         """
         env = postgres_env(dsn, schema, create_tables, pool_size, lock_timeout)
+        check = KeyCheck.postgres(dsn, schema, options.get("encryption_key"))  # before any write
         shards = prepare_schema(dsn, schema, create=create_tables, shards=shards)
         store = cls(env, shards=shards, **options)
         store.dsn, store.schema = dsn, schema
-        return store
+        return check.settled(store)
 
     @classmethod
     def open(cls, target: str | os.PathLike[str], **options: Any) -> CheckpointStore:
@@ -189,8 +190,8 @@ class CheckpointStore:
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> CheckpointStore:
         """Configure from ``BRANCHLINE_DB``: an SQLite path (the default, ``./branchline.db``),
         ``:memory:``, or a ``postgresql://`` URL, whose schema ``BRANCHLINE_PG_SCHEMA``
-        names (default ``public``); ``BRANCHLINE_ENCRYPTION_KEY`` turns encryption on, and
-        ``BRANCHLINE_AUDIT_KEY`` seals the chains with a key."""
+        names (default ``public``); ``BRANCHLINE_ENCRYPTION_KEY`` is the encryption key
+        (read here only), ``BRANCHLINE_AUDIT_KEY`` the key that seals the chains."""
         source = os.environ if environ is None else environ
         db = source.get("BRANCHLINE_DB", "branchline.db")
         if is_postgres(db):

@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -33,7 +33,6 @@ from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import Environment, EnvType
 
 from branchline.domain.model import clock
-from branchline.domain.model.errors import StoreConfigError
 from branchline.domain.model.events import ThreadEvent, ThreadSnapshot, ThreadStarted
 from branchline.domain.model.evolve import project
 from branchline.domain.model.thread import Thread
@@ -47,52 +46,15 @@ from branchline.domain.store.chain import (
 )
 from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
-from branchline.domain.store.encryption import key_bytes
 from branchline.domain.store.event_mapper import EventMapper, UnprovenSnapshot, event_class
 from branchline.domain.store.lost_replies import landed_positions
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
 
-if TYPE_CHECKING:
-    from eventsourcing.cipher import AESCipher
-
 logger = logging.getLogger(__name__)
 
 _PAGE = 500  # log rows read at a time
 _HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its base back
-
-
-def cipher_env(key: str) -> dict[str, str]:
-    """The settings that encrypt stored events with ``key`` (AES-GCM, pycryptodome); a
-    StoreConfigError if the key is malformed (``encryption.key_bytes``)."""
-    key_bytes(key)
-    _cipher()
-    return {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": key.strip()}
-
-
-def new_encryption_key() -> str:
-    """A fresh random 256-bit key for ``encryption_key``, base64-encoded."""
-    return _cipher().create_key(32)
-
-
-def decrypts(key: str, data: bytes) -> bool:
-    """Whether stored bytes ``data`` were encrypted with ``key`` (their AES-GCM tag holds)."""
-    try:
-        _cipher()(Environment(env={"CIPHER_KEY": key.strip()})).decrypt(data)
-    except ValueError:
-        return False
-    return True
-
-
-def _cipher() -> type[AESCipher]:
-    """The library's AES cipher, or the clear error if pycryptodome is missing."""
-    try:
-        from eventsourcing.cipher import AESCipher
-    except ImportError:
-        raise StoreConfigError(
-            "encryption needs pycryptodome; install it with pip install 'branchline[encryption]'"
-        ) from None
-    return AESCipher
 
 
 class Row(NamedTuple):
