@@ -105,3 +105,18 @@ def test_untouched_snapshots_prove_themselves(
     with opener() as store, caplog.at_level(logging.WARNING):
         assert _graph(store).get_state(CONFIG).values == {"count": 41}
     assert "folding the events instead" not in caplog.text
+
+
+def test_a_past_version_is_read_past_an_edited_snapshot(
+    backend: tuple[Callable[[], CheckpointStore], Tamper],
+) -> None:
+    opener, tamper = backend
+    with opener() as store:
+        _run(store)
+        latest = store.load("t")
+        assert latest is not None
+        version = latest.version
+    assert tamper(b'"count":41', b'"count":99') + tamper(b'"count":31', b'"count":99') > 0
+    with opener() as store:
+        past = store.load("t", version=version)
+        assert past is not None and past.values == {"count": 41}

@@ -208,7 +208,7 @@ class CheckpointStore:
         try:
             if version is None:
                 return log.latest(stream)
-            return log.repository.get(stream, version=version, projector_func=project)
+            return log.get(stream, version)
         except AggregateNotFoundError:
             return None
 
