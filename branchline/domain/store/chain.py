@@ -12,6 +12,7 @@ shorter valid chain: each append also records its stream's head (``stream_heads`
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -50,6 +51,19 @@ def link(previous: str, version: int, topic: str, body: bytes, key: bytes | None
     digest.update(f"{previous}\x00{version}\x00{topic}\x00".encode())
     digest.update(body)
     return digest.hexdigest()
+
+
+def snapshot_link(
+    previous: str, version: int, topic: str, body: bytes, key: bytes | None = None
+) -> str:
+    """The digest that seals a snapshot to the event it follows (``previous``): like
+    ``link``, with SHA-256 (an HMAC with the audit key), which CPUs with SHA extensions
+    compute about twice as fast as BLAKE2b; a snapshot holds the whole state, so that
+    shows in the append that writes one and in every read that starts from one."""
+    header = f"{previous}\x00{version}\x00{topic}\x00".encode()
+    digest = hmac.new(key, header, "sha256") if key else hashlib.sha256(header)
+    digest.update(body)
+    return digest.hexdigest()[: 2 * DIGEST_SIZE]
 
 
 def seal(body: bytes, digest: str, *, keyed: bool = False) -> bytes:

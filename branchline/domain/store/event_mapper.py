@@ -8,7 +8,6 @@ classes in every process, whatever their module path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 from uuid import UUID
 
@@ -17,18 +16,8 @@ from eventsourcing.utils import TopicError, register_topic, resolve_topic
 
 from branchline.domain.model.errors import EventTooLarge, UnreadableEvent
 from branchline.domain.model.events import EVENT_TYPES, ThreadEvent, ThreadSnapshot
-from branchline.domain.store.chain import Sealing, link, seal, unseal
+from branchline.domain.store.chain import Sealing, link, seal, snapshot_link, unseal
 from branchline.domain.store.compact_form import compact, restored
-
-
-class UnprovenSnapshot(Exception):
-    """A snapshot that is not sealed to the events it summarises: edited, or written before
-    snapshots were sealed. Its thread is folded from its events instead."""
-
-    def __init__(self, stream: UUID, version: int) -> None:
-        super().__init__(f"snapshot at event {version} of stream {stream} does not match it")
-        self.stream, self.version = stream, version
-
 
 _STORED_TYPES: tuple[type[ThreadEvent], ...] = (*EVENT_TYPES, ThreadSnapshot)
 for _type in _STORED_TYPES:
@@ -55,9 +44,6 @@ class EventMapper(Mapper[UUID]):
     """
 
     max_bytes: int | None = None
-    # The digest of a stream's event at a version: a snapshot is sealed to it, and checked
-    # against it before it is used (a snapshot edited in the database is never served).
-    anchor: Callable[[UUID, int], str] | None = None
     audit_key: bytes | None = None  # seals the chain with a key (``chain.audit_key``)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
@@ -74,7 +60,8 @@ class EventMapper(Mapper[UUID]):
         if heads is not None and event.originator_id in heads:
             stream, version = event.originator_id, event.originator_version
             key = self.audit_key
-            heads[stream] = link(heads[stream], version, event.TOPIC, state, key)
+            digest_of = snapshot_link if isinstance(event, ThreadSnapshot) else link
+            heads[stream] = digest_of(heads[stream], version, event.TOPIC, state, key)
             state = seal(state, heads[stream], keyed=key is not None)
         if self.compressor:
             state = self.compressor.compress(state)
@@ -91,12 +78,28 @@ class EventMapper(Mapper[UUID]):
         return data
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        stream, version = stored_event.originator_id, stored_event.originator_version
-        cls = event_class(stored_event.topic, stream, version)
+        cls, _, _, state = self._opened(stored_event)
+        return restored(cls, _stream_id(stored_event), stored_event.originator_version, state)
+
+    def proven_snapshot(self, stored: StoredEvent, follows: str | None) -> ThreadSnapshot | None:
+        """The snapshot in ``stored`` if it is sealed to ``follows``, the digest of the
+        event it follows; None if it is not (edited in the database, or written before
+        snapshots were sealed) or if that event is missing (``follows`` None)."""
+        cls, body, digest, state = self._opened(stored)
+        version = stored.originator_version
+        if follows is None or digest != snapshot_link(
+            follows, version, cls.TOPIC, body, self.audit_key
+        ):
+            return None
+        return cast(ThreadSnapshot, restored(cls, _stream_id(stored), version, state))
+
+    def _opened(self, stored: StoredEvent) -> tuple[type[ThreadEvent], bytes, str | None, Any]:
+        """A stored row's event class, sealed body, digest and decoded state."""
+        stream, version = stored.originator_id, stored.originator_version
+        cls = event_class(stored.topic, stream, version)
         try:
-            data = stored_event.state
-            body, digest = unseal(self.plain(data))
-            state = self.transcoder.decode(body)
+            body, digest = unseal(self.plain(stored.state))
+            return cls, body, digest, self.transcoder.decode(body)
         except Exception as exc:
             hint = (
                 "the encryption key is not the one it was stored with"
@@ -105,16 +108,11 @@ class EventMapper(Mapper[UUID]):
                 "(BRANCHLINE_ENCRYPTION_KEY / encryption_key=)"
             )
             raise UnreadableEvent(
-                f"cannot read stored event {version} ({stored_event.topic}) of stream "
+                f"cannot read stored event {version} ({stored.topic}) of stream "
                 f"{stream}: {hint} ({exc}); nothing was changed"
             ) from None
-        originator = stored_event.originator_id
-        if not isinstance(originator, UUID):
-            originator = UUID(str(originator))
-        if cls is ThreadSnapshot and self.anchor is not None:
-            expected = link(
-                self.anchor(originator, version), version, cls.TOPIC, body, self.audit_key
-            )
-            if digest != expected:
-                raise UnprovenSnapshot(originator, version)
-        return restored(cls, originator, stored_event.originator_version, state)
+
+
+def _stream_id(stored: StoredEvent) -> UUID:
+    originator = stored.originator_id
+    return originator if isinstance(originator, UUID) else UUID(str(originator))

@@ -46,7 +46,7 @@ from branchline.domain.store.chain import (
 )
 from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
-from branchline.domain.store.event_mapper import EventMapper, UnprovenSnapshot, event_class
+from branchline.domain.store.event_mapper import EventMapper, event_class
 from branchline.domain.store.lost_replies import landed_positions
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
@@ -87,7 +87,9 @@ class EventLog(Application[UUID]):
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
         super().__init__(env)
-        self.event_mapper.anchor = self._chain_head
+        # Wherever the library rebuilds a thread (a cache miss, a past version), it does so
+        # as ``_reconstructed`` says; a cached thread it still fast-forwards itself.
+        self.repository._reconstruct_aggregate = self._reconstructed  # type: ignore[method-assign, assignment]
         table = getattr(self.recorder, "events_table_name", "")
         self._file = SQLiteFile.of(dict(env), table)  # None unless an SQLite file
         self._recorded_heads: MemoryHeads | PostgresHeads | None = None  # SQLite: the file's
@@ -117,17 +119,38 @@ class EventLog(Application[UUID]):
         return thread
 
     def get(self, stream: UUID, version: int | None = None) -> Thread:
-        """A thread at ``version`` (default: its newest) from its latest sealed snapshot and
-        the events after it; from all its events if that snapshot does not prove itself."""
-        try:
-            thread: Thread = self.repository.get(stream, version=version, projector_func=project)
-        except UnprovenSnapshot as unproven:
-            logger.warning("%s; folding the events instead", unproven)
+        """A thread at ``version`` (default: its newest)."""
+        return self.repository.get(stream, version=version, projector_func=project)
+
+    def _reconstructed(self, stream: UUID, version: int | None, *_: Any) -> Thread:
+        """A thread from its latest snapshot at ``version`` and the events after it, read in
+        one query with the event the snapshot follows: the snapshot is used only if it is
+        sealed to that event's digest. An edited snapshot (or one from before snapshots
+        were sealed) is passed over, with a warning, for all the thread's events."""
+        assert self.snapshots is not None
+        found = self.snapshots.recorder.select_events(stream, lte=version, desc=True, limit=1)
+        start = found[0].originator_version if found else 0
+        rows = self.select(stream, gt=start - 1 if found else None, lte=version)
+        if found:
+            follows = self._digest_at(stream, rows, start)
+            snapshot = self.event_mapper.proven_snapshot(found[0], follows)
+            if snapshot is not None:
+                return cast(Thread, project(None, [snapshot, *self.decoded(rows[1:])]))
+            logger.warning(
+                "snapshot at event %d of stream %s does not match it; folding the events instead",
+                start,
+                stream,
+            )
             rows = self.select(stream, lte=version)
-            if not rows:
-                raise AggregateNotFoundError(stream) from None
-            thread = cast(Thread, project(None, self.decoded(rows)))
-        return thread
+        if not rows:
+            raise AggregateNotFoundError(stream)
+        return cast(Thread, project(None, self.decoded(rows)))
+
+    def _digest_at(self, stream: UUID, rows: Sequence[Row], version: int) -> str | None:
+        """The chain digest of the event at ``version``, if it heads ``rows``."""
+        if not rows or rows[0].originator_version != version:
+            return None
+        return unseal(self.event_mapper.plain(rows[0].state))[1] or before_chaining(stream, version)
 
     def close(self) -> None:
         if self._file is not None:
