@@ -68,7 +68,7 @@ def snapshot_link(
 
 def seal(body: bytes, digest: str, *, keyed: bool = False) -> bytes:
     """The stored bytes: the event's JSON, then its digest (its separator says if keyed)."""
-    return body + (KEYED_SEPARATOR if keyed else SEPARATOR) + digest.encode("ascii")
+    return b"".join((body, KEYED_SEPARATOR if keyed else SEPARATOR, digest.encode("ascii")))
 
 
 def unseal(stored: bytes) -> tuple[bytes, str | None]:

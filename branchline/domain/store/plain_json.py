@@ -65,6 +65,9 @@ def is_plain(obj: Any, depth: int = 1) -> bool:
     return False
 
 
+_NESTED = (dict, list)
+
+
 def nesting(ready: Any) -> int:
     """How many levels of JSON objects and arrays a JSON-ready value has (past
     ``MAX_DEPTH`` it stops counting); without recursion, so any depth can be measured."""
@@ -76,5 +79,5 @@ def nesting(ready: Any) -> int:
         elif type(value) is not list:
             continue
         deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in value)
+        pending.extend((child, depth + 1) for child in value if type(child) in _NESTED)
     return deepest
