@@ -29,7 +29,8 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     └── ProjectionError
         ├── UnknownStream (LookupError)
         ├── LogMismatch (ValueError)
-        └── ViewsConfigError (ValueError)
+        ├── ViewsConfigError (ValueError)
+        └── ConnectionLost (ConnectionError)   PostgreSQL dropped the views' connection: retry
 
 ``GraphInterrupt`` and ``NodeInterrupt`` are signals, not errors: a node raises them to
 pause its run, and they never reach the caller of ``invoke``.
@@ -51,10 +52,12 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.codec import CodecError, UnsupportedValueError
 from branchline.projections import (
     CheckpointRow,
+    ConnectionLost,
     Decision,
     LogMismatch,
     PendingInterrupt,
     ProjectionError,
+    SkippedEvent,
     ThreadRow,
     UnknownStream,
     Views,
@@ -92,6 +95,7 @@ __all__ = [
     "Command",
     "CompiledStateGraph",
     "ConcurrentUpdate",
+    "ConnectionLost",
     "Decision",
     "Diff",
     "EmptyInputError",
@@ -112,6 +116,7 @@ __all__ = [
     "PregelTask",
     "ProjectionError",
     "Send",
+    "SkippedEvent",
     "StateGraph",
     "StateSnapshot",
     "StoreConfigError",

@@ -1,22 +1,24 @@
 """Keep a store's read models current: attach them once per store, close them with it.
 
 An embedded store (SQLite, memory) has its views caught up by the first query after an
-append (opening the store and appending cost nothing for them). A
-PostgreSQL store's views live in its schema and ``branchline project`` keeps them; a
-command that reads them catches them up first unless that projector holds them.
+append (opening the store and appending cost nothing for them). A PostgreSQL store's
+views live in its schema; every query catches them up first (other processes append
+too), and ``branchline project`` keeps them current between queries.
+
+The views are disposable: a damaged views file, or one ahead of the log (the events
+restored from an older backup), is rebuilt from the log with a warning, never an error.
 """
 
 from __future__ import annotations
 
+import logging
 from weakref import WeakKeyDictionary
 
 from branchline.domain.store.backends import open_connection
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.projections import Views
-from branchline.projections.postgres import PgDatabase
+from branchline.projections import LogMismatch, Views
 
-PROJECTOR = "views"  # the advisory lock of the one process that writes the views
-
+logger = logging.getLogger(__name__)
 _attached: WeakKeyDictionary[CheckpointStore, Views] = WeakKeyDictionary()
 
 
@@ -26,12 +28,14 @@ def open_views(store: CheckpointStore) -> Views:
     if views is None:
         if store.dsn is not None and store.schema is not None:
             views = postgres_views(store.dsn, store.schema)
-            assert isinstance(views.db, PgDatabase)
-            if views.db.try_lock(PROJECTOR):  # no projector running: bring them up to date
-                views.catch_up(store)
         else:
             views = Views.for_store(store)
+        try:
             views.follow(store)  # caught up by the first query, not on open
+        except LogMismatch as ahead:
+            logger.warning("%s: rebuilding them from the log", str(ahead).partition(";")[0])
+            views.clear()
+            views.follow(store)
         store.on_close(views.close)
         _attached[store] = views
     return views
@@ -40,4 +44,4 @@ def open_views(store: CheckpointStore) -> Views:
 def postgres_views(dsn: str, schema: str) -> Views:
     """The views in a PostgreSQL store's schema, over a connection of their own (a
     StoreConfigError that says what to do if the server cannot be reached)."""
-    return Views.open_postgres(open_connection(dsn), schema)
+    return Views.open_postgres(lambda: open_connection(dsn), schema)

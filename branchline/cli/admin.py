@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
 
-from branchline.bootstrap import PROJECTOR, open_views, postgres_views
-from branchline.cli.app import DEFAULT_DB, DbOption, SchemaOption, app, console, open_store
+from branchline.bootstrap import open_views, postgres_views
+from branchline.cli.app import (
+    DEFAULT_DB,
+    DbOption,
+    SchemaOption,
+    app,
+    caught_up,
+    console,
+    open_store,
+    warnings,
+)
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.encryption import new_encryption_key
-from branchline.projections.postgres import PgDatabase
+from branchline.projections.errors import ConnectionLost
+
+RECONNECT_DELAY = 1.0  # seconds before `branchline project` opens a dropped connection again
 
 db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -35,7 +47,11 @@ def init(
     environ = {**os.environ, "BRANCHLINE_DB": db}
     if is_postgres(db):
         options = {"schema": schema, "create_tables": True, "shards": shards}
-        with CheckpointStore.from_env(environ, **options) as store:
+        busy = warnings.status(f"creating the tables of {shards} shard(s)")
+        with (
+            busy if warnings.is_terminal else nullcontext(),
+            CheckpointStore.from_env(environ, **options) as store,
+        ):
             kept = "encrypted" if store.encrypted else "not encrypted"
         ready = f"PostgreSQL schema {schema!r} ({shards} shard(s), {kept}) is ready: start workers"
     else:
@@ -60,8 +76,9 @@ def project(
 ) -> None:
     """Keep the views (threads, inbox, audit trail, checkpoint tree) current.
 
-    On PostgreSQL, run one per database: a second one waits until the first stops. Each
-    batch of events is applied with its tracking position in one transaction.
+    Each batch of events is applied with its tracking position in one transaction, so
+    several of these (and every process reading the views) can run at once. A dropped
+    PostgreSQL connection is opened again.
     """
     with open_store(db) as store:
         if store.dsn is None or store.schema is None:
@@ -69,13 +86,14 @@ def project(
             console.print(f"views of {db!r} are up to date (on SQLite every query catches up)")
             return
         with postgres_views(store.dsn, store.schema) as views:
-            assert isinstance(views.db, PgDatabase)
-            if not views.db.try_lock(PROJECTOR):
-                console.print("another `branchline project` is running; waiting for it to stop")
-                views.db.lock(PROJECTOR)
             console.print(f"projecting the views of schema {store.schema!r}")
             while True:
-                applied = views.catch_up(store)
+                try:
+                    applied = caught_up(views, store, "projecting")
+                except ConnectionLost as lost:
+                    console.print(f"{lost}; reconnecting in {RECONNECT_DELAY:g} s")
+                    time.sleep(RECONNECT_DELAY)
+                    continue
                 if applied:
                     console.print(f"applied {applied} events")
                 if once:

@@ -19,13 +19,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from branchline.bootstrap import open_views
 from branchline.domain.model.errors import BranchlineError
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.projections import Views
 from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
 
@@ -46,6 +49,7 @@ def _console() -> Console:
 
 
 console = _console()
+warnings = Console(stderr=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     str,
@@ -94,6 +98,30 @@ def open_store(db: str, *, lenient: bool = True) -> CheckpointStore:
             "(run `branchline demo` to create one)"
         )
     return CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}, lenient=lenient)
+
+
+def views_of(store: CheckpointStore) -> Views:
+    """The store's read models, caught up. Events they had to pass over (a log damaged or
+    edited by hand) are named on stderr: every other thread is shown as usual."""
+    views = open_views(store)
+    caught_up(views, store, "catching up the views")
+    for event in views.skipped_events():
+        whose = f"thread {event.thread_id!r}" if event.thread_id else "a thread it cannot name"
+        warnings.print(
+            f"warning: the event at log position {event.position} ({whose}) is not shown: "
+            f"{event.reason}. Check the log with `branchline audit --all --verify`"
+        )
+    return views
+
+
+def caught_up(views: Views, store: CheckpointStore, what: str) -> int:
+    """Catch ``views`` up with ``store``; on a terminal, with a progress bar on stderr that
+    goes away when done (piped output stays as it was)."""
+    if not warnings.is_terminal:
+        return views.catch_up(store)
+    with Progress(console=warnings, transient=True) as bar:
+        task = bar.add_task(what, total=views.backlog(store) or None)
+        return views.catch_up(store, lambda rows: bar.advance(task, rows))
 
 
 def states(store: CheckpointStore, thread_id: str) -> list[Thread]:

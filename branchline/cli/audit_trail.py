@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress
 from rich.text import Text
 
-from branchline.bootstrap import open_views
 from branchline.cli.app import (
     DEFAULT_DB,
     DbOption,
@@ -21,6 +21,8 @@ from branchline.cli.app import (
     parse_json,
     states,
     table,
+    views_of,
+    warnings,
     when,
 )
 from branchline.domain.store.chain import ChainReport
@@ -73,7 +75,7 @@ def audit(
     anchors = None if against is None else _read_export(against)
     with open_store(db) as store:
         if verify:
-            reports = store.verify(None if every else thread, against=anchors)
+            reports = _verified(store, thread, anchors)
             if thread is not None:
                 states(store, thread)
             for report in reports:
@@ -87,6 +89,19 @@ def audit(
             _print_json(store, thread)
         else:
             _print_table(store, thread)
+
+
+def _verified(store: CheckpointStore, thread: str | None, anchors: Any) -> list[ChainReport]:
+    """Every chain checked (or ``thread``'s); across many threads on a terminal, with a
+    progress bar on stderr that goes away when done."""
+    if thread is not None or not warnings.is_terminal:
+        return store.verify(thread, against=anchors)
+    with Progress(console=warnings, transient=True) as bar:
+        task = bar.add_task("verifying every thread's chain", total=None)
+        return store.verify(
+            against=anchors,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
 
 
 def _read_export(path: Path) -> Any:
@@ -113,7 +128,7 @@ def _verdict(report: ChainReport) -> Text:
 
 
 def _print_json(store: CheckpointStore, thread: str) -> None:
-    for row in open_views(store).decisions(thread):
+    for row in views_of(store).decisions(thread):
         decision = {
             "at": row.at.isoformat(),
             "actor": row.actor,
@@ -133,7 +148,7 @@ def _print_table(store: CheckpointStore, thread: str) -> None:
     decisions = table(
         "when (UTC)", "who", "decision", "node", "interrupt", "answer / edit", "question digest"
     )
-    for row in open_views(store).decisions(thread):
+    for row in views_of(store).decisions(thread):
         decisions.add_row(
             when(row.at),
             row.actor or "unknown",

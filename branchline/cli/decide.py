@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from branchline.bootstrap import open_views
 from branchline.cli.app import (
     DEFAULT_DB,
     DbOption,
@@ -19,6 +18,7 @@ from branchline.cli.app import (
     parse_json,
     states,
     table,
+    views_of,
     when,
 )
 from branchline.runner.resume import Addressed
@@ -42,7 +42,7 @@ def pending(db: DbOption = DEFAULT_DB) -> None:
     with open_store(db) as store:
         columns = ("thread", "node", "interrupt", "since (UTC)", "question")
         inbox = table(*columns, ids={"interrupt"})
-        for row in open_views(store).pending_interrupts():
+        for row in views_of(store).pending_interrupts():
             inbox.add_row(
                 row.thread_id,
                 row.node,

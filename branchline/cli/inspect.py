@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from branchline.bootstrap import open_views
 from branchline.cli.app import (
     DEFAULT_DB,
     DbOption,
@@ -18,6 +17,7 @@ from branchline.cli.app import (
     open_store,
     states,
     table,
+    views_of,
     when,
 )
 from branchline.cli.travel import print_tree
@@ -31,7 +31,7 @@ def threads(db: DbOption = DEFAULT_DB) -> None:
     with open_store(db) as store:
         columns = ("thread", "status", "step", "head checkpoint", "updated (UTC)", "metadata")
         listed = table(*columns, ids={"head checkpoint"})
-        for row in open_views(store).list_threads():
+        for row in views_of(store).list_threads():
             updated = when(row.updated_at)
             listed.add_row(
                 row.thread_id,

@@ -36,8 +36,9 @@ from branchline.domain.model.events import (
 from branchline.domain.model.evolve import evolve, project
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version, stream_id, task_id
 from branchline.domain.model.thread import Thread
-from branchline.domain.store.checkpoint_store import Appended, CheckpointStore
+from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.codec import Codec, CodecError, UnsupportedValueError
+from branchline.domain.store.eventlog import Appended
 
 __all__ = [
     "EVENT_TYPES",

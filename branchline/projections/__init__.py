@@ -3,22 +3,27 @@
 from branchline.projections.audit import Decision
 from branchline.projections.checkpoint_tree import CheckpointRow
 from branchline.projections.errors import (
+    ConnectionLost,
     LogMismatch,
     ProjectionError,
     UnknownStream,
     ViewsConfigError,
 )
+from branchline.projections.notification_log import NotificationLog
 from branchline.projections.pending_interrupts import PendingInterrupt
+from branchline.projections.skipped import SkippedEvent
 from branchline.projections.threads import ThreadRow
-from branchline.projections.views import NotificationLog, Views, views_path
+from branchline.projections.views import Views, views_path
 
 __all__ = [
     "CheckpointRow",
+    "ConnectionLost",
     "Decision",
     "LogMismatch",
     "NotificationLog",
     "PendingInterrupt",
     "ProjectionError",
+    "SkippedEvent",
     "ThreadRow",
     "UnknownStream",
     "Views",

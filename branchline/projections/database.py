@@ -84,6 +84,7 @@ def immediate_transaction(conn: Any) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite ends some on its own ("database or disk is full")
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -6,7 +6,8 @@ Exception tree (each class also inherits the builtin it resembles)::
     └── ProjectionError
         ├── UnknownStream (LookupError)
         ├── LogMismatch (ValueError)
-        └── ViewsConfigError (ValueError)
+        ├── ViewsConfigError (ValueError)
+        └── ConnectionLost (ConnectionError)
 """
 
 from __future__ import annotations
@@ -28,3 +29,7 @@ class LogMismatch(ProjectionError, ValueError):
 
 class ViewsConfigError(ProjectionError, ValueError):
     """Views were opened with an impossible setting."""
+
+
+class ConnectionLost(ProjectionError, ConnectionError):
+    """The PostgreSQL server dropped the views' connection; retrying opens a new one."""

@@ -4,30 +4,83 @@ The projection handlers and queries are the same as on SQLite: their SQL is stan
 and uses ``?`` parameters, which this adapter passes to psycopg as ``%s``. It offers
 the small part of sqlite-utils' ``Database`` that the views use (``conn``, ``query``
 and ``table(...).create/create_index/drop``), over one autocommit connection whose
-``search_path`` is the store's schema. The caller opens that connection (the store's
-adapters know how: ``branchline.bootstrap`` wires them); the views only use it.
-``branchline project`` keeps the views current; an advisory lock makes it the only one
-that writes them.
+``search_path`` is the store's schema. The caller gives a function that opens such a
+connection (the store's adapters know how: ``branchline.bootstrap`` wires them): a
+connection the server dropped is replaced by a new one at the next statement. Any
+process may catch the views up: each batch holds a transaction-level advisory lock, so
+batches never interleave and nobody waits longer than one batch.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+from branchline.projections.errors import ConnectionLost
 
 VERSION_TABLE = "views_meta"
 _TYPES = {str: "text", int: "bigint"}
 
 
 class PgConnection:
-    """What the handlers need of a connection: ``execute(sql, params)``, SQLite-flavoured."""
+    """What the handlers need of a connection: ``execute(sql, params)``, SQLite-flavoured
+    (a conflicting row is ``sqlite3.IntegrityError``), over a connection that is opened
+    again if the server dropped it (the statement that found it dropped raises
+    ConnectionLost)."""
 
-    def __init__(self, conn: Any) -> None:
-        self.raw = conn
+    def __init__(self, connect: Callable[[], Any], schema: str) -> None:
+        self._connect, self._schema = connect, schema
+        self._raw: Any = None
+
+    @property
+    def raw(self) -> Any:
+        """The psycopg connection, a new one if the last was closed."""
+        if self._raw is None or self._raw.closed:
+            from psycopg import sql
+
+            self._raw = self._connect()
+            self._raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
+        return self._raw
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the current connection (a dropped one has none)."""
+        from psycopg.pq import TransactionStatus
+
+        raw = self._raw
+        return (
+            raw is not None
+            and not raw.closed
+            and raw.info.transaction_status != TransactionStatus.IDLE
+        )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.raw.execute(_to_postgres(sql), tuple(params))
+        with translated_errors():
+            return self.raw.execute(_to_postgres(sql), tuple(params))
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """psycopg's errors as the views handle them: a dropped connection is ConnectionLost
+    (retry: the next statement reconnects), a conflicting row sqlite3.IntegrityError."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.IntegrityError as error:
+        raise sqlite3.IntegrityError(str(error)) from error
+    except psycopg.OperationalError as error:
+        raise ConnectionLost(
+            f"the connection to PostgreSQL was lost ({str(error).strip()}); the next "
+            "query opens a new one"
+        ) from error
 
 
 class PgTable:
@@ -66,22 +119,21 @@ class PgTable:
 
 
 class PgDatabase:
-    """The views' database in a PostgreSQL schema, over an open autocommit psycopg
-    connection, which it then owns (``close`` closes it)."""
+    """The views' database in a PostgreSQL schema, over autocommit psycopg connections
+    that ``connect`` opens (``close`` closes the current one)."""
 
-    def __init__(self, conn: Any, schema: str) -> None:
-        from psycopg import sql
-
-        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        self.conn = PgConnection(conn)
+    def __init__(self, connect: Callable[[], Any], schema: str) -> None:
+        self.conn = PgConnection(connect, schema)
+        self.conn.execute("SELECT 1")  # connect now: an unreachable server fails the open
         self.schema = schema
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
         from psycopg.rows import dict_row
 
-        with self.conn.raw.cursor(row_factory=dict_row) as cursor:
+        with translated_errors(), self.conn.raw.cursor(row_factory=dict_row) as cursor:
             cursor.execute(_to_postgres(sql), tuple(params or ()))
-            yield from cursor.fetchall()
+            rows = cursor.fetchall()
+        yield from rows
 
     def table(self, name: str) -> PgTable:
         return PgTable(self.conn, name)
@@ -96,21 +148,17 @@ class PgDatabase:
         self.conn.execute(f"DELETE FROM {VERSION_TABLE}")
         self.conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", (version,))
 
-    def try_lock(self, purpose: str) -> bool:
-        """Take the session's advisory lock for ``purpose`` in this schema, if free."""
-        row = self.conn.execute("SELECT pg_try_advisory_lock(?)", (self._key(purpose),))
-        return bool(row.fetchone()[0])
-
-    def lock(self, purpose: str) -> None:
-        """Wait for, then take, the advisory lock for ``purpose`` in this schema."""
-        self.conn.execute("SELECT pg_advisory_lock(?)", (self._key(purpose),))
+    def lock_transaction(self, purpose: str) -> None:
+        """Wait for, then hold until the transaction ends, the advisory lock for
+        ``purpose`` in this schema."""
+        self.conn.execute("SELECT pg_advisory_xact_lock(?)", (self._key(purpose),))
 
     def _key(self, purpose: str) -> int:
         digest = hashlib.blake2b(f"{self.schema}:{purpose}".encode(), digest_size=8).digest()
         return int.from_bytes(digest, "big", signed=True)
 
     def close(self) -> None:
-        self.conn.raw.close()
+        self.conn.close()
 
 
 def _to_postgres(sql: str) -> str:

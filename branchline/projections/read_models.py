@@ -11,16 +11,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from branchline.domain.model.events import ThreadEvent
-from branchline.projections import audit, checkpoint_tree, database, pending_interrupts, threads
+from branchline.projections import (
+    audit,
+    checkpoint_tree,
+    database,
+    pending_interrupts,
+    skipped,
+    threads,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from branchline.projections.database import ViewsDatabase
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The shape of the view tables (SQLite: ``PRAGMA user_version``); bump it on every change."""
-TABLES = (threads.TABLE, checkpoint_tree.TABLE, pending_interrupts.TABLE, audit.TABLE)
+TABLES = (
+    threads.TABLE,
+    checkpoint_tree.TABLE,
+    pending_interrupts.TABLE,
+    audit.TABLE,
+    skipped.TABLE,
+)
 HANDLED_TYPES: tuple[type[ThreadEvent], ...] = (
     *threads.EVENT_TYPES,
     *checkpoint_tree.EVENT_TYPES,
@@ -35,6 +48,7 @@ def create_schema(db: ViewsDatabase) -> None:
     checkpoint_tree.create_table(db)
     pending_interrupts.create_table(db)
     audit.create_table(db)
+    skipped.create_table(db)
     database.create_tracking_table(db)
 
 

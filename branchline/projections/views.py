@@ -9,14 +9,17 @@ catches up first: reads see every write, appends pay nothing) or are caught up i
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, TypeVar
 from uuid import UUID
 
+from branchline.domain.model.errors import UnreadableEvent
 from branchline.domain.model.events import ThreadEvent, ThreadStarted
 from branchline.domain.model.ids import sharded_position
 from branchline.projections import (
@@ -25,42 +28,33 @@ from branchline.projections import (
     database,
     pending_interrupts,
     read_models,
+    skipped,
     threads,
 )
 from branchline.projections.audit import Decision
 from branchline.projections.checkpoint_tree import CheckpointRow
 from branchline.projections.database import ViewsDatabase
-from branchline.projections.errors import LogMismatch, UnknownStream, ViewsConfigError
+from branchline.projections.errors import (
+    ConnectionLost,
+    LogMismatch,
+    UnknownStream,
+    ViewsConfigError,
+)
+from branchline.projections.notification_log import NotificationLog
 from branchline.projections.pending_interrupts import PendingInterrupt
 from branchline.projections.postgres import PgDatabase
+from branchline.projections.skipped import SkippedEvent
 from branchline.projections.threads import ThreadRow
 
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Progress = Callable[[int], None]  # told how many log rows each catch-up batch read
 BATCH_SIZE = 500
+# What passes an event over instead of stopping the views: it cannot be read, it
+# contradicts the rows already there, or its thread's start was never applied.
+_SKIPPABLE = (UnreadableEvent, UnknownStream, sqlite3.IntegrityError)
 TRACKING_NAME = "branchline.views"
-
-
-class NotificationLog(Protocol):
-    """What the views need of an event store; ``branchline.CheckpointStore`` provides it."""
-
-    @property
-    def path(self) -> Path | None:
-        """The SQLite file of the log, or None if it lives in memory."""
-
-    @property
-    def encrypted(self) -> bool:
-        """True if the log is encrypted at rest (its views then stay in memory)."""
-
-    def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
-        """Events of every thread in record order, after a log position."""
-
-    def max_position(self) -> int:
-        """The log position of the latest event (0 if none)."""
-
-    def subscribe(self, listener: Callable[[Sequence[tuple[int, ThreadEvent]]], None]) -> None:
-        """Call ``listener`` after every successful append."""
-
-    def shard_logs(self) -> Sequence[NotificationLog]:
-        """The log of each shard of a sharded store (the log itself otherwise)."""
 
 
 def tracking_name(shard: int) -> str:
@@ -101,6 +95,8 @@ class Views:
         self._lock = threading.Lock()
         self._followed: NotificationLog | None = None  # the attached log, caught up lazily
         self._behind = False
+        # PostgreSQL: other processes append too, so every query catches up first.
+        self._shared = isinstance(db, PgDatabase)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, batch_size: int = BATCH_SIZE) -> Views:
@@ -111,17 +107,15 @@ class Views:
         return cls(db, batch_size=batch_size)
 
     @classmethod
-    def open_postgres(cls, conn: Any, schema: str, *, batch_size: int = BATCH_SIZE) -> Views:
-        """Open or create the views in a store's PostgreSQL schema, over ``conn``, an open
-        autocommit psycopg connection that the views then own and close (``branchline
-        project`` keeps them current; ``branchline.open_views(store)`` opens them for a
-        store)."""
-        try:
-            _checked_batch_size(batch_size)
-        except ViewsConfigError:
-            conn.close()  # it was handed over: no leak on the way out
-            raise
-        db = PgDatabase(conn, schema)
+    def open_postgres(
+        cls, connect: Callable[[], Any], schema: str, *, batch_size: int = BATCH_SIZE
+    ) -> Views:
+        """Open or create the views in a store's PostgreSQL schema, over connections that
+        ``connect`` opens (autocommit psycopg ones; a dropped one is opened again).
+        ``branchline.open_views(store)`` opens them for a store; any process may catch
+        them up, and ``branchline project`` keeps them current for everyone."""
+        _checked_batch_size(batch_size)
+        db = PgDatabase(connect, schema)
         with database.immediate_transaction(db.conn):
             if db.schema_version() != read_models.SCHEMA_VERSION:
                 read_models.drop_schema(db)
@@ -133,8 +127,16 @@ class Views:
     def for_store(cls, store: NotificationLog, *, batch_size: int = BATCH_SIZE) -> Views:
         """Open the views file next to a store's events file (see ``views_path``); an
         encrypted store's views stay in memory, so no plaintext copy reaches the disk."""
-        path = None if store.encrypted else store.path
-        return cls.open(views_path(path), batch_size=batch_size)
+        path = views_path(None if store.encrypted else store.path)
+        try:
+            return cls.open(path, batch_size=batch_size)
+        except sqlite3.DatabaseError as error:
+            if type(error) is not sqlite3.DatabaseError:  # locked, full, unreachable
+                raise
+        logger.warning("the views file %s is damaged: rebuilding it from the log", path)
+        for damaged in (path, f"{path}-wal", f"{path}-shm"):
+            Path(damaged).unlink(missing_ok=True)
+        return cls.open(path, batch_size=batch_size)
 
     @property
     def position(self) -> int:
@@ -143,24 +145,39 @@ class Views:
 
     # Following the log ---------------------------------------------------------------
 
-    def catch_up(self, log: NotificationLog) -> int:
+    def catch_up(self, log: NotificationLog, progress: Progress | None = None) -> int:
         """Apply every event recorded since ``position``; return how many were applied.
 
         Events of types no view handles are skipped (not counted) but still advance
-        the position. Each batch is one transaction with its position update.
+        the position. Each batch is one transaction with its position update;
+        ``progress(rows)`` is told how many log rows each batch read.
         """
         with self._lock:
-            return self._catch_up(log)
+            return self._catch_up(log, progress)
 
-    def _catch_up(self, log: NotificationLog) -> int:
+    def backlog(self, log: NotificationLog) -> int:
+        """About how many log rows a catch-up has to read (the positions not yet seen)."""
+        return sum(
+            max(0, shard_log.max_position() - self._seen(shard))
+            for shard, shard_log in enumerate(log.shard_logs())
+        )
+
+    def _seen(self, shard: int) -> int:
+        return database.read_position(self.db.conn, tracking_name(shard))
+
+    def _catch_up(self, log: NotificationLog, progress: Progress | None = None) -> int:
         shards = log.shard_logs()
-        return sum(self._catch_up_shard(s, i, len(shards)) for i, s in enumerate(shards))
+        return sum(self._catch_up_shard(s, i, len(shards), progress) for i, s in enumerate(shards))
 
-    def _catch_up_shard(self, log: NotificationLog, shard: int, shards: int) -> int:
+    def _catch_up_shard(
+        self, log: NotificationLog, shard: int, shards: int, progress: Progress | None
+    ) -> int:
         conn, name = self.db.conn, tracking_name(shard)
         applied = 0
         while True:
             with database.immediate_transaction(conn):
+                if isinstance(self.db, PgDatabase):
+                    self.db.lock_transaction(TRACKING_NAME)  # SQLite: BEGIN IMMEDIATE does
                 # Read inside the write lock, so two catch-ups never apply one batch twice.
                 after = database.read_position(conn, name)
                 batch = log.notifications(after=after, limit=self.batch_size)
@@ -171,16 +188,22 @@ class Views:
                 applied += self._apply(keyed)
                 if batch:
                     database.write_position(conn, name, batch[-1][0])
+            if progress is not None:
+                progress(len(batch))
             if len(batch) < self.batch_size:
                 return applied
 
-    def rebuild(self, log: NotificationLog) -> int:
+    def rebuild(self, log: NotificationLog, progress: Progress | None = None) -> int:
         """Drop every view and the tracking position, then replay the whole log."""
+        self.clear()
+        return self.catch_up(log, progress)
+
+    def clear(self) -> None:
+        """Drop every view and the tracking position: the next catch-up replays the log."""
         with database.immediate_transaction(self.db.conn):
             read_models.drop_schema(self.db)
             read_models.create_schema(self.db)
         self._streams.clear()
-        return self.catch_up(log)
 
     def attach(self, log: NotificationLog) -> int:
         """Catch up now, then follow ``log`` (see ``follow``).
@@ -197,14 +220,19 @@ class Views:
         append, catches up first. Reads see every write; opening a store and appending
         pay nothing for the views. Raises LogMismatch if the views have seen more of a
         log than ``log`` holds."""
-        end = log.max_position()
-        if self.position > end:
-            raise LogMismatch(
-                f"the views are at log position {self.position} but the store's log ends at "
-                f"{end}, so they were built from another log; call rebuild(store) or delete "
-                f"the views file {self._filename()!r}"
-            )
-        self._followed, self._behind = log, self.position < end
+        behind = False
+        for shard, shard_log in enumerate(log.shard_logs()):
+            seen = self._seen(shard)
+            end = shard_log.max_position()
+            if seen > end:
+                raise LogMismatch(
+                    f"the views are at log position {seen} but the store's log ends at "
+                    f"{end}, so they were built from another log (or the log was restored "
+                    f"from an older backup); call rebuild(store) or delete the views file "
+                    f"{self._filename()!r}"
+                )
+            behind = behind or seen < end
+        self._followed, self._behind = log, behind
         log.subscribe(self._note_append)
 
     def _note_append(self, appended: Sequence[tuple[int, ThreadEvent]]) -> None:
@@ -213,45 +241,89 @@ class Views:
 
     def refresh(self) -> None:
         """Catch up with the attached log if anything was appended since (every query
-        does this first)."""
+        does this first; on PostgreSQL, where other processes append, always). A catch-up
+        that failed (a full disk) is tried again by the next query."""
         log = self._followed
-        if self._behind and log is not None and not self._closed:
+        if (self._behind or self._shared) and log is not None and not self._closed:
             with self._lock:
                 self._behind = False
-                self._catch_up(log)
+                try:
+                    self._catch_up(log)
+                except BaseException:
+                    self._behind = True
+                    raise
 
-    def _fresh(self) -> ViewsDatabase:
-        self.refresh()
-        return self.db
+    def _read(self, query: Callable[[ViewsDatabase], T]) -> T:
+        """Catch up, then run ``query``; once more on a new connection if the PostgreSQL
+        server dropped the one in use."""
+        try:
+            self.refresh()
+            return query(self.db)
+        except ConnectionLost as lost:
+            logger.warning("%s; trying again", lost)
+            self.refresh()
+            return query(self.db)
 
-    def _apply(self, batch: Sequence[tuple[int, ThreadEvent]]) -> int:
+    def _apply(self, batch: Sequence[tuple[int, ThreadEvent | UnreadableEvent]]) -> int:
+        """Apply a batch; if one of its events cannot be applied, apply them one at a time
+        and pass over (recording in ``skipped``) the ones that fail."""
         conn = self.db.conn
-        applied = 0
-        for position, event in batch:
-            if not isinstance(event, read_models.HANDLED_TYPES):
-                continue
-            read_models.apply(conn, self._thread_id(position, event), event, position)
-            applied += 1
+        conn.execute("SAVEPOINT batch")
+        try:
+            applied = sum(self._apply_one(position, event) for position, event in batch)
+        except _SKIPPABLE:
+            conn.execute("ROLLBACK TO SAVEPOINT batch")
+            applied = sum(self._apply_or_skip(position, event) for position, event in batch)
+        conn.execute("RELEASE SAVEPOINT batch")
+        return applied
+
+    def _apply_one(self, position: int, event: ThreadEvent | UnreadableEvent) -> int:
+        if isinstance(event, UnreadableEvent):
+            raise event
+        if not isinstance(event, read_models.HANDLED_TYPES):
+            return 0
+        read_models.apply(self.db.conn, self._thread_id(position, event), event, position)
+        return 1
+
+    def _apply_or_skip(self, position: int, event: ThreadEvent | UnreadableEvent) -> int:
+        conn = self.db.conn
+        conn.execute("SAVEPOINT event")
+        try:
+            applied = self._apply_one(position, event)
+        except _SKIPPABLE as error:
+            conn.execute("ROLLBACK TO SAVEPOINT event")
+            stream = event.stream if isinstance(event, UnreadableEvent) else event.originator_id
+            thread_id = None if stream is None else self._known_thread(stream)
+            logger.warning("the views passed over log position %d: %s", position, error)
+            skipped.record(conn, position, thread_id, str(error))
+            applied = 0
+        conn.execute("RELEASE SAVEPOINT event")
         return applied
 
     def _thread_id(self, position: int, event: ThreadEvent) -> str:
-        stream = event.originator_id
         if isinstance(event, ThreadStarted):
-            self._streams[stream] = event.thread_id
+            self._streams[event.originator_id] = event.thread_id
             return event.thread_id
+        thread_id = self._known_thread(event.originator_id)
+        if thread_id is None:
+            raise UnknownStream(
+                f"{type(event).__name__} at log position {position} belongs to stream "
+                f"{event.originator_id}, whose start the views never applied (unreadable, "
+                "removed, or the views were built from another log)"
+            )
+        return thread_id
+
+    def _known_thread(self, stream: UUID) -> str | None:
         thread_id = self._streams.get(stream)
         if thread_id is None:
             thread_id = threads.thread_id_for_stream(self.db.conn, stream)
-            if thread_id is None:
-                raise UnknownStream(
-                    f"{type(event).__name__} at log position {position} belongs to stream "
-                    f"{stream}, whose ThreadStarted the views never applied; the views file "
-                    "was built from another log: call rebuild(store)"
-                )
-            self._streams[stream] = thread_id
+            if thread_id is not None:
+                self._streams[stream] = thread_id
         return thread_id
 
     def _filename(self) -> str:
+        if isinstance(self.db, PgDatabase):
+            return f"PostgreSQL schema {self.db.schema}"
         file = self.db.conn.execute("PRAGMA database_list").fetchone()[2]
         return str(file) if file else ":memory:"
 
@@ -259,27 +331,32 @@ class Views:
 
     def list_threads(self, status: str | None = None, limit: int | None = None) -> list[ThreadRow]:
         """Threads, most recently updated first, optionally only those with ``status``."""
-        return threads.list_threads(self._fresh(), status=status, limit=limit)
+        return self._read(lambda db: threads.list_threads(db, status=status, limit=limit))
 
     def get_thread(self, thread_id: str) -> ThreadRow | None:
         """The row of one thread, or None if the views have not seen it."""
-        return threads.get_thread(self._fresh(), thread_id)
+        return self._read(lambda db: threads.get_thread(db, thread_id))
 
     def tree(self, thread_id: str) -> list[CheckpointRow]:
         """Every checkpoint of a thread, oldest first."""
-        return checkpoint_tree.tree(self._fresh(), thread_id)
+        return self._read(lambda db: checkpoint_tree.tree(db, thread_id))
 
     def children(self, checkpoint_id: str) -> list[CheckpointRow]:
         """The checkpoints made directly from ``checkpoint_id``, oldest first."""
-        return checkpoint_tree.children(self._fresh(), checkpoint_id)
+        return self._read(lambda db: checkpoint_tree.children(db, checkpoint_id))
 
     def pending_interrupts(self, thread_id: str | None = None) -> list[PendingInterrupt]:
         """The inbox: unanswered interrupts, oldest first, of every thread or of one."""
-        return pending_interrupts.pending(self._fresh(), thread_id)
+        return self._read(lambda db: pending_interrupts.pending(db, thread_id))
 
     def decisions(self, thread_id: str | None = None) -> list[Decision]:
         """The audit log: human decisions, oldest first, on every thread or on one."""
-        return audit.decisions(self._fresh(), thread_id)
+        return self._read(lambda db: audit.decisions(db, thread_id))
+
+    def skipped_events(self) -> list[SkippedEvent]:
+        """Events the views passed over because they could not apply them (see
+        ``projections.skipped``), in log order; normally none."""
+        return self._read(skipped.skipped)
 
     # Lifecycle -----------------------------------------------------------------------
 

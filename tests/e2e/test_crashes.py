@@ -111,7 +111,7 @@ def test_postgres_workers_killed_at_random_points_lose_nothing(
     kill_workers(pg_dsn, env, KILLS, seed)
 
     with CheckpointStore.postgres(pg_dsn, schema=pg_schema) as store:
-        with Views.open_postgres(open_connection(pg_dsn), pg_schema, batch_size=7) as views:
+        with Views.open_postgres(lambda: open_connection(pg_dsn), pg_schema, batch_size=7) as views:
             views.catch_up(store)
             caught_up = dump_views(views)
             views.rebuild(store)

@@ -12,11 +12,13 @@ def test_all_is_sorted_and_lists_the_public_names() -> None:
     assert projections.__all__ == sorted(projections.__all__, key=isort_style)
     assert projections.__all__ == [
         "CheckpointRow",
+        "ConnectionLost",
         "Decision",
         "LogMismatch",
         "NotificationLog",
         "PendingInterrupt",
         "ProjectionError",
+        "SkippedEvent",
         "ThreadRow",
         "UnknownStream",
         "Views",

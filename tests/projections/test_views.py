@@ -13,7 +13,7 @@ from uuid import uuid4
 import pytest
 
 from branchline.domain import CheckpointStore, Thread, ThreadEvent, stream_id
-from branchline.projections import LogMismatch, UnknownStream, Views, ViewsConfigError, views_path
+from branchline.projections import LogMismatch, Views, ViewsConfigError, views_path
 
 
 def test_catch_up_is_incremental_and_rerun_applies_nothing(
@@ -88,6 +88,7 @@ def test_views_file_is_separate_from_events_file(
     with sqlite3.connect(tmp_path / "t.db") as events:
         event_tables = {name for (name,) in events.execute("SELECT name FROM sqlite_master")}
     view_tables = {"threads", "checkpoints", "pending_interrupts", "decisions", "tracking"}
+    view_tables.add("skipped_events")
     assert not view_tables & event_tables
     assert set(views.db.table_names()) == view_tables
 
@@ -175,20 +176,22 @@ def test_events_no_view_handles_are_skipped_but_advance_the_position() -> None:
         assert views.position == 2
 
 
-def test_event_of_a_stream_never_started_fails_the_batch_and_writes_nothing() -> None:
+def test_an_event_of_a_stream_never_started_is_passed_over_and_named() -> None:
     thread = Thread(id=stream_id("ghost"), version=1, thread_id="ghost")
     update = thread.update_state("n", assigned={}, appended={}, next_nodes=(), metadata={})
-    log = FakeLog([Thread.start("t1"), update])
+    log = FakeLog([Thread.start("t1"), update, Thread.start("t2")])
     with Views.open(":memory:") as views:
-        with pytest.raises(UnknownStream) as raised:
-            views.catch_up(log)
+        assert views.catch_up(log) == 2  # both starts; the stray update is passed over
 
-        assert str(raised.value) == (
+        assert [row.thread_id for row in views.list_threads()] == ["t2", "t1"]
+        assert views.position == 3
+        [passed_over] = views.skipped_events()
+        assert (passed_over.position, passed_over.thread_id) == (2, None)
+        assert passed_over.reason == (
             f"StateUpdated at log position 2 belongs to stream {stream_id('ghost')}, whose "
-            "ThreadStarted the views never applied; the views file was built from another "
-            "log: call rebuild(store)"
+            "start the views never applied (unreadable, removed, or the views were built "
+            "from another log)"
         )
-        assert (views.position, views.list_threads()) == (0, [])
 
 
 def test_attach_refuses_views_built_from_a_longer_log(

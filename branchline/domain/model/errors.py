@@ -18,6 +18,8 @@ The codec's own errors (``CodecError``, ``UnsupportedValueError``) live in
 
 from __future__ import annotations
 
+from uuid import UUID
+
 
 class BranchlineError(Exception):
     """Base class of every error Branchline raises on purpose."""
@@ -52,4 +54,9 @@ class EventTooLarge(BranchlineError, ValueError):
 
 
 class UnreadableEvent(BranchlineError, ValueError):
-    """A stored event has a type or version this Branchline does not know."""
+    """A stored event cannot be read: damaged bytes, another key, or a type this Branchline
+    does not know. ``stream`` is the id of its thread's stream, when known."""
+
+    def __init__(self, message: str, *, stream: UUID | None = None) -> None:
+        super().__init__(message)
+        self.stream = stream

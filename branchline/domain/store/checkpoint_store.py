@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -43,9 +42,15 @@ from branchline.domain.store.chain import ChainReport
 from branchline.domain.store.chain import audit_key as chain_key
 from branchline.domain.store.codec import thread_codec
 from branchline.domain.store.encryption import KeyCheck, cipher_env
-from branchline.domain.store.eventlog import EventLog
+from branchline.domain.store.eventlog import Appended, EventLog
 from branchline.domain.store.kept_timelines import KeptTimelines
-from branchline.domain.store.shards import ShardLog, shard_of, table_prefixes
+from branchline.domain.store.shards import (
+    Notification,
+    ShardLog,
+    shard_of,
+    single_log,
+    table_prefixes,
+)
 from branchline.domain.store.stream_heads import anchors_of, audit_logs, export
 
 logger = logging.getLogger(__name__)
@@ -55,15 +60,6 @@ _STEP_READ = 32  # events read at a time while collecting one checkpoint's step
 _CHECKPOINT_TOPICS = frozenset(t.TOPIC for t in EVENT_TYPES if issubclass(t, CheckpointEvent))
 DEFAULT_CACHE_SIZE = 1000
 DEFAULT_MAX_EVENT_BYTES = 16_000_000
-
-
-@dataclass(frozen=True)
-class Appended:
-    """What an append wrote: the new state and the log positions of its events."""
-
-    thread: Thread
-    first_position: int
-    last_position: int
 
 
 class CheckpointStore:
@@ -304,35 +300,33 @@ class CheckpointStore:
                 return
             upto = rows[-1].originator_version - 1
 
-    def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
-        """Events of every thread in the order they were recorded, after a log position."""
-        return self._only_log().notifications(after, limit)
+    def notifications(self, after: int, limit: int = 500) -> list[Notification]:
+        """Events of every thread in the order they were recorded, after a log position
+        (a row that cannot be read: the error saying why, in its place)."""
+        return single_log(self._logs, self.encrypted).notifications(after, limit)
 
     def max_position(self) -> int:
         """The log position of the latest recorded event (0 if none)."""
-        return self._only_log().max_position()
+        return single_log(self._logs, self.encrypted).max_position()
 
     def shard_logs(self) -> list[ShardLog]:
         """Each shard's notification log (one for an unsharded store)."""
         return [ShardLog(log, self.encrypted) for log in self._logs]
 
-    def _only_log(self) -> ShardLog:
-        if len(self._logs) > 1:
-            raise StoreConfigError(
-                f"this store has {len(self._logs)} shards, each with its own log position; "
-                "follow them with shard_logs()"
-            )
-        return ShardLog(self._logs[0], self.encrypted)
-
     def verify(
-        self, thread_id: str | None = None, *, against: Mapping[str, Any] | None = None
+        self,
+        thread_id: str | None = None,
+        *,
+        against: Mapping[str, Any] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[ChainReport]:
         """Check that stored events are as written, for one thread or (None) every thread:
         chains of digests, held against the heads each append records and (``against``)
-        those ``export_heads`` gave earlier; what was altered, added or removed is named."""
+        those ``export_heads`` gave earlier; what was altered, added or removed is named.
+        ``progress(checked, total)`` is told of each thread checked."""
         logs = self._logs if thread_id is None else [self._log(thread_id)]
         anchors = None if against is None else anchors_of(against, self._logs[0].audit_key)
-        return audit_logs(logs, thread_id, anchors)
+        return audit_logs(logs, thread_id, anchors, progress)
 
     def export_heads(self) -> dict[str, Any]:
         """Every intact thread's chain head, to keep where the database's owner cannot

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
@@ -55,6 +56,15 @@ logger = logging.getLogger(__name__)
 
 _PAGE = 500  # log rows read at a time
 _HEADS_KEPT = 10_000  # chain heads remembered, so an append need not read its base back
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append wrote: the new state and the log positions of its events."""
+
+    thread: Thread
+    first_position: int
+    last_position: int
 
 
 class Row(NamedTuple):

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
-from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.model.errors import StoreConfigError, UnreadableEvent
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import MAX_SHARDS, stream_id
 
 if TYPE_CHECKING:
     from branchline.domain.store.eventlog import EventLog
+
+
+Notification = tuple[int, ThreadEvent | UnreadableEvent]
+"""A log position and the event recorded there, or the error that says why it is unreadable."""
 
 
 def table_prefixes(shards: int) -> list[str]:
@@ -42,12 +47,22 @@ class ShardLog:
         self._log = log
         self.encrypted = encrypted
 
-    def notifications(self, after: int, limit: int = 500) -> list[tuple[int, ThreadEvent]]:
+    def notifications(self, after: int, limit: int = 500) -> list[Notification]:
+        """Events after a log position; a row that cannot be read comes as the error that
+        says why, in its place, so the views can pass over it and follow the rest."""
         rows = self._log.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
-        mapper = self._log.mapper
-        return [(row.id, mapper.to_domain_event(row)) for row in rows]  # type: ignore[misc]
+        return [(row.id, self._event(row)) for row in rows]
+
+    def _event(self, row: Any) -> ThreadEvent | UnreadableEvent:
+        try:
+            return cast(ThreadEvent, self._log.mapper.to_domain_event(row))
+        except UnreadableEvent as error:
+            stream = row.originator_id
+            return UnreadableEvent(
+                str(error), stream=stream if isinstance(stream, UUID) else UUID(str(stream))
+            )
 
     def max_position(self) -> int:
         return self._log.recorder.max_notification_id() or 0
@@ -59,3 +74,13 @@ class ShardLog:
 
     def shard_logs(self) -> Sequence[ShardLog]:
         return [self]
+
+
+def single_log(logs: Sequence[EventLog], encrypted: bool) -> ShardLog:
+    """The one log of an unsharded store, or a clear error for a sharded one."""
+    if len(logs) > 1:
+        raise StoreConfigError(
+            f"this store has {len(logs)} shards, each with its own log position; "
+            "follow them with shard_logs()"
+        )
+    return ShardLog(logs[0], encrypted)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from uuid import UUID
@@ -189,19 +189,27 @@ def audit_logs(
     logs: Sequence[AuditedLog],
     thread_id: str | None,
     anchors: Mapping[str, tuple[int, str]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[ChainReport]:
     """Every thread's chain (or ``thread_id``'s), held against the recorded heads and the
-    ``anchors`` exported earlier; threads whose events are gone are reported too."""
+    ``anchors`` exported earlier; threads whose events are gone are reported too.
+    ``progress(checked, total)`` is told of each thread checked."""
     anchors = anchors or {}
     reports: list[ChainReport] = []
+    plan = []
     for log in logs:
         heads = {head.stream: head for head in log.recorded_heads() or ()}
         if thread_id is not None:
             found = {stream_id(thread_id): thread_id}
         else:
             found = {stream: name for name, stream in log.thread_streams()}
+        plan.append((log, heads, found))
+    total = sum(len(found) for _, _, found in plan)
+    for log, heads, found in plan:
         for stream, name in found.items():
             reports.append(checked(log.verify(name, stream, anchors.get(name)), heads.get(stream)))
+            if progress is not None:
+                progress(len(reports), total)
         if thread_id is None:
             reports += [removed(h) for stream, h in heads.items() if stream not in found]
     named = {r.thread_id for r in reports}
