@@ -17,6 +17,8 @@ from branchline.cli.app import (
     load_graph,
     open_store,
     parse_json,
+    print_state,
+    short,
     states,
     table,
     when,
@@ -34,6 +36,8 @@ GraphOption = Annotated[
         "--graph", help="module:attribute of the graph (a StateGraph, or a function of the store)."
     ),
 ]
+
+VALUES_HELP = "The values to write, as a JSON object; @FILE reads a file, - stdin."
 
 
 @app.command()
@@ -56,7 +60,9 @@ def pending(db: DbOption = DEFAULT_DB) -> None:
 @app.command()
 def resume(
     thread: str,
-    value: Annotated[str, typer.Option("--value", help="The answer, as JSON.")],
+    value: Annotated[
+        str, typer.Option("--value", help="The answer, as JSON; @FILE reads a file, - stdin.")
+    ],
     actor: ActorOption,
     interrupt: Annotated[
         str | None,
@@ -82,7 +88,7 @@ def resume(
             for event in record_answers(store, thread, resume_value, actor):
                 console.print(
                     f"recorded: {actor} answered {event.interrupt_id} ({event.node}) "
-                    f"with {as_json(event.value)}"
+                    f"with {short(event.value)}"
                 )
             console.print(
                 "The run continues when your application calls graph.invoke(None, config)."
@@ -90,13 +96,13 @@ def resume(
             return
         result = load_graph(graph, store).invoke(Command(resume=resume_value), config)
     console.print(f"resumed as {actor}; state now:")
-    console.print_json(as_json(result))
+    print_state(result)
 
 
 @app.command()
 def update(
     thread: str,
-    values: Annotated[str, typer.Option("--values", help="The values to write, as a JSON object.")],
+    values: Annotated[str, typer.Option("--values", help=VALUES_HELP)],
     actor: ActorOption,
     graph: GraphOption = None,
     as_node: Annotated[
