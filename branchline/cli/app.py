@@ -167,9 +167,13 @@ def print_state(values: dict[str, Any]) -> None:
 def load_graph(spec: str, store: CheckpointStore) -> CompiledStateGraph:
     """Compile the graph named ``module:attribute`` on ``store``.
 
-    The attribute may be a StateGraph builder or a function taking the store.
+    The attribute may be a StateGraph builder or a function taking the store. The
+    module may live in the current directory, as it would for ``python -m``: the
+    console script alone would not look there.
     """
     module_name, _, attribute = spec.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         target = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError, ValueError) as error:

@@ -23,6 +23,7 @@ from branchline.cli.app import (
     table,
     when,
 )
+from branchline.cli.continuation import continue_command, run_on
 from branchline.runner.resume import Addressed
 from branchline.runner.stored_threads import record_answers, record_edit
 from branchline.runner.types import Command
@@ -83,7 +84,6 @@ def resume(
     resume_value = answer if interrupt is None else Addressed({interrupt: answer})
     with open_store(db, lenient=graph is None) as store:
         states(store, thread)
-        config = {"configurable": {"thread_id": thread, "actor": actor}}
         if graph is None:
             for event in record_answers(store, thread, resume_value, actor):
                 console.print(
@@ -91,10 +91,11 @@ def resume(
                     f"with {short(event.value)}"
                 )
             console.print(
-                "The run continues when your application calls graph.invoke(None, config)."
+                "The run continues when your application calls graph.invoke(None, config), "
+                f"or with: {continue_command(thread, None, actor, db)}"
             )
             return
-        result = load_graph(graph, store).invoke(Command(resume=resume_value), config)
+        result = run_on(store, graph, thread, actor, db, Command(resume=resume_value))
     console.print(f"resumed as {actor}; state now:")
     print_state(result)
 
