@@ -130,7 +130,7 @@ def parse_json(option: str, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise fail(f"{option}{source} is not valid JSON ({error.msg}): {short(text)}") from None
+        raise fail(f"{option}{source} is not valid JSON ({error.msg}): {_cut(text)}") from None
 
 
 def _read_source(option: str, text: str) -> tuple[str, str]:
@@ -152,7 +152,10 @@ def _read_source(option: str, text: str) -> tuple[str, str]:
 
 def short(value: Any) -> str:
     """A value for a confirmation line: its JSON whole if short, else the start and size."""
-    text = value if isinstance(value, str) else as_json(value)
+    return _cut(as_json(value))
+
+
+def _cut(text: str) -> str:
     if len(text) <= SHORT:
         return text
     return f"{text[:SHORT]}… ({len(text):,} characters)"
