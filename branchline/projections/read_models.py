@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from branchline.projections.database import ViewsDatabase
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The shape of the view tables (SQLite: ``PRAGMA user_version``); bump it on every change."""
 TABLES = (threads.TABLE, checkpoint_tree.TABLE, pending_interrupts.TABLE, audit.TABLE)
 HANDLED_TYPES: tuple[type[ThreadEvent], ...] = (

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -138,3 +139,30 @@ def _head_id(project: Path) -> str:
     assert thread is not None and thread.head is not None
     assert thread.pending_nodes == ("wait",)
     return checkpoint_id("t", thread.head.version)
+
+
+# The status of a thread that waits to continue: "ready", not the inbox's "pending" ---------
+
+
+def _status_of_t(db: Path) -> str:
+    lines = branchline("threads", db=db).splitlines()
+    [cells] = [[c.strip() for c in line.split("│")] for line in lines if "│ t " in line]
+    return cells[2]
+
+
+def test_threads_shows_an_answered_thread_as_ready_to_continue(paused: Path) -> None:
+    assert _status_of_t(paused) == "interrupted"
+    branchline("resume", "t", "--value", '{"action": "approve"}', "--actor", "ivy", db=paused)
+    assert _status_of_t(paused) == "ready"
+
+
+def test_a_views_file_that_says_pending_is_rebuilt_to_say_ready(paused: Path) -> None:
+    branchline("resume", "t", "--value", '{"action": "approve"}', "--actor", "ivy", db=paused)
+    assert _status_of_t(paused) == "ready"
+    views = paused.with_suffix(".views.db")
+    assert views.exists()
+    with sqlite3.connect(views) as old:
+        old.execute("UPDATE threads SET status = 'pending', run_status = 'pending'")
+        old.execute("PRAGMA user_version = 2")
+    old.close()
+    assert _status_of_t(paused) == "ready"
