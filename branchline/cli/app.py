@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,20 +145,66 @@ def as_json(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
+SHORT = 80  # characters of a value echoed back: enough to recognise it, never a whole file
+
+
 def parse_json(option: str, text: str) -> Any:
-    """Parse a JSON option value, or fail saying which option and why."""
+    """Parse a JSON option value, or fail saying which option and why.
+
+    ``@PATH`` reads the JSON from a file and ``-`` from stdin, for values too big for a
+    command line; a file that cannot be read or holds no valid JSON is an error naming it.
+    """
+    source, text = _read_source(option, text)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise fail(f"{option} is not valid JSON ({error.msg}): {text!r}") from None
+        raise fail(f"{option}{source} is not valid JSON ({error.msg}): {_cut(text)}") from None
+
+
+def _read_source(option: str, text: str) -> tuple[str, str]:
+    """Where an option's JSON comes from (for messages) and its text."""
+    if text == "-":
+        return " from stdin", sys.stdin.read()
+    if not text.startswith("@"):
+        return "", text
+    path = Path(text[1:])
+    try:
+        return f" file {str(path)!r}", path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise fail(
+            f"{option} cannot read file {str(path)!r} ({reason}); "
+            "give @PATH of a readable JSON file, - for stdin, or the JSON itself"
+        ) from None
+
+
+def short(value: Any) -> str:
+    """A value for a confirmation line: its JSON whole if short, else the start and size."""
+    return _cut(as_json(value))
+
+
+def _cut(text: str) -> str:
+    if len(text) <= SHORT:
+        return text
+    return f"{text[:SHORT]}… ({len(text):,} characters)"
+
+
+def print_state(values: dict[str, Any]) -> None:
+    """A thread's values after a run, one key a line, each value in its short form."""
+    for key, value in values.items():
+        console.print(f"  {key}: {short(value)}")
 
 
 def load_graph(spec: str, store: CheckpointStore) -> CompiledStateGraph:
     """Compile the graph named ``module:attribute`` on ``store``.
 
-    The attribute may be a StateGraph builder or a function taking the store.
+    The attribute may be a StateGraph builder or a function taking the store. The
+    module may live in the current directory, as it would for ``python -m``: the
+    console script alone would not look there.
     """
     module_name, _, attribute = spec.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         target = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError, ValueError) as error:

@@ -16,11 +16,14 @@ from branchline.cli.app import (
     load_graph,
     open_store,
     parse_json,
+    print_state,
+    short,
     states,
     table,
     views_of,
     when,
 )
+from branchline.cli.continuation import continue_command, run_on
 from branchline.runner.resume import Addressed
 from branchline.runner.stored_threads import record_answers, record_edit
 from branchline.runner.types import Command
@@ -34,6 +37,8 @@ GraphOption = Annotated[
         "--graph", help="module:attribute of the graph (a StateGraph, or a function of the store)."
     ),
 ]
+
+VALUES_HELP = "The values to write, as a JSON object; @FILE reads a file, - stdin."
 
 
 @app.command()
@@ -56,7 +61,9 @@ def pending(db: DbOption = DEFAULT_DB) -> None:
 @app.command()
 def resume(
     thread: str,
-    value: Annotated[str, typer.Option("--value", help="The answer, as JSON.")],
+    value: Annotated[
+        str, typer.Option("--value", help="The answer, as JSON; @FILE reads a file, - stdin.")
+    ],
     actor: ActorOption,
     interrupt: Annotated[
         str | None,
@@ -77,26 +84,26 @@ def resume(
     resume_value = answer if interrupt is None else Addressed({interrupt: answer})
     with open_store(db, lenient=graph is None) as store:
         states(store, thread)
-        config = {"configurable": {"thread_id": thread, "actor": actor}}
         if graph is None:
             for event in record_answers(store, thread, resume_value, actor):
                 console.print(
                     f"recorded: {actor} answered {event.interrupt_id} ({event.node}) "
-                    f"with {as_json(event.value)}"
+                    f"with {short(event.value)}"
                 )
             console.print(
-                "The run continues when your application calls graph.invoke(None, config)."
+                "The run continues when your application calls graph.invoke(None, config), "
+                f"or with: {continue_command(thread, None, actor, db)}"
             )
             return
-        result = load_graph(graph, store).invoke(Command(resume=resume_value), config)
+        result = run_on(store, graph, thread, actor, db, Command(resume=resume_value))
     console.print(f"resumed as {actor}; state now:")
-    console.print_json(as_json(result))
+    print_state(result)
 
 
 @app.command()
 def update(
     thread: str,
-    values: Annotated[str, typer.Option("--values", help="The values to write, as a JSON object.")],
+    values: Annotated[str, typer.Option("--values", help=VALUES_HELP)],
     actor: ActorOption,
     graph: GraphOption = None,
     as_node: Annotated[

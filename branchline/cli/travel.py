@@ -21,7 +21,7 @@ from branchline.cli.app import (
     states,
     table,
 )
-from branchline.cli.decide import ActorOption, GraphOption
+from branchline.cli.decide import VALUES_HELP, ActorOption, GraphOption
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
@@ -110,7 +110,7 @@ def branches(thread: str, db: DbOption = DEFAULT_DB) -> None:
 def fork(
     thread: str,
     checkpoint: Annotated[str, typer.Option("--checkpoint", help="The checkpoint to branch from.")],
-    values: Annotated[str, typer.Option("--values", help="The edit, as a JSON object.")],
+    values: Annotated[str, typer.Option("--values", help=VALUES_HELP)],
     actor: ActorOption,
     graph: GraphOption = None,
     as_node: Annotated[

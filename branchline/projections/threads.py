@@ -5,8 +5,9 @@ Status is, first match wins:
 - ``interrupted``: an interrupt asked since the head is still unanswered;
 - ``error`` or ``paused``: the latest of a node failure (``NodeFailed``) or a static
   breakpoint (``Paused``) since the head; both last until the next checkpoint;
-- ``new`` (started, no checkpoint yet), ``pending`` (the head has nodes to run) or
-  ``done`` (it has none).
+- ``new`` (started, no checkpoint yet), ``ready`` (the head has nodes to run: answered
+  or edited, waiting for ``invoke(None, config)``; not ``pending``, which names the
+  questions waiting for a person) or ``done`` (it has none).
 
 The row keeps the count of unanswered interrupts and the status without them
 (``run_status``), so answering the last interrupt reveals the status underneath.
@@ -159,7 +160,7 @@ def _on_started(conn: sqlite3.Connection, event: ThreadStarted) -> None:
 
 def _on_checkpoint(conn: sqlite3.Connection, thread_id: str, event: CheckpointEvent) -> None:
     metadata = {**event.metadata, "source": event.SOURCE, "step": event.step}
-    status = "pending" if event.next else "done"
+    status = "ready" if event.next else "done"
     conn.execute(
         _CHECKPOINTED,
         (

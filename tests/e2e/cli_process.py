@@ -14,19 +14,46 @@ TERMINAL_80 = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "80"}
 _STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def branchline(*args: str, db: Path, expect: int = 0, env: Mapping[str, str] | None = None) -> str:
+def branchline(
+    *args: str,
+    db: Path,
+    expect: int = 0,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+) -> str:
     """Run ``branchline ARGS`` on ``db``; return what it printed, checking its exit code.
 
     Its output is piped; ``env`` adds variables (``TERMINAL_80``: as to a terminal,
-    whose styles are then taken out of what it printed).
+    whose styles are then taken out of what it printed); ``stdin`` is what it reads;
+    ``cwd`` is where it runs, as the installed console script (not ``python -m``, which
+    would put the directory on the import path by itself).
     """
-    variables = {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "250", **(env or {})}
     done = subprocess.run(
-        [sys.executable, "-m", "branchline", *args],
+        command(*args, script=cwd is not None),
         capture_output=True,
         text=True,
-        env=variables,
+        env=environment(db, env),
+        input=stdin,
+        cwd=cwd,
         timeout=60,
     )
     assert done.returncode == expect, done.stdout + done.stderr
-    return _STYLE.sub("", done.stdout + done.stderr)
+    return plain(done.stdout + done.stderr)
+
+
+def command(*args: str, script: bool = False) -> list[str]:
+    """The argv of ``branchline ARGS``: ``python -m branchline``, or the console script."""
+    if script:
+        return [str(Path(sys.executable).with_name("branchline")), *args]
+    return [sys.executable, "-m", "branchline", *args]
+
+
+def environment(db: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables of a ``branchline`` process on ``db``: ours, plus ``env``."""
+    return {**os.environ, "BRANCHLINE_DB": str(db), "COLUMNS": "250", **(env or {})}
+
+
+def plain(printed: str) -> str:
+    """What a process printed, its terminal styles taken out."""
+    return _STYLE.sub("", printed)

@@ -40,13 +40,13 @@ def test_started_thread_without_checkpoint_is_new(
     assert row.created_at == row.updated_at
 
 
-def test_thread_with_nodes_to_run_is_pending(store: CheckpointStore, views: Views, runs) -> None:
+def test_thread_with_nodes_to_run_is_ready(store: CheckpointStore, views: Views, runs) -> None:
     runs.update("t1", next_nodes=["review"])
     views.catch_up(store)
 
     row = views.get_thread("t1")
     assert row is not None
-    assert (row.status, row.next) == ("pending", ("review",))
+    assert (row.status, row.next) == ("ready", ("review",))
 
 
 def test_checkpoint_metadata_is_merged_with_source_and_step(
@@ -96,7 +96,7 @@ def test_completed_node_moves_updated_at_and_keeps_status(
     last = list(store.events("t1"))[-1]
     row = views.get_thread("t1")
     assert row is not None
-    assert (row.status, row.step, row.updated_at) == ("pending", 0, last.timestamp)
+    assert (row.status, row.step, row.updated_at) == ("ready", 0, last.timestamp)
 
 
 def test_list_threads_orders_most_recently_updated_first(
@@ -119,7 +119,7 @@ def test_list_threads_filters_by_status_and_limits(
     runs.fail("e1")
     views.catch_up(store)
 
-    assert [row.thread_id for row in views.list_threads(status="pending", limit=2)] == [
+    assert [row.thread_id for row in views.list_threads(status="ready", limit=2)] == [
         "p3",
         "p2",
     ]
@@ -176,17 +176,17 @@ def test_thread_stays_interrupted_until_its_last_interrupt_is_answered(
     runs.answer("t1", first)
     assert _status(views, "t1") == "interrupted"
     runs.answer("t1", second)
-    assert _status(views, "t1") == "pending"
+    assert _status(views, "t1") == "ready"
 
 
-def test_new_input_on_an_interrupted_thread_makes_it_pending(
+def test_new_input_on_an_interrupted_thread_makes_it_ready(
     store: CheckpointStore, views: Views, runs
 ) -> None:
     runs.ask("t1")
     runs.new_input("t1")
     views.catch_up(store)
 
-    assert _status(views, "t1") == "pending"
+    assert _status(views, "t1") == "ready"
 
 
 def test_paused_thread_is_paused_until_the_next_checkpoint(

@@ -60,7 +60,7 @@ def test_attach_keeps_views_current_after_each_append(
     runs.update("t1", next_nodes=["review"])
     row = views.get_thread("t1")
     assert row is not None
-    assert (row.status, row.next) == ("pending", ("review",))
+    assert (row.status, row.next) == ("ready", ("review",))
 
     runs.fail("t1")
     row = views.get_thread("t1")
