@@ -36,6 +36,8 @@ from branchline.runner.compiled import CompiledStateGraph
 app = typer.Typer(
     help="Durable agent threads: inspect them, answer their interrupts, run the demo.",
     no_args_is_help=True,
+    # Plain help: paragraphs rewrapped to the terminal, options without <bool> tags.
+    rich_markup_mode=None,
 )
 UNCUT_WIDTH = 1_000_000  # not a terminal: a line as wide as it needs, for grep and scripts
 

@@ -72,19 +72,29 @@ def _label(timeline: Timeline, version: int) -> Text:
 
 
 def print_tree(timeline: Timeline, thread: str) -> None:
-    """Draw the checkpoint tree of a thread, branches as sub-trees."""
+    """Draw the checkpoint tree of a thread: each run of steps one list, and where several
+    grew from one checkpoint, each of them a branch hanging from it."""
     child_map = timeline.child_map()
     tree = Tree(Text(thread, style="bold"))
     stack = [(tree, v) for v in reversed(child_map.get(None, []))]
     while stack:
         parent, version = stack.pop()
-        children = child_map.get(version, [])
         node = parent.add(_label(timeline, version))
+        children = child_map.get(version, [])
         if len(children) == 1:
             stack.append((parent, children[0]))
-        else:
-            stack.extend((node, c) for c in reversed(children))
+        else:  # the branches are added here, in order; their steps fill them in later
+            branches = [(node.add(_branch_label(timeline, c)), c) for c in children]
+            stack.extend(reversed(branches))
     console.print(tree)
+
+
+def _branch_label(timeline: Timeline, version: int) -> Text:
+    fork = timeline.forks.get(version)
+    if fork is None:
+        return Text("branch: as first run", style="magenta")
+    named = f" {fork.name!r}" if fork.name else ""
+    return Text(f"branch{named}: {fork.reason} by {fork.actor or 'unknown'}", style="magenta")
 
 
 @app.command()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,31 @@ def test_demo_shows_the_tree_and_the_diff_of_the_two_outcomes(demo_db: Path) -> 
     assert "replay by erin@support 'rejected'" in tree and "← head" in tree
     branches = branchline("branches", thread, db=demo_db)
     assert "rejected" in branches and "erin@support" in branches
+
+
+def test_the_tree_hangs_each_branch_from_the_checkpoint_it_grew_from(demo_db: Path) -> None:
+    lines = branchline("history", _thread_of(demo_db), "--tree", db=demo_db).splitlines()
+
+    def depth(text: str) -> int:
+        [line] = [line for line in lines if text in line]
+        return len(line) - len(line.lstrip("│├└─ "))
+
+    fork_point = next(line for line in lines if "dana@support answered" in line)
+    original = next(line for line in lines if "branch: as first run" in line)
+    rejected = next(line for line in lines if "branch 'rejected': replay by erin@support" in line)
+    assert depth(original) == depth(rejected) > depth(fork_point)
+    assert depth("← head") > depth(rejected)  # the fork's steps sit inside its branch
+    assert lines.index(fork_point) < lines.index(original) < lines.index(rejected)
+
+
+def test_help_is_plain_text_without_type_tags() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "branchline", "resume", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert "<bool>" not in done.stdout and "│" not in done.stdout
+    assert "an error, never part of the answer" in " ".join(done.stdout.split())
