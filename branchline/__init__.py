@@ -13,6 +13,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     ├── InvalidCommand (ValueError)
     ├── ConcurrentUpdate (RuntimeError)        another writer got there first: retry
     ├── StoreConfigError (ValueError)
+    ├── StoreReadOnly (PermissionError)       a write to a database opened read-only
     ├── InvalidThreadId (ValueError)
     ├── EventTooLarge (ValueError)
     ├── UnreadableEvent (ValueError)
@@ -22,6 +23,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     │   ├── GraphValidationError (ValueError)
     │   ├── InvalidConfigError (ValueError)
     │   ├── InvalidUpdateError (ValueError)
+    │   ├── ReducerTypeError (TypeError)       a write of the wrong type for a reducer
     │   ├── EmptyInputError (ValueError)
     │   ├── GraphRecursionError (RecursionError)
     │   ├── InterruptNotPending (LookupError)
@@ -44,6 +46,7 @@ from branchline.domain.model.errors import (
     InvalidCommand,
     InvalidThreadId,
     StoreConfigError,
+    StoreReadOnly,
     ThreadNotFound,
     UnreadableEvent,
 )
@@ -71,6 +74,7 @@ from branchline.runner.errors import (
     InterruptNotPending,
     InvalidConfigError,
     InvalidUpdateError,
+    ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
 from branchline.runner.reducers import add_messages
@@ -111,10 +115,12 @@ __all__ = [
     "PendingInterrupt",
     "PregelTask",
     "ProjectionError",
+    "ReducerTypeError",
     "Send",
     "StateGraph",
     "StateSnapshot",
     "StoreConfigError",
+    "StoreReadOnly",
     "ThreadNotFound",
     "ThreadRow",
     "UnknownStream",

@@ -12,12 +12,14 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sqlite3
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -36,16 +38,17 @@ app = typer.Typer(
 UNCUT_WIDTH = 1_000_000  # not a terminal: a line as wide as it needs, for grep and scripts
 
 
-def _console() -> Console:
+def _console(*, stderr: bool = False) -> Console:
     """The output of every command: literal text (no markup, no emoji codes); when it is
     not a terminal (a pipe, a file) lines are never wrapped or cut, whatever COLUMNS says."""
-    out = Console(markup=False, emoji=False)
+    out = Console(markup=False, emoji=False, stderr=stderr)
     if not out.is_terminal:
         out.width = UNCUT_WIDTH
     return out
 
 
 console = _console()
+errors = _console(stderr=True)  # where errors go
 
 DbOption = Annotated[
     str,
@@ -62,11 +65,12 @@ SchemaOption = Annotated[
     ),
 ]
 DEFAULT_DB = "branchline.db"
+_opened: dict[str, str] = {}  # the database this command opened, named if it fails later
 
 
 def fail(message: str) -> typer.Exit:
-    """Print an error and return the exit to raise."""
-    console.print(_error(message))
+    """Print an error to stderr and return the exit to raise."""
+    errors.print(_error(message))
     return typer.Exit(code=1)
 
 
@@ -93,6 +97,7 @@ def open_store(db: str, *, lenient: bool = True) -> CheckpointStore:
             f"no database at {db!r}; pass --db PATH or set BRANCHLINE_DB "
             "(run `branchline demo` to create one)"
         )
+    _opened["db"] = db
     return CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}, lenient=lenient)
 
 
@@ -149,9 +154,28 @@ def load_graph(spec: str, store: CheckpointStore) -> CompiledStateGraph:
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script: an error is one line on stderr and exit 1, never
+    a traceback; a damaged or unopenable database file names the file and what to do."""
     try:
         app()
     except BranchlineError as error:
-        console.print(_error(str(error)))
+        errors.print(_error(str(error)))
         raise SystemExit(1) from None
+    except (sqlite3.DatabaseError, PersistenceError) as error:
+        errors.print(_error(_database_error(error)))
+        raise SystemExit(1) from None
+
+
+def _database_error(error: Exception) -> str:
+    """What went wrong with the database, for a person: its file and what to do."""
+    db = _opened.get("db") or os.environ.get("BRANCHLINE_DB", DEFAULT_DB)
+    cause = str(error).strip() or type(error).__name__
+    if "malformed" in cause or "not a database" in cause:
+        return (
+            f"the database {db!r} is damaged ({cause}); restore it from a backup, and run "
+            "`sqlite3 FILE .recover` on a copy to save what can be read"
+        )
+    return (
+        f"cannot use the database {db!r} ({cause}); check that the file and its directory "
+        "exist and are readable, and that no other program holds it locked"
+    )

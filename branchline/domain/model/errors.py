@@ -8,6 +8,7 @@ Exception tree (each class also inherits the builtin it resembles)::
     ├── InvalidCommand (ValueError)
     ├── ConcurrentUpdate (RuntimeError)
     ├── StoreConfigError (ValueError)
+    ├── StoreReadOnly (PermissionError)
     ├── InvalidThreadId (ValueError)
     ├── EventTooLarge (ValueError)
     └── UnreadableEvent (ValueError)
@@ -41,6 +42,11 @@ class ConcurrentUpdate(BranchlineError, RuntimeError):
 
 class StoreConfigError(BranchlineError, ValueError):
     """A store was configured with missing or contradictory settings."""
+
+
+class StoreReadOnly(BranchlineError, PermissionError):
+    """A write to a database this process may only read (a read-only file, directory or
+    filesystem); it was opened for inspection and nothing was written."""
 
 
 class InvalidThreadId(BranchlineError, ValueError):

@@ -16,7 +16,9 @@ from typing import Any
 
 from branchline.domain.store.tagged_kinds import TAG
 
-MAX_DEPTH = 200  # levels of JSON nesting a stored value may have (see the module doc)
+MAX_DEPTH = 200  # levels of JSON nesting a stored event may have (see the module doc)
+ENVELOPE_DEPTH = 4  # levels an event takes around a value in it (event, writes, a write)
+VALUE_DEPTH = MAX_DEPTH - ENVELOPE_DEPTH  # levels a value in the state may nest: 196
 JSON_SCALARS = frozenset({str, int, bool, type(None)})
 """Exact types that are JSON as they are (a float is not: NaN and infinities are tagged)."""
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
