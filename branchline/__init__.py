@@ -14,6 +14,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     ├── ConcurrentUpdate (RuntimeError)        another writer got there first: retry
     ├── StoreConfigError (ValueError)
     ├── StoreReadOnly (PermissionError)       a write to a database opened read-only
+    ├── StoreUnavailable (ConnectionError)    the server is unreachable: retry later
     ├── InvalidThreadId (ValueError)
     ├── EventTooLarge (ValueError)
     ├── UnreadableEvent (ValueError)
@@ -47,6 +48,7 @@ from branchline.domain.model.errors import (
     InvalidThreadId,
     StoreConfigError,
     StoreReadOnly,
+    StoreUnavailable,
     ThreadNotFound,
     UnreadableEvent,
 )
@@ -121,6 +123,7 @@ __all__ = [
     "StateSnapshot",
     "StoreConfigError",
     "StoreReadOnly",
+    "StoreUnavailable",
     "ThreadNotFound",
     "ThreadRow",
     "UnknownStream",

@@ -49,6 +49,7 @@ PINNED = [
     "StateSnapshot",
     "StoreConfigError",
     "StoreReadOnly",
+    "StoreUnavailable",
     "ThreadNotFound",
     "ThreadRow",
     "UnknownStream",

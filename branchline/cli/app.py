@@ -159,11 +159,32 @@ def main() -> None:
     try:
         app()
     except BranchlineError as error:
-        errors.print(_error(str(error)))
+        errors.print(_error(for_the_cli(str(error))))
         raise SystemExit(1) from None
     except (sqlite3.DatabaseError, PersistenceError) as error:
         errors.print(_error(_database_error(error)))
         raise SystemExit(1) from None
+
+
+# An error serves Python and CLI users alike; on the command line its advice names the
+# command to run, not the Python call.
+_CLI_ADVICE = (
+    ("get_state_history(config) or get_state(config).config", "`branchline history THREAD`"),
+    ("get_state_history(config)", "`branchline history THREAD`"),
+    ("get_state_history() of this thread", "`branchline history THREAD`"),
+    ("get_state(config).interrupts", "`branchline pending`"),
+    ("Call get_state(config) to list them", "List them with `branchline pending`"),
+    ("Call get_state(config) to see where", "Run `branchline state THREAD` to see where"),
+    ("reload it with get_state(config) and retry", "run the command again"),
+    ("call rebuild(store) or delete the views file", "delete the views file"),
+)
+
+
+def for_the_cli(message: str) -> str:
+    """``message`` with its Python-call advice given as the CLI command to run."""
+    for python, command in _CLI_ADVICE:
+        message = message.replace(python, command)
+    return message
 
 
 def _database_error(error: Exception) -> str:

@@ -56,3 +56,17 @@ def test_every_inspection_of_a_damaged_file_is_one_line_on_stderr(tmp_path: Path
         assert done.stderr.startswith(f"error: the database {str(db)!r} is damaged"), command
         assert done.stderr.count("\n") == 1 and "restore it from a backup" in done.stderr
     assert db.read_bytes() == damaged
+
+
+def test_an_error_suggests_the_cli_command_not_the_python_call(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    branchline("demo", db=db)
+    thread = re.search(r"ticket-\d+", branchline("threads", db=db))
+    assert thread is not None
+    before = db.read_bytes()
+    done = _run("resume", thread[0], "--value", "1", "--actor", "x", "--interrupt", "abc", db=db)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: interrupt 'abc' is too short")
+    assert "List them with `branchline pending`" in done.stderr
+    assert "get_state(" not in done.stderr
+    assert db.read_bytes() == before

@@ -9,6 +9,7 @@ Exception tree (each class also inherits the builtin it resembles)::
     ├── ConcurrentUpdate (RuntimeError)
     ├── StoreConfigError (ValueError)
     ├── StoreReadOnly (PermissionError)
+    ├── StoreUnavailable (ConnectionError)
     ├── InvalidThreadId (ValueError)
     ├── EventTooLarge (ValueError)
     └── UnreadableEvent (ValueError)
@@ -47,6 +48,11 @@ class StoreConfigError(BranchlineError, ValueError):
 class StoreReadOnly(BranchlineError, PermissionError):
     """A write to a database this process may only read (a read-only file, directory or
     filesystem); it was opened for inspection and nothing was written."""
+
+
+class StoreUnavailable(BranchlineError, ConnectionError):
+    """The database server could not be reached, or the connection to it was lost and
+    could not be made again; the call can be retried once the server is back."""
 
 
 class InvalidThreadId(BranchlineError, ValueError):

@@ -15,7 +15,7 @@ from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.model.errors import StoreConfigError, StoreUnavailable
 from branchline.domain.store.shards import table_prefixes
 
 if TYPE_CHECKING:
@@ -297,14 +297,21 @@ def _exists(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
 
 
 def open_connection(dsn: str) -> psycopg.Connection[Any]:
-    """A new autocommit connection to ``dsn``, or a StoreConfigError that says what to do."""
+    """A new autocommit connection to ``dsn``; StoreUnavailable if no server answers,
+    StoreConfigError if it refuses (user, password, database), each saying what to do."""
     library = _psycopg()
     try:
         conn = library.connect(dsn, autocommit=True, connect_timeout=10)
     except library.OperationalError as exc:
+        if exc.sqlstate is None:  # no answer from a server: down, unreachable, refused
+            raise StoreUnavailable(
+                f"cannot reach PostgreSQL at {_redacted(dsn)!r}: {str(exc).strip()}. Check "
+                "that the server runs and that the URL's host and port are right; the call "
+                "can be retried once it is reachable"
+            ) from None
         raise StoreConfigError(
             f"cannot connect to PostgreSQL at {_redacted(dsn)!r}: {str(exc).strip()}. "
-            "Check that the server runs and the URL's host, port, user and database are right"
+            "Check that the URL's user, password and database are right"
         ) from None
     return cast("psycopg.Connection[Any]", conn)
 
