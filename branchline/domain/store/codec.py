@@ -42,6 +42,7 @@ from branchline.domain.store.plain_json import (
     MAX_DEPTH,
     VALUE_DEPTH,
     is_plain,
+    long_int_path,
     nesting,
     write_json,
 )
@@ -161,8 +162,9 @@ class Codec(Transcoder):
             text = write_json(ready)
         except ValueError as exc:  # an int past sys.get_int_max_str_digits()
             raise UnsupportedValueError(
-                f"cannot store an int too long to write as text ({exc}); store it as a str "
-                "(str(n) after raising the limit with sys.set_int_max_str_digits), or as bytes"
+                f"cannot store the int at value{long_int_path(ready)}: too long to write as "
+                f"text ({exc}); store it as a str (str(n) after raising the limit with "
+                "sys.set_int_max_str_digits), or as bytes"
             ) from None
         return text.encode("utf-8", "surrogatepass")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -80,3 +81,19 @@ def nesting(ready: Any) -> int:
         deepest = max(deepest, depth)
         pending.extend((child, depth + 1) for child in value)
     return deepest
+
+
+def long_int_path(ready: Any) -> str:
+    """Where in a JSON-ready value the first int too long to write as text is (past
+    ``sys.get_int_max_str_digits()``), as ``['key'][0]...``; without recursion."""
+    limit = sys.get_int_max_str_digits()
+    pending: list[tuple[Any, str]] = [(ready, "")]
+    while pending:
+        value, path = pending.pop()
+        if type(value) is int and limit and value.bit_length() > limit * 3.32:
+            return path
+        if type(value) is dict:
+            pending.extend((child, f"{path}[{key!r}]") for key, child in value.items())
+        elif type(value) is list:
+            pending.extend((child, f"{path}[{i}]") for i, child in enumerate(value))
+    return ""
