@@ -12,14 +12,12 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import sqlite3
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -28,6 +26,7 @@ from branchline.domain.model.errors import BranchlineError
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.domain.store.storage_faults import STORAGE_FAULTS
 from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
 
@@ -161,7 +160,7 @@ def main() -> None:
     except BranchlineError as error:
         errors.print(_error(for_the_cli(str(error))))
         raise SystemExit(1) from None
-    except (sqlite3.DatabaseError, PersistenceError) as error:
+    except STORAGE_FAULTS as error:
         errors.print(_error(_database_error(error)))
         raise SystemExit(1) from None
 

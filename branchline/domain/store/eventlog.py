@@ -48,8 +48,8 @@ from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
 from branchline.domain.store.event_mapper import EventMapper, UnprovenSnapshot, event_class
 from branchline.domain.store.lost_replies import landed_positions
-from branchline.domain.store.server_reach import reaching_server, server_name
 from branchline.domain.store.sqlitefile import SQLiteFile
+from branchline.domain.store.storage_faults import reaching_server, server_name
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
 
 logger = logging.getLogger(__name__)

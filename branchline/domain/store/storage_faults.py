@@ -1,4 +1,4 @@
-"""Losing the PostgreSQL server, told in our own terms.
+"""Faults of the storage under the store, told in our own terms.
 
 The event-store library retries a read or an append when the connection drops; when the
 server stays out of reach it gives up with its own ``OperationalError`` (``couldn't get
@@ -7,21 +7,31 @@ log operations go through ``reaching_server``, which turns such a loss into a
 StoreUnavailable naming the server (never its password) and saying the call can be
 retried. Errors the server itself answered (a lock timeout, a constraint) are not losses
 and pass unchanged.
+
+``STORAGE_FAULTS`` are the errors left to the edge (the CLI) that no call translated: a
+damaged or unusable database file, which it names with what to do.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
-from eventsourcing.persistence import ConnectionUnavailableError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    ConnectionUnavailableError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
 
 from branchline.domain.model.errors import StoreUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 _LOST_STATES = ("08", "57P")  # connection exceptions; the server shut down or ended us
+STORAGE_FAULTS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, PersistenceError)
 
 
 def server_name(env: Mapping[str, str]) -> str | None:
