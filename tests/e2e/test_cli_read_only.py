@@ -116,3 +116,18 @@ def test_a_write_to_a_read_only_database_is_a_clear_error_that_writes_nothing(
     assert done.stderr.startswith(f"error: cannot write to {str(db)!r}: this process may only")
     assert "fix its permissions" in done.stderr
     assert db.read_bytes() == before
+
+
+def test_a_new_database_in_a_directory_the_process_may_not_write_is_named(
+    read_only_db: tuple[Path, str],
+) -> None:
+    db, _ = read_only_db
+    new = db.parent / "new.db"
+    done = _run_read_only("db", "init", db=new)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: cannot create the database {str(new)!r}: its directory "
+        f"{str(db.parent)!r} is not writable by this user; change its permissions or give "
+        "another path\n"
+    )
+    assert not new.exists()
