@@ -74,7 +74,7 @@ def fail(message: str) -> typer.Exit:
 
 
 def _error(message: str) -> Text:
-    return Text.assemble(("error:", "red"), " ", message)
+    return Text.assemble(("error:", "red"), " ", for_the_cli(message))
 
 
 def table(*headers: str, ids: Collection[str] = (), title: str | None = None) -> Table:
@@ -158,7 +158,7 @@ def main() -> None:
     try:
         app()
     except BranchlineError as error:
-        errors.print(_error(for_the_cli(str(error))))
+        errors.print(_error(str(error)))
         raise SystemExit(1) from None
     except STORAGE_FAULTS as error:
         errors.print(_error(_database_error(error)))

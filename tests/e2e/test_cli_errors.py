@@ -70,3 +70,26 @@ def test_an_error_suggests_the_cli_command_not_the_python_call(tmp_path: Path) -
     assert "List them with `branchline pending`" in done.stderr
     assert "get_state(" not in done.stderr
     assert db.read_bytes() == before
+
+
+def test_a_checkpoint_id_past_any_version_is_named_with_the_cli_way(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    branchline("demo", db=db)
+    found = re.search(r"ticket-\d+", branchline("threads", db=db))
+    assert found is not None
+    head = re.search(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-([0-9a-f]{4}-[0-9a-f]{12})",
+        branchline("history", found[0], db=db),
+    )
+    assert head is not None
+    overflowing = f"ffffffff-ffff-ffff-{head[1]}"  # this thread's tail, a version past any
+    before = db.read_bytes()
+    for command in (
+        ["replay", found[0], "--from", overflowing],
+        ["state", found[0], "--checkpoint", overflowing],
+    ):
+        done = _run(*command, db=db)
+        assert done.returncode == 1, command
+        assert overflowing in done.stderr and "`branchline history" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "get_state" not in done.stderr
+    assert db.read_bytes() == before
