@@ -13,6 +13,8 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     ├── InvalidCommand (ValueError)
     ├── ConcurrentUpdate (RuntimeError)        another writer got there first: retry
     ├── StoreConfigError (ValueError)
+    ├── StoreReadOnly (PermissionError)       a write to a database opened read-only
+    ├── StoreUnavailable (ConnectionError)    the server is unreachable: retry later
     ├── InvalidThreadId (ValueError)
     ├── EventTooLarge (ValueError)
     ├── UnreadableEvent (ValueError)
@@ -22,6 +24,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     │   ├── GraphValidationError (ValueError)
     │   ├── InvalidConfigError (ValueError)
     │   ├── InvalidUpdateError (ValueError)
+    │   ├── ReducerTypeError (TypeError)       a write of the wrong type for a reducer
     │   ├── EmptyInputError (ValueError)
     │   ├── GraphRecursionError (RecursionError)
     │   ├── InterruptNotPending (LookupError)
@@ -45,6 +48,8 @@ from branchline.domain.model.errors import (
     InvalidCommand,
     InvalidThreadId,
     StoreConfigError,
+    StoreReadOnly,
+    StoreUnavailable,
     ThreadNotFound,
     UnreadableEvent,
 )
@@ -74,6 +79,7 @@ from branchline.runner.errors import (
     InterruptNotPending,
     InvalidConfigError,
     InvalidUpdateError,
+    ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
 from branchline.runner.reducers import add_messages
@@ -115,11 +121,14 @@ __all__ = [
     "PendingInterrupt",
     "PregelTask",
     "ProjectionError",
+    "ReducerTypeError",
     "Send",
     "SkippedEvent",
     "StateGraph",
     "StateSnapshot",
     "StoreConfigError",
+    "StoreReadOnly",
+    "StoreUnavailable",
     "ThreadNotFound",
     "ThreadRow",
     "UnknownStream",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from branchline.domain import CheckpointStore
-from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.model.errors import StoreConfigError, StoreUnavailable
 from branchline.domain.store.backends import connect
 from branchline.projections import Views
 
@@ -28,7 +28,7 @@ def _server_problem() -> str | None:
     try:
         with connect(PG_DSN) as conn:
             conn.execute("SELECT 1")
-    except StoreConfigError as error:
+    except (StoreConfigError, StoreUnavailable) as error:
         return str(error)
     return None
 

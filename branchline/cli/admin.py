@@ -17,8 +17,8 @@ from branchline.cli.app import (
     app,
     caught_up,
     console,
+    errors,
     open_store,
-    warnings,
 )
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
@@ -47,9 +47,9 @@ def init(
     environ = {**os.environ, "BRANCHLINE_DB": db}
     if is_postgres(db):
         options = {"schema": schema, "create_tables": True, "shards": shards}
-        busy = warnings.status(f"creating the tables of {shards} shard(s)")
+        busy = errors.status(f"creating the tables of {shards} shard(s)")
         with (
-            busy if warnings.is_terminal else nullcontext(),
+            busy if errors.is_terminal else nullcontext(),
             CheckpointStore.from_env(environ, **options) as store,
         ):
             kept = "encrypted" if store.encrypted else "not encrypted"

@@ -29,6 +29,7 @@ from branchline.domain.model.errors import BranchlineError
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.domain.store.storage_faults import STORAGE_FAULTS
 from branchline.projections import Views
 from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
@@ -42,17 +43,17 @@ app = typer.Typer(
 UNCUT_WIDTH = 1_000_000  # not a terminal: a line as wide as it needs, for grep and scripts
 
 
-def _console() -> Console:
+def _console(*, stderr: bool = False) -> Console:
     """The output of every command: literal text (no markup, no emoji codes); when it is
     not a terminal (a pipe, a file) lines are never wrapped or cut, whatever COLUMNS says."""
-    out = Console(markup=False, emoji=False)
+    out = Console(markup=False, emoji=False, stderr=stderr)
     if not out.is_terminal:
         out.width = UNCUT_WIDTH
     return out
 
 
 console = _console()
-warnings = Console(stderr=True, markup=False, emoji=False)
+errors = _console(stderr=True)  # where errors, warnings and progress bars go
 
 DbOption = Annotated[
     str,
@@ -69,16 +70,17 @@ SchemaOption = Annotated[
     ),
 ]
 DEFAULT_DB = "branchline.db"
+_opened: dict[str, str] = {}  # the database this command opened, named if it fails later
 
 
 def fail(message: str) -> typer.Exit:
-    """Print an error and return the exit to raise."""
-    console.print(_error(message))
+    """Print an error to stderr and return the exit to raise."""
+    errors.print(_error(message))
     return typer.Exit(code=1)
 
 
 def _error(message: str) -> Text:
-    return Text.assemble(("error:", "red"), " ", message)
+    return Text.assemble(("error:", "red"), " ", for_the_cli(message))
 
 
 def table(*headers: str, ids: Collection[str] = (), title: str | None = None) -> Table:
@@ -100,6 +102,7 @@ def open_store(db: str, *, lenient: bool = True) -> CheckpointStore:
             f"no database at {db!r}; pass --db PATH or set BRANCHLINE_DB "
             "(run `branchline demo` to create one)"
         )
+    _opened["db"] = db
     return CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}, lenient=lenient)
 
 
@@ -110,7 +113,7 @@ def views_of(store: CheckpointStore) -> Views:
     caught_up(views, store, "catching up the views")
     for event in views.skipped_events():
         whose = f"thread {event.thread_id!r}" if event.thread_id else "a thread it cannot name"
-        warnings.print(
+        errors.print(
             f"warning: the event at log position {event.position} ({whose}) is not shown: "
             f"{event.reason}. Check the log with `branchline audit --all --verify`"
         )
@@ -120,9 +123,9 @@ def views_of(store: CheckpointStore) -> Views:
 def caught_up(views: Views, store: CheckpointStore, what: str) -> int:
     """Catch ``views`` up with ``store``; on a terminal, with a progress bar on stderr that
     goes away when done (piped output stays as it was)."""
-    if not warnings.is_terminal:
+    if not errors.is_terminal:
         return views.catch_up(store)
-    with Progress(console=warnings, transient=True) as bar:
+    with Progress(console=errors, transient=True) as bar:
         task = bar.add_task(what, total=views.backlog(store) or None)
         return views.catch_up(store, lambda rows: bar.advance(task, rows))
 
@@ -226,9 +229,49 @@ def load_graph(spec: str, store: CheckpointStore) -> CompiledStateGraph:
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script: an error is one line on stderr and exit 1, never
+    a traceback; a damaged or unopenable database file names the file and what to do."""
     try:
         app()
     except BranchlineError as error:
-        console.print(_error(str(error)))
+        errors.print(_error(str(error)))
         raise SystemExit(1) from None
+    except STORAGE_FAULTS as error:
+        errors.print(_error(_database_error(error)))
+        raise SystemExit(1) from None
+
+
+# An error serves Python and CLI users alike; on the command line its advice names the
+# command to run, not the Python call.
+_CLI_ADVICE = (
+    ("get_state_history(config) or get_state(config).config", "`branchline history THREAD`"),
+    ("get_state_history(config)", "`branchline history THREAD`"),
+    ("get_state_history() of this thread", "`branchline history THREAD`"),
+    ("get_state(config).interrupts", "`branchline pending`"),
+    ("Call get_state(config) to list them", "List them with `branchline pending`"),
+    ("Call get_state(config) to see where", "Run `branchline state THREAD` to see where"),
+    ("reload it with get_state(config) and retry", "run the command again"),
+    ("call rebuild(store) or delete the views file", "delete the views file"),
+)
+
+
+def for_the_cli(message: str) -> str:
+    """``message`` with its Python-call advice given as the CLI command to run."""
+    for python, command in _CLI_ADVICE:
+        message = message.replace(python, command)
+    return message
+
+
+def _database_error(error: Exception) -> str:
+    """What went wrong with the database, for a person: its file and what to do."""
+    db = _opened.get("db") or os.environ.get("BRANCHLINE_DB", DEFAULT_DB)
+    cause = str(error).strip() or type(error).__name__
+    if "malformed" in cause or "not a database" in cause:
+        return (
+            f"the database {db!r} is damaged ({cause}); restore it from a backup, and run "
+            "`sqlite3 FILE .recover` on a copy to save what can be read"
+        )
+    return (
+        f"cannot use the database {db!r} ({cause}); check that the file and its directory "
+        "exist and are readable, and that no other program holds it locked"
+    )

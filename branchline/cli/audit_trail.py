@@ -16,13 +16,13 @@ from branchline.cli.app import (
     app,
     as_json,
     console,
+    errors,
     fail,
     open_store,
     parse_json,
     states,
     table,
     views_of,
-    warnings,
     when,
 )
 from branchline.domain.store.chain import ChainReport
@@ -94,9 +94,9 @@ def audit(
 def _verified(store: CheckpointStore, thread: str | None, anchors: Any) -> list[ChainReport]:
     """Every chain checked (or ``thread``'s); across many threads on a terminal, with a
     progress bar on stderr that goes away when done."""
-    if thread is not None or not warnings.is_terminal:
+    if thread is not None or not errors.is_terminal:
         return store.verify(thread, against=anchors)
-    with Progress(console=warnings, transient=True) as bar:
+    with Progress(console=errors, transient=True) as bar:
         task = bar.add_task("verifying every thread's chain", total=None)
         return store.verify(
             against=anchors,

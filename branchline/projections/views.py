@@ -72,6 +72,17 @@ def views_path(store_path: Path | None) -> str:
     return str(store_path.with_name(f"{store_path.stem}.views{store_path.suffix or '.db'}"))
 
 
+def _writable(store_path: Path | None) -> bool:
+    """Whether this process may write the views file of ``store_path`` (and the events
+    file): not so for a read-only file, directory or filesystem, opened to be inspected."""
+    if store_path is None:
+        return False
+    views = Path(views_path(store_path))
+    folder = os.access(store_path.absolute().parent, os.W_OK)
+    kept = os.access(views, os.W_OK) if views.exists() else folder
+    return folder and kept and os.access(store_path, os.W_OK)
+
+
 def _checked_batch_size(batch_size: int) -> int:
     if batch_size < 1:
         raise ViewsConfigError(
@@ -126,8 +137,10 @@ class Views:
     @classmethod
     def for_store(cls, store: NotificationLog, *, batch_size: int = BATCH_SIZE) -> Views:
         """Open the views file next to a store's events file (see ``views_path``); an
-        encrypted store's views stay in memory, so no plaintext copy reaches the disk."""
-        path = views_path(None if store.encrypted else store.path)
+        encrypted store's views stay in memory, so no plaintext copy reaches the disk; so
+        do the views of a file this process may not write, so that it can be inspected. A
+        damaged views file is rebuilt from the log, with a warning."""
+        path = views_path(store.path if not store.encrypted and _writable(store.path) else None)
         try:
             return cls.open(path, batch_size=batch_size)
         except sqlite3.DatabaseError as error:

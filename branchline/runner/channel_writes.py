@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchline.runner.errors import InvalidUpdateError
-from branchline.runner.schema import StateSchema
+from branchline.runner.errors import InvalidUpdateError, ReducerTypeError
+from branchline.runner.schema import Reducer, StateSchema
 
 
 @dataclass
@@ -29,6 +29,21 @@ def _record(delta: Delta, channel: str, old: Any, new: Any) -> None:
         delta.appended[channel] = new[len(old) :]
     else:
         delta.assigned[channel] = new
+
+
+def _reduce(reducer: Reducer, channel: str, source: str, old: Any, value: Any) -> Any:
+    """``reducer(old, value)``; a TypeError it raises (most often a write of the wrong
+    type) becomes a ReducerTypeError naming the channel, the writer and the types."""
+    try:
+        return reducer(old, value)
+    except TypeError as exc:
+        name = getattr(reducer, "__name__", type(reducer).__name__)
+        raise ReducerTypeError(
+            f"At key {channel!r}: {source} wrote {value!r:.60} (type {type(value).__name__}) and "
+            f"the reducer {name} could not combine it with the stored "
+            f"{type(old).__name__}: {exc}. Write a value of the channel's type, e.g. "
+            f"[{value!r:.40}] for a list; nothing of this step was written"
+        ) from exc
 
 
 class StepWriter:
@@ -55,7 +70,11 @@ class StepWriter:
                 self.written.add(channel)
                 new = value
             else:
-                new = value if channel not in self.values else reducer(old, value)
+                new = (
+                    value
+                    if channel not in self.values
+                    else _reduce(reducer, channel, source, old, value)
+                )
             _record(delta, channel, old, new)
             self.values[channel] = new
         return delta

@@ -232,6 +232,11 @@ class CompiledStateGraph:
         limit: int | None = None,
     ) -> Iterator[StateSnapshot]:
         """Every checkpoint of the thread, newest first, across all branches."""
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise InvalidConfigError(
+                f"get_state_history(limit={limit!r}): limit is how many checkpoints to list, "
+                "0 or more; pass None (the default) for all of them"
+            )
         store = self._store()
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()

@@ -7,6 +7,8 @@ Exception tree (each class also inherits the builtin it resembles)::
         ├── GraphValidationError (ValueError)   compile-time problems, all listed at once
         ├── InvalidConfigError (ValueError)     a config dict is missing or has a bad key
         ├── InvalidUpdateError (ValueError)     a write a node or update_state made is refused
+        ├── ReducerTypeError (TypeError)        a reducer could not combine a write of the
+        │                                       wrong type with its channel's value
         ├── EmptyInputError (ValueError)        nothing to run: no input and nothing pending
         ├── GraphRecursionError (RecursionError) a run exceeded its recursion_limit
         ├── InterruptNotPending (LookupError)   a resume named no pending interrupt
@@ -41,6 +43,12 @@ class InvalidConfigError(GraphError, ValueError):
 
 class InvalidUpdateError(GraphError, ValueError):
     """A write was refused before anything was stored."""
+
+
+class ReducerTypeError(GraphError, TypeError):
+    """A channel's reducer refused a write of the wrong type (``operator.add`` given an
+    int for a list): a TypeError, as the reducer's own error is where LangGraph lets it
+    through, so ``except TypeError`` keeps working; nothing of the step was written."""
 
 
 class EmptyInputError(GraphError, ValueError):

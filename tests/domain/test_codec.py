@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from branchline.domain.model.errors import BranchlineError
-from branchline.domain.store.codec import MAX_DEPTH, Codec, CodecError, UnsupportedValueError
+from branchline.domain.store.codec import (
+    MAX_DEPTH,
+    VALUE_DEPTH,
+    Codec,
+    CodecError,
+    UnsupportedValueError,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -364,7 +370,7 @@ def test_a_value_as_deep_as_allowed_round_trips_and_reads_back_deep_in_a_stack(
 def test_a_value_nested_too_deep_is_refused_with_a_clear_error(
     depth: int, leaf: Any, shell: Any
 ) -> None:
-    with pytest.raises(UnsupportedValueError, match=f"nested more than {MAX_DEPTH} levels"):
+    with pytest.raises(UnsupportedValueError, match=f"nested more than {VALUE_DEPTH} levels"):
         Codec().encode(nested(depth, leaf, shell))
 
 

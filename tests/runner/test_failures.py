@@ -18,7 +18,7 @@ from branchline import (
 )
 from branchline.domain import UnsupportedValueError
 from branchline.domain.model.events import StepCompleted
-from branchline.domain.store.codec import MAX_DEPTH
+from branchline.domain.store.codec import MAX_DEPTH, VALUE_DEPTH
 
 
 class State(TypedDict, total=False):
@@ -304,7 +304,7 @@ def test_a_node_write_nested_too_deep_is_refused_and_writes_nothing(
 
     message, before, after = refuse_step(graph, config, store, UnsupportedValueError, stored=2)
 
-    assert f"nested more than {MAX_DEPTH} levels" in message
+    assert f"nested more than {VALUE_DEPTH} levels" in message
     assert after == before
 
 

@@ -8,6 +8,8 @@ Exception tree (each class also inherits the builtin it resembles)::
     ├── InvalidCommand (ValueError)
     ├── ConcurrentUpdate (RuntimeError)
     ├── StoreConfigError (ValueError)
+    ├── StoreReadOnly (PermissionError)
+    ├── StoreUnavailable (ConnectionError)
     ├── InvalidThreadId (ValueError)
     ├── EventTooLarge (ValueError)
     └── UnreadableEvent (ValueError)
@@ -43,6 +45,16 @@ class ConcurrentUpdate(BranchlineError, RuntimeError):
 
 class StoreConfigError(BranchlineError, ValueError):
     """A store was configured with missing or contradictory settings."""
+
+
+class StoreReadOnly(BranchlineError, PermissionError):
+    """A write to a database this process may only read (a read-only file, directory or
+    filesystem); it was opened for inspection and nothing was written."""
+
+
+class StoreUnavailable(BranchlineError, ConnectionError):
+    """The database server could not be reached, or the connection to it was lost and
+    could not be made again; the call can be retried once the server is back."""
 
 
 class InvalidThreadId(BranchlineError, ValueError):

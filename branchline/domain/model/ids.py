@@ -24,6 +24,7 @@ MAX_THREAD_ID = 512  # characters
 MAX_SHARDS = 64  # event logs a store may spread its threads over
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 _LOW_MASK = (1 << 64) - 1
+MAX_VERSION = (1 << 63) - 1  # the largest stream version a database can hold
 
 
 def check_thread_id(thread_id: str) -> str:
@@ -36,6 +37,8 @@ def check_thread_id(thread_id: str) -> str:
         problem = f"is {len(thread_id):,} characters long (at most {MAX_THREAD_ID})"
     elif _CONTROL.search(thread_id):
         problem = "holds control characters"
+    elif not thread_id.isprintable() and not _encodes(thread_id):
+        problem = "holds a lone surrogate (text decoded with errors='surrogateescape'?)"
     if problem is not None:
         shown = repr(thread_id[:40]) + ("..." if len(str(thread_id)) > 40 else "")
         raise InvalidThreadId(
@@ -43,6 +46,15 @@ def check_thread_id(thread_id: str) -> str:
             "ticket id, e.g. 'ticket-1042'"
         )
     return thread_id
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (a lone surrogate cannot)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=4096)
@@ -90,7 +102,14 @@ def checkpoint_version(thread_id: str, checkpoint: str) -> int:
             f"checkpoint_id {checkpoint!r} does not belong to thread {thread_id!r}; "
             "use an id from get_state_history() of this thread"
         )
-    return number >> 64
+    version = number >> 64
+    if version > MAX_VERSION:
+        raise CheckpointNotFound(
+            f"checkpoint_id {checkpoint!r} names no checkpoint of thread {thread_id!r} "
+            f"(version {version:,} is past any a thread can reach); "
+            "use an id from get_state_history() of this thread"
+        )
+    return version
 
 
 def task_id(thread_id: str, checkpoint_version: int, node: str, index: int) -> str:

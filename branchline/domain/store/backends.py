@@ -7,6 +7,7 @@ with table creation off, since many workers creating tables at once fail.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from branchline.domain.model.errors import StoreConfigError
+from branchline.domain.model.errors import StoreConfigError, StoreUnavailable
 from branchline.domain.store.shards import table_prefixes
 
 if TYPE_CHECKING:
@@ -38,12 +39,47 @@ def sqlite_env(path: Path, lock_timeout: int) -> dict[str, str]:
     """The eventsourcing settings for an SQLite store in ``path``, once the file is checked."""
     if path.is_dir():
         raise StoreConfigError(f"SQLite path {str(path)!r} is a directory; give a file path")
+    check_sqlite_directory(path)
     check_sqlite_file(path)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(path),
+        "SQLITE_DBNAME": read_only_uri(path) or str(path),
         "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
     }
+
+
+def check_sqlite_directory(path: Path) -> None:
+    """Refuse a new database file whose directory is missing or not writable (SQLite
+    would fail deep in the event-store library, naming no path)."""
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise StoreConfigError(
+            f"cannot create the database {str(path)!r}: its directory {str(folder)!r} does "
+            f"not exist; create it (mkdir -p {str(folder)!r}) or give another path"
+        )
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreConfigError(
+            f"cannot create the database {str(path)!r}: its directory {str(folder)!r} is "
+            "not writable by this user; change its permissions or give another path"
+        )
+
+
+def read_only_uri(path: Path) -> str | None:
+    """How to open an existing ``path`` this process may not write (a read-only file,
+    directory or filesystem): SQLite's read-only URI, so it can be inspected. Without a
+    writable directory SQLite cannot make the WAL index either: the file is opened as
+    ``immutable`` (a writer elsewhere would go unseen until it is opened again).
+    None if the file can be written, or does not exist yet."""
+    folder = path.absolute().parent
+    if not path.exists() or (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
+        return None
+    immutable = "" if os.access(folder, os.W_OK) else "&immutable=1"
+    return f"{path.resolve().as_uri()}?mode=ro{immutable}"
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    """A connection that reads ``path`` and never writes it."""
+    return sqlite3.connect(read_only_uri(path) or f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -52,7 +88,7 @@ def check_sqlite_file(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with closing(_reader(path)) as conn:
             stored_format = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
@@ -77,6 +113,8 @@ def stamp_sqlite_file(path: Path, encryption: str | None = None) -> str | None:
     it records none yet, its ``encryption`` (see ``encryption``). Returns the encryption
     the file records: another process may have recorded its own first (None: a read-only
     file that records none)."""
+    if read_only_uri(path) is not None:
+        return sqlite_encryption(path)[0]
     with closing(sqlite3.connect(path)) as conn:
         if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
             conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
@@ -94,7 +132,7 @@ def sqlite_encryption(path: Path) -> tuple[str | None, bytes | None]:
     event, read without writing (``(None, None)`` for a new file)."""
     if not path.exists() or path.stat().st_size == 0:
         return None, None
-    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+    with closing(_reader(path)) as conn:
         recorded = _sqlite_encryption(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         if recorded is not None or "stored_events" not in tables:
@@ -259,14 +297,21 @@ def _exists(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
 
 
 def open_connection(dsn: str) -> psycopg.Connection[Any]:
-    """A new autocommit connection to ``dsn``, or a StoreConfigError that says what to do."""
+    """A new autocommit connection to ``dsn``; StoreUnavailable if no server answers,
+    StoreConfigError if it refuses (user, password, database), each saying what to do."""
     library = _psycopg()
     try:
         conn = library.connect(dsn, autocommit=True, connect_timeout=10)
     except library.OperationalError as exc:
+        if exc.sqlstate is None:  # no answer from a server: down, unreachable, refused
+            raise StoreUnavailable(
+                f"cannot reach PostgreSQL at {_redacted(dsn)!r}: {str(exc).strip()}. Check "
+                "that the server runs and that the URL's host and port are right; the call "
+                "can be retried once it is reachable"
+            ) from None
         raise StoreConfigError(
             f"cannot connect to PostgreSQL at {_redacted(dsn)!r}: {str(exc).strip()}. "
-            "Check that the server runs and the URL's host, port, user and database are right"
+            "Check that the URL's user, password and database are right"
         ) from None
     return cast("psycopg.Connection[Any]", conn)
 

@@ -40,7 +40,9 @@ from branchline.domain.model.errors import BranchlineError
 from branchline.domain.store.plain_json import (
     JSON_SCALARS,
     MAX_DEPTH,
+    VALUE_DEPTH,
     is_plain,
+    long_int_path,
     nesting,
     write_json,
 )
@@ -52,7 +54,15 @@ from branchline.domain.store.tagged_kinds import (
     Encoder,
 )
 
-__all__ = ["MAX_DEPTH", "SUPPORTED_KINDS", "TAG", "Codec", "CodecError", "UnsupportedValueError"]
+__all__ = [
+    "MAX_DEPTH",
+    "SUPPORTED_KINDS",
+    "TAG",
+    "VALUE_DEPTH",
+    "Codec",
+    "CodecError",
+    "UnsupportedValueError",
+]
 
 SUPPORTED_KINDS = (
     "None, bool, int, float, str, bytes, list, tuple, dict, set, frozenset, datetime, date, "
@@ -144,11 +154,19 @@ class Codec(Transcoder):
             ready = None  # deeper than this stack allows: too deep, surely
         if ready is not obj and (ready is None or nesting(ready) > MAX_DEPTH):
             raise UnsupportedValueError(
-                f"cannot store a value nested more than {MAX_DEPTH} levels deep (lists, "
+                f"cannot store a value nested more than {VALUE_DEPTH} levels deep (lists, "
                 "dicts, tuples, sets and objects inside one another), or one that contains "
                 "itself: reading it back would need a stack frame per level. Flatten it"
             )
-        return write_json(ready).encode("utf-8", "surrogatepass")
+        try:
+            text = write_json(ready)
+        except ValueError as exc:  # an int past sys.get_int_max_str_digits()
+            raise UnsupportedValueError(
+                f"cannot store the int at value{long_int_path(ready)}: too long to write as "
+                f"text ({exc}); store it as a str (str(n) after raising the limit with "
+                "sys.set_int_max_str_digits), or as bytes"
+            ) from None
+        return text.encode("utf-8", "surrogatepass")
 
     def decode(self, data: bytes) -> Any:
         """Return the value that ``encode`` turned into ``data``."""

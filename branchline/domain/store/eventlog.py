@@ -50,6 +50,7 @@ from branchline.domain.store.compact_form import restored
 from branchline.domain.store.event_mapper import EventMapper, event_class
 from branchline.domain.store.lost_replies import landed_positions
 from branchline.domain.store.sqlitefile import SQLiteFile
+from branchline.domain.store.storage_faults import reaching_server, server_name
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class EventLog(Application[UUID]):
         self._heads_lock = threading.Lock()
         # stream -> (events, bytes) since its last snapshot, and that snapshot's size
         self._since_snapshot: dict[UUID, tuple[int, int, int]] = {}
+        self.server = server_name(dict(env))  # PostgreSQL: named when it is out of reach
         super().__init__(env)
         # Wherever the library rebuilds a thread (a cache miss, a past version), it does so
         # as ``_reconstructed`` says; a cached thread it still fast-forwards itself.
@@ -128,6 +130,7 @@ class EventLog(Application[UUID]):
         file.read(stream, thread, mark, cache)
         return thread
 
+    @reaching_server
     def get(self, stream: UUID, version: int | None = None) -> Thread:
         """A thread at ``version`` (default: its newest)."""
         return self.repository.get(stream, version=version, projector_func=project)
@@ -180,6 +183,7 @@ class EventLog(Application[UUID]):
 
     # Sealed appends ---------------------------------------------------------------
 
+    @reaching_server
     def save_sealed(
         self, thread: Thread, base_version: int, events: Sequence[ThreadEvent]
     ) -> list[Written]:
@@ -240,6 +244,7 @@ class EventLog(Application[UUID]):
             recorded.written(head)
         return positions
 
+    @reaching_server
     def recorded_heads(self) -> list[Head] | None:
         """Every stream's head as recorded with its appends (None: not recorded here)."""
         if self._file is not None:
@@ -259,6 +264,7 @@ class EventLog(Application[UUID]):
         except sqlite3.OperationalError as exc:
             raise OperationalError(exc) from exc
 
+    @reaching_server
     def snapshot_after(self, thread: Thread, count: int, size: int, interval: int) -> None:
         """Snapshot ``thread`` after ``interval`` events, and not before the events since
         the last snapshot weigh twice as much as it: a growing state (a long chat) then
@@ -297,6 +303,7 @@ class EventLog(Application[UUID]):
         digest = unseal(self.event_mapper.plain(rows[0].state))[1] if rows else None
         return digest or before_chaining(stream, version)
 
+    @reaching_server
     def verify(
         self, thread_id: str, stream: UUID, anchor: tuple[int, str] | None = None
     ) -> ChainReport:
@@ -312,6 +319,7 @@ class EventLog(Application[UUID]):
             anchor,
         )
 
+    @reaching_server
     def thread_streams(self) -> Iterator[tuple[str, UUID]]:
         """``(thread id, stream)`` of every thread, from the log itself (not the views)."""
         after: int | None = None
@@ -340,6 +348,7 @@ class EventLog(Application[UUID]):
         """The key the chains are sealed with, if the store has one."""
         return self.event_mapper.audit_key
 
+    @reaching_server
     def select(
         self,
         sid: UUID,

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from branchline.domain.store.tagged_kinds import TAG
 
-MAX_DEPTH = 200  # levels of JSON nesting a stored value may have (see the module doc)
+MAX_DEPTH = 200  # levels of JSON nesting a stored event may have (see the module doc)
+ENVELOPE_DEPTH = 4  # levels an event takes around a value in it (event, writes, a write)
+VALUE_DEPTH = MAX_DEPTH - ENVELOPE_DEPTH  # levels a value in the state may nest: 196
 JSON_SCALARS = frozenset({str, int, bool, type(None)})
 """Exact types that are JSON as they are (a float is not: NaN and infinities are tagged)."""
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -81,3 +84,19 @@ def nesting(ready: Any) -> int:
         deepest = max(deepest, depth)
         pending.extend((child, depth + 1) for child in value if type(child) in _NESTED)
     return deepest
+
+
+def long_int_path(ready: Any) -> str:
+    """Where in a JSON-ready value the first int too long to write as text is (past
+    ``sys.get_int_max_str_digits()``), as ``['key'][0]...``; without recursion."""
+    limit = sys.get_int_max_str_digits()
+    pending: list[tuple[Any, str]] = [(ready, "")]
+    while pending:
+        value, path = pending.pop()
+        if type(value) is int and limit and value.bit_length() > limit * 3.32:
+            return path
+        if type(value) is dict:
+            pending.extend((child, f"{path}[{key!r}]") for key, child in value.items())
+        elif type(value) is list:
+            pending.extend((child, f"{path}[{i}]") for i, child in enumerate(value))
+    return ""

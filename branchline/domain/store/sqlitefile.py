@@ -27,8 +27,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any, NamedTuple, TypeVar
+from urllib.parse import unquote
 from uuid import UUID
 
+from branchline.domain.model.errors import StoreReadOnly
 from branchline.domain.store import stream_heads
 from branchline.domain.store.stream_heads import Head
 
@@ -51,11 +53,14 @@ class SQLiteFile:
     def __init__(self, path: str, table: str, lock_timeout: float) -> None:
         # A busy file is waited for here, between attempts, not inside SQLite: reads of
         # this process (which share the connection) need not queue behind the wait.
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=0, uri=True
+        )
         self._conn.execute("PRAGMA synchronous=FULL")
         with suppress(sqlite3.OperationalError):  # a read-only file takes no appends either
             self._conn.execute(stream_heads.SQLITE_CREATE)
         self._lock_timeout = lock_timeout
+        self._name = unquote(path.split("?")[0].removeprefix("file://"))  # for messages
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
         self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
         self._lock = threading.Lock()  # one statement or transaction at a time
@@ -94,7 +99,17 @@ class SQLiteFile:
                 raise
             return positions, version
 
-        return self._retrying(attempt)
+        try:
+            return self._retrying(attempt)
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc):
+                raise
+            raise StoreReadOnly(
+                f"cannot write to {self._name!r}: this process may only read it (the file, "
+                "its directory or its filesystem is read-only), so it was opened for "
+                "inspection and nothing was written; write as a user who may, or fix its "
+                "permissions"
+            ) from None
 
     def heads(self) -> list[Head]:
         """Every stream's recorded head."""
