@@ -9,6 +9,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from branchline import CheckpointStore
+
 # Output to a terminal 80 columns wide (rich reads TTY_COMPATIBLE), colourless.
 TERMINAL_80 = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "80"}
 _STYLE = re.compile(r"\x1b\[[0-9;]*m")
@@ -57,3 +59,9 @@ def environment(db: Path, env: Mapping[str, str] | None = None) -> dict[str, str
 def plain(printed: str) -> str:
     """What a process printed, its terminal styles taken out."""
     return _STYLE.sub("", printed)
+
+
+def stored_events(db: Path, thread: str = "t") -> list[object]:
+    """The events a thread holds in ``db`` (to show that a command wrote nothing)."""
+    with CheckpointStore.sqlite(db) as store:
+        return list(store.events(thread))

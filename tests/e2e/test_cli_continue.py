@@ -12,29 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_process import branchline, command, environment, plain
+from cli_process import branchline, command, environment, plain, stored_events
 
 from branchline import CheckpointStore
-from branchline.cli.demo_graph import build
 from branchline.domain.model.ids import checkpoint_id
 
-REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
 DEMO = ("--graph", "branchline.cli.demo_graph:build")
 MINE = ("--graph", "my_graph:graph")
-
-
-@pytest.fixture
-def paused(tmp_path: Path) -> Path:
-    """A demo thread 't' paused in human_review."""
-    db = tmp_path / "review.db"
-    with CheckpointStore.sqlite(db) as store:
-        assert "__interrupt__" in build(store).invoke(REQUEST, {"configurable": {"thread_id": "t"}})
-    return db
-
-
-def _events(db: Path) -> list[object]:
-    with CheckpointStore.sqlite(db) as store:
-        return list(store.events("t"))
 
 
 def test_resume_without_a_graph_names_the_command_that_continues(paused: Path) -> None:
@@ -52,20 +36,20 @@ def test_continue_on_a_finished_thread_says_so(paused: Path) -> None:
     branchline(
         "resume", "t", "--value", '{"action": "approve"}', "--actor", "ivy", *DEMO, db=paused
     )
-    before = _events(paused)
+    before = stored_events(paused)
     out = branchline("continue", "t", *DEMO, db=paused)
     assert "thread 't' is finished: nothing left to run" in out
-    assert _events(paused) == before
+    assert stored_events(paused) == before
 
 
 def test_continue_on_an_unanswered_question_says_how_to_answer_and_runs_nothing(
     paused: Path,
 ) -> None:
-    before = _events(paused)
+    before = stored_events(paused)
     out = branchline("continue", "t", *DEMO, db=paused, expect=1)
     assert "error: thread 't' waits for an answer to interrupt" in out
     assert "nothing was run. Answer it with `branchline resume t --interrupt" in out
-    assert _events(paused) == before
+    assert stored_events(paused) == before
 
 
 # A graph of the current directory, stopped by Ctrl-C and continued ------------------------

@@ -6,22 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_process import TERMINAL_80, branchline
+from cli_process import TERMINAL_80, branchline, stored_events
 
 from branchline import CheckpointStore, Command
 from branchline.cli.demo_graph import build
 from branchline.domain.model.events import Resumed
-
-REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
-
-
-@pytest.fixture
-def paused(tmp_path: Path) -> Path:
-    """A demo thread 't' paused in human_review, written by this process."""
-    db = tmp_path / "review.db"
-    with CheckpointStore.sqlite(db) as store:
-        assert "__interrupt__" in build(store).invoke(REQUEST, {"configurable": {"thread_id": "t"}})
-    return db
 
 
 def test_pending_lists_the_paused_review(paused: Path) -> None:
@@ -174,11 +163,6 @@ def _asked(db: Path) -> str:
     return question.id
 
 
-def _events(db: Path) -> list[object]:
-    with CheckpointStore.sqlite(db) as store:
-        return list(store.events("t"))
-
-
 def test_pending_shows_the_whole_interrupt_id_in_an_80_column_terminal(paused: Path) -> None:
     out = branchline("pending", db=paused, env=TERMINAL_80)
     assert _asked(paused) in out
@@ -191,7 +175,7 @@ def test_resume_with_an_id_cut_by_an_ellipsis_answers_that_question(paused: Path
         db=paused,
     )  # fmt: skip
     assert f"recorded: ivy answered {asked} (human_review) with false" in out
-    [answer] = [e for e in _events(paused) if isinstance(e, Resumed)]
+    [answer] = [e for e in stored_events(paused) if isinstance(e, Resumed)]
     assert (answer.interrupt_id, answer.value) == (asked, False)
 
 
@@ -200,7 +184,7 @@ def test_resume_with_an_id_cut_by_an_ellipsis_answers_that_question(paused: Path
 def test_resume_naming_no_pending_question_is_refused_and_writes_nothing(
     paused: Path, graph: tuple[str, ...], interrupt: str
 ) -> None:
-    before = _events(paused)
+    before = stored_events(paused)
     out = branchline(
         "resume", "t", "--interrupt", interrupt, "--value", "false", "--actor", "ivy", *graph,
         db=paused, expect=1,
@@ -209,21 +193,21 @@ def test_resume_naming_no_pending_question_is_refused_and_writes_nothing(
         f"error: interrupt {interrupt!r} is unknown on thread 't'; pending now: "
         f"[{_asked(paused)!r}]" in out
     )
-    assert _events(paused) == before
+    assert stored_events(paused) == before
 
 
 @pytest.mark.parametrize("graph", [(), GRAPH], ids=["recorded", "with-graph"])
 def test_resume_with_a_prefix_too_short_to_name_a_question_is_refused(
     paused: Path, graph: tuple[str, ...]
 ) -> None:
-    before = _events(paused)
+    before = stored_events(paused)
     short = _asked(paused)[:3]
     out = branchline(
         "resume", "t", "--interrupt", short, "--value", "false", "--actor", "ivy", *graph,
         db=paused, expect=1,
     )  # fmt: skip
     assert f"interrupt {short!r} is too short to name a question: give at least 6" in out
-    assert _events(paused) == before
+    assert stored_events(paused) == before
 
 
 def test_resume_with_the_graph_and_a_unique_prefix_runs_the_answered_question(
@@ -236,5 +220,5 @@ def test_resume_with_the_graph_and_a_unique_prefix_runs_the_answered_question(
         db=paused,
     )  # fmt: skip
     assert "refunded 120 EUR" in out
-    [recorded] = [e for e in _events(paused) if isinstance(e, Resumed)]
+    [recorded] = [e for e in stored_events(paused) if isinstance(e, Resumed)]
     assert (recorded.interrupt_id, recorded.actor) == (asked, "ivy")

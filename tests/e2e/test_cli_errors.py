@@ -38,18 +38,24 @@ def test_a_missing_directory_is_named_with_what_to_do(tmp_path: Path) -> None:
     assert not db.parent.exists()
 
 
-def test_every_inspection_of_a_damaged_file_is_one_line_on_stderr(tmp_path: Path) -> None:
+def _demo(tmp_path: Path) -> tuple[Path, str]:
+    """``branchline demo`` run into a new file: the file and its thread."""
     db = tmp_path / "demo.db"
     branchline("demo", db=db)
     thread = re.search(r"ticket-\d+", branchline("threads", db=db))
     assert thread is not None
+    return db, thread[0]
+
+
+def test_every_inspection_of_a_damaged_file_is_one_line_on_stderr(tmp_path: Path) -> None:
+    db, thread = _demo(tmp_path)
     (tmp_path / "demo.views.db").unlink()
     with db.open("r+b") as file:
         for page in range(1, 10):
             file.seek(4096 * page)
             file.write(b"\xde\xad\xbe\xef" * 8)
     damaged = db.read_bytes()
-    for command in (["threads"], ["pending"], ["history", thread[0]], ["state", thread[0]]):
+    for command in (["threads"], ["pending"], ["history", thread], ["state", thread]):
         done = _run(*command, db=db)
         assert done.returncode == 1, command
         assert done.stdout == "", command
@@ -59,12 +65,9 @@ def test_every_inspection_of_a_damaged_file_is_one_line_on_stderr(tmp_path: Path
 
 
 def test_an_error_suggests_the_cli_command_not_the_python_call(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    branchline("demo", db=db)
-    thread = re.search(r"ticket-\d+", branchline("threads", db=db))
-    assert thread is not None
+    db, thread = _demo(tmp_path)
     before = db.read_bytes()
-    done = _run("resume", thread[0], "--value", "1", "--actor", "x", "--interrupt", "abc", db=db)
+    done = _run("resume", thread, "--value", "1", "--actor", "x", "--interrupt", "abc", db=db)
     assert done.returncode == 1
     assert done.stderr.startswith("error: interrupt 'abc' is too short")
     assert "List them with `branchline pending`" in done.stderr
@@ -73,20 +76,17 @@ def test_an_error_suggests_the_cli_command_not_the_python_call(tmp_path: Path) -
 
 
 def test_a_checkpoint_id_past_any_version_is_named_with_the_cli_way(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    branchline("demo", db=db)
-    found = re.search(r"ticket-\d+", branchline("threads", db=db))
-    assert found is not None
+    db, thread = _demo(tmp_path)
     head = re.search(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-([0-9a-f]{4}-[0-9a-f]{12})",
-        branchline("history", found[0], db=db),
+        branchline("history", thread, db=db),
     )
     assert head is not None
     overflowing = f"ffffffff-ffff-ffff-{head[1]}"  # this thread's tail, a version past any
     before = db.read_bytes()
     for command in (
-        ["replay", found[0], "--from", overflowing],
-        ["state", found[0], "--checkpoint", overflowing],
+        ["replay", thread, "--from", overflowing],
+        ["state", thread, "--checkpoint", overflowing],
     ):
         done = _run(*command, db=db)
         assert done.returncode == 1, command

@@ -6,32 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_process import branchline
+from cli_process import branchline, stored_events
 
 from branchline import CheckpointStore
 from branchline.cli.demo_graph import build
 from branchline.domain.model.events import Resumed
 
-REQUEST = {"messages": [{"role": "user", "content": "Refund order A-1042"}]}
 BIG = {"action": "approve", "note": "x" * 200_000}
 
 
-@pytest.fixture
-def paused(tmp_path: Path) -> Path:
-    """A demo thread 't' paused in human_review."""
-    db = tmp_path / "review.db"
-    with CheckpointStore.sqlite(db) as store:
-        assert "__interrupt__" in build(store).invoke(REQUEST, {"configurable": {"thread_id": "t"}})
-    return db
-
-
-def _events(db: Path) -> list[object]:
-    with CheckpointStore.sqlite(db) as store:
-        return list(store.events("t"))
-
-
 def _answer(db: Path) -> object:
-    [answer] = [e for e in _events(db) if isinstance(e, Resumed)]
+    [answer] = [e for e in stored_events(db) if isinstance(e, Resumed)]
     return answer.value
 
 
