@@ -4,7 +4,9 @@ a clear error that writes nothing.
 The commands run as an unprivileged user: root writes through any file mode, so in CI
 (root) the process drops to ``nobody`` with ``setpriv``; a developer who is not root is
 already stopped by the modes. The database sits in a directory of its own under /tmp,
-which ``nobody`` may enter (pytest's own temporary directories are private to root).
+which ``nobody`` may enter (pytest's own temporary directories are private to root); a
+checkout or virtualenv inside a directory private to root (``mktemp -d``) is opened to
+``nobody`` for the module's run, so that it can import Branchline at all.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -20,9 +23,27 @@ from pathlib import Path
 
 import pytest
 
+import branchline as package
 from tests.e2e.cli_process import branchline
 
 NOBODY = 65534
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _importable_by_nobody() -> Iterator[None]:
+    """Let ``nobody`` pass through the directories above the virtualenv and the sources
+    (a clone in a 0700 ``mktemp -d`` directory would stop it), then close them again."""
+    opened: list[tuple[Path, int]] = []
+    if os.geteuid() == 0:
+        for place in (Path(sys.prefix), Path(package.__file__).parent):
+            for folder in (place, *place.parents):
+                mode = folder.stat().st_mode
+                if not mode & stat.S_IXOTH:
+                    folder.chmod(mode | stat.S_IXOTH)
+                    opened.append((folder, mode))
+    yield
+    for folder, mode in reversed(opened):
+        folder.chmod(mode)
 
 
 def _unprivileged(*command: str) -> list[str]:
