@@ -31,7 +31,7 @@ db_app = typer.Typer(help="Set up the database of the threads.", no_args_is_help
 app.add_typer(db_app, name="db")
 
 
-@db_app.command("init")
+@db_app.command("init", short_help="Create the tables once, before workers start.")
 def init(
     db: DbOption = DEFAULT_DB,
     schema: SchemaOption = "public",
@@ -61,14 +61,14 @@ def init(
     console.print(ready, markup=False)
 
 
-@db_app.command("key")
+@db_app.command("key", short_help="Print a new encryption key.")
 def key() -> None:
     """Print a new encryption key: set it as BRANCHLINE_ENCRYPTION_KEY (and keep it safe:
     without it the events cannot be read)."""
     print(new_encryption_key())
 
 
-@app.command()
+@app.command(short_help="Keep the views current: threads, inbox, audit, tree.")
 def project(
     db: DbOption = DEFAULT_DB,
     once: Annotated[bool, typer.Option("--once", help="Catch up once, then exit.")] = False,

@@ -24,6 +24,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from branchline import __version__
 from branchline.bootstrap import open_views
 from branchline.domain.model.errors import BranchlineError
 from branchline.domain.model.thread import Thread
@@ -35,11 +36,30 @@ from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
 
 app = typer.Typer(
-    help="Durable agent threads: inspect them, answer their interrupts, run the demo.",
     no_args_is_help=True,
     # Plain help: paragraphs rewrapped to the terminal, options without <bool> tags.
     rich_markup_mode=None,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"branchline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Durable agent threads: inspect them, answer their interrupts, run the demo."""
+
+
 UNCUT_WIDTH = 1_000_000  # not a terminal: a line as wide as it needs, for grep and scripts
 
 
@@ -67,6 +87,12 @@ SchemaOption = Annotated[
     str,
     typer.Option(
         "--schema", envvar="BRANCHLINE_PG_SCHEMA", help="PostgreSQL schema of the tables."
+    ),
+]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON document (shapes in the README's Command line section)."
     ),
 ]
 DEFAULT_DB = "branchline.db"
@@ -134,10 +160,27 @@ def states(store: CheckpointStore, thread_id: str) -> list[Thread]:
     """Every checkpoint of a thread, or a clear error if there is no such thread."""
     found = store.checkpoint_states(thread_id)
     if not found:
-        raise fail(
-            f"no thread {thread_id!r} in {str(store.path)!r}; list them with `branchline threads`"
-        )
+        raise _no_thread(store, thread_id)
     return found
+
+
+def latest(store: CheckpointStore, thread_id: str) -> Thread:
+    """A thread at its head, read without its whole timeline; an error if there is none."""
+    found = store.load(thread_id)
+    if found is None or found.head is None:
+        raise _no_thread(store, thread_id)
+    return found
+
+
+def _no_thread(store: CheckpointStore, thread_id: str) -> typer.Exit:
+    return fail(
+        f"no thread {thread_id!r} in {str(store.path)!r}; list them with `branchline threads`"
+    )
+
+
+def say_none(what: str) -> None:
+    """Say that a listing found nothing (a table of headers alone reads as a failure)."""
+    console.print(f"no {what}")
 
 
 def when(moment: datetime) -> str:

@@ -18,18 +18,21 @@ from branchline.cli.app import (
     console,
     errors,
     fail,
+    latest,
     open_store,
     parse_json,
-    states,
+    say_none,
     table,
     views_of,
     when,
 )
+from branchline.cli.json_output import print_json
 from branchline.domain.store.chain import ChainReport
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.projections.audit import Decision
 
 
-@app.command()
+@app.command(short_help="Who decided what; --verify proves the log unedited.")
 def audit(
     thread: Annotated[str | None, typer.Argument(help="The thread (omit with --all).")] = None,
     db: DbOption = DEFAULT_DB,
@@ -37,8 +40,13 @@ def audit(
         bool, typer.Option("--verify", help="Recompute the hash chain; exit 1 if it is broken.")
     ] = False,
     every: Annotated[bool, typer.Option("--all", help="With --verify: every thread.")] = False,
-    json_lines: Annotated[
-        bool, typer.Option("--json", help="The decisions as JSON lines, then the chain head.")
+    as_json_document: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON document: the decisions and the chain (or, with --verify, "
+            "each thread's verdict).",
+        ),
     ] = False,
     export_heads: Annotated[
         str | None,
@@ -77,18 +85,34 @@ def audit(
         if verify:
             reports = _verified(store, thread, anchors)
             if thread is not None:
-                states(store, thread)
-            for report in reports:
-                console.print(_verdict(report))
-            if not all(r.intact for r in reports):
-                raise typer.Exit(code=1)
-            return
-        assert thread is not None
-        states(store, thread)
-        if json_lines:
-            _print_json(store, thread)
+                latest(store, thread)
         else:
-            _print_table(store, thread)
+            assert thread is not None
+            latest(store, thread)
+            _print_decisions(store, thread, as_json_document)
+            return
+    if as_json_document:
+        print_json([_report(report) for report in reports])
+    elif not reports:
+        say_none(f"threads in {db!r} to verify")
+    else:
+        for report in reports:
+            console.print(_verdict(report))
+    if not all(r.intact for r in reports):
+        raise typer.Exit(code=1)
+
+
+def _print_decisions(store: CheckpointStore, thread: str, as_json_document: bool) -> None:
+    """The human decisions on ``thread`` (and, as JSON, its chain)."""
+    decisions = views_of(store).decisions(thread)
+    if as_json_document:
+        [report] = store.verify(thread)
+        shown = [_decision(decision) for decision in decisions]
+        print_json({"thread_id": thread, "decisions": shown, "chain": _report(report)})
+    elif decisions:
+        _print_table(decisions)
+    else:
+        say_none(f"human decisions recorded on thread {thread!r} yet")
 
 
 def _verified(store: CheckpointStore, thread: str | None, anchors: Any) -> list[ChainReport]:
@@ -127,28 +151,39 @@ def _verdict(report: ChainReport) -> Text:
     )
 
 
-def _print_json(store: CheckpointStore, thread: str) -> None:
-    for row in views_of(store).decisions(thread):
-        decision = {
-            "at": row.at.isoformat(),
-            "actor": row.actor,
-            "decision": row.kind,
-            "node": row.node,
-            "interrupt_id": row.interrupt_id,
-            "value": row.value,
-            "question_digest": row.digest,
-        }
-        print(json.dumps(decision, default=str, ensure_ascii=False))
-    [report] = store.verify(thread)
-    chain = {"thread": thread, "events": report.events, "chain_head": report.head}
-    print(json.dumps({**chain, "intact": report.intact}))
+def _decision(row: Decision) -> dict[str, Any]:
+    """One human decision as ``--json`` shows it."""
+    return {
+        "at": row.at,
+        "actor": row.actor,
+        "decision": row.kind,
+        "node": row.node,
+        "interrupt_id": row.interrupt_id,
+        "value": row.value,
+        "question_digest": row.digest,
+        "checkpoint_id": row.checkpoint_id,
+    }
 
 
-def _print_table(store: CheckpointStore, thread: str) -> None:
+def _report(report: ChainReport) -> dict[str, Any]:
+    """A thread's chain as ``--json`` shows it: intact, or where it broke."""
+    broken = report.broken
+    return {
+        "thread_id": report.thread_id,
+        "events": report.events,
+        "head": report.head,
+        "intact": report.intact,
+        "broken": None
+        if broken is None
+        else {"version": broken.version, "topic": broken.topic, "problem": broken.problem},
+    }
+
+
+def _print_table(found: list[Decision]) -> None:
     decisions = table(
         "when (UTC)", "who", "decision", "node", "interrupt", "answer / edit", "question digest"
     )
-    for row in views_of(store).decisions(thread):
+    for row in found:
         decisions.add_row(
             when(row.at),
             row.actor or "unknown",

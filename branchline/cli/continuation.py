@@ -19,11 +19,11 @@ from branchline.cli.app import (
     app,
     console,
     fail,
+    latest,
     load_graph,
     open_store,
     print_state,
     short,
-    states,
 )
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.thread import Thread
@@ -68,7 +68,7 @@ def _describe(thread: Thread | None) -> str:
     )
 
 
-@app.command("continue")
+@app.command("continue", short_help="Run on a thread left waiting: answered, edited, failed.")
 def continue_(
     thread: str,
     graph: Annotated[
@@ -85,9 +85,7 @@ def continue_(
 ) -> None:
     """Run a waiting thread on: after a recorded answer, an edit, a failure or Ctrl-C."""
     with open_store(db, lenient=False) as store:
-        states(store, thread)
-        head = store.load(thread)
-        assert head is not None  # states() found its checkpoints
+        head = latest(store, thread)
         _refuse_a_question(head, graph)
         if not head.pending_nodes:
             console.print(f"thread {thread!r} is finished: nothing left to run")

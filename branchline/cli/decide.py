@@ -9,21 +9,24 @@ import typer
 from branchline.cli.app import (
     DEFAULT_DB,
     DbOption,
+    JsonOption,
     app,
     as_json,
     console,
     fail,
+    latest,
     load_graph,
     open_store,
     parse_json,
     print_state,
+    say_none,
     short,
-    states,
     table,
     views_of,
     when,
 )
 from branchline.cli.continuation import continue_command, run_on
+from branchline.cli.json_output import print_json
 from branchline.runner.resume import Addressed
 from branchline.runner.stored_threads import record_answers, record_edit
 from branchline.runner.types import Command
@@ -41,24 +44,27 @@ GraphOption = Annotated[
 VALUES_HELP = "The values to write, as a JSON object; @FILE reads a file, - stdin."
 
 
-@app.command()
-def pending(db: DbOption = DEFAULT_DB) -> None:
+@app.command(short_help="The inbox: questions waiting for an answer, oldest first.")
+def pending(db: DbOption = DEFAULT_DB, as_json_document: JsonOption = False) -> None:
     """The inbox: interrupts waiting for an answer, across every thread, oldest first."""
     with open_store(db) as store:
-        columns = ("thread", "node", "interrupt", "since (UTC)", "question")
-        inbox = table(*columns, ids={"interrupt"})
-        for row in views_of(store).pending_interrupts():
-            inbox.add_row(
-                row.thread_id,
-                row.node,
-                row.interrupt_id,
-                when(row.asked_at),
-                as_json(row.value),
-            )
-        console.print(inbox)
+        found = views_of(store).pending_interrupts()
+    if as_json_document:
+        print_json(found)
+        return
+    if not found:
+        say_none("questions are waiting for an answer")
+        return
+    columns = ("thread", "node", "interrupt", "since (UTC)", "question")
+    inbox = table(*columns, ids={"interrupt"})
+    for row in found:
+        inbox.add_row(
+            row.thread_id, row.node, row.interrupt_id, when(row.asked_at), as_json(row.value)
+        )
+    console.print(inbox)
 
 
-@app.command()
+@app.command(short_help="Answer a pending question as ACTOR; --graph runs on.")
 def resume(
     thread: str,
     value: Annotated[
@@ -83,7 +89,7 @@ def resume(
     answer = parse_json("--value", value)
     resume_value = answer if interrupt is None else Addressed({interrupt: answer})
     with open_store(db, lenient=graph is None) as store:
-        states(store, thread)
+        latest(store, thread)
         if graph is None:
             for event in record_answers(store, thread, resume_value, actor):
                 console.print(
@@ -100,7 +106,7 @@ def resume(
     print_state(result)
 
 
-@app.command()
+@app.command(short_help="Edit a thread's state as ACTOR: a new checkpoint.")
 def update(
     thread: str,
     values: Annotated[str, typer.Option("--values", help=VALUES_HELP)],
@@ -120,7 +126,7 @@ def update(
     if graph is None and as_node is not None:
         raise fail("--as-node needs --graph, to know what runs after the node")
     with open_store(db, lenient=graph is None) as store:
-        states(store, thread)
+        latest(store, thread)
         if graph is None:
             new = record_edit(store, thread, written, actor=actor)
         else:

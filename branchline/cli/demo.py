@@ -16,7 +16,7 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.types import Command
 
 
-@app.command()
+@app.command(short_help="A refund agent pauses, dana approves, erin forks.")
 def demo(db: DbOption = DEFAULT_DB) -> None:
     """An agent proposes a refund, pauses for review, a named person approves it."""
     thread = f"ticket-{os.getpid()}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -11,41 +11,33 @@ from rich.tree import Tree
 from branchline.cli.app import (
     DEFAULT_DB,
     DbOption,
+    JsonOption,
     app,
     as_json,
     console,
     fail,
+    latest,
     load_graph,
     open_store,
     parse_json,
-    states,
+    say_none,
     table,
 )
+from branchline.cli.checkpoint_ids import resolve_checkpoint
 from branchline.cli.decide import VALUES_HELP, ActorOption, GraphOption
-from branchline.domain.model.ids import checkpoint_id, checkpoint_version
+from branchline.cli.json_output import plain, print_json
+from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.stored_threads import record_edit
+from branchline.runner.time_travel import MISSING, Branch, Diff, recorded
 from branchline.runner.time_travel import branches as list_branches
 from branchline.runner.time_travel import diff as compare
-from branchline.runner.time_travel import recorded
 
 
 def _timeline(store: CheckpointStore, thread: str) -> Timeline:
-    states(store, thread)
+    latest(store, thread)
     return store.timeline(thread)
-
-
-def _version(thread: str, checkpoint: str, timeline: Timeline) -> int:
-    try:
-        version = checkpoint_version(thread, checkpoint)
-    except LookupError as error:
-        raise fail(str(error)) from None
-    if version not in timeline.states:
-        raise fail(
-            f"no checkpoint {checkpoint!r} in thread {thread!r}; see `branchline history {thread}`"
-        )
-    return version
 
 
 def _label(timeline: Timeline, version: int) -> Text:
@@ -89,6 +81,18 @@ def print_tree(timeline: Timeline, thread: str) -> None:
     console.print(tree)
 
 
+def _branch(branch: Branch) -> dict[str, Any]:
+    root = branch.root_config
+    return {
+        "name": branch.name,
+        "from_checkpoint": root["configurable"]["checkpoint_id"] if root else None,
+        "head_checkpoint": branch.head_config["configurable"]["checkpoint_id"],
+        "checkpoints": branch.length,
+        "created_at": branch.created_at,
+        "created_by": branch.created_by,
+    }
+
+
 def _branch_label(timeline: Timeline, version: int) -> Text:
     fork = timeline.forks.get(version)
     if fork is None:
@@ -97,11 +101,14 @@ def _branch_label(timeline: Timeline, version: int) -> Text:
     return Text(f"branch{named}: {fork.reason} by {fork.actor or 'unknown'}", style="magenta")
 
 
-@app.command()
-def branches(thread: str, db: DbOption = DEFAULT_DB) -> None:
+@app.command(short_help="A thread's branches: where each grew from, its head.")
+def branches(thread: str, db: DbOption = DEFAULT_DB, as_json_document: JsonOption = False) -> None:
     """The branches of a thread: where each grew from, its head and who started it."""
     with open_store(db) as store:
         found = list_branches(_timeline(store, thread), thread)
+    if as_json_document:
+        print_json([_branch(branch) for branch in found])
+        return
     columns = ("name", "from checkpoint", "head", "checkpoints", "created (UTC)", "by")
     listed = table(*columns, ids={"from checkpoint", "head"})
     for branch in found:
@@ -116,7 +123,7 @@ def branches(thread: str, db: DbOption = DEFAULT_DB) -> None:
     console.print(listed)
 
 
-@app.command()
+@app.command(short_help="Branch from a past checkpoint with an edit, as ACTOR.")
 def fork(
     thread: str,
     checkpoint: Annotated[str, typer.Option("--checkpoint", help="The checkpoint to branch from.")],
@@ -138,7 +145,10 @@ def fork(
     if graph is None and as_node is not None:
         raise fail("--as-node needs --graph, to know what runs after the node")
     with open_store(db, lenient=graph is None) as store:
-        _version(thread, checkpoint, _timeline(store, thread))
+        latest(store, thread)
+        checkpoint = checkpoint_id(
+            thread, resolve_checkpoint(store, thread, checkpoint, "--checkpoint")
+        )
         if graph is None:
             new = record_edit(store, thread, edit, actor=actor, checkpoint=checkpoint, name=name)
         else:
@@ -151,14 +161,24 @@ def fork(
     )
 
 
-@app.command()
-def diff(thread: str, first: str, second: str, db: DbOption = DEFAULT_DB) -> None:
+@app.command(short_help="Compare two checkpoints: ancestor, steps, values.")
+def diff(
+    thread: str,
+    first: Annotated[str, typer.Argument(help="A checkpoint id or a unique prefix of one.")],
+    second: Annotated[str, typer.Argument(help="Another, to compare with the first.")],
+    db: DbOption = DEFAULT_DB,
+    as_json_document: JsonOption = False,
+) -> None:
     """Compare two checkpoints: common ancestor, what happened on each side, values."""
     with open_store(db) as store:
         timeline = _timeline(store, thread)
-        result = compare(
-            timeline, _version(thread, first, timeline), _version(thread, second, timeline)
-        )
+        left = resolve_checkpoint(store, thread, first, "FIRST")
+        right = resolve_checkpoint(store, thread, second, "SECOND")
+        result = compare(timeline, left, right)
+    first, second = checkpoint_id(thread, left), checkpoint_id(thread, right)
+    if as_json_document:
+        print_json(_diff(result, first, second))
+        return
     ancestor = result.ancestor["configurable"]["checkpoint_id"] if result.ancestor else "(none)"
     console.print(Text.assemble(("common ancestor", "bold"), f" {ancestor}"))
     for title, side in ((first, result.left), (second, result.right)):
@@ -180,13 +200,35 @@ def diff(thread: str, first: str, second: str, db: DbOption = DEFAULT_DB) -> Non
                 change.checkpoint_id,
             )
         console.print(steps)
+    if not result.values:
+        say_none("values differ")
+        return
     values = table("key", first, second, title="values that differ")
-    for key, (left, right) in result.values.items():
-        values.add_row(key, as_json(left), as_json(right))
+    for key, (was, now) in result.values.items():
+        values.add_row(key, as_json(was), as_json(now))
     console.print(values)
 
 
-@app.command()
+def _diff(result: Diff, first: str, second: str) -> dict[str, Any]:
+    """A diff as ``diff --json`` prints it: a key missing on one side has no value there."""
+    values = {
+        key: {
+            side: plain(value)
+            for side, value in (("first", was), ("second", now))
+            if value is not MISSING
+        }
+        for key, (was, now) in result.values.items()
+    }
+    ancestor = result.ancestor
+    return {
+        "ancestor": ancestor["configurable"]["checkpoint_id"] if ancestor else None,
+        "first": {"checkpoint_id": first, "since": [plain(c) for c in result.left]},
+        "second": {"checkpoint_id": second, "since": [plain(c) for c in result.right]},
+        "values": values,
+    }
+
+
+@app.command(short_help="The recorded steps from a checkpoint, running nothing.")
 def replay(
     thread: str,
     start: Annotated[str, typer.Option("--from", help="The checkpoint to replay from.")],
@@ -199,5 +241,6 @@ def replay(
         raise fail(f"--mode is values, updates or both, not {mode!r}")
     with open_store(db) as store:
         timeline = _timeline(store, thread)
-        for kind, chunk in recorded(timeline, _version(thread, start, timeline), modes):
+        version = resolve_checkpoint(store, thread, start, "--from")
+        for kind, chunk in recorded(timeline, version, modes):
             print(as_json({kind: chunk}))

@@ -45,7 +45,12 @@ class Diff:
     values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
-MISSING = "<missing>"
+class _Missing(str):
+    """What a diff shows for a key one side lacks: equal to the text ``"<missing>"``, and
+    told apart from a value that is that text by identity (``is MISSING``)."""
+
+
+MISSING = _Missing("<missing>")
 
 
 def branches(timeline: Timeline, thread_id: str) -> list[Branch]:

@@ -40,8 +40,8 @@ def test_threads_lists_the_demo_thread_as_done(demo_db: Path) -> None:
 
 def test_history_json_lists_checkpoints_newest_first(demo_db: Path) -> None:
     thread = _thread_of(demo_db)
-    lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
-    steps = [json.loads(line)["metadata"]["step"] for line in lines]
+    listed = json.loads(branchline("history", thread, "--json", db=demo_db))
+    steps = [checkpoint["metadata"]["step"] for checkpoint in listed]
     # Both branches, newest first: the rejected-then-approved fork, then the first approval.
     assert steps == [6, 5, 4, 3, 2, 3, 2, 1, 0, -1]
 
@@ -54,8 +54,7 @@ def test_history_table_names_sources_and_next_nodes(demo_db: Path) -> None:
 def test_state_shows_values_at_the_head_and_at_a_checkpoint(demo_db: Path) -> None:
     thread = _thread_of(demo_db)
     assert "refunded 60 EUR" in branchline("state", thread, db=demo_db)
-    lines = branchline("history", thread, "--json", db=demo_db).strip().splitlines()
-    first = json.loads(lines[-1])["checkpoint_id"]
+    first = json.loads(branchline("history", thread, "--json", db=demo_db))[-1]["checkpoint_id"]
     out = branchline("state", thread, "--checkpoint", first, db=demo_db)
     assert "__start__" in out and "refunded" not in out
 
@@ -68,7 +67,7 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_unknown_checkpoint_is_a_clear_error(demo_db: Path) -> None:
     out = branchline("state", _thread_of(demo_db), "--checkpoint", "abc", db=demo_db, expect=1)
-    assert "no checkpoint 'abc'" in out
+    assert "--checkpoint 'abc' names no checkpoint of thread" in out
 
 
 def test_demo_prints_the_audit_trail_with_the_approver(demo_db: Path) -> None:

@@ -61,8 +61,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _checkpoints(db: Path) -> list[str]:
-    lines = branchline("history", THREAD, "--json", db=db).strip().splitlines()
-    return [json.loads(line)["checkpoint_id"] for line in lines]
+    return [c["checkpoint_id"] for c in json.loads(branchline("history", THREAD, "--json", db=db))]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ it would; ``branchline audit --verify`` then runs as its own process.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -144,9 +145,11 @@ def test_swapped_events_are_named(database: Database) -> None:
     assert "BROKEN audited: event 4 (StepCompleted) does not match the chain" in said
 
 
-def test_the_json_export_ends_with_the_chain_head(database: Database) -> None:
-    lines = database.audit(THREAD, "--json", expect=0)
-    assert '"chain_head":' in lines and '"intact": true' in lines
+def test_the_json_audit_trail_holds_the_chain_head(database: Database) -> None:
+    trail = json.loads(database.audit(THREAD, "--json", expect=0))
+    [report] = json.loads(database.audit(THREAD, "--verify", "--json", expect=0))
+    assert trail["chain"] == report
+    assert report["intact"] and report["broken"] is None and report["head"]
 
 
 def test_a_removed_tail_is_named(database: Database) -> None:
