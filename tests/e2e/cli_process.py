@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from branchline import CheckpointStore
 
@@ -42,6 +44,16 @@ def branchline(
     )
     assert done.returncode == expect, done.stdout + done.stderr
     return plain(done.stdout + done.stderr)
+
+
+def branchline_json(*args: str, db: Path) -> Any:
+    """Run ``branchline ARGS --json`` on ``db``: the one JSON document it printed on stdout
+    (a note on stderr, such as where the next page starts, is not part of it)."""
+    done = subprocess.run(
+        command(*args, "--json"), capture_output=True, text=True, env=environment(db), timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)
 
 
 def command(*args: str, script: bool = False) -> list[str]:

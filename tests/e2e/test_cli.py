@@ -7,9 +7,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
+import typer
 from cli_process import branchline
+
+from branchline import START, CheckpointStore, StateGraph, __version__
+from branchline.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +114,59 @@ def test_help_is_plain_text_without_type_tags() -> None:
     assert done.returncode == 0
     assert "<bool>" not in done.stdout and "│" not in done.stdout
     assert "an error, never part of the answer" in " ".join(done.stdout.split())
+
+
+def test_the_command_list_gives_each_command_a_whole_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "branchline", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        timeout=60,
+    )
+    listed = done.stdout.split("Commands:")[1].splitlines()
+    assert len([line for line in listed if line.strip()]) == 15
+    assert not [line for line in listed if line.rstrip().endswith("...")]
+
+
+def test_version_prints_the_installed_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "branchline", "--version"], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout) == (0, f"branchline {__version__}\n")
+
+
+def test_empty_listings_say_that_nothing_was_found(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    branchline("db", "init", db=db)
+    assert branchline("threads", db=db) == f"no threads in {str(db)!r} yet\n"
+    assert branchline("pending", db=db) == "no questions are waiting for an answer\n"
+    assert branchline("audit", "--all", "--verify", db=db) == (
+        f"no threads in {str(db)!r} to verify\n"
+    )
+
+
+class Plain(TypedDict):
+    x: int
+
+
+def test_a_thread_without_decisions_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "plain.db"
+    with CheckpointStore.sqlite(db) as store:
+        builder = StateGraph(Plain)
+        builder.add_node("a", lambda state: {"x": 1})
+        builder.add_edge(START, "a")
+        builder.compile(checkpointer=store).invoke({"x": 0}, {"configurable": {"thread_id": "p"}})
+    assert branchline("audit", "p", db=db) == "no human decisions recorded on thread 'p' yet\n"
+
+
+def test_the_readme_gives_the_json_shape_of_every_command_that_has_json() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    group = typer.main.get_command(app)
+    with_json = sorted(
+        name
+        for name, command in group.commands.items()  # type: ignore[attr-defined]
+        if any("--json" in option.opts for option in command.params)
+    )
+    assert with_json == ["audit", "branches", "diff", "history", "pending", "state", "threads"]
+    assert all(f"| `{name}" in readme for name in with_json)
