@@ -22,6 +22,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     │   └── UnsupportedValueError (TypeError)  a value the codec cannot store
     ├── GraphError
     │   ├── GraphValidationError (ValueError)
+    │   ├── CheckpointerTypeError (TypeError)  compile() given something that is not a store
     │   ├── InvalidConfigError (ValueError)
     │   ├── InvalidUpdateError (ValueError)
     │   ├── ReducerTypeError (TypeError)       a write of the wrong type for a reducer
@@ -72,6 +73,7 @@ from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.errors import (
     AmbiguousResume,
+    CheckpointerTypeError,
     EmptyInputError,
     GraphError,
     GraphRecursionError,
@@ -97,6 +99,7 @@ __all__ = [
     "CheckpointNotFound",
     "CheckpointRow",
     "CheckpointStore",
+    "CheckpointerTypeError",
     "CodecError",
     "Command",
     "CompiledStateGraph",

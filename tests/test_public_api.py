@@ -20,6 +20,7 @@ PINNED = [
     "CheckpointNotFound",
     "CheckpointRow",
     "CheckpointStore",
+    "CheckpointerTypeError",
     "CodecError",
     "Command",
     "CompiledStateGraph",

@@ -7,7 +7,7 @@ from typing import Any
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
-from branchline.runner.errors import GraphValidationError
+from branchline.runner.errors import CheckpointerTypeError, GraphValidationError
 from branchline.runner.schema import StateSchema
 from branchline.runner.subgraph import SubgraphNode
 from branchline.runner.topology import ConditionalEdge, Node, Topology, node_names
@@ -132,6 +132,12 @@ class StateGraph:
         interrupt_after: Sequence[str] | str | None = None,
     ) -> CompiledStateGraph:
         """Validate the graph and return it ready to run."""
+        if not isinstance(checkpointer, CheckpointStore | bool | None):
+            raise CheckpointerTypeError(
+                f"checkpointer must be a CheckpointStore (or None), got "
+                f"{type(checkpointer).__name__} {checkpointer!r:.80}; pass e.g. "
+                "CheckpointStore.sqlite('threads.db') or CheckpointStore.in_memory()"
+            )
         before = node_names(interrupt_before)
         after = node_names(interrupt_after)
         self.validate(before, after)

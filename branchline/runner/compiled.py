@@ -31,7 +31,7 @@ from branchline.runner.time_travel import Branch, Diff, branches, diff, recorded
 from branchline.runner.topology import Topology, node_names
 from branchline.runner.types import StateSnapshot
 
-STREAM_MODES = ("values", "updates", "debug")
+STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug")
 
 
 class CompiledStateGraph:

@@ -5,6 +5,7 @@ Exception tree (each class also inherits the builtin it resembles)::
     BranchlineError                      (domain.errors)
     └── GraphError
         ├── GraphValidationError (ValueError)   compile-time problems, all listed at once
+        ├── CheckpointerTypeError (TypeError)   compile() given something that is not a store
         ├── InvalidConfigError (ValueError)     a config dict is missing or has a bad key
         ├── InvalidUpdateError (ValueError)     a write a node or update_state made is refused
         ├── ReducerTypeError (TypeError)        a reducer could not combine a write of the
@@ -43,6 +44,10 @@ class InvalidConfigError(GraphError, ValueError):
 
 class InvalidUpdateError(GraphError, ValueError):
     """A write was refused before anything was stored."""
+
+
+class CheckpointerTypeError(GraphError, TypeError):
+    """``compile(checkpointer=...)`` was given something that cannot keep threads."""
 
 
 class ReducerTypeError(GraphError, TypeError):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_args, get_origin, get_type_hints
 
+import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from branchline.runner.errors import InvalidUpdateError
@@ -121,7 +122,9 @@ def _kind(schema: type[Any]) -> str:
         return "pydantic"
     if dataclasses.is_dataclass(schema):
         return "dataclass"
-    if typing.is_typeddict(schema) or schema is dict:
+    # typing_extensions.TypedDict (as LangGraph's docs write it) is another class than
+    # typing's before Python 3.12; its is_typeddict knows both.
+    if typing_extensions.is_typeddict(schema) or schema is dict:
         return "dict"
     raise TypeError(
         f"state schema must be a TypedDict, a dataclass or a pydantic model, got {schema!r}"

@@ -24,6 +24,8 @@ class Emitter:
     def __init__(self, modes: Sequence[str]) -> None:
         self.modes = set(modes)
         self._debug = "debug" in self.modes
+        self._tasks = self._debug or "tasks" in self.modes
+        self._checkpoints = self._debug or "checkpoints" in self.modes
 
     def values(self, thread: Thread, interrupts: tuple[Interrupt, ...] = ()) -> Iterable[Chunk]:
         """The full state (and, when paused in ``interrupt()``, the questions)."""
@@ -45,13 +47,15 @@ class Emitter:
         return (("updates", {"__interrupt__": interrupts}),)
 
     def tasks(self, thread: Thread, tasks: Sequence[tuple[str, str, int]]) -> Iterable[Chunk]:
-        """Debug events for the tasks a step is about to run."""
-        if not self._debug:
+        """The tasks a step is about to run (``tasks`` and ``debug`` modes)."""
+        if not self._tasks:
             return ()
         assert thread.head is not None
         step = thread.head.step + 1
         return [
-            self._debug_chunk(
+            chunk
+            for tid, node, _ in tasks
+            for chunk in self._event(
                 "task",
                 step,
                 {
@@ -61,15 +65,16 @@ class Emitter:
                     "triggers": (f"branch:to:{node}",),
                 },
             )
-            for tid, node, _ in tasks
         ]
 
     def results(self, step: int, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
-        """Debug events for the tasks a step ran."""
-        if not self._debug:
+        """The tasks a step ran, with their results (``tasks`` and ``debug`` modes)."""
+        if not self._tasks:
             return ()
         return [
-            self._debug_chunk(
+            chunk
+            for o in outcomes
+            for chunk in self._event(
                 "task_result",
                 step,
                 {
@@ -80,12 +85,11 @@ class Emitter:
                     "interrupts": [{"value": q.value, "id": q.interrupt_id} for q in o.questions],
                 },
             )
-            for o in outcomes
         ]
 
     def checkpoint(self, thread: Thread | None) -> Iterable[Chunk]:
-        """A debug event for a checkpoint just written."""
-        if not self._debug or thread is None or thread.head is None:
+        """A checkpoint just written (``checkpoints`` and ``debug`` modes)."""
+        if not self._checkpoints or thread is None or thread.head is None:
             return ()
         snap = snapshot_of(thread, live=False)
         tasks = [
@@ -100,10 +104,15 @@ class Emitter:
             "next": list(snap.next),
             "tasks": tasks,
         }
-        return (self._debug_chunk("checkpoint", thread.head.step, payload),)
+        return self._event("checkpoint", thread.head.step, payload)
 
-    @staticmethod
-    def _debug_chunk(kind: str, step: int, payload: dict[str, Any]) -> Chunk:
-        """One debug event: a checkpoint, a task starting, or a task's result."""
-        stamp = clock.now().isoformat()
-        return "debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
+    def _event(self, kind: str, step: int, payload: dict[str, Any]) -> list[Chunk]:
+        """A checkpoint, a task starting or a task's result: the payload alone in its own
+        mode (``checkpoints`` or ``tasks``), then wrapped as a ``debug`` event."""
+        own = "checkpoints" if kind == "checkpoint" else "tasks"
+        chunks: list[Chunk] = [(own, payload)] if own in self.modes else []
+        if self._debug:
+            stamp = clock.now().isoformat()
+            event = {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
+            chunks.append(("debug", event))
+        return chunks

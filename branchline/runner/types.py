@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Generic, NamedTuple
+
+from typing_extensions import TypeVar
 
 START = "__start__"
 END = "__end__"
 
+# The node names a Command may go to, for readers and type checkers:
+# ``def route(state) -> Command[Literal["a", "b"]]``; a bare ``Command`` is ``Command[str]``.
+N = TypeVar("N", bound=str, default=str)
+
 
 @dataclass(frozen=True)
-class Command:
+class Command(Generic[N]):
     """Route and update from a node, or resume a paused graph when passed as input.
 
     ``update`` is written as if the node returned it; ``goto`` names the next node(s);
