@@ -1,0 +1,171 @@
+"""The deliberate differences from LangGraph, one predicate each (docs/differences.md).
+
+A predicate is given the operation, the graph and both observations, and says whether
+the difference between them is the documented one, and nothing else. ``stops`` marks a
+difference after which the two threads hold different histories by design, so the
+sequence ends there (counted, not failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tests.differential.graphs import GraphSpec
+from tests.differential.operations import Op
+
+if TYPE_CHECKING:
+    from tests.differential.runner import Observation
+
+Predicate = Callable[[Op, GraphSpec, "Observation", "Observation"], bool]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A documented deliberate difference, by its name in docs/differences.md."""
+
+    name: str
+    stops: bool
+    predicate: Predicate
+
+    def explains(self, op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
+        """Whether this difference, and nothing else, separates the two observations."""
+        return self.predicate(op, spec, langgraph, ours)
+
+
+def _error(observed: Any, *categories: str) -> bool:
+    return isinstance(observed, list) and observed[:1] == ["error"] and observed[1] in categories
+
+
+def _is_error(observed: Any) -> bool:
+    return isinstance(observed, list) and observed[:1] == ["error"]
+
+
+def strict_resumes(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
+    """A resume with nothing to answer is refused (LangGraph: ignored, or taken as a plain
+    continue at a static breakpoint)."""
+    return (
+        op.kind in ("resume", "resume_map")
+        and _error(ours.result, "interrupt_not_pending")
+        and not _is_error(langgraph.result)
+        and ours.calls == []
+    )
+
+
+def immutable_checkpoints(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """``Command(resume=..., update=...)`` writes a new checkpoint for the edit (LangGraph
+    rewrites the paused checkpoint's values)."""
+    return op.kind == "resume" and op.values is not None and not _is_error(ours.result)
+
+
+def _without_guard_labels(observed: Any) -> Any:
+    if isinstance(observed, dict):
+        return {k: _without_guard_labels(v) for k, v in observed.items()}
+    if isinstance(observed, list):
+        if (
+            len(observed) == 2
+            and str(observed[0]).startswith("guard ")
+            and str(observed[1]).startswith("#")
+        ):
+            return [observed[0]]
+        return [_without_guard_labels(v) for v in observed]
+    return observed
+
+
+def real_node_interrupt_ids(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Each ``NodeInterrupt`` has an id of its own (LangGraph: ``'placeholder-id'`` for all,
+    so every one looks like the same question)."""
+    return _without_guard_labels(langgraph.as_dict()) == _without_guard_labels(ours.as_dict())
+
+
+def errors_without_checkpointer(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Breakpoints or ``interrupt()`` without a checkpointer are an error (LangGraph stops
+    silently, with no way to resume)."""
+    may_pause = spec.has_questions() or bool(spec.interrupt_before or spec.interrupt_after)
+    return (
+        op.kind == "stateless"
+        and may_pause
+        and _error(ours.result, "no_checkpointer")
+        and not _is_error(langgraph.result)
+        and (langgraph.state, langgraph.history) == (ours.state, ours.history)
+    )
+
+
+def exit_keeps_every_checkpoint(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """``durability="exit"`` keeps every checkpoint of the run (LangGraph keeps the last)."""
+    if op.durability != "exit" or (langgraph.result, langgraph.calls) != (ours.result, ours.calls):
+        return False
+    theirs, mine = langgraph.history, ours.history
+    return isinstance(theirs, list) and isinstance(mine, list) and len(mine) > len(theirs)
+
+
+def new_answer_to_old_question(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A resume addressed to a past paused checkpoint uses the answer given now (LangGraph
+    reuses the first answer), and one addressed to a past checkpoint with nothing pending
+    there is refused."""
+    return op.kind == "resume" and op.at is not None
+
+
+def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
+    """A step that writes two values to a last-value key fails and the thread stays
+    readable (LangGraph: the thread cannot be read or continued any more)."""
+    return (
+        _error(langgraph.state, "invalid_update")
+        and not _is_error(ours.state)
+        and _error(ours.result, "invalid_update")
+        and _error(langgraph.result, "invalid_update")
+    )
+
+
+def unknown_checkpoint_is_an_error(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A checkpoint id of another thread, or of none, is an error (LangGraph: an empty
+    snapshot)."""
+    empty = isinstance(langgraph.result, dict) and langgraph.result.get("values") == {}
+    return (
+        op.kind == "peek"
+        and empty
+        and _error(ours.result, "checkpoint_not_found")
+        and (langgraph.state, langgraph.history) == (ours.state, ours.history)
+    )
+
+
+def unknown_breakpoint_at_call_time(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A per-call breakpoint naming no node is an error (LangGraph ignores it)."""
+    unknown = any(n != "*" and n not in spec.names for n in op.call_before)
+    return unknown and _error(ours.result, "InvalidConfigError") and ours.calls == []
+
+
+DIFFERENCES = (
+    Difference("strict resumes", stops=True, predicate=strict_resumes),
+    Difference("immutable checkpoints", stops=True, predicate=immutable_checkpoints),
+    Difference("real NodeInterrupt ids", stops=False, predicate=real_node_interrupt_ids),
+    Difference("errors without a checkpointer", stops=False, predicate=errors_without_checkpointer),
+    Difference(
+        "durability exit keeps every checkpoint", stops=True, predicate=exit_keeps_every_checkpoint
+    ),
+    Difference("a new answer to an old question", stops=True, predicate=new_answer_to_old_question),
+    Difference("threads stay readable", stops=True, predicate=readable_threads),
+    Difference(
+        "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
+    ),
+    Difference(
+        "unknown breakpoints at call time are errors",
+        stops=True,
+        predicate=unknown_breakpoint_at_call_time,
+    ),
+)
