@@ -148,8 +148,11 @@ def test_failed_task_shows_its_error(store: CheckpointStore, config: dict) -> No
 
     tasks = graph.get_state(config).tasks
 
-    assert [t.name for t in tasks] == ["flaky"]
-    assert tasks[0].error == "Boom('flaky failed')"
+    # As in LangGraph, the finished sibling is listed too, with its result.
+    assert [(t.name, t.error, t.result) for t in tasks] == [
+        ("good", None, {"log": ["good"]}),
+        ("flaky", "Boom('flaky failed')", None),
+    ]
 
 
 def test_invoke_none_retries_only_the_failed_node(store: CheckpointStore, config: dict) -> None:

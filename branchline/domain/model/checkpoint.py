@@ -82,6 +82,7 @@ class InterruptRecord:
     answered: bool = False
     answer: Any = None
     actor: str | None = None
+    dropped: bool = False  # superseded unanswered: still shown in the history
 
 
 def apply_writes(

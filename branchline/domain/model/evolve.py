@@ -119,7 +119,10 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
     if isinstance(event, Resumed):
         return replace(thread, version=version, interrupts=_answered(thread, event))
     if isinstance(event, InterruptSuperseded):
-        kept = tuple(r for r in thread.interrupts if r.interrupt_id != event.interrupt_id)
+        kept = tuple(
+            replace(r, dropped=True) if r.interrupt_id == event.interrupt_id else r
+            for r in thread.interrupts
+        )
         return replace(thread, version=version, interrupts=kept)
     if isinstance(event, Paused):
         hit = (

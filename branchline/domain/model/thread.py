@@ -130,7 +130,7 @@ class Thread:
     @property
     def pending_interrupts(self) -> tuple[InterruptRecord, ...]:
         """Questions asked since the head that nobody has answered yet."""
-        return tuple(r for r in self.interrupts if not r.answered)
+        return tuple(r for r in self.interrupts if not r.answered and not r.dropped)
 
     def interrupt(self, interrupt_id: str) -> InterruptRecord | None:
         """The interrupt with this id, asked (and maybe answered) since the head."""
@@ -315,7 +315,7 @@ class Thread:
     ) -> Resumed:
         """Record a person's answer to a pending interrupt (to ``task_id`` if it moved)."""
         record = self.interrupt(interrupt_id)
-        if record is None or record.answered:
+        if record is None or record.answered or record.dropped:
             pending = [r.interrupt_id for r in self.pending_interrupts]
             raise InvalidCommand(
                 f"no pending interrupt {interrupt_id!r} on thread {self.thread_id!r}; "
