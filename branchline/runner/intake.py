@@ -228,7 +228,7 @@ class Intake:
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""
         schema, topology = self._graph().schema, self._graph().topology
-        writes, command = schema.writes_from("the input", input)
+        writes, command = schema.writes_from("the input", input, known_only=True)
         if batch.thread is None:
             batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
         for event in batch.current.supersede("input", self.cfg.actor):

@@ -90,13 +90,21 @@ class StateSchema:
             return dict(values)
         return self.type(**values)
 
-    def writes_from(self, source: str, output: Any) -> tuple[dict[str, Any], Command | None]:
-        """Normalise what a node (or an update) returned into writes and an optional Command."""
+    def writes_from(
+        self, source: str, output: Any, *, known_only: bool = False
+    ) -> tuple[dict[str, Any], Command | None]:
+        """Normalise what a node (or an update) returned into writes and an optional Command.
+
+        ``known_only`` drops keys that are not channels (a graph's input, as in
+        LangGraph); otherwise they are an error.
+        """
         command = None
         if isinstance(output, Command):
             command, output = output, output.update
         if output is None:
             return {}, command
+        if known_only and isinstance(output, dict):
+            output = {k: v for k, v in output.items() if k in self.channels}
         if type(output) is dict:  # most nodes: skip the slower checks below
             return self._check_keys(source, dict(output)), command
         if isinstance(output, BaseModel | dict) or dataclasses.is_dataclass(output):

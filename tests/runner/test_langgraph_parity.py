@@ -6,7 +6,9 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
-from branchline import START, CheckpointStore, StateGraph, interrupt
+import pytest
+
+from branchline import START, CheckpointStore, Command, StateGraph, interrupt
 
 
 class Counted(TypedDict, total=False):
@@ -52,3 +54,38 @@ def test_history_shows_a_question_that_new_input_dropped(
     paused = [s for s in graph.get_state_history(config) if s.next == ("ask",)]
     assert [[i.value for i in s.interrupts] for s in paused] == [["ok?"], ["ok?"]]
     assert len(graph.get_state(config).interrupts) == 1
+
+
+def test_checkpoint_ids_of_one_thread_end_differently(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph's ids (uuid6) differ in their last characters; UIs abbreviate by the tail.
+    graph = _one_node(store)
+    graph.invoke({}, config)
+    graph.invoke({}, config)
+    ids = [s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(config)]
+    assert len({i[-12:] for i in ids}) == len(ids) == 6
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_unknown_keys_in_the_input_are_ignored(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: invoke({"log": [], "zzz": 3}) runs and returns {'log': ['a'], 'n': 0, 'title': ''}.
+    graph = _one_node(store)
+    assert graph.invoke({"log": [], "zzz": 3}, config) == {"log": ["a"], "n": 0, "title": ""}
+
+
+def test_a_bare_answer_with_several_questions_pending_is_a_runtime_error(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph raises RuntimeError("When there are multiple pending interrupts, ...").
+    builder = StateGraph(Counted)
+    builder.add_node("p", lambda s: {"log": [interrupt("p?")]})
+    builder.add_node("q", lambda s: {"log": [interrupt("q?")]})
+    builder.add_edge(START, "p")
+    builder.add_edge(START, "q")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({}, config)
+    with pytest.raises(RuntimeError, match="pending"):
+        graph.invoke(Command(resume="yes"), config)
