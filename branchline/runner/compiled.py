@@ -85,9 +85,11 @@ class CompiledStateGraph:
             (interrupt_before, interrupt_after),
             (durability, checkpoint_during),
         )
-        values: dict[str, Any] = {}
+        values: dict[str, Any] | None = None
         for _, chunk in chunks:
             values = chunk
+        if values is None:  # nothing ran and the input wrote nothing: the state as it is
+            values = run.thread.live_values if run.thread is not None else {}
         if run.interrupts:
             return {**values, "__interrupt__": list(run.interrupts)}
         return values

@@ -28,7 +28,13 @@ from branchline.runner.planner import Route, plan
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import Chunk, Emitter
-from branchline.runner.tasks import record, reduce_outcomes, run_tasks
+from branchline.runner.tasks import (
+    Outcome,
+    in_completion_order,
+    record,
+    reduce_outcomes,
+    run_tasks,
+)
 from branchline.runner.types import Command, Interrupt
 
 logger = logging.getLogger(__name__)
@@ -78,6 +84,7 @@ class Run:
         self.thread: Thread | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
         self.deferred_resume: Any = None
+        self.input_wrote = True
         self.node_error: BaseException | None = None  # what a node raised, for the caller
 
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
@@ -89,10 +96,15 @@ class Run:
             made = batch.checkpoints()
             for state in made:
                 yield from self.emit.checkpoint(state)
-        # The state after the input, each replayed checkpoint, or (resuming) the current one.
+        # The state after the input (as LangGraph, none for input that wrote nothing), each
+        # replayed checkpoint, or (resuming) the current one.
         shown = [s for s in made if s.head is not None and s.head.source != "input"]
-        for state in shown or [self._current()]:
+        if shown and not self.input_wrote:
+            shown = shown[1:]
+        for state in shown:
             yield from self.emit.values(state)
+        if not made:  # resuming: the checkpoint's own values, as LangGraph shows them
+            yield from self.emit.values(self._current(), live=False)
         yield from self._loop()
 
     def _take_in(self, input: Any, thread: Thread | None) -> Batch:
@@ -103,6 +115,7 @@ class Run:
         for attempt in range(INTAKE_ATTEMPTS):
             decision = intake.decide(thread, input)
             self.deferred_resume = decision.deferred_resume
+            self.input_wrote = intake.input_wrote
             if not decision.batch.events:
                 return decision.batch
             try:
@@ -245,8 +258,7 @@ class Run:
                 self.node_error = failed
                 raise failed
             self.interrupts = pending_questions(self._current())
-            yield from self.emit.paused(self.interrupts)
-            yield from self.emit.values(self._current(), self.interrupts)
+            yield from self._questions(thread, outcomes)
             return True
         paused_after = self._close_step(thread, [o.result() for o in outcomes])
         yield from self.emit.results(head.step + 1, outcomes)
@@ -256,6 +268,20 @@ class Run:
         if paused_after:
             yield from self.emit.paused(())
         return paused_after
+
+    def _questions(self, thread: Thread, outcomes: list[Outcome]) -> Iterator[Chunk]:
+        """As LangGraph streams a pause: each task's questions as it asked them, with the
+        step's checkpoint values; then the values with the writes of the step's finished
+        tasks (in this run or an earlier one)."""
+        for outcome in in_completion_order(outcomes):
+            asked = tuple(Interrupt(q.value, q.interrupt_id) for q in outcome.questions)
+            if asked:
+                yield from self.emit.paused(asked)
+                yield from self.emit.values(thread, asked, live=False)
+        current = self._current()
+        finished = any(r.error is None for r in current.results)
+        if finished or not any(o.questions for o in outcomes):
+            yield from self.emit.values(current)
 
     def _close_step(self, thread: Thread, finished: list[TaskResult]) -> bool:
         """Append the step's checkpoint, carrying the tasks that ``finished`` in it (and a

@@ -113,6 +113,7 @@ class Intake:
         self.store = store
         self.graph = graph
         self.restored: Thread | None = None
+        self.input_wrote = True  # False when new input wrote no channel (no values chunk)
 
     @classmethod
     def of(cls, graph: GraphSpec, cfg: RunConfig) -> Intake:
@@ -236,6 +237,7 @@ class Intake:
         thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata))
         assert thread.head is not None
         delta = StepWriter(schema, thread.values).write("the input", writes)
+        self.input_wrote = bool(delta.assigned or delta.appended)
         fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
         where = route(topology, START, fresh, command.goto_nodes if command else ())
         self._start_step(batch, delta, where)

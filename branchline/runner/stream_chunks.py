@@ -8,7 +8,7 @@ from typing import Any
 from branchline.domain.model import clock
 from branchline.domain.model.thread import Thread
 from branchline.runner.snapshots import snapshot_of
-from branchline.runner.tasks import Outcome
+from branchline.runner.tasks import Outcome, in_completion_order
 from branchline.runner.types import Interrupt
 
 Chunk = tuple[str, Any]
@@ -25,18 +25,22 @@ class Emitter:
         self.modes = set(modes)
         self._debug = "debug" in self.modes
 
-    def values(self, thread: Thread, interrupts: tuple[Interrupt, ...] = ()) -> Iterable[Chunk]:
-        """The full state (and, when paused in ``interrupt()``, the questions)."""
+    def values(
+        self, thread: Thread, interrupts: tuple[Interrupt, ...] = (), *, live: bool = True
+    ) -> Iterable[Chunk]:
+        """The full state (and, when paused in ``interrupt()``, the questions); ``live``
+        with the writes of the step's finished tasks, else the checkpoint's own values."""
         if "values" not in self.modes:
             return ()
-        values = thread.live_values
+        values = thread.live_values if live else thread.values
         return (("values", {**values, "__interrupt__": interrupts} if interrupts else values),)
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
-        """``{node: writes}`` for each task that finished."""
+        """``{node: writes}`` for each task that finished, in the order they ended."""
         if "updates" not in self.modes:
             return ()
-        return [("updates", {o.node: o.writes or None}) for o in outcomes if o.finished]
+        ended = in_completion_order(outcomes)
+        return [("updates", {o.node: o.writes or None}) for o in ended if o.finished]
 
     def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
         """``{"__interrupt__": (...)}``: empty for a static breakpoint."""

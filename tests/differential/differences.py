@@ -28,6 +28,9 @@ class Difference:
     name: str
     stops: bool
     predicate: Predicate
+    # A difference that only renames things (ids) also says how to take it out of an
+    # observation, so that the other differences are judged without it.
+    strip: Callable[[Observation], Observation] | None = None
 
     def explains(self, op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
         """Whether this difference, and nothing else, separates the two observations."""
@@ -81,6 +84,11 @@ def real_node_interrupt_ids(
     """Each ``NodeInterrupt`` has an id of its own (LangGraph: ``'placeholder-id'`` for all,
     so every one looks like the same question)."""
     return _without_guard_labels(langgraph.as_dict()) == _without_guard_labels(ours.as_dict())
+
+
+def without_node_interrupt_ids(observed: Observation) -> Observation:
+    """The observation with the labels of ``NodeInterrupt`` ids left out."""
+    return type(observed)(**_without_guard_labels(observed.as_dict()))
 
 
 def errors_without_checkpointer(
@@ -153,7 +161,12 @@ def unknown_breakpoint_at_call_time(
 DIFFERENCES = (
     Difference("strict resumes", stops=True, predicate=strict_resumes),
     Difference("immutable checkpoints", stops=True, predicate=immutable_checkpoints),
-    Difference("real NodeInterrupt ids", stops=False, predicate=real_node_interrupt_ids),
+    Difference(
+        "real NodeInterrupt ids",
+        stops=False,
+        predicate=real_node_interrupt_ids,
+        strip=without_node_interrupt_ids,
+    ),
     Difference("errors without a checkpointer", stops=False, predicate=errors_without_checkpointer),
     Difference(
         "durability exit keeps every checkpoint", stops=True, predicate=exit_keeps_every_checkpoint

@@ -91,3 +91,18 @@ def checkpoint(snapshot: Any, labels: Labels, position: dict[str, int]) -> dict[
 def updates_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
     """``stream_mode="updates"`` chunks; within one step the order is not compared."""
     return sorted(repr(plain(c, labels)) for c in chunks)
+
+
+def values_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
+    """``stream_mode="values"`` chunks in order, except that the chunks of one pause
+    (one per task that asked, in the order the tasks happened to end) are sorted."""
+    out: list[Any] = []
+    run: list[Any] = []
+    for chunk in (result(c, labels) for c in chunks):
+        if isinstance(chunk, dict) and "__interrupt__" in chunk:
+            run.append(chunk)
+            continue
+        out += sorted(run, key=repr)
+        run = []
+        out.append(chunk)
+    return out + sorted(run, key=repr)

@@ -126,7 +126,7 @@ class Player:
             chunks = list(graph.stream(op.values, THREAD, stream_mode=op.stream_mode))
             if op.stream_mode == "updates":
                 return normalise.updates_chunks(chunks, self.labels)
-            return [normalise.result(c, self.labels) for c in chunks]
+            return normalise.values_chunks(chunks, self.labels)
         if op.kind == "peek":
             config = {"configurable": {"thread_id": "t", "checkpoint_id": FOREIGN_ID}}
             return normalise.checkpoint(graph.get_state(config), self.labels, {})
@@ -190,28 +190,45 @@ def _compare(
     players: list[Player],
     report: Report,
 ) -> bool:
-    """Record a divergence or an explained difference; True when the sequence stops."""
+    """Record a divergence or the differences explaining it; True when the sequence stops."""
     reference = observed[0]
     for player, other in zip(players[1:], observed[1:], strict=True):
         if other.as_dict() == reference.as_dict():
             continue
-        difference = _explaining(op, spec, reference, other)
-        if difference is None:
-            name, ours = next(
-                (k, v) for k, v in other.as_dict().items() if v != reference.as_dict()[k]
-            )
+        found = _explaining(op, spec, reference, other)
+        if found is None:
+            theirs, ours = reference.as_dict(), other.as_dict()
+            name = next(k for k in ours if ours[k] != theirs[k])
             report.divergence = Divergence(
-                index, op, player.side.name, name, reference.as_dict()[name], ours
+                index, op, player.side.name, name, theirs[name], ours[name]
             )
             return True
-        report.explained.append(difference.name)
-        if difference.stops:
-            report.stopped_by = difference.name
+        report.explained += [d.name for d in found]
+        stopping = [d.name for d in found if d.stops]
+        if stopping:
+            report.stopped_by = stopping[0]
             return True
     return False
 
 
 def _explaining(
-    op: Op, spec: GraphSpec, langgraph: Observation, branchline: Observation
-) -> Difference | None:
-    return next((d for d in DIFFERENCES if d.explains(op, spec, langgraph, branchline)), None)
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> list[Difference] | None:
+    """The documented differences that together explain the two observations, or None.
+
+    Differences that only rename (ids) are taken out first; each other difference is
+    then judged on what is left, alone."""
+    used: list[Difference] = []
+    for difference in DIFFERENCES:
+        if difference.strip is None:
+            continue
+        theirs, mine = difference.strip(langgraph), difference.strip(ours)
+        if (theirs.as_dict(), mine.as_dict()) != (langgraph.as_dict(), ours.as_dict()):
+            used.append(difference)
+            langgraph, ours = theirs, mine
+    if used and langgraph.as_dict() == ours.as_dict():
+        return used
+    for difference in DIFFERENCES:
+        if difference.strip is None and difference.explains(op, spec, langgraph, ours):
+            return [*used, difference]
+    return None

@@ -4,11 +4,20 @@ LangGraph 1.2.22 and that now match it; each test states the value LangGraph giv
 from __future__ import annotations
 
 import operator
+import time
 from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from branchline import START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import (
+    START,
+    CheckpointStore,
+    Command,
+    NodeInterrupt,
+    Send,
+    StateGraph,
+    interrupt,
+)
 
 
 class Counted(TypedDict, total=False):
@@ -89,3 +98,91 @@ def test_a_bare_answer_with_several_questions_pending_is_a_runtime_error(
     graph.invoke({}, config)
     with pytest.raises(RuntimeError, match="pending"):
         graph.invoke(Command(resume="yes"), config)
+
+
+def _guarded(store: CheckpointStore) -> Any:
+    def guard(state: Counted) -> dict[str, Any]:
+        if not state.get("last"):
+            raise NodeInterrupt("closed")
+        return {"log": ["passed"]}
+
+    builder = StateGraph(Counted)
+    builder.add_node("guard", guard)
+    builder.add_edge(START, "guard")
+    return builder.compile(checkpointer=store)
+
+
+def test_node_interrupt_raised_again_on_resume_stays_pending(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: each Command(resume=...) re-runs the guard, which raises again: the
+    # result carries __interrupt__ 'closed', next stays ('guard',), and the next resume
+    # works the same way; an update that opens the guard lets invoke(None) pass it.
+    graph = _guarded(store)
+    graph.invoke({"log": []}, config)
+    for answer in ("x", "y"):
+        result = graph.invoke(Command(resume=answer), config)
+        assert [i.value for i in result["__interrupt__"]] == ["closed"]
+        state = graph.get_state(config)
+        assert (state.next, [i.value for i in state.interrupts]) == (("guard",), ["closed"])
+    graph.update_state(config, {"last": "open"})
+    assert graph.invoke(None, config)["log"] == ["passed"]
+
+
+def _parallel(store: CheckpointStore, slow: Any, fast: Any) -> Any:
+    builder = StateGraph(Counted)
+    builder.add_node("a_slow", slow)
+    builder.add_node("b_fast", fast)
+    builder.add_edge(START, "a_slow")
+    builder.add_edge(START, "b_fast")
+    return builder.compile(checkpointer=store)
+
+
+def _slow(state: Counted) -> dict[str, Any]:
+    time.sleep(0.2)
+    return {"log": ["slow"]}
+
+
+def test_stream_values_of_an_input_that_writes_nothing_has_no_first_chunk(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: list(stream({}, stream_mode="values")) == [{'log': ['slow', 'fast'], ...}]
+    graph = _parallel(store, _slow, lambda s: {"log": ["fast"]})
+    chunks = list(graph.stream({}, config, stream_mode="values"))
+    assert [c["log"] for c in chunks] == [["slow", "fast"]]
+
+
+def test_stream_updates_of_parallel_nodes_come_in_the_order_they_finished(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: [{'b_fast': {'log': ['fast']}}, {'a_slow': {'log': ['slow']}}]
+    graph = _parallel(store, _slow, lambda s: {"log": ["fast"]})
+    chunks = list(graph.stream({"log": ["x"]}, config, stream_mode="updates"))
+    assert chunks == [{"b_fast": {"log": ["fast"]}}, {"a_slow": {"log": ["slow"]}}]
+
+
+def test_stream_values_of_a_pause_shows_the_question_then_the_finished_sibling(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: [{'log': ['in']}, {'log': ['in'], '__interrupt__': (ok?,)},
+    #             {'log': ['in', 'slow']}]
+    graph = _parallel(store, _slow, lambda s: {"log": [interrupt("ok?")]})
+    chunks = list(graph.stream({"log": ["in"]}, config, stream_mode="values"))
+    shown = [(c["log"], [i.value for i in c.get("__interrupt__", ())]) for c in chunks]
+    assert shown == [(["in"], []), (["in"], ["ok?"]), (["in", "slow"], [])]
+
+
+def test_send_tasks_write_in_packet_order_whatever_their_node_names(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: {'log': ['fan', 'to x', 'to w'], ...}: Send tasks apply in packet order.
+    builder = StateGraph(Counted)
+    builder.add_node("fan", lambda s: {"log": ["fan"]})
+    builder.add_node("x", lambda s: {"log": s["log"]})
+    builder.add_node("w", lambda s: {"log": s["log"]})
+    builder.add_edge(START, "fan")
+    builder.add_conditional_edges(
+        "fan", lambda s: [Send("x", {"log": ["to x"]}), Send("w", {"log": ["to w"]})]
+    )
+    graph = builder.compile(checkpointer=store)
+    assert graph.invoke({"log": []}, config)["log"] == ["fan", "to x", "to w"]

@@ -69,8 +69,8 @@ class Thread:
     def live_values(self) -> dict[str, Any]:
         """The head's values with the writes of tasks finished since then applied.
 
-        Appends apply in node-name order, ``Send`` tasks of one node in packet order,
-        whatever order the tasks finished in (across runs, after a retry or a resume).
+        Appends apply as LangGraph applies them: tasks by node name, then ``Send`` tasks
+        in packet order, whatever order the tasks finished in (across runs, after a retry or a resume).
         A channel that a task assigned (a reducer's new value) applies in the order the
         tasks were recorded, since each such value was reduced from the ones before it.
         """
@@ -91,10 +91,13 @@ class Thread:
         if len(self.results) < 2 or self.head is None:
             return self.results
         head = self.head
+        pulls = len(head.next) - len(head.packets)
         order = {
-            task_id(self.thread_id, head.version, n, i): (n, i) for i, n in enumerate(head.next)
+            task_id(self.thread_id, head.version, n, i): (0, n, i) if i < pulls else (1, "", i)
+            for i, n in enumerate(head.next)
         }
-        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, (r.node, len(order)))))
+        last = (2, "", 0)
+        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, last)))
 
     @property
     def finished_nodes(self) -> tuple[str, ...]:
