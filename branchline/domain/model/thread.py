@@ -70,7 +70,8 @@ class Thread:
         """The head's values with the writes of tasks finished since then applied.
 
         Appends apply as LangGraph applies them: tasks by node name, then ``Send`` tasks
-        in packet order, whatever order the tasks finished in (across runs, after a retry or a resume).
+        in packet order, whatever order the tasks finished in (across runs, after a retry
+        or a resume).
         A channel that a task assigned (a reducer's new value) applies in the order the
         tasks were recorded, since each such value was reduced from the ones before it.
         """
