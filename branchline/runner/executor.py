@@ -85,11 +85,15 @@ class Run:
         self.interrupts: tuple[Interrupt, ...] = ()
         self.deferred_resume: Any = None
         self.input_wrote = True
+        self.continuing = False
         self.node_error: BaseException | None = None  # what a node raised, for the caller
 
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
         """Take in the call's input, then run until nothing is pending or the run pauses."""
         self.thread = thread
+        # As LangGraph: a call that continues (None, a Command, a replay) runs the pending
+        # tasks it finds without stopping before them again; later steps can stop.
+        self.continuing = thread is not None and (input is None or isinstance(input, Command))
         batch = self._take_in(input, thread)
         made: list[Thread] = []
         if batch.events:
@@ -175,7 +179,8 @@ class Run:
                     "Progress is saved; raise the limit with config['recursion_limit'] and call "
                     "invoke(None, config) to continue"
                 )
-            if (yield from self._pause_before()):
+            continuing, self.continuing = self.continuing, False
+            if not continuing and (yield from self._pause_before()):
                 return
             if (yield from self._superstep()) and not self._answer_deferred():
                 return

@@ -293,9 +293,14 @@ class Intake:
         for superseded in batch.current.supersede("update", self.cfg.actor):
             batch.add(superseded)
         thread = batch.current
-        writer = StepWriter(schema, thread.live_values)
+        # As in LangGraph, the edit starts from the checkpoint's own values: the step in
+        # progress (its finished tasks' writes, its pending tasks) is dropped, unless
+        # the update is made as END, which keeps the finished writes and clears the rest.
+        discards = node != END
+        writer = StepWriter(schema, thread.values if discards else thread.live_values)
         delta = writer.write("update_state", writes)
-        self._edited(batch, node, delta, self._after(thread, node, writer.values))
+        after = self._after(thread, node, writer.values)
+        self._edited(batch, node, delta, after, discards_step=discards)
 
     def _assign(self, batch: Batch, values: Any) -> None:
         if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
@@ -312,7 +317,9 @@ class Intake:
         plan = Plan(thread.pending_nodes, thread.head.waiting)
         self._edited(batch, node, Delta(values, {}), plan)
 
-    def _edited(self, batch: Batch, node: str, delta: Delta, after: Plan) -> None:
+    def _edited(
+        self, batch: Batch, node: str, delta: Delta, after: Plan, *, discards_step: bool = False
+    ) -> None:
         """The checkpoint an edit makes, as if ``node`` wrote ``delta``; ``after`` runs next."""
         batch.add(
             batch.current.update_state(
@@ -323,6 +330,8 @@ class Intake:
                 waiting=after.waiting,
                 metadata=self.cfg.metadata,
                 actor=self.cfg.actor,
+                packets=after.packets,
+                discards_step=discards_step,
             )
         )
 
@@ -336,13 +345,15 @@ class Intake:
                     f"nodes: {list(topology.nodes)}"
                 )
             return as_node
-        writers = () if thread is None or thread.head is None else thread.head.writers
-        if len(set(writers)) > 1:
+        # As LangGraph: the node(s) that last ran in a step (an edit made as a node does
+        # not count), START when none has.
+        ran = () if thread is None or thread.head is None else thread.head.ran
+        if len(set(ran)) > 1:
             raise InvalidUpdateError(
-                f"Ambiguous update: nodes {sorted(set(writers))} all wrote in the last step; "
+                f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step; "
                 "pass as_node= to say which node the update is made as"
             )
-        return writers[0] if writers else START
+        return ran[0] if ran else START
 
     def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
         """What runs after an update made as ``node``."""
@@ -350,12 +361,8 @@ class Intake:
             return Plan((), {})
         graph = self._graph()
         where = route(graph.topology, node, graph.schema.node_input(values))
-        if where.sends:
-            raise InvalidUpdateError(
-                f"update_state as {node!r} would Send {len(where.sends)} task(s), which an edit "
-                "cannot start; pass as_node of a node that routes by name"
-            )
-        return plan(graph.topology, [(node, where)], thread.head.waiting if thread.head else {})
+        waiting = thread.head.waiting if thread.head else {}
+        return plan(graph.topology, [(node, where)], waiting, consumes=False)
 
     def _graph(self) -> GraphSpec:
         if self.graph is None:

@@ -72,10 +72,26 @@ class Plan:
 
 
 def plan(
-    topology: Topology, finished: Iterable[tuple[str, Route]], waiting: Mapping[str, Sequence[str]]
+    topology: Topology,
+    finished: Iterable[tuple[str, Route]],
+    waiting: Mapping[str, Sequence[str]],
+    *,
+    consumes: bool = True,
 ) -> Plan:
-    """The next step after ``finished`` tasks (node, route) and the joins already waiting."""
+    """The next step after ``finished`` tasks (node, route) and the joins already waiting.
+
+    A join whose starts have all arrived schedules its end and stays complete until the
+    end has run (as LangGraph's barrier channel does): an edit made before the end ran
+    keeps it scheduled. ``consumes=False``: the finished nodes did not run (an edit made
+    as them), so they consume no join.
+    """
+    finished = list(finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
+    ran = {node for node, _ in finished} if consumes else set()
+    for starts, end in topology.joins:  # a complete join is consumed by its end running
+        key = join_key(starts, end)
+        if end in ran and set(starts) <= arrived.get(key, set()):
+            arrived.pop(key)
     nodes: list[str] = []
     packets: list[tuple[str, Any]] = []
     for node, where in finished:
@@ -85,10 +101,8 @@ def plan(
             if node in starts:
                 arrived.setdefault(join_key(starts, end), set()).add(node)
     for starts, end in topology.joins:
-        key = join_key(starts, end)
-        if set(starts) <= arrived.get(key, set()):
+        if set(starts) <= arrived.get(join_key(starts, end), set()):
             nodes.append(end)
-            arrived.pop(key)
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
     return Plan(next_nodes, remaining, tuple(packets))

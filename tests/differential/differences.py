@@ -125,6 +125,26 @@ def new_answer_to_old_question(
     return op.kind == "resume" and op.at is not None
 
 
+def _asks(result: Any) -> bool:
+    if isinstance(result, dict):
+        return "__interrupt__" in result
+    return isinstance(result, list) and any(_asks(chunk) for chunk in result)
+
+
+def an_answer_answers_one_question(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A continue (``None``) re-runs a node that still has a question open and asks it
+    again (LangGraph hands it the last bare answer, given to an earlier question)."""
+    continues = op.kind in ("invoke", "stream") and op.values is None
+    return (
+        continues
+        and _asks(ours.result)
+        and not _asks(langgraph.result)
+        and not _is_error(ours.result)
+    )
+
+
 def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
     """A step that writes two values to a last-value key fails and the thread stays
     readable (LangGraph: the thread cannot be read or continued any more)."""
@@ -173,6 +193,9 @@ DIFFERENCES = (
     ),
     Difference("a new answer to an old question", stops=True, predicate=new_answer_to_old_question),
     Difference("threads stay readable", stops=True, predicate=readable_threads),
+    Difference(
+        "an answer answers one question", stops=True, predicate=an_answer_answers_one_question
+    ),
     Difference(
         "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
     ),

@@ -90,7 +90,7 @@ def checkpoint(snapshot: Any, labels: Labels, position: dict[str, int]) -> dict[
 
 def updates_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
     """``stream_mode="updates"`` chunks; within one step the order is not compared."""
-    return sorted(repr(plain(c, labels)) for c in chunks)
+    return sorted((plain(c, labels) for c in chunks), key=repr)
 
 
 def values_chunks(chunks: list[Any], labels: Labels) -> list[Any]:

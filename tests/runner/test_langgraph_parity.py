@@ -13,6 +13,7 @@ from branchline import (
     START,
     CheckpointStore,
     Command,
+    InvalidUpdateError,
     NodeInterrupt,
     Send,
     StateGraph,
@@ -186,3 +187,111 @@ def test_send_tasks_write_in_packet_order_whatever_their_node_names(
     )
     graph = builder.compile(checkpointer=store)
     assert graph.invoke({"log": []}, config)["log"] == ["fan", "to x", "to w"]
+
+
+def _writes(name: str) -> Any:
+    return lambda s: {"log": [name]}
+
+
+def _review(store: CheckpointStore) -> Any:
+    builder = StateGraph(Counted)
+    for name in ("draft", "legal", "finance", "publish"):
+        builder.add_node(name, _writes(name))
+    builder.add_edge(START, "draft")
+    builder.add_edge("draft", "legal")
+    builder.add_edge("draft", "finance")
+    builder.add_edge(["legal", "finance"], "publish")
+    return builder.compile(checkpointer=store, interrupt_before=["publish"])
+
+
+def test_update_as_a_join_start_keeps_the_join_end_scheduled(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: next == ('publish',), then ['draft', 'finance', 'legal', 'fixed', 'publish'].
+    graph = _review(store)
+    graph.invoke({"log": []}, config)
+    graph.update_state(config, {"log": ["fixed"]}, as_node="finance")
+    assert graph.get_state(config).next == ("publish",)
+    assert graph.invoke(None, config)["log"] == ["draft", "finance", "legal", "fixed", "publish"]
+
+
+def test_update_without_as_node_after_a_step_of_several_nodes_is_ambiguous(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: InvalidUpdateError("Ambiguous update, specify as_node").
+    graph = _review(store)
+    graph.invoke({"log": []}, config)
+    with pytest.raises(InvalidUpdateError, match="Ambiguous"):
+        graph.update_state(config, {"log": ["x"]})
+
+
+def _chain(store: CheckpointStore, **compiled: Any) -> Any:
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("b", _writes("b"))
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    return builder.compile(checkpointer=store, **compiled)
+
+
+def test_update_without_as_node_is_made_as_the_node_that_last_ran_not_the_last_edit(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: an edit made as "b" on a new thread, then one with no as_node: next ('a',).
+    graph = _chain(store)
+    graph.update_state(config, {"log": ["x"]}, as_node="b")
+    graph.update_state(config, {"log": ["y"]})
+    assert graph.get_state(config).next == ("a",)
+
+
+def test_update_at_a_pause_drops_the_writes_of_the_steps_finished_tasks(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: values {'log': ['in', 'edit']}, next ('a', 'ask'): the step starts over.
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("ask", lambda s: {"log": [interrupt("q")]})
+    builder.add_edge(START, "a")
+    builder.add_edge(START, "ask")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": ["in"]}, config)
+    graph.update_state(config, {"log": ["edit"]})
+    state = graph.get_state(config)
+    assert (state.values["log"], state.next) == (["in", "edit"], ("a", "ask"))
+
+
+def test_replay_of_a_checkpoint_paused_before_a_node_runs_it(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: invoke(None, paused checkpoint's config)['log'] == ['a', 'b'].
+    graph = _chain(store, interrupt_before=["b"])
+    graph.invoke({"log": []}, config)
+    assert graph.invoke(None, graph.get_state(config).config)["log"] == ["a", "b"]
+
+
+def test_update_drops_the_answers_of_a_node_still_asking(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: after answering q1 of two questions, an update makes the node ask q1 again.
+    builder = StateGraph(Counted)
+    builder.add_node("two", lambda s: {"log": [interrupt("q1"), interrupt("q2")]})
+    builder.add_edge(START, "two")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": []}, config)
+    graph.invoke(Command(resume="r1"), config)
+    graph.update_state(config, {"last": "x"})
+    assert [i.value for i in graph.invoke(None, config)["__interrupt__"]] == ["q1"]
+
+
+def test_a_join_keeps_its_arrived_starts_across_a_new_input(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: ['1', 'a', '2', 'b', 'c']: 'a' arrived in the first run, 'b' in the second.
+    builder = StateGraph(Counted)
+    for name in ("a", "b", "c"):
+        builder.add_node(name, _writes(name))
+    builder.add_conditional_edges(START, lambda s: "a" if len(s["log"]) < 2 else "b", ["a", "b"])
+    builder.add_edge(["a", "b"], "c")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": ["1"]}, config)
+    assert graph.invoke({"log": ["2"]}, config)["log"] == ["1", "a", "2", "b", "c"]

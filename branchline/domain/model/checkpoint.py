@@ -28,6 +28,9 @@ class Checkpoint:
     writers: tuple[str, ...] = ()
     actor: str | None = None
     packets: tuple[tuple[str, Any], ...] = ()
+    # The nodes that ran (not as Send tasks) in the latest step of this lineage in which
+    # any did: the node an update is made as when it names none, as in LangGraph.
+    ran: tuple[str, ...] = ()
 
     @property
     def first_packet(self) -> int:

@@ -120,6 +120,10 @@ class StateUpdated(CheckpointEvent, Writes):
 
     as_node: str
     actor: str | None = None
+    # The edit starts from the checkpoint's own values: writes of tasks that finished
+    # since are dropped with their step, as in LangGraph (older edits kept them).
+    discards_step: bool = False
+    packets: tuple[tuple[str, Any], ...] = ()  # Send tasks the update routes to
 
 
 @one_assignment_init
@@ -222,12 +226,23 @@ class Forked(ThreadEvent):
     """
 
     TOPIC = "branchline.Forked"
+    class_version = 2
 
     checkpoint: Any
     values: dict[str, Any]
     reason: str
     actor: str | None = None
     name: str | None = None
+    # Static breakpoints that had already paused the run at that checkpoint: a replay
+    # from there does not pause before them again (as in LangGraph).
+    passed: tuple[str, ...] = ()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 2 added ``passed`` (none in older events) and the checkpoint's ``ran``
+        (its nodes that ran last; an older checkpoint reads as none, so an update made on
+        it with no ``as_node`` is made as ``__start__``)."""
+        state["passed"] = ()
 
 
 @one_assignment_init

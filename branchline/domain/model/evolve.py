@@ -32,9 +32,12 @@ from branchline.domain.model.thread import Thread
 
 
 def _checkpoint_from(
-    event: CheckpointEvent, writers: tuple[str, ...] = (), actor: str | None = None
+    event: CheckpointEvent,
+    writers: tuple[str, ...] = (),
+    actor: str | None = None,
+    ran: tuple[str, ...] = (),
 ) -> Checkpoint:
-    packets = event.packets if isinstance(event, StepCompleted) else ()
+    packets = event.packets if isinstance(event, StepCompleted | StateUpdated) else ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
         event.parent,
@@ -47,7 +50,28 @@ def _checkpoint_from(
         writers,
         actor,
         packets,
+        ran,
     )
+
+
+def _ran(thread: Thread) -> tuple[str, ...]:
+    """The nodes that ran as pulled tasks (not ``Send`` ones) in the step being closed,
+    or, if none did, the ones of the step before."""
+    head = thread.head
+    before = head.ran if head else ()
+    if head is None or not thread.results:
+        return before
+    sent = (
+        {
+            task_id(thread.thread_id, head.version, n, i)
+            for i, n in enumerate(head.next)
+            if i >= head.first_packet
+        }
+        if head.packets
+        else set()
+    )
+    pulled = [r.node for r in thread.results if r.error is None and r.task_id not in sent]
+    return tuple(pulled) or before
 
 
 def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
@@ -73,17 +97,20 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
                 ),
             )
             for r in thread.interrupts
-            if r.answered and r.node in event.next
+            if r.answered and r.node in event.next and not event.discards_step
         )
-        values = apply_writes(thread.live_values, event.assigned, event.appended)
-        head = _checkpoint_from(event, (event.as_node,), event.actor)
+        start = thread.values if event.discards_step else thread.live_values
+        values = apply_writes(start, event.assigned, event.appended)
+        ran = thread.head.ran if thread.head else ()
+        head = _checkpoint_from(event, (event.as_node,), event.actor, ran)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
         return closed(settled(thread, event), event)
+    ran = thread.head.ran if thread.head else ()
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
-        return replace(base, head=_checkpoint_from(event, writers), breakpoints_hit=())
-    return replace(base, head=_checkpoint_from(event), breakpoints_hit=())
+        return replace(base, head=_checkpoint_from(event, writers, ran=ran))
+    return replace(base, head=_checkpoint_from(event, ran=ran), breakpoints_hit=())
 
 
 def _answered(thread: Thread, event: Resumed) -> tuple[InterruptRecord, ...]:
@@ -182,7 +209,7 @@ def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...]
         if thread.breakpoints_hit
         else ()
     )
-    head = _checkpoint_from(event, finished)
+    head = _checkpoint_from(event, finished, ran=_ran(thread))
     version = event.originator_version
     return Thread(thread.id, version, thread.thread_id, thread.live_values, head, results, (), hit)
 
@@ -220,7 +247,9 @@ def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
         return _new_checkpoint(thread, event)
     if isinstance(event, Forked):
         head = event.checkpoint
-        return Thread(thread.id, event.originator_version, thread.thread_id, event.values, head)
+        version = event.originator_version
+        passed = event.passed
+        return Thread(thread.id, version, thread.thread_id, event.values, head, (), (), passed)
     return _step_event(thread, event)
 
 

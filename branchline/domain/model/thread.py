@@ -191,10 +191,13 @@ class Thread:
     def receive_input(
         self, next_nodes: Sequence[str], metadata: Mapping[str, Any]
     ) -> InputReceived:
-        """Decide that new input starts a run (its values come with the ``__start__`` task)."""
+        """Decide that new input starts a run (its values come with the ``__start__`` task).
+
+        Joins keep the starts that arrived before (LangGraph's barriers outlive a run)."""
         step = self.head.step + 1 if self.head else -1
+        waiting = dict(self.head.waiting) if self.head else {}
         return self._checkpoint(
-            InputReceived, step, next=tuple(next_nodes), metadata=dict(metadata)
+            InputReceived, step, next=tuple(next_nodes), metadata=dict(metadata), waiting=waiting
         )
 
     def complete_task(
@@ -275,8 +278,12 @@ class Thread:
         metadata: Mapping[str, Any],
         actor: str | None = None,
         waiting: Mapping[str, Sequence[str]] | None = None,
+        packets: Sequence[tuple[str, Any]] = (),
+        discards_step: bool = False,
     ) -> StateUpdated:
-        """Record an edit of the state, made as if ``as_node`` had written it."""
+        """Record an edit of the state, made as if ``as_node`` had written it (on the
+        checkpoint's own values when ``discards_step``, else with the step's finished
+        tasks' writes)."""
         step = self.head.step + 1 if self.head else 0
         return self._checkpoint(
             StateUpdated,
@@ -288,6 +295,8 @@ class Thread:
             assigned=dict(assigned),
             appended=dict(appended),
             actor=actor,
+            discards_step=discards_step,
+            packets=tuple(packets),
         )
 
     def ask(
@@ -369,7 +378,13 @@ class Thread:
                 "checkpoints"
             )
         return self._event(
-            Forked, checkpoint=base.head, values=base.values, reason=reason, actor=actor, name=name
+            Forked,
+            checkpoint=base.head,
+            values=base.values,
+            reason=reason,
+            actor=actor,
+            name=name,
+            passed=base.breakpoints_hit,
         )
 
     def replay(self, metadata: Mapping[str, Any]) -> Replayed:
