@@ -19,6 +19,7 @@ from typing import Any
 
 from branchline.domain.model.checkpoint import START, TaskResult
 from branchline.domain.model.errors import ConcurrentUpdate
+from branchline.domain.model.events import StepCompleted
 from branchline.domain.model.thread import Thread
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Journal
@@ -95,6 +96,8 @@ class Run:
         # tasks it finds without stopping before them again; later steps can stop.
         self.continuing = thread is not None and (input is None or isinstance(input, Command))
         batch = self._take_in(input, thread)
+        if any(isinstance(e, StepCompleted) for e in batch.events):
+            self.continuing = False  # the intake ran a step (a replayed input): new writes
         made: list[Thread] = []
         if batch.events:
             made = batch.checkpoints()
@@ -248,6 +251,7 @@ class Run:
         head = thread.head
         assert head is not None
         tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
+        yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)
         outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool)
         reduce_outcomes(self.graph, thread, outcomes)
@@ -295,9 +299,7 @@ class Run:
         routes = [(r.node, Route(r.triggers, r.sends)) for r in (*thread.results, *finished)]
         step = plan(self.graph.topology, routes, thread.head.waiting)
         batch = Batch(thread)
-        closed = batch.close_step(
-            step.next, step.waiting, self.cfg.metadata, step.packets, finished
-        )
+        closed = batch.close_step(step, self.cfg.metadata, finished)
         writers = closed.head.writers if closed.head else ()
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
         paused = bool(after and step.next)

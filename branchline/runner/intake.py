@@ -25,7 +25,7 @@ from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
-from branchline.runner.planner import Plan, Route, known, plan, route
+from branchline.runner.planner import Plan, Route, known, partial_joins, plan, route
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
@@ -48,16 +48,14 @@ class Batch:
         return self.thread
 
     def close_step(
-        self,
-        next_nodes: Sequence[str],
-        waiting: Mapping[str, Sequence[str]],
-        metadata: Mapping[str, Any],
-        packets: Sequence[tuple[str, Any]],
-        finished: Sequence[TaskResult],
+        self, after: Plan, metadata: Mapping[str, Any], finished: Sequence[TaskResult]
     ) -> Thread:
         """Close the step in progress with the tasks that ``finished`` just now: they
-        travel inside its ``StepCompleted``, one event a step rather than one per task."""
-        step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
+        travel inside its ``StepCompleted``, one event a step rather than one per task;
+        ``after`` runs next."""
+        step = self.current.complete_step(
+            after.next, after.waiting, metadata, after.packets, finished, after.doubled
+        )
         return self.add(step)
 
     def checkpoints(self) -> list[Thread]:
@@ -224,7 +222,7 @@ class Intake:
             where.sends,
         )
         step = plan(self._graph().topology, [(START, where)], thread.head.waiting)
-        return batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets, [start])
+        return batch.close_step(step, self.cfg.metadata, [start])
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""
@@ -234,7 +232,8 @@ class Intake:
             batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
         for event in batch.current.supersede("input", self.cfg.actor):
             batch.add(event)
-        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata))
+        kept = partial_joins(topology, batch.current.head.waiting if batch.current.head else {})
+        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata, kept))
         assert thread.head is not None
         delta = StepWriter(schema, thread.values).write("the input", writes)
         self.input_wrote = bool(delta.assigned or delta.appended)
@@ -348,7 +347,7 @@ class Intake:
         # As LangGraph: the node(s) that last ran in a step (an edit made as a node does
         # not count), START when none has.
         ran = () if thread is None or thread.head is None else thread.head.ran
-        if len(set(ran)) > 1:
+        if len(ran) > 1:
             raise InvalidUpdateError(
                 f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step; "
                 "pass as_node= to say which node the update is made as"

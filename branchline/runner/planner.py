@@ -69,6 +69,9 @@ class Plan:
     next: tuple[str, ...]
     waiting: dict[str, tuple[str, ...]]
     packets: tuple[tuple[str, Any], ...] = ()
+    # Nodes both an edge and a join completed just now schedule: LangGraph sees them
+    # triggered twice at once (an update after their step without as_node is ambiguous).
+    doubled: tuple[str, ...] = ()
 
 
 def plan(
@@ -100,9 +103,33 @@ def plan(
         for starts, end in topology.joins:
             if node in starts:
                 arrived.setdefault(join_key(starts, end), set()).add(node)
+    edges = set(nodes)
+    doubled = []
     for starts, end in topology.joins:
-        if set(starts) <= arrived.get(join_key(starts, end), set()):
+        key = join_key(starts, end)
+        if set(starts) <= arrived.get(key, set()):
             nodes.append(end)
+            if end in edges and not set(starts) <= set(waiting.get(key, ())):
+                doubled.append(end)
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
-    return Plan(next_nodes, remaining, tuple(packets))
+    return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
+
+
+def partial_joins(
+    topology: Topology, waiting: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The joins still waiting for some start: what new input keeps of them (a complete
+    join is dropped with its end, which the input supersedes, as in LangGraph)."""
+    return {
+        key: tuple(arrived)
+        for key, arrived in waiting.items()
+        if not _complete(topology, key, arrived)
+    }
+
+
+def _complete(topology: Topology, key: str, arrived: Sequence[str]) -> bool:
+    return any(
+        join_key(starts, end) == key and set(starts) <= set(arrived)
+        for starts, end in topology.joins
+    )

@@ -6,12 +6,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from branchline.domain.model import clock
+from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.thread import Thread
 from branchline.runner.snapshots import snapshot_of
 from branchline.runner.tasks import Outcome, in_completion_order
 from branchline.runner.types import Interrupt
 
 Chunk = tuple[str, Any]
+
+
+CACHED = {"__metadata__": {"cached": True}}
 
 
 class Emitter:
@@ -34,6 +38,17 @@ class Emitter:
             return ()
         values = thread.live_values if live else thread.values
         return (("values", {**values, "__interrupt__": interrupts} if interrupts else values),)
+
+    def cached(self, results: Sequence[TaskResult]) -> Iterable[Chunk]:
+        """``{node: writes, "__metadata__": {"cached": True}}`` for each task of the step
+        that finished in an earlier run, as LangGraph shows them when the step goes on."""
+        if "updates" not in self.modes:
+            return ()
+        return [
+            ("updates", {r.node: {**r.assigned, **r.appended} or None, **CACHED})
+            for r in results
+            if r.error is None
+        ]
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
         """``{node: writes}`` for each task that finished, in the order they ended."""

@@ -140,9 +140,17 @@ def an_answer_answers_one_question(
     return (
         continues
         and _asks(ours.result)
-        and not _asks(langgraph.result)
-        and not _is_error(ours.result)
+        and _questions(ours.result) != _questions(langgraph.result)
+        and set(ours.calls) <= set(langgraph.calls)
     )
+
+
+def _questions(result: Any) -> list[Any]:
+    if isinstance(result, dict):
+        return [i[0] for i in result.get("__interrupt__", ())]
+    if isinstance(result, list):
+        return sorted({repr(q) for chunk in result for q in _questions(chunk)})
+    return []
 
 
 def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:

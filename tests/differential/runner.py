@@ -131,7 +131,8 @@ class Player:
             config = {"configurable": {"thread_id": "t", "checkpoint_id": FOREIGN_ID}}
             return normalise.checkpoint(graph.get_state(config), self.labels, {})
         if op.kind == "stateless":
-            return normalise.result(self.side.stateless().invoke(op.values), self.labels)
+            # A graph of its own: its questions are labelled apart from the thread's.
+            return normalise.result(self.side.stateless().invoke(op.values), normalise.Labels())
         raise ValueError(f"unknown operation kind {op.kind!r}")
 
     def _rank(self, interrupt_id: str) -> str:

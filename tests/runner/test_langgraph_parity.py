@@ -295,3 +295,51 @@ def test_a_join_keeps_its_arrived_starts_across_a_new_input(
     graph = builder.compile(checkpointer=store)
     graph.invoke({"log": ["1"]}, config)
     assert graph.invoke({"log": ["2"]}, config)["log"] == ["1", "a", "2", "b", "c"]
+
+
+def test_continuing_a_step_streams_the_finished_tasks_as_cached_updates(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: [{'a': {'log': ['a']}, '__metadata__': {'cached': True}}] besides the pause.
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("ask", lambda s: {"log": [interrupt("q")]})
+    builder.add_edge(START, "a")
+    builder.add_edge(START, "ask")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": []}, config)
+    chunks = [c for c in graph.stream(None, config, stream_mode="updates")]
+    assert [c for c in chunks if "__interrupt__" not in c] == [
+        {"a": {"log": ["a"]}, "__metadata__": {"cached": True}}
+    ]
+
+
+def _join_and_edge(store: CheckpointStore, **compiled: Any) -> Any:
+    builder = StateGraph(Counted)
+    for name in ("a", "b", "c"):
+        builder.add_node(name, _writes(name))
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    builder.add_edge("b", "c")
+    builder.add_edge(["a", "b"], "c")
+    return builder.compile(checkpointer=store, **compiled)
+
+
+def test_update_after_a_node_an_edge_and_a_join_ran_at_once_is_ambiguous(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: InvalidUpdateError (c saw two triggers of the same step).
+    graph = _join_and_edge(store)
+    graph.invoke({"log": []}, config)
+    with pytest.raises(InvalidUpdateError, match="Ambiguous"):
+        graph.update_state(config, {"log": ["x"]})
+
+
+def test_new_input_drops_a_complete_join_with_its_pending_end(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: ['a', 'b', 'new', 'a', 'b'], next ('c',): c is scheduled once, anew.
+    graph = _join_and_edge(store, interrupt_before=["c"])
+    graph.invoke({"log": []}, config)
+    assert graph.invoke({"log": ["new"]}, config)["log"] == ["a", "b", "new", "a", "b"]
+    assert graph.get_state(config).next == ("c",)

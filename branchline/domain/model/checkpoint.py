@@ -31,6 +31,7 @@ class Checkpoint:
     # The nodes that ran (not as Send tasks) in the latest step of this lineage in which
     # any did: the node an update is made as when it names none, as in LangGraph.
     ran: tuple[str, ...] = ()
+    doubled: tuple[str, ...] = ()  # nodes of ``next`` scheduled by an edge and a join at once
 
     @property
     def first_packet(self) -> int:

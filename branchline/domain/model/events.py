@@ -98,6 +98,7 @@ class StepCompleted(CheckpointEvent):
 
     packets: tuple[tuple[str, Any], ...] = ()
     results: tuple[dict[str, Any], ...] = ()
+    doubled: tuple[str, ...] = ()  # nodes of ``next`` an edge and a join both scheduled
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ def _checkpoint_from(
     ran: tuple[str, ...] = (),
 ) -> Checkpoint:
     packets = event.packets if isinstance(event, StepCompleted | StateUpdated) else ()
+    doubled = event.doubled if isinstance(event, StepCompleted) else ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
         event.parent,
@@ -51,6 +52,7 @@ def _checkpoint_from(
         actor,
         packets,
         ran,
+        doubled,
     )
 
 
@@ -71,6 +73,8 @@ def _ran(thread: Thread) -> tuple[str, ...]:
         else set()
     )
     pulled = [r.node for r in thread.results if r.error is None and r.task_id not in sent]
+    # A node scheduled by an edge and a join at once ran on two triggers (LangGraph).
+    pulled += [node for node in head.doubled if node in pulled]
     return tuple(pulled) or before
 
 

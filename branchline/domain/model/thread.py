@@ -189,15 +189,20 @@ class Thread:
         return self._event(cls, parent=parent, step=step, **fields)
 
     def receive_input(
-        self, next_nodes: Sequence[str], metadata: Mapping[str, Any]
+        self,
+        next_nodes: Sequence[str],
+        metadata: Mapping[str, Any],
+        waiting: Mapping[str, Sequence[str]] | None = None,
     ) -> InputReceived:
-        """Decide that new input starts a run (its values come with the ``__start__`` task).
-
-        Joins keep the starts that arrived before (LangGraph's barriers outlive a run)."""
+        """Decide that new input starts a run (its values come with the ``__start__`` task);
+        ``waiting``: the joins' starts that arrived before and still count."""
         step = self.head.step + 1 if self.head else -1
-        waiting = dict(self.head.waiting) if self.head else {}
         return self._checkpoint(
-            InputReceived, step, next=tuple(next_nodes), metadata=dict(metadata), waiting=waiting
+            InputReceived,
+            step,
+            next=tuple(next_nodes),
+            metadata=dict(metadata),
+            waiting={k: tuple(v) for k, v in (waiting or {}).items()},
         )
 
     def complete_task(
@@ -238,6 +243,7 @@ class Thread:
         metadata: Mapping[str, Any],
         packets: Sequence[tuple[str, Any]] = (),
         finished: Sequence[TaskResult] = (),
+        doubled: Sequence[str] = (),
     ) -> StepCompleted:
         """Close the step in progress: every pending task must have completed.
 
@@ -266,6 +272,7 @@ class Thread:
             metadata=dict(metadata),
             packets=tuple(packets),
             results=tuple([result.carried() for result in finished]),
+            doubled=tuple(doubled),
         )
 
     def update_state(
