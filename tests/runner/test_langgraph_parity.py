@@ -308,7 +308,7 @@ def test_continuing_a_step_streams_the_finished_tasks_as_cached_updates(
     builder.add_edge(START, "ask")
     graph = builder.compile(checkpointer=store)
     graph.invoke({"log": []}, config)
-    chunks = [c for c in graph.stream(None, config, stream_mode="updates")]
+    chunks = list(graph.stream(None, config, stream_mode="updates"))
     assert [c for c in chunks if "__interrupt__" not in c] == [
         {"a": {"log": ["a"]}, "__metadata__": {"cached": True}}
     ]
