@@ -88,11 +88,12 @@ class CompiledStateGraph:
         values: dict[str, Any] | None = None
         for _, chunk in chunks:
             values = chunk
-        if values is None:  # nothing ran and the input wrote nothing: the state as it is
-            values = run.thread.live_values if run.thread is not None else {}
-        if run.interrupts:
-            return {**values, "__interrupt__": list(run.interrupts)}
-        return values
+        # As LangGraph: the last values streamed (None if there were none: the input wrote
+        # nothing and the run stopped before any step), with every question it asked.
+        if run.asked:
+            return {**(values or {}), "__interrupt__": list(run.asked)}
+        # None only when nothing at all was streamed, as LangGraph returns then.
+        return values  # type: ignore[return-value]
 
     def stream(
         self,

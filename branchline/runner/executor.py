@@ -84,6 +84,7 @@ class Run:
         self.journal = journal
         self.thread: Thread | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
+        self.asked: list[Interrupt] = []  # the questions this run showed, as it showed them
         self.deferred_resume: Any = None
         self.input_wrote = True
         self.continuing = False
@@ -198,6 +199,7 @@ class Run:
         logger.info("thread %r was continued by another run; this run stops", latest.thread_id)
         self.thread = latest
         self.interrupts = pending_questions(latest)
+        self.asked += self.interrupts
         if self.interrupts:
             yield from self.emit.paused(self.interrupts)
         yield from self.emit.values(latest, self.interrupts)
@@ -211,6 +213,7 @@ class Run:
         self.deferred_resume = None
         self._append(batch)
         self.interrupts = ()
+        self.asked = []  # answered at once: not a question of this run's result
         return True
 
     def _current(self) -> Thread:
@@ -284,6 +287,7 @@ class Run:
         tasks (in this run or an earlier one)."""
         for outcome in in_completion_order(outcomes):
             asked = tuple(Interrupt(q.value, q.interrupt_id) for q in outcome.questions)
+            self.asked += asked
             if asked:
                 yield from self.emit.paused(asked)
                 yield from self.emit.values(thread, asked, live=False)

@@ -133,10 +133,10 @@ class Intake:
                     f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
                     "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
                 )
-            if travel is not None:
+            if travel is not None and (moved or not _edited_head(thread)):
                 self.fork(batch, travel, "replay")
                 self.replay(batch)
-            return Decided(batch, decisive=travel is not None)
+            return Decided(batch, decisive=bool(batch.events))
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
         if isinstance(input, Command) and input.resume is not None:
@@ -370,6 +370,14 @@ class Intake:
                 "branchline ... --graph module:attribute"
             )
         return self.graph
+
+
+def _edited_head(thread: Thread | None) -> bool:
+    """Whether the head was made by an edit or a replay: running it again from its own id
+    continues it, with no copy (as LangGraph does for its latest checkpoint)."""
+    return (
+        thread is not None and thread.head is not None and thread.head.source in ("update", "fork")
+    )
 
 
 def _is_head(thread: Thread | None, checkpoint: str) -> bool:

@@ -192,12 +192,13 @@ def _compare(
     report: Report,
 ) -> bool:
     """Record a divergence or the differences explaining it; True when the sequence stops."""
-    reference = observed[0]
     for player, other in zip(players[1:], observed[1:], strict=True):
+        reference = observed[0]
         if other.as_dict() == reference.as_dict():
             continue
         found = _explaining(op, spec, reference, other)
         if found is None:
+            reference, other = _renamed(reference), _renamed(other)
             theirs, ours = reference.as_dict(), other.as_dict()
             name = next(k for k in ours if ours[k] != theirs[k])
             report.divergence = Divergence(
@@ -210,6 +211,14 @@ def _compare(
             report.stopped_by = stopping[0]
             return True
     return False
+
+
+def _renamed(observed: Observation) -> Observation:
+    """The observation with the differences that only rename taken out."""
+    for difference in DIFFERENCES:
+        if difference.strip is not None:
+            observed = difference.strip(observed)
+    return observed
 
 
 def _explaining(

@@ -343,3 +343,25 @@ def test_new_input_drops_a_complete_join_with_its_pending_end(
     graph.invoke({"log": []}, config)
     assert graph.invoke({"log": ["new"]}, config)["log"] == ["a", "b", "new", "a", "b"]
     assert graph.get_state(config).next == ("c",)
+
+
+def test_running_the_latest_checkpoint_made_by_an_edit_continues_it_without_a_copy(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: log ['a'], history [('loop', 1), ('update', 0)]: no 'fork' checkpoint.
+    graph = _one_node(store)
+    edited = graph.update_state(config, {"last": "x"})
+    assert graph.invoke(None, edited)["log"] == ["a"]
+    history = [(s.metadata["source"], s.metadata["step"]) for s in graph.get_state_history(config)]
+    assert history == [("loop", 1), ("update", 0)]
+
+
+def test_invoke_that_streams_no_values_returns_none(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: invoke({}, config) paused before the first node returns None.
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_edge(START, "a")
+    graph = builder.compile(checkpointer=store, interrupt_before=["a"])
+    assert graph.invoke({}, config) is None
