@@ -234,12 +234,10 @@ class Run:
     # Steps ---------------------------------------------------------------------------
 
     def _pause_before(self) -> Generator[Chunk, None, bool]:
+        """Pause before the pending nodes a breakpoint names (a call that continues does
+        not ask this for the step it continues: LangGraph's rule)."""
         thread = self._current()
-        nodes = [
-            n
-            for n in thread.pending_nodes
-            if self.breakpoints.stops_before(n) and n not in thread.breakpoints_hit
-        ]
+        nodes = [n for n in thread.pending_nodes if self.breakpoints.stops_before(n)]
         if not nodes:
             return False
         batch = Batch(thread)

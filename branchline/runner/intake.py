@@ -136,6 +136,10 @@ class Intake:
             if travel is not None and (moved or not _edited_head(thread)):
                 self.fork(batch, travel, "replay")
                 self.replay(batch)
+            elif travel is not None and (thread.results or thread.interrupts):  # type: ignore[union-attr]
+                # Time travel to the latest checkpoint an edit made: its step runs anew
+                # (finished tasks too, answers dropped), with no copy of it.
+                self.fork(batch, travel, "replay")
             return Decided(batch, decisive=bool(batch.events))
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
@@ -344,15 +348,7 @@ class Intake:
                     f"nodes: {list(topology.nodes)}"
                 )
             return as_node
-        # As LangGraph: the node(s) that last ran in a step (an edit made as a node does
-        # not count), START when none has.
-        ran = () if thread is None or thread.head is None else thread.head.ran
-        if len(ran) > 1:
-            raise InvalidUpdateError(
-                f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step; "
-                "pass as_node= to say which node the update is made as"
-            )
-        return ran[0] if ran else START
+        return _last_ran(thread)
 
     def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
         """What runs after an update made as ``node``."""
@@ -370,6 +366,25 @@ class Intake:
                 "branchline ... --graph module:attribute"
             )
         return self.graph
+
+
+def _last_ran(thread: Thread | None) -> str:
+    """The node an update without ``as_node`` is made as, as LangGraph infers it: the one
+    that last ran in a step (an edit made as a node does not count), START when none
+    has; several (or none after a replay copy) are ambiguous."""
+    head = None if thread is None else thread.head
+    ran = () if head is None else head.ran
+    if len(ran) > 1:
+        raise InvalidUpdateError(
+            f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step (or one "
+            "ran on two triggers); pass as_node= to say which node the update is made as"
+        )
+    if not ran and head is not None and head.replayed:
+        raise InvalidUpdateError(
+            "Ambiguous update: no node has run since this checkpoint's replay began; pass "
+            "as_node= to say which node the update is made as"
+        )
+    return ran[0] if ran else START
 
 
 def _edited_head(thread: Thread | None) -> bool:

@@ -102,7 +102,8 @@ class Player:
         graph, engine = self.side.graph, self.side.engine
         kwargs: dict[str, Any] = {"durability": op.durability} if op.durability else {}
         if op.call_before:
-            kwargs["interrupt_before"] = list(op.call_before)
+            wildcard = op.call_before == ("*",)
+            kwargs["interrupt_before"] = "*" if wildcard else list(op.call_before)
         if op.kind == "invoke":
             return normalise.result(graph.invoke(op.values, THREAD, **kwargs), self.labels)
         if op.kind == "resume":

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 
 from branchline import (
+    END,
     START,
     CheckpointStore,
     Command,
@@ -365,3 +366,48 @@ def test_invoke_that_streams_no_values_returns_none(
     builder.add_edge(START, "a")
     graph = builder.compile(checkpointer=store, interrupt_before=["a"])
     assert graph.invoke({}, config) is None
+
+
+def _looping(store: CheckpointStore, **compiled: Any) -> Any:
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("b", _writes("b"))
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    builder.add_conditional_edges("b", lambda s: "a" if len(s["log"]) < 4 else END)
+    return builder.compile(checkpointer=store, **compiled)
+
+
+def test_a_breakpoint_passed_by_a_continue_stops_the_run_when_reached_again(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: invoke(None) runs a, b and pauses before a again: ['a', 'b'], next ('a',).
+    graph = _looping(store, interrupt_before=["a"])
+    graph.invoke({"log": []}, config)
+    assert graph.invoke(None, config)["log"] == ["a", "b"]
+    assert graph.get_state(config).next == ("a",)
+
+
+def test_update_without_as_node_on_a_replay_copy_of_the_input_is_ambiguous(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: InvalidUpdateError("Ambiguous update, specify as_node").
+    graph = _looping(store)
+    graph.invoke({"log": []}, config)
+    graph.invoke(None, list(graph.get_state_history(config))[-1].config)
+    copy = next(s for s in graph.get_state_history(config) if s.metadata["source"] == "fork")
+    with pytest.raises(InvalidUpdateError, match="Ambiguous"):
+        graph.update_state(copy.config, {"last": "x"})
+
+
+def test_update_at_a_new_input_is_made_as_the_tasks_the_input_dropped(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: paused before b, new input; an edit at that input checkpoint is made as
+    # b (dropped by the input), so next == ('a',).
+    graph = _looping(store, interrupt_before=["b"])
+    graph.invoke({"log": []}, config)
+    graph.invoke({"log": ["new"]}, config)
+    at_input = next(s for s in graph.get_state_history(config) if s.metadata["source"] == "input")
+    graph.update_state(at_input.config, None)
+    assert graph.get_state(config).next == ("a",)

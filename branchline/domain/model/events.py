@@ -234,16 +234,12 @@ class Forked(ThreadEvent):
     reason: str
     actor: str | None = None
     name: str | None = None
-    # Static breakpoints that had already paused the run at that checkpoint: a replay
-    # from there does not pause before them again (as in LangGraph).
-    passed: tuple[str, ...] = ()
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
-        """Version 2 added ``passed`` (none in older events) and the checkpoint's ``ran``
-        (its nodes that ran last; an older checkpoint reads as none, so an update made on
-        it with no ``as_node`` is made as ``__start__``)."""
-        state["passed"] = ()
+        """Version 2's checkpoint also has ``ran``, ``doubled`` and ``replayed``; an older
+        one reads as having none (an update without ``as_node`` on it is made as
+        ``__start__``): nothing to change in the stored state."""
 
 
 @one_assignment_init
@@ -253,6 +249,8 @@ class Replayed(CheckpointEvent):
 
     TOPIC = "branchline.Replayed"
     SOURCE = "fork"
+
+    packets: tuple[tuple[str, Any], ...] = ()  # the copied checkpoint's Send inputs
 
 
 @one_assignment_init

@@ -14,6 +14,7 @@ from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
     CheckpointEvent,
     Forked,
+    InputReceived,
     Interrupted,
     InterruptSuperseded,
     NodeCompleted,
@@ -36,8 +37,9 @@ def _checkpoint_from(
     writers: tuple[str, ...] = (),
     actor: str | None = None,
     ran: tuple[str, ...] = (),
+    replayed: bool = False,
 ) -> Checkpoint:
-    packets = event.packets if isinstance(event, StepCompleted | StateUpdated) else ()
+    packets = event.packets if isinstance(event, StepCompleted | StateUpdated | Replayed) else ()
     doubled = event.doubled if isinstance(event, StepCompleted) else ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
@@ -53,7 +55,15 @@ def _checkpoint_from(
         packets,
         ran,
         doubled,
+        replayed,
     )
+
+
+def _discarded(head: Checkpoint) -> tuple[str, ...]:
+    """The tasks new input drops count as having run (LangGraph marks their triggers
+    seen), Send tasks aside."""
+    pulled = head.next[: head.first_packet]
+    return (*pulled, *(node for node in head.doubled if node in pulled))
 
 
 def _ran(thread: Thread) -> tuple[str, ...]:
@@ -106,15 +116,20 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         start = thread.values if event.discards_step else thread.live_values
         values = apply_writes(start, event.assigned, event.appended)
         ran = thread.head.ran if thread.head else ()
-        head = _checkpoint_from(event, (event.as_node,), event.actor, ran)
+        replayed = thread.head.replayed if thread.head else False
+        head = _checkpoint_from(event, (event.as_node,), event.actor, ran, replayed)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
         return closed(settled(thread, event), event)
     ran = thread.head.ran if thread.head else ()
+    replayed = thread.head.replayed if thread.head else False
+    if isinstance(event, InputReceived) and thread.head is not None:
+        ran = _discarded(thread.head) or ran
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
-        return replace(base, head=_checkpoint_from(event, writers, ran=ran))
-    return replace(base, head=_checkpoint_from(event, ran=ran), breakpoints_hit=())
+        return replace(base, head=_checkpoint_from(event, writers, ran=ran, replayed=True))
+    head = _checkpoint_from(event, ran=ran, replayed=replayed)
+    return replace(base, head=head, breakpoints_hit=())
 
 
 def _answered(thread: Thread, event: Resumed) -> tuple[InterruptRecord, ...]:
@@ -213,7 +228,8 @@ def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...]
         if thread.breakpoints_hit
         else ()
     )
-    head = _checkpoint_from(event, finished, ran=_ran(thread))
+    replayed = thread.head.replayed if thread.head else False
+    head = _checkpoint_from(event, finished, ran=_ran(thread), replayed=replayed)
     version = event.originator_version
     return Thread(thread.id, version, thread.thread_id, thread.live_values, head, results, (), hit)
 
@@ -251,9 +267,7 @@ def evolve(thread: Thread | None, event: ThreadEvent) -> Thread:
         return _new_checkpoint(thread, event)
     if isinstance(event, Forked):
         head = event.checkpoint
-        version = event.originator_version
-        passed = event.passed
-        return Thread(thread.id, version, thread.thread_id, event.values, head, (), (), passed)
+        return Thread(thread.id, event.originator_version, thread.thread_id, event.values, head)
     return _step_event(thread, event)
 
 

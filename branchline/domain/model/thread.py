@@ -391,7 +391,6 @@ class Thread:
             reason=reason,
             actor=actor,
             name=name,
-            passed=base.breakpoints_hit,
         )
 
     def replay(self, metadata: Mapping[str, Any]) -> Replayed:
@@ -405,6 +404,7 @@ class Thread:
             next=head.next,
             waiting=dict(head.waiting),
             metadata=dict(metadata),
+            packets=head.packets,
         )
 
     def _require_pending(self, node: str) -> None:
