@@ -142,7 +142,16 @@ class StateSchema:
 
 def _as_dict(output: Any) -> dict[str, Any]:
     if isinstance(output, BaseModel):
-        return {k: getattr(output, k) for k in output.model_fields_set}
+        # As LangGraph: every field, even one only mutated in place (a nested model),
+        # except a None that is the field's default and was not set explicitly.
+        fields = type(output).model_fields
+        return {
+            k: value
+            for k, field in fields.items()
+            if (value := getattr(output, k)) is not None
+            or field.default is not None
+            or k in output.model_fields_set
+        }
     if dataclasses.is_dataclass(output) and not isinstance(output, type):
         return {f.name: getattr(output, f.name) for f in dataclasses.fields(output)}
     return dict(output)

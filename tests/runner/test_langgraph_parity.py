@@ -8,6 +8,7 @@ import time
 from typing import Annotated, Any, TypedDict
 
 import pytest
+from pydantic import BaseModel
 
 from branchline import (
     END,
@@ -411,3 +412,35 @@ def test_update_at_a_new_input_is_made_as_the_tasks_the_input_dropped(
     at_input = next(s for s in graph.get_state_history(config) if s.metadata["source"] == "input")
     graph.update_state(at_input.config, None)
     assert graph.get_state(config).next == ("a",)
+
+
+class Inner(BaseModel):
+    a: int = 0
+    b: str = "x"
+
+
+class Modelled(BaseModel):
+    inner: Inner = Inner()
+    count: int = 0
+    name: str = ""
+
+
+def test_a_pydantic_state_mutated_in_place_and_returned_keeps_its_nested_change(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: {'inner': Inner(a=0, b='changed'), 'count': 5, 'name': 'changed-5'}.
+    def mutate(state: Modelled) -> Command:
+        state.inner.b = "changed"
+        state.count = 5
+        return Command(update=state, goto="report")
+
+    builder = StateGraph(Modelled)
+    builder.add_node("mutate", mutate)
+    builder.add_node("report", lambda s: {"name": f"{s.inner.b}-{s.count}"})
+    builder.add_edge(START, "mutate")
+    graph = builder.compile(checkpointer=store)
+    assert graph.invoke({"count": 1}, config) == {
+        "inner": Inner(a=0, b="changed"),
+        "count": 5,
+        "name": "changed-5",
+    }
