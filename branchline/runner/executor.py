@@ -270,12 +270,12 @@ class Run:
             self.interrupts = pending_questions(self._current())
             yield from self._questions(thread, outcomes)
             return True
-        paused_after = self._close_step(thread, [o.result() for o in outcomes])
+        paused_after, stopped = self._close_step(thread, [o.result() for o in outcomes])
         yield from self.emit.results(head.step + 1, outcomes)
         yield from self.emit.updates(outcomes)
         yield from self.emit.checkpoint(self.thread)
         yield from self.emit.values(self._current())
-        if paused_after:
+        if stopped:  # LangGraph says so even when nothing is left to run
             yield from self.emit.paused(())
         return paused_after
 
@@ -294,9 +294,10 @@ class Run:
         if finished or not any(o.questions for o in outcomes):
             yield from self.emit.values(current)
 
-    def _close_step(self, thread: Thread, finished: list[TaskResult]) -> bool:
+    def _close_step(self, thread: Thread, finished: list[TaskResult]) -> tuple[bool, bool]:
         """Append the step's checkpoint, carrying the tasks that ``finished`` in it (and a
-        pause, if a breakpoint after fires)."""
+        pause, if a breakpoint after fires); whether the run pauses, and whether a
+        breakpoint after fired (with nothing left to run, no pause is recorded)."""
         assert thread.head is not None
         routes = [(r.node, Route(r.triggers, r.sends)) for r in (*thread.results, *finished)]
         step = plan(self.graph.topology, routes, thread.head.waiting)
@@ -308,7 +309,7 @@ class Run:
         if paused:
             batch.add(closed.pause(after=after))
         self._append(batch, now=paused)
-        return paused
+        return paused, bool(after)
 
 
 def lazy_pool(workers: int, name: str) -> Callable[[], Executor]:

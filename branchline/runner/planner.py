@@ -69,8 +69,9 @@ class Plan:
     next: tuple[str, ...]
     waiting: dict[str, tuple[str, ...]]
     packets: tuple[tuple[str, Any], ...] = ()
-    # Nodes both an edge and a join completed just now schedule: LangGraph sees them
-    # triggered twice at once (an update after their step without as_node is ambiguous).
+    # Nodes LangGraph sees triggered twice at once (an update after their step without
+    # as_node is ambiguous): scheduled by an edge and a join completed just now, or
+    # running again right after their run consumed their join.
     doubled: tuple[str, ...] = ()
 
 
@@ -91,10 +92,12 @@ def plan(
     finished = list(finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
     ran = {node for node, _ in finished} if consumes else set()
+    consumed = set()
     for starts, end in topology.joins:  # a complete join is consumed by its end running
         key = join_key(starts, end)
         if end in ran and set(starts) <= arrived.get(key, set()):
             arrived.pop(key)
+            consumed.add(end)
     nodes: list[str] = []
     packets: list[tuple[str, Any]] = []
     for node, where in finished:
@@ -111,6 +114,8 @@ def plan(
             nodes.append(end)
             if end in edges and not set(starts) <= set(waiting.get(key, ())):
                 doubled.append(end)
+    # An end that consumed its join now and runs again at once sees the join's bump too.
+    doubled += [end for end in consumed if end in nodes and end not in doubled]
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
     return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))

@@ -45,7 +45,7 @@ class Emitter:
         if "updates" not in self.modes:
             return ()
         return [
-            ("updates", {r.node: {**r.assigned, **r.appended} or None, **CACHED})
+            ("updates", {r.node: {**r.assigned, **r.appended, **r.returned} or None, **CACHED})
             for r in results
             if r.error is None
         ]

@@ -203,5 +203,10 @@ def record(
                     appended=delta.appended,
                     triggers=outcome.route.targets,
                     sends=outcome.route.sends,
+                    returned={
+                        k: v
+                        for k, v in outcome.writes.items()
+                        if k in delta.assigned and delta.assigned[k] is not v
+                    },
                 )
             )

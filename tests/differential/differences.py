@@ -153,6 +153,19 @@ def _questions(result: Any) -> list[Any]:
     return []
 
 
+def a_rerun_step_starts_clean(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Time travel to the latest checkpoint (made by an edit) reruns its step from the
+    start, and the state shows that rerun (LangGraph reruns it but keeps showing the
+    results the earlier run stored on the same checkpoint)."""
+    return (
+        op.kind == "replay"
+        and (langgraph.result, langgraph.calls) == (ours.result, ours.calls)
+        and langgraph.state != ours.state
+    )
+
+
 def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
     """A step that writes two values to a last-value key fails and the thread stays
     readable (LangGraph: the thread cannot be read or continued any more)."""
@@ -204,6 +217,7 @@ DIFFERENCES = (
     Difference(
         "an answer answers one question", stops=True, predicate=an_answer_answers_one_question
     ),
+    Difference("a rerun step starts clean", stops=True, predicate=a_rerun_step_starts_clean),
     Difference(
         "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
     ),

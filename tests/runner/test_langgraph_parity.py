@@ -444,3 +444,33 @@ def test_a_pydantic_state_mutated_in_place_and_returned_keeps_its_nested_change(
         "count": 5,
         "name": "changed-5",
     }
+
+
+def test_a_cached_update_shows_what_the_node_returned_not_the_reduced_value(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: [{'count': {'n': 1}, '__metadata__': {'cached': True}}] (n itself is 11).
+    builder = StateGraph(Counted)
+    builder.add_node("count", lambda s: {"n": 1})
+    builder.add_node("ask", lambda s: {"log": [interrupt("q")]})
+    builder.add_edge(START, "count")
+    builder.add_edge(START, "ask")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"n": 10}, config)
+    chunks = list(graph.stream(None, config, stream_mode="updates"))
+    assert [c for c in chunks if "__interrupt__" not in c] == [
+        {"count": {"n": 1}, "__metadata__": {"cached": True}}
+    ]
+
+
+def test_a_breakpoint_after_the_last_node_is_streamed_as_a_pause(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: [{'a': {'log': ['a']}}, {'__interrupt__': ()}], though nothing is next.
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_edge(START, "a")
+    graph = builder.compile(checkpointer=store, interrupt_after=["a"])
+    chunks = list(graph.stream({"log": []}, config, stream_mode="updates"))
+    assert chunks == [{"a": {"log": ["a"]}}, {"__interrupt__": ()}]
+    assert graph.get_state(config).next == ()

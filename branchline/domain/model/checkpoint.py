@@ -60,6 +60,7 @@ class TaskResult:
     triggers: tuple[str, ...] = ()
     error: str | None = None
     sends: tuple[tuple[str, Any], ...] = ()
+    returned: dict[str, Any] = field(default_factory=dict)  # see NodeCompleted.returned
 
     def carried(self) -> dict[str, Any]:
         """This result as a ``StepCompleted`` carries it: what is empty left out, lists

@@ -139,6 +139,9 @@ class NodeCompleted(ThreadEvent, Writes):
     node: str
     triggers: tuple[str, ...] = ()
     sends: tuple[tuple[str, Any], ...] = ()
+    # What the node returned for reducer channels whose new value ``assigned`` holds
+    # (``n: 1`` when ``n`` became 2): shown when the step goes on in a later run.
+    returned: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:

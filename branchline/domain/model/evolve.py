@@ -236,7 +236,14 @@ def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...]
 
 def _node_completed(thread: Thread, event: NodeCompleted) -> Thread:
     result = TaskResult(
-        event.task_id, event.node, event.assigned, event.appended, event.triggers, None, event.sends
+        event.task_id,
+        event.node,
+        event.assigned,
+        event.appended,
+        event.triggers,
+        None,
+        event.sends,
+        event.returned,
     )
     return Thread(
         thread.id,

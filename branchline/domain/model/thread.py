@@ -214,6 +214,7 @@ class Thread:
         appended: Mapping[str, list[Any]],
         triggers: Sequence[str] = (),
         sends: Sequence[tuple[str, Any]] = (),
+        returned: Mapping[str, Any] | None = None,
     ) -> NodeCompleted:
         """Record that a pending task returned these writes."""
         if (node, task_id) not in {(n, t) for _, n, t in self.pending_tasks}:
@@ -229,6 +230,7 @@ class Thread:
             appended=dict(appended),
             triggers=tuple(triggers),
             sends=tuple(sends),
+            returned=dict(returned or {}),
         )
 
     def fail_task(self, task_id: str, node: str, error: str) -> NodeFailed:
