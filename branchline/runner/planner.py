@@ -70,8 +70,7 @@ class Plan:
     waiting: dict[str, tuple[str, ...]]
     packets: tuple[tuple[str, Any], ...] = ()
     # Nodes LangGraph sees triggered twice at once (an update after their step without
-    # as_node is ambiguous): scheduled by an edge and a join completed just now, or
-    # running again right after their run consumed their join.
+    # as_node is ambiguous): scheduled by an edge while their join changed.
     doubled: tuple[str, ...] = ()
 
 
@@ -92,33 +91,37 @@ def plan(
     finished = list(finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
     ran = {node for node, _ in finished} if consumes else set()
-    consumed = set()
+    touched = set()  # joins this step changed: consumed by their end, or a new arrival
     for starts, end in topology.joins:  # a complete join is consumed by its end running
         key = join_key(starts, end)
         if end in ran and set(starts) <= arrived.get(key, set()):
             arrived.pop(key)
-            consumed.add(end)
+            touched.add(key)
     nodes: list[str] = []
     packets: list[tuple[str, Any]] = []
     for node, where in finished:
         nodes += where.targets
         packets += where.sends
         for starts, end in topology.joins:
-            if node in starts:
-                arrived.setdefault(join_key(starts, end), set()).add(node)
+            key = join_key(starts, end)
+            if node in starts and node not in arrived.get(key, set()):
+                arrived.setdefault(key, set()).add(node)
+                touched.add(key)
+    # An end an edge schedules while its join changed in the same step: LangGraph's end
+    # sees both triggers at one version (an update after its run without as_node is
+    # ambiguous).
     edges = set(nodes)
-    doubled = []
-    for starts, end in topology.joins:
-        key = join_key(starts, end)
-        if set(starts) <= arrived.get(key, set()):
-            nodes.append(end)
-            if end in edges and not set(starts) <= set(waiting.get(key, ())):
-                doubled.append(end)
-    # An end that consumed its join now and runs again at once sees the join's bump too.
-    doubled += [end for end in consumed if end in nodes and end not in doubled]
+    doubled = [
+        end for starts, end in topology.joins if join_key(starts, end) in touched and end in edges
+    ]
+    nodes += [
+        end
+        for starts, end in topology.joins
+        if set(starts) <= arrived.get(join_key(starts, end), set())
+    ]
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
-    return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
+    return Plan(next_nodes, remaining, tuple(packets), tuple(dict.fromkeys(doubled)))
 
 
 def partial_joins(

@@ -474,3 +474,21 @@ def test_a_breakpoint_after_the_last_node_is_streamed_as_a_pause(
     chunks = list(graph.stream({"log": []}, config, stream_mode="updates"))
     assert chunks == [{"a": {"log": ["a"]}}, {"__interrupt__": ()}]
     assert graph.get_state(config).next == ()
+
+
+def test_update_after_an_end_ran_on_an_edge_while_its_join_filled_is_ambiguous(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: a -> c and join [a, b] -> c (b never runs): c ran on the edge while a's
+    # arrival changed the join in the same step, so an update without as_node raises
+    # InvalidUpdateError("Ambiguous update, specify as_node").
+    builder = StateGraph(Counted)
+    for name in ("a", "b", "c"):
+        builder.add_node(name, _writes(name))
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "c")
+    builder.add_edge(["a", "b"], "c")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": []}, config)
+    with pytest.raises(InvalidUpdateError, match="Ambiguous"):
+        graph.update_state(config, {"last": "x"})
