@@ -29,7 +29,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     │   ├── EmptyInputError (ValueError)
     │   ├── GraphRecursionError (RecursionError)
     │   ├── InterruptNotPending (LookupError)
-    │   └── AmbiguousResume (ValueError)
+    │   └── AmbiguousResume (ValueError, RuntimeError)
     └── ProjectionError
         ├── UnknownStream (LookupError)
         ├── LogMismatch (ValueError)

@@ -45,7 +45,10 @@ class StateGraph:
         if name in RESERVED:
             self._problems.append(f"node name {name!r} is reserved; choose another name")
         elif name in self.topology.nodes:
-            self._problems.append(f"node {name!r} is added twice; node names must be unique")
+            # At once, as LangGraph does: a second node under one name is a mistake now.
+            raise GraphValidationError(
+                [f"node {name!r} is added twice; node names must be unique, rename one"]
+            )
         elif isinstance(action, CompiledStateGraph):
             self.topology.nodes[name] = Node(name, SubgraphNode(name, action), True)
         elif not callable(action):

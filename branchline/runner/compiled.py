@@ -85,12 +85,15 @@ class CompiledStateGraph:
             (interrupt_before, interrupt_after),
             (durability, checkpoint_during),
         )
-        values: dict[str, Any] = {}
+        values: dict[str, Any] | None = None
         for _, chunk in chunks:
             values = chunk
-        if run.interrupts:
-            return {**values, "__interrupt__": list(run.interrupts)}
-        return values
+        # As LangGraph: the last values streamed (None if there were none: the input wrote
+        # nothing and the run stopped before any step), with every question it asked.
+        if run.asked:
+            return {**(values or {}), "__interrupt__": list(run.asked)}
+        # None only when nothing at all was streamed, as LangGraph returns then.
+        return values  # type: ignore[return-value]
 
     def stream(
         self,

@@ -13,8 +13,8 @@ Exception tree (each class also inherits the builtin it resembles)::
         ├── EmptyInputError (ValueError)        nothing to run: no input and nothing pending
         ├── GraphRecursionError (RecursionError) a run exceeded its recursion_limit
         ├── InterruptNotPending (LookupError)   a resume named no pending interrupt
-        └── AmbiguousResume (ValueError)        a resume that does not say which interrupt it
-                                                answers: a bare value with several pending,
+        └── AmbiguousResume (ValueError,        a resume that does not say which interrupt it
+                             RuntimeError)      answers: a bare value with several pending,
                                                 an id prefix of several, ids mixed with keys
 
 A node's own exception is never wrapped: it reaches the caller unchanged.
@@ -68,7 +68,8 @@ class InterruptNotPending(GraphError, LookupError):
     """A resume named no pending interrupt: none is pending, or it was answered or dropped."""
 
 
-class AmbiguousResume(GraphError, ValueError):
+class AmbiguousResume(GraphError, ValueError, RuntimeError):
     """A resume does not say which interrupt it answers: a bare value while several are
     pending, an id prefix that starts several pending ids, two keys naming one interrupt,
-    or a map mixing keys shaped like ids with other keys."""
+    or a map mixing keys shaped like ids with other keys. Also a RuntimeError, the class
+    LangGraph raises for a bare value with several pending."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from branchline.domain.model.checkpoint import START, TaskResult
 from branchline.domain.model.errors import ConcurrentUpdate
+from branchline.domain.model.events import StepCompleted
 from branchline.domain.model.thread import Thread
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Journal
@@ -28,7 +29,13 @@ from branchline.runner.planner import Route, plan
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import Chunk, Emitter
-from branchline.runner.tasks import record, reduce_outcomes, run_tasks
+from branchline.runner.tasks import (
+    Outcome,
+    in_completion_order,
+    record,
+    reduce_outcomes,
+    run_tasks,
+)
 from branchline.runner.types import Command, Interrupt
 
 logger = logging.getLogger(__name__)
@@ -77,22 +84,35 @@ class Run:
         self.journal = journal
         self.thread: Thread | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
+        self.asked: list[Interrupt] = []  # the questions this run showed, as it showed them
         self.deferred_resume: Any = None
+        self.input_wrote = True
+        self.continuing = False
         self.node_error: BaseException | None = None  # what a node raised, for the caller
 
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
         """Take in the call's input, then run until nothing is pending or the run pauses."""
         self.thread = thread
+        # As LangGraph: a call that continues (None, a Command, a replay) runs the pending
+        # tasks it finds without stopping before them again; later steps can stop.
+        self.continuing = thread is not None and (input is None or isinstance(input, Command))
         batch = self._take_in(input, thread)
+        if any(isinstance(e, StepCompleted) for e in batch.events):
+            self.continuing = False  # the intake ran a step (a replayed input): new writes
         made: list[Thread] = []
         if batch.events:
             made = batch.checkpoints()
             for state in made:
                 yield from self.emit.checkpoint(state)
-        # The state after the input, each replayed checkpoint, or (resuming) the current one.
+        # The state after the input (as LangGraph, none for input that wrote nothing), each
+        # replayed checkpoint, or (resuming) the current one.
         shown = [s for s in made if s.head is not None and s.head.source != "input"]
-        for state in shown or [self._current()]:
+        if shown and not self.input_wrote:
+            shown = shown[1:]
+        for state in shown:
             yield from self.emit.values(state)
+        if not made:  # resuming: the checkpoint's own values, as LangGraph shows them
+            yield from self.emit.values(self._current(), live=False)
         yield from self._loop()
 
     def _take_in(self, input: Any, thread: Thread | None) -> Batch:
@@ -103,6 +123,7 @@ class Run:
         for attempt in range(INTAKE_ATTEMPTS):
             decision = intake.decide(thread, input)
             self.deferred_resume = decision.deferred_resume
+            self.input_wrote = intake.input_wrote
             if not decision.batch.events:
                 return decision.batch
             try:
@@ -162,7 +183,8 @@ class Run:
                     "Progress is saved; raise the limit with config['recursion_limit'] and call "
                     "invoke(None, config) to continue"
                 )
-            if (yield from self._pause_before()):
+            continuing, self.continuing = self.continuing, False
+            if not continuing and (yield from self._pause_before()):
                 return
             if (yield from self._superstep()) and not self._answer_deferred():
                 return
@@ -177,6 +199,7 @@ class Run:
         logger.info("thread %r was continued by another run; this run stops", latest.thread_id)
         self.thread = latest
         self.interrupts = pending_questions(latest)
+        self.asked += self.interrupts
         if self.interrupts:
             yield from self.emit.paused(self.interrupts)
         yield from self.emit.values(latest, self.interrupts)
@@ -190,6 +213,7 @@ class Run:
         self.deferred_resume = None
         self._append(batch)
         self.interrupts = ()
+        self.asked = []  # answered at once: not a question of this run's result
         return True
 
     def _current(self) -> Thread:
@@ -210,12 +234,10 @@ class Run:
     # Steps ---------------------------------------------------------------------------
 
     def _pause_before(self) -> Generator[Chunk, None, bool]:
+        """Pause before the pending nodes a breakpoint names (a call that continues does
+        not ask this for the step it continues: LangGraph's rule)."""
         thread = self._current()
-        nodes = [
-            n
-            for n in thread.pending_nodes
-            if self.breakpoints.stops_before(n) and n not in thread.breakpoints_hit
-        ]
+        nodes = [n for n in thread.pending_nodes if self.breakpoints.stops_before(n)]
         if not nodes:
             return False
         batch = Batch(thread)
@@ -230,6 +252,7 @@ class Run:
         head = thread.head
         assert head is not None
         tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
+        yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)
         outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool)
         reduce_outcomes(self.graph, thread, outcomes)
@@ -245,35 +268,48 @@ class Run:
                 self.node_error = failed
                 raise failed
             self.interrupts = pending_questions(self._current())
-            yield from self.emit.paused(self.interrupts)
-            yield from self.emit.values(self._current(), self.interrupts)
+            yield from self._questions(thread, outcomes)
             return True
-        paused_after = self._close_step(thread, [o.result() for o in outcomes])
+        paused_after, stopped = self._close_step(thread, [o.result() for o in outcomes])
         yield from self.emit.results(head.step + 1, outcomes)
         yield from self.emit.updates(outcomes)
         yield from self.emit.checkpoint(self.thread)
         yield from self.emit.values(self._current())
-        if paused_after:
+        if stopped:  # LangGraph says so even when nothing is left to run
             yield from self.emit.paused(())
         return paused_after
 
-    def _close_step(self, thread: Thread, finished: list[TaskResult]) -> bool:
+    def _questions(self, thread: Thread, outcomes: list[Outcome]) -> Iterator[Chunk]:
+        """As LangGraph streams a pause: each task's questions as it asked them, with the
+        step's checkpoint values; then the values with the writes of the step's finished
+        tasks (in this run or an earlier one)."""
+        for outcome in in_completion_order(outcomes):
+            asked = tuple(Interrupt(q.value, q.interrupt_id) for q in outcome.questions)
+            self.asked += asked
+            if asked:
+                yield from self.emit.paused(asked)
+                yield from self.emit.values(thread, asked, live=False)
+        current = self._current()
+        finished = any(r.error is None for r in current.results)
+        if finished or not any(o.questions for o in outcomes):
+            yield from self.emit.values(current)
+
+    def _close_step(self, thread: Thread, finished: list[TaskResult]) -> tuple[bool, bool]:
         """Append the step's checkpoint, carrying the tasks that ``finished`` in it (and a
-        pause, if a breakpoint after fires)."""
+        pause, if a breakpoint after fires); whether the run pauses, and whether a
+        breakpoint after fired (with nothing left to run, no pause is recorded)."""
         assert thread.head is not None
         routes = [(r.node, Route(r.triggers, r.sends)) for r in (*thread.results, *finished)]
         step = plan(self.graph.topology, routes, thread.head.waiting)
         batch = Batch(thread)
-        closed = batch.close_step(
-            step.next, step.waiting, self.cfg.metadata, step.packets, finished
-        )
+        closed = batch.close_step(step, self.cfg.metadata, finished)
         writers = closed.head.writers if closed.head else ()
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
         paused = bool(after and step.next)
         if paused:
             batch.add(closed.pause(after=after))
         self._append(batch, now=paused)
-        return paused
+        return paused, bool(after)
 
 
 def lazy_pool(workers: int, name: str) -> Callable[[], Executor]:

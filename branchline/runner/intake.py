@@ -25,7 +25,7 @@ from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
-from branchline.runner.planner import Plan, Route, known, plan, route
+from branchline.runner.planner import Plan, Route, known, partial_joins, plan, route
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
@@ -48,16 +48,14 @@ class Batch:
         return self.thread
 
     def close_step(
-        self,
-        next_nodes: Sequence[str],
-        waiting: Mapping[str, Sequence[str]],
-        metadata: Mapping[str, Any],
-        packets: Sequence[tuple[str, Any]],
-        finished: Sequence[TaskResult],
+        self, after: Plan, metadata: Mapping[str, Any], finished: Sequence[TaskResult]
     ) -> Thread:
         """Close the step in progress with the tasks that ``finished`` just now: they
-        travel inside its ``StepCompleted``, one event a step rather than one per task."""
-        step = self.current.complete_step(next_nodes, waiting, metadata, packets, finished)
+        travel inside its ``StepCompleted``, one event a step rather than one per task;
+        ``after`` runs next."""
+        step = self.current.complete_step(
+            after.next, after.waiting, metadata, after.packets, finished, after.doubled
+        )
         return self.add(step)
 
     def checkpoints(self) -> list[Thread]:
@@ -113,6 +111,7 @@ class Intake:
         self.store = store
         self.graph = graph
         self.restored: Thread | None = None
+        self.input_wrote = True  # False when new input wrote no channel (no values chunk)
 
     @classmethod
     def of(cls, graph: GraphSpec, cfg: RunConfig) -> Intake:
@@ -134,10 +133,14 @@ class Intake:
                     f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
                     "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
                 )
-            if travel is not None:
+            if travel is not None and (moved or not _edited_head(thread)):
                 self.fork(batch, travel, "replay")
                 self.replay(batch)
-            return Decided(batch, decisive=travel is not None)
+            elif travel is not None and (thread.results or thread.interrupts):  # type: ignore[union-attr]
+                # Time travel to the latest checkpoint an edit made: its step runs anew
+                # (finished tasks too, answers dropped), with no copy of it.
+                self.fork(batch, travel, "replay")
+            return Decided(batch, decisive=bool(batch.events))
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
         if isinstance(input, Command) and input.resume is not None:
@@ -223,19 +226,21 @@ class Intake:
             where.sends,
         )
         step = plan(self._graph().topology, [(START, where)], thread.head.waiting)
-        return batch.close_step(step.next, step.waiting, self.cfg.metadata, step.packets, [start])
+        return batch.close_step(step, self.cfg.metadata, [start])
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""
         schema, topology = self._graph().schema, self._graph().topology
-        writes, command = schema.writes_from("the input", input)
+        writes, command = schema.writes_from("the input", input, known_only=True)
         if batch.thread is None:
             batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
         for event in batch.current.supersede("input", self.cfg.actor):
             batch.add(event)
-        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata))
+        kept = partial_joins(topology, batch.current.head.waiting if batch.current.head else {})
+        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata, kept))
         assert thread.head is not None
         delta = StepWriter(schema, thread.values).write("the input", writes)
+        self.input_wrote = bool(delta.assigned or delta.appended)
         fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
         where = route(topology, START, fresh, command.goto_nodes if command else ())
         self._start_step(batch, delta, where)
@@ -291,9 +296,14 @@ class Intake:
         for superseded in batch.current.supersede("update", self.cfg.actor):
             batch.add(superseded)
         thread = batch.current
-        writer = StepWriter(schema, thread.live_values)
+        # As in LangGraph, the edit starts from the checkpoint's own values: the step in
+        # progress (its finished tasks' writes, its pending tasks) is dropped, unless
+        # the update is made as END, which keeps the finished writes and clears the rest.
+        discards = node != END
+        writer = StepWriter(schema, thread.values if discards else thread.live_values)
         delta = writer.write("update_state", writes)
-        self._edited(batch, node, delta, self._after(thread, node, writer.values))
+        after = self._after(thread, node, writer.values)
+        self._edited(batch, node, delta, after, discards_step=discards)
 
     def _assign(self, batch: Batch, values: Any) -> None:
         if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
@@ -310,7 +320,9 @@ class Intake:
         plan = Plan(thread.pending_nodes, thread.head.waiting)
         self._edited(batch, node, Delta(values, {}), plan)
 
-    def _edited(self, batch: Batch, node: str, delta: Delta, after: Plan) -> None:
+    def _edited(
+        self, batch: Batch, node: str, delta: Delta, after: Plan, *, discards_step: bool = False
+    ) -> None:
         """The checkpoint an edit makes, as if ``node`` wrote ``delta``; ``after`` runs next."""
         batch.add(
             batch.current.update_state(
@@ -321,6 +333,8 @@ class Intake:
                 waiting=after.waiting,
                 metadata=self.cfg.metadata,
                 actor=self.cfg.actor,
+                packets=after.packets,
+                discards_step=discards_step,
             )
         )
 
@@ -334,13 +348,7 @@ class Intake:
                     f"nodes: {list(topology.nodes)}"
                 )
             return as_node
-        writers = () if thread is None or thread.head is None else thread.head.writers
-        if len(set(writers)) > 1:
-            raise InvalidUpdateError(
-                f"Ambiguous update: nodes {sorted(set(writers))} all wrote in the last step; "
-                "pass as_node= to say which node the update is made as"
-            )
-        return writers[0] if writers else START
+        return _last_ran(thread)
 
     def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
         """What runs after an update made as ``node``."""
@@ -348,12 +356,8 @@ class Intake:
             return Plan((), {})
         graph = self._graph()
         where = route(graph.topology, node, graph.schema.node_input(values))
-        if where.sends:
-            raise InvalidUpdateError(
-                f"update_state as {node!r} would Send {len(where.sends)} task(s), which an edit "
-                "cannot start; pass as_node of a node that routes by name"
-            )
-        return plan(graph.topology, [(node, where)], thread.head.waiting if thread.head else {})
+        waiting = thread.head.waiting if thread.head else {}
+        return plan(graph.topology, [(node, where)], waiting, consumes=False)
 
     def _graph(self) -> GraphSpec:
         if self.graph is None:
@@ -362,6 +366,33 @@ class Intake:
                 "branchline ... --graph module:attribute"
             )
         return self.graph
+
+
+def _last_ran(thread: Thread | None) -> str:
+    """The node an update without ``as_node`` is made as, as LangGraph infers it: the one
+    that last ran in a step (an edit made as a node does not count), START when none
+    has; several (or none after a replay copy) are ambiguous."""
+    head = None if thread is None else thread.head
+    ran = () if head is None else head.ran
+    if len(ran) > 1:
+        raise InvalidUpdateError(
+            f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step (or one "
+            "ran on two triggers); pass as_node= to say which node the update is made as"
+        )
+    if not ran and head is not None and head.replayed:
+        raise InvalidUpdateError(
+            "Ambiguous update: no node has run since this checkpoint's replay began; pass "
+            "as_node= to say which node the update is made as"
+        )
+    return ran[0] if ran else START
+
+
+def _edited_head(thread: Thread | None) -> bool:
+    """Whether the head was made by an edit or a replay: running it again from its own id
+    continues it, with no copy (as LangGraph does for its latest checkpoint)."""
+    return (
+        thread is not None and thread.head is not None and thread.head.source in ("update", "fork")
+    )
 
 
 def _is_head(thread: Thread | None, checkpoint: str) -> bool:

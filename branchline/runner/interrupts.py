@@ -96,9 +96,13 @@ def current_scope() -> TaskScope | None:
     return _scope.get()
 
 
-def interrupt_id(task_id: str, index: int) -> str:
-    """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs."""
-    return hashlib.blake2b(f"{task_id}:{index}".encode(), digest_size=16).hexdigest()
+def interrupt_id(task_id: str, index: int, attempt: int = 0) -> str:
+    """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs.
+
+    ``attempt`` counts the times the same question was asked and answered before (a
+    ``NodeInterrupt`` raised again after a resume is a new question)."""
+    name = f"{task_id}:{index}" if attempt == 0 else f"{task_id}:{index}:{attempt}"
+    return hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
 
 
 def digest(encoded: bytes) -> str:

@@ -69,26 +69,75 @@ class Plan:
     next: tuple[str, ...]
     waiting: dict[str, tuple[str, ...]]
     packets: tuple[tuple[str, Any], ...] = ()
+    # Nodes LangGraph sees triggered twice at once (an update after their step without
+    # as_node is ambiguous): scheduled by an edge while their join changed.
+    doubled: tuple[str, ...] = ()
 
 
 def plan(
-    topology: Topology, finished: Iterable[tuple[str, Route]], waiting: Mapping[str, Sequence[str]]
+    topology: Topology,
+    finished: Iterable[tuple[str, Route]],
+    waiting: Mapping[str, Sequence[str]],
+    *,
+    consumes: bool = True,
 ) -> Plan:
-    """The next step after ``finished`` tasks (node, route) and the joins already waiting."""
+    """The next step after ``finished`` tasks (node, route) and the joins already waiting.
+
+    A join whose starts have all arrived schedules its end and stays complete until the
+    end has run (as LangGraph's barrier channel does): an edit made before the end ran
+    keeps it scheduled. ``consumes=False``: the finished nodes did not run (an edit made
+    as them), so they consume no join.
+    """
+    finished = list(finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
+    ran = {node for node, _ in finished} if consumes else set()
+    touched = set()  # joins this step changed: consumed by their end, or a new arrival
+    for starts, end in topology.joins:  # a complete join is consumed by its end running
+        key = join_key(starts, end)
+        if end in ran and set(starts) <= arrived.get(key, set()):
+            arrived.pop(key)
+            touched.add(key)
     nodes: list[str] = []
     packets: list[tuple[str, Any]] = []
     for node, where in finished:
         nodes += where.targets
         packets += where.sends
         for starts, end in topology.joins:
-            if node in starts:
-                arrived.setdefault(join_key(starts, end), set()).add(node)
-    for starts, end in topology.joins:
-        key = join_key(starts, end)
-        if set(starts) <= arrived.get(key, set()):
-            nodes.append(end)
-            arrived.pop(key)
+            key = join_key(starts, end)
+            if node in starts and node not in arrived.get(key, set()):
+                arrived.setdefault(key, set()).add(node)
+                touched.add(key)
+    # An end an edge schedules while its join changed in the same step: LangGraph's end
+    # sees both triggers at one version (an update after its run without as_node is
+    # ambiguous).
+    edges = set(nodes)
+    doubled = [
+        end for starts, end in topology.joins if join_key(starts, end) in touched and end in edges
+    ]
+    nodes += [
+        end
+        for starts, end in topology.joins
+        if set(starts) <= arrived.get(join_key(starts, end), set())
+    ]
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
-    return Plan(next_nodes, remaining, tuple(packets))
+    return Plan(next_nodes, remaining, tuple(packets), tuple(dict.fromkeys(doubled)))
+
+
+def partial_joins(
+    topology: Topology, waiting: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The joins still waiting for some start: what new input keeps of them (a complete
+    join is dropped with its end, which the input supersedes, as in LangGraph)."""
+    return {
+        key: tuple(arrived)
+        for key, arrived in waiting.items()
+        if not _complete(topology, key, arrived)
+    }
+
+
+def _complete(topology: Topology, key: str, arrived: Sequence[str]) -> bool:
+    return any(
+        join_key(starts, end) == key and set(starts) <= set(arrived)
+        for starts, end in topology.joins
+    )

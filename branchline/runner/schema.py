@@ -1,13 +1,15 @@
 """State schemas: TypedDict, dataclass or pydantic model, read into channels.
 
 A key annotated ``Annotated[T, reducer]`` is a reducer channel: every write is
-combined with the current value by ``reducer(current, write)``, and a list-like ``T``
-starts empty. Any other key is a last-value channel: a write replaces the value, and
-two writes in one step are refused.
+combined with the current value by ``reducer(current, write)``, and it starts at
+``T()`` (``[]``, ``0``, ``""``) when ``T`` can be called so, as in LangGraph. Any other
+key is a last-value channel: a write replaces the value, and two writes in one step
+are refused.
 """
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import typing
 from collections.abc import Callable, Mapping
@@ -32,15 +34,37 @@ class Channel:
     default: Callable[[], Any] | None = None
 
 
+_ABSTRACT = {
+    collections.abc.Sequence: list,
+    collections.abc.MutableSequence: list,
+    collections.abc.Set: set,
+    collections.abc.MutableSet: set,
+    collections.abc.Mapping: dict,
+    collections.abc.MutableMapping: dict,
+}
+
+
 def _channel(name: str, hint: Any) -> Channel:
     if get_origin(hint) is typing.Annotated:
         base, *extras = get_args(hint)
         reducers = [e for e in extras if callable(e)]
         if reducers:
-            origin = get_origin(base) or base
-            default = origin if origin in (list, dict, set, tuple) else None
-            return Channel(name, reducers[-1], default)
+            return Channel(name, reducers[-1], _default(base))
     return Channel(name)
+
+
+def _default(base: Any) -> Callable[[], Any] | None:
+    """A reducer channel starts at its type called with no arguments (``0``, ``[]``,
+    ``""``), as in LangGraph, or has no value when the type cannot be called so."""
+    origin = get_origin(base) or base
+    if get_origin(origin) in (typing.Required, typing.NotRequired):
+        origin = get_origin(get_args(origin)[0]) or get_args(origin)[0]
+    origin = _ABSTRACT.get(origin, origin)
+    try:
+        origin()
+    except Exception:
+        return None
+    return typing.cast("Callable[[], Any]", origin)
 
 
 class StateSchema:
@@ -58,7 +82,7 @@ class StateSchema:
         self.channels = {name: _channel(name, hint) for name, hint in hints.items()}
 
     def initial_values(self) -> dict[str, Any]:
-        """Values a new thread starts with: empty collections for reducer channels."""
+        """Values a new thread starts with: each reducer channel's empty value."""
         return {n: c.default() for n, c in self.channels.items() if c.default is not None}
 
     def node_input(self, values: Mapping[str, Any]) -> Any:
@@ -67,13 +91,21 @@ class StateSchema:
             return dict(values)
         return self.type(**values)
 
-    def writes_from(self, source: str, output: Any) -> tuple[dict[str, Any], Command | None]:
-        """Normalise what a node (or an update) returned into writes and an optional Command."""
+    def writes_from(
+        self, source: str, output: Any, *, known_only: bool = False
+    ) -> tuple[dict[str, Any], Command | None]:
+        """Normalise what a node (or an update) returned into writes and an optional Command.
+
+        ``known_only`` drops keys that are not channels (a graph's input, as in
+        LangGraph); otherwise they are an error.
+        """
         command = None
         if isinstance(output, Command):
             command, output = output, output.update
         if output is None:
             return {}, command
+        if known_only and isinstance(output, dict):
+            output = {k: v for k, v in output.items() if k in self.channels}
         if type(output) is dict:  # most nodes: skip the slower checks below
             return self._check_keys(source, dict(output)), command
         if isinstance(output, BaseModel | dict) or dataclasses.is_dataclass(output):
@@ -111,7 +143,16 @@ class StateSchema:
 
 def _as_dict(output: Any) -> dict[str, Any]:
     if isinstance(output, BaseModel):
-        return {k: getattr(output, k) for k in output.model_fields_set}
+        # As LangGraph: every field, even one only mutated in place (a nested model),
+        # except a None that is the field's default and was not set explicitly.
+        fields = type(output).model_fields
+        return {
+            k: value
+            for k, field in fields.items()
+            if (value := getattr(output, k)) is not None
+            or field.default is not None
+            or k in output.model_fields_set
+        }
     if dataclasses.is_dataclass(output) and not isinstance(output, type):
         return {f.name: getattr(output, f.name) for f in dataclasses.fields(output)}
     return dict(output)

@@ -20,17 +20,20 @@ def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
 
 
 def interrupts_of(thread: Thread, task: str, *, live: bool) -> tuple[Interrupt, ...]:
-    """A task's questions: the unanswered ones (live), or its latest one (history)."""
+    """A task's questions: the unanswered ones (live), or its latest one (history: also
+    one answered, or dropped by a later input or edit, as LangGraph shows it)."""
     if not thread.interrupts:
         return ()
     asked = [r for r in thread.interrupts if r.task_id == task]
     if live:
-        return tuple(Interrupt(r.value, r.interrupt_id) for r in asked if not r.answered)
+        pending = (r for r in asked if not r.answered and not r.dropped)
+        return tuple(Interrupt(r.value, r.interrupt_id) for r in pending)
     return tuple(Interrupt(r.value, r.interrupt_id) for r in asked[-1:])
 
 
 def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
-    """The tasks of the head's next step; live views drop the ones that finished."""
+    """Every task of the head's next step, finished ones too (with what they wrote), as
+    LangGraph lists them; a finished task has no pending question in a live view."""
     head = thread.head
     assert head is not None
     next_nodes, results = head.next, thread.results
@@ -38,8 +41,6 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
         # Most steps of a history: one task, finished once.
         only, node = results[0], next_nodes[0]
         if only.node == node and only.error is None:
-            if live:
-                return ()
             wrote = {**only.assigned, **only.appended}
             return (PregelTask(only.task_id, node, ("__pregel_pull", node), None, (), None, wrote),)
     if not results:
@@ -61,12 +62,13 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
             tid = task_id(thread.thread_id, head.version, node, index)
             error = writes = None
         elif result.error is None:
-            if live:
-                continue
             tid, error, writes = result.task_id, None, {**result.assigned, **result.appended}
         else:
             tid, error, writes = result.task_id, result.error, None
-        asked = interrupts_of(thread, tid, live=live) if thread.interrupts else ()
+        finished = result is not None and result.error is None
+        asked = interrupts_of(thread, tid, live=live and not finished) if thread.interrupts else ()
+        if live and finished:
+            asked = ()
         tasks.append(PregelTask(tid, node, ("__pregel_pull", node), error, asked, None, writes))
     return tuple(tasks)
 

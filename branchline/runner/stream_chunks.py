@@ -6,12 +6,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from branchline.domain.model import clock
+from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.thread import Thread
 from branchline.runner.snapshots import snapshot_of
-from branchline.runner.tasks import Outcome
+from branchline.runner.tasks import Outcome, in_completion_order
 from branchline.runner.types import Interrupt
 
 Chunk = tuple[str, Any]
+
+
+CACHED = {"__metadata__": {"cached": True}}
 
 
 class Emitter:
@@ -27,18 +31,33 @@ class Emitter:
         self._tasks = self._debug or "tasks" in self.modes
         self._checkpoints = self._debug or "checkpoints" in self.modes
 
-    def values(self, thread: Thread, interrupts: tuple[Interrupt, ...] = ()) -> Iterable[Chunk]:
-        """The full state (and, when paused in ``interrupt()``, the questions)."""
+    def values(
+        self, thread: Thread, interrupts: tuple[Interrupt, ...] = (), *, live: bool = True
+    ) -> Iterable[Chunk]:
+        """The full state (and, when paused in ``interrupt()``, the questions); ``live``
+        with the writes of the step's finished tasks, else the checkpoint's own values."""
         if "values" not in self.modes:
             return ()
-        values = thread.live_values
+        values = thread.live_values if live else thread.values
         return (("values", {**values, "__interrupt__": interrupts} if interrupts else values),)
 
-    def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
-        """``{node: writes}`` for each task that finished."""
+    def cached(self, results: Sequence[TaskResult]) -> Iterable[Chunk]:
+        """``{node: writes, "__metadata__": {"cached": True}}`` for each task of the step
+        that finished in an earlier run, as LangGraph shows them when the step goes on."""
         if "updates" not in self.modes:
             return ()
-        return [("updates", {o.node: o.writes or None}) for o in outcomes if o.finished]
+        return [
+            ("updates", {r.node: {**r.assigned, **r.appended, **r.returned} or None, **CACHED})
+            for r in results
+            if r.error is None
+        ]
+
+    def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
+        """``{node: writes}`` for each task that finished, in the order they ended."""
+        if "updates" not in self.modes:
+            return ()
+        ended = in_completion_order(outcomes)
+        return [("updates", {o.node: o.writes or None}) for o in ended if o.finished]
 
     def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
         """``{"__interrupt__": (...)}``: empty for a static breakpoint."""

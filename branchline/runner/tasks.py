@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,8 @@ class Outcome:
     paused: bool = False
     delta: Delta | None = None
     route: Route = field(default_factory=Route)
+    order: int = 0  # when it ended among its step's tasks (streams follow this order)
+    index: int = 0  # the task's place in its step (Send tasks after the others)
 
     @property
     def finished(self) -> bool:
@@ -90,15 +92,21 @@ def run_task(
     except NodeInterrupt as raised:
         if not scope.durable:
             return Outcome(tid, node, {}, error=_needs_store("NodeInterrupt"))
-        question = Question(raised.value, scope.calls, interrupt_id(tid, scope.calls))
-        return Outcome(tid, node, {}, questions=[question])
+        # Raised again after a resume (LangGraph keeps it pending each time): a new question.
+        before = sum(
+            1
+            for r in thread.interrupts
+            if r.task_id == tid and r.index == scope.calls and (r.answered or r.dropped)
+        )
+        asked_id = interrupt_id(tid, scope.calls, before)
+        return Outcome(tid, node, {}, questions=[Question(raised.value, scope.calls, asked_id)])
     except SubgraphPaused as paused:
         questions = [Question(value, i, iid) for i, (iid, value) in enumerate(paused.questions)]
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:
         return Outcome(tid, node, {}, error=error)
     writes, command = graph.schema.writes_from(f"node {node!r}", output)
-    return Outcome(tid, node, writes, command)
+    return Outcome(tid, node, writes, command, index=index)
 
 
 def _needs_store(what: str) -> InvalidConfigError:
@@ -125,18 +133,27 @@ def run_tasks(
         )
         for tid, node, index in tasks
     ]
+    for order, future in enumerate(as_completed(futures)):
+        future.result().order = order
     return [future.result() for future in futures]
+
+
+def in_completion_order(outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """The outcomes in the order their tasks ended, as LangGraph streams them."""
+    return sorted(outcomes, key=lambda o: o.order)
 
 
 def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -> None:
     """Compute each finished task's deltas and routes; raises before anything is written.
 
-    Writes apply in node-name order (as LangGraph applies them), after the writes of
-    tasks of this step that finished in an earlier run.
+    Writes apply in LangGraph's order: tasks by node name, then ``Send`` tasks in
+    packet order, after the writes of tasks of this step that finished in an earlier run.
     """
     earlier = [k for r in thread.results for k in (*r.assigned, *r.appended)]
     writer = StepWriter(graph.schema, thread.live_values, earlier)
-    outcomes.sort(key=lambda o: o.node)
+    assert thread.head is not None
+    head = thread.head
+    outcomes.sort(key=lambda o: write_order(o.node, o.index, len(head.next) - len(head.packets)))
     for outcome in outcomes:
         if not outcome.finished:
             continue
@@ -145,6 +162,12 @@ def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -
         goto = outcome.command.goto_nodes if outcome.command else ()
         state = graph.schema.node_input(fresh)
         outcome.route = route(graph.topology, outcome.node, state, goto)
+
+
+def write_order(node: str, index: int, pulls: int) -> tuple[int, str, int]:
+    """Where a task's writes go in its step: tasks of the step's first ``pulls`` places by
+    node name, then ``Send`` tasks by their place (packet order), as LangGraph applies them."""
+    return (0, node, index) if index < pulls else (1, "", index)
 
 
 def record(
@@ -180,5 +203,10 @@ def record(
                     appended=delta.appended,
                     triggers=outcome.route.targets,
                     sends=outcome.route.sends,
+                    returned={
+                        k: v
+                        for k, v in outcome.writes.items()
+                        if k in delta.assigned and delta.assigned[k] is not v
+                    },
                 )
             )

@@ -28,7 +28,15 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import (
+    END,
+    START,
+    CheckpointStore,
+    Command,
+    InvalidUpdateError,
+    StateGraph,
+    interrupt,
+)
 
 # No shrink phase: shrinking a failing travel replays thousands of steps (about a minute);
 # an unshrunk failure is at most 15 steps, and tests/runner pins the minimal cases.
@@ -128,13 +136,23 @@ class TimeTravelMachine(RuleBasedStateMachine):
     @precondition(started)
     @rule(note=words)
     def edit_head(self, note: str) -> None:
-        self.graph.update_state(CONFIG, {"note": note})
+        self.edit(CONFIG, note)
+
+    def edit(self, config: dict[str, Any], note: str) -> dict[str, Any]:
+        """An edit made as the node that last ran; where LangGraph finds that ambiguous
+        (right after a replay copy, say), made as START."""
+        try:
+            return self.graph.update_state(config, {"note": note})
+        except InvalidUpdateError as error:
+            if "Ambiguous" not in str(error):
+                raise
+            return self.graph.update_state(config, {"note": note}, as_node=START)
 
     @precondition(started)
     @rule(data=st.data(), note=words)
     def fork(self, data: st.DataObject, note: str) -> None:
         past = self.pick(data)
-        new = self.graph.update_state(past, {"note": note})
+        new = self.edit(past, note)
         assert self.graph.get_state(new).parent_config["configurable"] == {
             "checkpoint_ns": "",
             **past["configurable"],

@@ -21,7 +21,7 @@ from branchline import (
     StateGraph,
     UnsupportedValueError,
 )
-from branchline.domain.model.ids import _thread_digest
+from branchline.domain.model.ids import checkpoint_id
 
 THREAD = {"configurable": {"thread_id": "t1"}}
 
@@ -52,8 +52,7 @@ def _history(graph: CompiledStateGraph, thread: str = "t1") -> list[Any]:
 
 def _overflowing_id(thread_id: str) -> str:
     """An id of this thread's shape whose version is past any SQLite integer."""
-    tail = f"{_thread_digest(thread_id):016x}"
-    return f"ffffffff-ffff-ffff-{tail[:4]}-{tail[4:]}"
+    return checkpoint_id(thread_id, (1 << 64) - 1)
 
 
 def test_a_checkpoint_id_past_any_version_is_checkpoint_not_found(

@@ -14,6 +14,7 @@ import pytest
 from chain_graph import at_step, chain
 
 from branchline import CheckpointStore, Command
+from branchline.domain.model.ids import checkpoint_id
 
 
 def ids(snapshots: Any) -> list[str]:
@@ -397,8 +398,7 @@ def foreign_id(graph: Any) -> str:
 
 def unknown_id(graph: Any, config: dict) -> str:
     """An id shaped for thread t1 whose version is past the end of its stream."""
-    head = graph.get_state(config).config["configurable"]["checkpoint_id"]
-    return f"00000000-0000-0fff-{head[19:]}"
+    return checkpoint_id("t1", 0xFFF)
 
 
 CALLS = {

@@ -28,6 +28,13 @@ class Checkpoint:
     writers: tuple[str, ...] = ()
     actor: str | None = None
     packets: tuple[tuple[str, Any], ...] = ()
+    # The nodes that ran (not as Send tasks) in the latest step of this lineage in which
+    # any did: the node an update is made as when it names none, as in LangGraph.
+    ran: tuple[str, ...] = ()
+    doubled: tuple[str, ...] = ()  # nodes of ``next`` scheduled by an edge and a join at once
+    # A replay copy is in this lineage: with no node run yet, LangGraph finds an update
+    # without ``as_node`` ambiguous rather than made as ``__start__``.
+    replayed: bool = False
 
     @property
     def first_packet(self) -> int:
@@ -53,6 +60,7 @@ class TaskResult:
     triggers: tuple[str, ...] = ()
     error: str | None = None
     sends: tuple[tuple[str, Any], ...] = ()
+    returned: dict[str, Any] = field(default_factory=dict)  # see NodeCompleted.returned
 
     def carried(self) -> dict[str, Any]:
         """This result as a ``StepCompleted`` carries it: what is empty left out, lists
@@ -82,6 +90,7 @@ class InterruptRecord:
     answered: bool = False
     answer: Any = None
     actor: str | None = None
+    dropped: bool = False  # superseded unanswered: still shown in the history
 
 
 def apply_writes(

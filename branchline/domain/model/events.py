@@ -98,6 +98,7 @@ class StepCompleted(CheckpointEvent):
 
     packets: tuple[tuple[str, Any], ...] = ()
     results: tuple[dict[str, Any], ...] = ()
+    doubled: tuple[str, ...] = ()  # nodes of ``next`` an edge and a join both scheduled
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -120,6 +121,10 @@ class StateUpdated(CheckpointEvent, Writes):
 
     as_node: str
     actor: str | None = None
+    # The edit starts from the checkpoint's own values: writes of tasks that finished
+    # since are dropped with their step, as in LangGraph (older edits kept them).
+    discards_step: bool = False
+    packets: tuple[tuple[str, Any], ...] = ()  # Send tasks the update routes to
 
 
 @one_assignment_init
@@ -134,6 +139,9 @@ class NodeCompleted(ThreadEvent, Writes):
     node: str
     triggers: tuple[str, ...] = ()
     sends: tuple[tuple[str, Any], ...] = ()
+    # What the node returned for reducer channels whose new value ``assigned`` holds
+    # (``n: 1`` when ``n`` became 2): shown when the step goes on in a later run.
+    returned: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -222,12 +230,19 @@ class Forked(ThreadEvent):
     """
 
     TOPIC = "branchline.Forked"
+    class_version = 2
 
     checkpoint: Any
     values: dict[str, Any]
     reason: str
     actor: str | None = None
     name: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 2's checkpoint also has ``ran``, ``doubled`` and ``replayed``; an older
+        one reads as having none (an update without ``as_node`` on it is made as
+        ``__start__``): nothing to change in the stored state."""
 
 
 @one_assignment_init
@@ -237,6 +252,8 @@ class Replayed(CheckpointEvent):
 
     TOPIC = "branchline.Replayed"
     SOURCE = "fork"
+
+    packets: tuple[tuple[str, Any], ...] = ()  # the copied checkpoint's Send inputs
 
 
 @one_assignment_init

@@ -14,6 +14,7 @@ from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
     CheckpointEvent,
     Forked,
+    InputReceived,
     Interrupted,
     InterruptSuperseded,
     NodeCompleted,
@@ -32,9 +33,14 @@ from branchline.domain.model.thread import Thread
 
 
 def _checkpoint_from(
-    event: CheckpointEvent, writers: tuple[str, ...] = (), actor: str | None = None
+    event: CheckpointEvent,
+    writers: tuple[str, ...] = (),
+    actor: str | None = None,
+    ran: tuple[str, ...] = (),
+    replayed: bool = False,
 ) -> Checkpoint:
-    packets = event.packets if isinstance(event, StepCompleted) else ()
+    packets = event.packets if isinstance(event, StepCompleted | StateUpdated | Replayed) else ()
+    doubled = event.doubled if isinstance(event, StepCompleted) else ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
         event.parent,
@@ -47,7 +53,39 @@ def _checkpoint_from(
         writers,
         actor,
         packets,
+        ran,
+        doubled,
+        replayed,
     )
+
+
+def _discarded(head: Checkpoint) -> tuple[str, ...]:
+    """The tasks new input drops count as having run (LangGraph marks their triggers
+    seen), Send tasks aside."""
+    pulled = head.next[: head.first_packet]
+    return (*pulled, *(node for node in head.doubled if node in pulled))
+
+
+def _ran(thread: Thread) -> tuple[str, ...]:
+    """The nodes that ran as pulled tasks (not ``Send`` ones) in the step being closed,
+    or, if none did, the ones of the step before."""
+    head = thread.head
+    before = head.ran if head else ()
+    if head is None or not thread.results:
+        return before
+    sent = (
+        {
+            task_id(thread.thread_id, head.version, n, i)
+            for i, n in enumerate(head.next)
+            if i >= head.first_packet
+        }
+        if head.packets
+        else set()
+    )
+    pulled = [r.node for r in thread.results if r.error is None and r.task_id not in sent]
+    # A node scheduled by an edge and a join at once ran on two triggers (LangGraph).
+    pulled += [node for node in head.doubled if node in pulled]
+    return tuple(pulled) or before
 
 
 def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
@@ -73,17 +111,25 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
                 ),
             )
             for r in thread.interrupts
-            if r.answered and r.node in event.next
+            if r.answered and r.node in event.next and not event.discards_step
         )
-        values = apply_writes(thread.live_values, event.assigned, event.appended)
-        head = _checkpoint_from(event, (event.as_node,), event.actor)
+        start = thread.values if event.discards_step else thread.live_values
+        values = apply_writes(start, event.assigned, event.appended)
+        ran = thread.head.ran if thread.head else ()
+        replayed = thread.head.replayed if thread.head else False
+        head = _checkpoint_from(event, (event.as_node,), event.actor, ran, replayed)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
         return closed(settled(thread, event), event)
+    ran = thread.head.ran if thread.head else ()
+    replayed = thread.head.replayed if thread.head else False
+    if isinstance(event, InputReceived) and thread.head is not None:
+        ran = _discarded(thread.head) or ran
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
-        return replace(base, head=_checkpoint_from(event, writers), breakpoints_hit=())
-    return replace(base, head=_checkpoint_from(event), breakpoints_hit=())
+        return replace(base, head=_checkpoint_from(event, writers, ran=ran, replayed=True))
+    head = _checkpoint_from(event, ran=ran, replayed=replayed)
+    return replace(base, head=head, breakpoints_hit=())
 
 
 def _answered(thread: Thread, event: Resumed) -> tuple[InterruptRecord, ...]:
@@ -119,7 +165,10 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
     if isinstance(event, Resumed):
         return replace(thread, version=version, interrupts=_answered(thread, event))
     if isinstance(event, InterruptSuperseded):
-        kept = tuple(r for r in thread.interrupts if r.interrupt_id != event.interrupt_id)
+        kept = tuple(
+            replace(r, dropped=True) if r.interrupt_id == event.interrupt_id else r
+            for r in thread.interrupts
+        )
         return replace(thread, version=version, interrupts=kept)
     if isinstance(event, Paused):
         hit = (
@@ -179,14 +228,22 @@ def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...]
         if thread.breakpoints_hit
         else ()
     )
-    head = _checkpoint_from(event, finished)
+    replayed = thread.head.replayed if thread.head else False
+    head = _checkpoint_from(event, finished, ran=_ran(thread), replayed=replayed)
     version = event.originator_version
     return Thread(thread.id, version, thread.thread_id, thread.live_values, head, results, (), hit)
 
 
 def _node_completed(thread: Thread, event: NodeCompleted) -> Thread:
     result = TaskResult(
-        event.task_id, event.node, event.assigned, event.appended, event.triggers, None, event.sends
+        event.task_id,
+        event.node,
+        event.assigned,
+        event.appended,
+        event.triggers,
+        None,
+        event.sends,
+        event.returned,
     )
     return Thread(
         thread.id,

@@ -1,9 +1,10 @@
 """Identifiers: thread streams, checkpoints, tasks and positions in a sharded log.
 
 A checkpoint id is the version of the event that created the checkpoint in its
-thread's stream, combined with a digest of the thread id and shaped like a UUID:
-``00000000-0000-002a-9f3a-1c2b3d4e5f60`` is version 42. Ids sort by version, so
-descending ids are newest first, and an id from another thread is recognised.
+thread's stream, followed by a digest of the thread id and that version, shaped like
+a UUID: ``00000000-0000-002a-9f3a-1c2b3d4e5f60`` is version 42. Ids sort by version,
+so descending ids are newest first; an id from another thread is recognised; and the
+ids of one thread differ in their last characters too, where UIs abbreviate them.
 
 A store may spread its threads over up to ``MAX_SHARDS`` event logs, each numbering its
 events from 1; ``sharded_position`` gives an event one number across all of them.
@@ -64,17 +65,22 @@ def stream_id(thread_id: str) -> UUID:
 
 
 @lru_cache(maxsize=4096)
-def _thread_digest(thread_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(thread_id.encode(), digest_size=8).digest(), "big")
+def _thread_key(thread_id: str) -> bytes:
+    return hashlib.blake2b(thread_id.encode(), digest_size=16).digest()
+
+
+def _tail_digest(thread_id: str, version: int) -> int:
+    """64 bits that only this thread's checkpoint at ``version`` ends with."""
+    mixed = hashlib.blake2b(version.to_bytes(8, "big"), digest_size=8, key=_thread_key(thread_id))
+    return int.from_bytes(mixed.digest(), "big")
 
 
 def _uuid_format(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
-@lru_cache(maxsize=4096)
-def _id_tail(thread_id: str) -> str:
-    digest = f"{_thread_digest(thread_id):016x}"
+def _id_tail(thread_id: str, version: int) -> str:
+    digest = f"{_tail_digest(thread_id, version):016x}"
     return f"{digest[:4]}-{digest[4:]}"
 
 
@@ -82,7 +88,7 @@ def _id_tail(thread_id: str) -> str:
 def checkpoint_id(thread_id: str, version: int) -> str:
     """Format the public id of the checkpoint at ``version`` of a thread."""
     head = f"{version:016x}"
-    return f"{head[:8]}-{head[8:12]}-{head[12:]}-{_id_tail(thread_id)}"
+    return f"{head[:8]}-{head[8:12]}-{head[12:]}-{_id_tail(thread_id, version)}"
 
 
 def checkpoint_version(thread_id: str, checkpoint: str) -> int:
@@ -97,12 +103,12 @@ def checkpoint_version(thread_id: str, checkpoint: str) -> int:
             f"checkpoint_id {checkpoint!r} is not a Branchline checkpoint id; "
             "use an id from get_state_history(config) or get_state(config).config"
         ) from None
-    if number & _LOW_MASK != _thread_digest(thread_id):
+    version = number >> 64
+    if number & _LOW_MASK != _tail_digest(thread_id, version):
         raise CheckpointNotFound(
             f"checkpoint_id {checkpoint!r} does not belong to thread {thread_id!r}; "
             "use an id from get_state_history() of this thread"
         )
-    version = number >> 64
     if version > MAX_VERSION:
         raise CheckpointNotFound(
             f"checkpoint_id {checkpoint!r} names no checkpoint of thread {thread_id!r} "

@@ -69,8 +69,9 @@ class Thread:
     def live_values(self) -> dict[str, Any]:
         """The head's values with the writes of tasks finished since then applied.
 
-        Appends apply in node-name order, ``Send`` tasks of one node in packet order,
-        whatever order the tasks finished in (across runs, after a retry or a resume).
+        Appends apply as LangGraph applies them: tasks by node name, then ``Send`` tasks
+        in packet order, whatever order the tasks finished in (across runs, after a retry
+        or a resume).
         A channel that a task assigned (a reducer's new value) applies in the order the
         tasks were recorded, since each such value was reduced from the ones before it.
         """
@@ -91,10 +92,13 @@ class Thread:
         if len(self.results) < 2 or self.head is None:
             return self.results
         head = self.head
+        pulls = len(head.next) - len(head.packets)
         order = {
-            task_id(self.thread_id, head.version, n, i): (n, i) for i, n in enumerate(head.next)
+            task_id(self.thread_id, head.version, n, i): (0, n, i) if i < pulls else (1, "", i)
+            for i, n in enumerate(head.next)
         }
-        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, (r.node, len(order)))))
+        last = (2, "", 0)
+        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, last)))
 
     @property
     def finished_nodes(self) -> tuple[str, ...]:
@@ -130,7 +134,7 @@ class Thread:
     @property
     def pending_interrupts(self) -> tuple[InterruptRecord, ...]:
         """Questions asked since the head that nobody has answered yet."""
-        return tuple(r for r in self.interrupts if not r.answered)
+        return tuple(r for r in self.interrupts if not r.answered and not r.dropped)
 
     def interrupt(self, interrupt_id: str) -> InterruptRecord | None:
         """The interrupt with this id, asked (and maybe answered) since the head."""
@@ -185,12 +189,20 @@ class Thread:
         return self._event(cls, parent=parent, step=step, **fields)
 
     def receive_input(
-        self, next_nodes: Sequence[str], metadata: Mapping[str, Any]
+        self,
+        next_nodes: Sequence[str],
+        metadata: Mapping[str, Any],
+        waiting: Mapping[str, Sequence[str]] | None = None,
     ) -> InputReceived:
-        """Decide that new input starts a run (its values come with the ``__start__`` task)."""
+        """Decide that new input starts a run (its values come with the ``__start__`` task);
+        ``waiting``: the joins' starts that arrived before and still count."""
         step = self.head.step + 1 if self.head else -1
         return self._checkpoint(
-            InputReceived, step, next=tuple(next_nodes), metadata=dict(metadata)
+            InputReceived,
+            step,
+            next=tuple(next_nodes),
+            metadata=dict(metadata),
+            waiting={k: tuple(v) for k, v in (waiting or {}).items()},
         )
 
     def complete_task(
@@ -202,6 +214,7 @@ class Thread:
         appended: Mapping[str, list[Any]],
         triggers: Sequence[str] = (),
         sends: Sequence[tuple[str, Any]] = (),
+        returned: Mapping[str, Any] | None = None,
     ) -> NodeCompleted:
         """Record that a pending task returned these writes."""
         if (node, task_id) not in {(n, t) for _, n, t in self.pending_tasks}:
@@ -217,6 +230,7 @@ class Thread:
             appended=dict(appended),
             triggers=tuple(triggers),
             sends=tuple(sends),
+            returned=dict(returned or {}),
         )
 
     def fail_task(self, task_id: str, node: str, error: str) -> NodeFailed:
@@ -231,6 +245,7 @@ class Thread:
         metadata: Mapping[str, Any],
         packets: Sequence[tuple[str, Any]] = (),
         finished: Sequence[TaskResult] = (),
+        doubled: Sequence[str] = (),
     ) -> StepCompleted:
         """Close the step in progress: every pending task must have completed.
 
@@ -259,6 +274,7 @@ class Thread:
             metadata=dict(metadata),
             packets=tuple(packets),
             results=tuple([result.carried() for result in finished]),
+            doubled=tuple(doubled),
         )
 
     def update_state(
@@ -271,8 +287,12 @@ class Thread:
         metadata: Mapping[str, Any],
         actor: str | None = None,
         waiting: Mapping[str, Sequence[str]] | None = None,
+        packets: Sequence[tuple[str, Any]] = (),
+        discards_step: bool = False,
     ) -> StateUpdated:
-        """Record an edit of the state, made as if ``as_node`` had written it."""
+        """Record an edit of the state, made as if ``as_node`` had written it (on the
+        checkpoint's own values when ``discards_step``, else with the step's finished
+        tasks' writes)."""
         step = self.head.step + 1 if self.head else 0
         return self._checkpoint(
             StateUpdated,
@@ -284,6 +304,8 @@ class Thread:
             assigned=dict(assigned),
             appended=dict(appended),
             actor=actor,
+            discards_step=discards_step,
+            packets=tuple(packets),
         )
 
     def ask(
@@ -315,7 +337,7 @@ class Thread:
     ) -> Resumed:
         """Record a person's answer to a pending interrupt (to ``task_id`` if it moved)."""
         record = self.interrupt(interrupt_id)
-        if record is None or record.answered:
+        if record is None or record.answered or record.dropped:
             pending = [r.interrupt_id for r in self.pending_interrupts]
             raise InvalidCommand(
                 f"no pending interrupt {interrupt_id!r} on thread {self.thread_id!r}; "
@@ -365,7 +387,12 @@ class Thread:
                 "checkpoints"
             )
         return self._event(
-            Forked, checkpoint=base.head, values=base.values, reason=reason, actor=actor, name=name
+            Forked,
+            checkpoint=base.head,
+            values=base.values,
+            reason=reason,
+            actor=actor,
+            name=name,
         )
 
     def replay(self, metadata: Mapping[str, Any]) -> Replayed:
@@ -379,6 +406,7 @@ class Thread:
             next=head.next,
             waiting=dict(head.waiting),
             metadata=dict(metadata),
+            packets=head.packets,
         )
 
     def _require_pending(self, node: str) -> None:

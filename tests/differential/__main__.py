@@ -1,0 +1,48 @@
+"""``python -m tests.differential --seeds N [--start S]``: run seeds, print each failing
+seed's first divergence as a minimal runnable reproduction."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+
+from tests.differential.cases import as_python, case, shrink
+from tests.differential.runner import run_sequence
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the seeds; exit 1 if any diverged."""
+    parser = argparse.ArgumentParser(prog="python -m tests.differential")
+    parser.add_argument("--seeds", type=int, default=100, help="how many seeds to run")
+    parser.add_argument("--start", type=int, default=0, help="the first seed")
+    parser.add_argument("--no-shrink", action="store_true", help="print the cases as found")
+    parser.add_argument("--quiet", action="store_true", help="only the summary line")
+    args = parser.parse_args(argv)
+    began = time.monotonic()
+    failing: list[int] = []
+    stopped: collections.Counter[str] = collections.Counter()
+    for seed in range(args.start, args.start + args.seeds):
+        spec, ops = case(seed)
+        report = run_sequence(spec, ops)
+        if report.stopped_by:
+            stopped[report.stopped_by] += 1
+        if report.divergence is None:
+            continue
+        failing.append(seed)
+        if not args.quiet:
+            if not args.no_shrink:
+                spec, ops, report = shrink(spec, ops)
+            print(as_python(seed, spec, ops, report), end="\n\n", flush=True)
+    elapsed = time.monotonic() - began
+    print(
+        f"{args.seeds} seeds from {args.start}: {len(failing)} diverged {failing[:50]}; "
+        f"ended early by a documented difference: {dict(stopped)}; {elapsed:.1f} s",
+        file=sys.stderr,
+    )
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Seeds to cases, shrinking a diverging case, and printing it as runnable Python."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from tests.differential.graphs import GraphSpec, random_graph, simpler_variants
+from tests.differential.operations import Op, random_operations
+from tests.differential.runner import Report, run_sequence
+
+MAX_SHRINK_RUNS = 300
+
+
+def case(seed: int) -> tuple[GraphSpec, list[Op]]:
+    """The graph and the operations of one seed."""
+    rng = random.Random(seed)
+    spec = random_graph(rng)
+    return spec, random_operations(rng, spec, rng.randint(3, 12))
+
+
+def _signature(report: Report) -> tuple[str, str] | None:
+    found = report.divergence
+    return None if found is None else (found.field, found.op.kind)
+
+
+def shrink(spec: GraphSpec, ops: list[Op]) -> tuple[GraphSpec, list[Op], Report]:
+    """A smaller case with the same kind of first divergence: operations dropped (and
+    cut after the divergence), nodes and node features removed, while it still diverges."""
+    report = run_sequence(spec, ops)
+    wanted = _signature(report)
+    assert wanted is not None, "shrink() needs a diverging case"
+    budget = [MAX_SHRINK_RUNS]
+
+    def still(candidate_spec: GraphSpec, candidate_ops: list[Op]) -> Report | None:
+        if budget[0] <= 0 or not candidate_ops:
+            return None
+        budget[0] -= 1
+        try:
+            found = run_sequence(candidate_spec, candidate_ops)
+        except Exception:
+            return None
+        return found if _signature(found) == wanted else None
+
+    assert report.divergence is not None
+    ops = ops[: report.divergence.index + 1]
+    progress = True
+    while progress and budget[0] > 0:
+        progress = False
+        for i in reversed(range(len(ops))):
+            fewer = ops[:i] + ops[i + 1 :]
+            found = still(spec, fewer)
+            if found is not None:
+                ops, report, progress = fewer, found, True
+                break
+        else:
+            for simpler in simpler_variants(spec):
+                candidate_ops = [_without_missing_nodes(op, simpler) for op in ops]
+                found = still(simpler, candidate_ops)
+                if found is not None:
+                    spec, ops, report, progress = simpler, candidate_ops, found, True
+                    break
+    return spec, ops, report
+
+
+def _without_missing_nodes(op: Op, spec: GraphSpec) -> Op:
+    if op.as_node is not None and op.as_node not in (*spec.names, "__start__"):
+        return replace(op, as_node=None)
+    return op
+
+
+def as_python(seed: int | None, spec: GraphSpec, ops: list[Op], report: Report) -> str:
+    """A runnable reproduction: the graph and operations as Python, and the divergence."""
+    divergence = report.divergence
+    said = divergence.describe() if divergence else "no divergence"
+    lines = [
+        f"# seed {seed}: {said.splitlines()[0]}" if seed is not None else f"# {said}",
+        *(f"#   {line.strip()}" for line in said.splitlines()[1:]),
+        "# The graph, as builder calls:",
+        *(f"#   {line}" for line in graph_source(spec)),
+        "from tests.differential.graphs import Edge, GraphSpec, NodeSpec",
+        "from tests.differential.operations import Op",
+        "from tests.differential.reproduce import reproduce",
+        "",
+        f"GRAPH = {spec!r}",
+        "OPS = [",
+        *(f"    {op!r}," for op in ops),
+        "]",
+        "reproduce(GRAPH, OPS)",
+    ]
+    return "\n".join(lines)
+
+
+def graph_source(spec: GraphSpec) -> list[str]:
+    """The graph as the builder calls a person would write."""
+    lines = []
+    for node in spec.nodes:
+        features = [
+            f"{k}={v!r}" for k, v in vars(node).items() if k != "name" and v not in (0, False, None)
+        ]
+        lines.append(f"add_node({node.name!r})  # {', '.join(features) or 'appends its name'}")
+    for edge in spec.edges:
+        if edge.kind == "plain":
+            lines.append(f"add_edge({edge.sources[0]!r}, {edge.targets[0]!r})")
+        elif edge.kind == "join":
+            lines.append(f"add_edge({list(edge.sources)!r}, {edge.targets[0]!r})")
+        else:
+            lines.append(
+                f"add_conditional_edges({edge.sources[0]!r}, <{edge.kind}>, {list(edge.targets)!r})"
+            )
+    if spec.interrupt_before or spec.interrupt_after:
+        lines.append(
+            f"compile(interrupt_before={list(spec.interrupt_before)!r}, "
+            f"interrupt_after={list(spec.interrupt_after)!r})"
+        )
+    return lines

@@ -1,0 +1,264 @@
+"""The deliberate differences from LangGraph, one predicate each (docs/differences.md).
+
+A predicate is given the operation, the graph and both observations, and says whether
+the difference between them is the documented one, and nothing else. ``stops`` marks a
+difference after which the two threads hold different histories by design, so the
+sequence ends there (counted, not failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tests.differential.graphs import GraphSpec
+from tests.differential.operations import Op
+
+if TYPE_CHECKING:
+    from tests.differential.runner import Observation
+
+Predicate = Callable[[Op, GraphSpec, "Observation", "Observation"], bool]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A documented deliberate difference, by its name in docs/differences.md."""
+
+    name: str
+    stops: bool
+    predicate: Predicate
+    # A difference that only renames things (ids) also says how to take it out of an
+    # observation, so that the other differences are judged without it.
+    strip: Callable[[Observation], Observation] | None = None
+
+    def explains(self, op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
+        """Whether this difference, and nothing else, separates the two observations."""
+        return self.predicate(op, spec, langgraph, ours)
+
+
+def _error(observed: Any, *categories: str) -> bool:
+    return isinstance(observed, list) and observed[:1] == ["error"] and observed[1] in categories
+
+
+def _is_error(observed: Any) -> bool:
+    return isinstance(observed, list) and observed[:1] == ["error"]
+
+
+def strict_resumes(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
+    """A resume with nothing to answer is refused (LangGraph: ignored, or taken as a plain
+    continue at a static breakpoint)."""
+    return (
+        op.kind in ("resume", "resume_map")
+        and _error(ours.result, "interrupt_not_pending")
+        and not _is_error(langgraph.result)
+        and ours.calls == []
+    )
+
+
+def immutable_checkpoints(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """``Command(resume=..., update=...)`` writes a new checkpoint for the edit (LangGraph
+    rewrites the paused checkpoint's values)."""
+    return op.kind == "resume" and op.values is not None and not _is_error(ours.result)
+
+
+def _without_guard_labels(observed: Any) -> Any:
+    if isinstance(observed, dict):
+        return {k: _without_guard_labels(v) for k, v in observed.items()}
+    if isinstance(observed, list):
+        if (
+            len(observed) == 2
+            and str(observed[0]).startswith("guard ")
+            and str(observed[1]).startswith("#")
+        ):
+            return [observed[0]]
+        return [_without_guard_labels(v) for v in observed]
+    return observed
+
+
+def real_node_interrupt_ids(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Each ``NodeInterrupt`` has an id of its own (LangGraph: ``'placeholder-id'`` for all,
+    so every one looks like the same question)."""
+    return _without_guard_labels(langgraph.as_dict()) == _without_guard_labels(ours.as_dict())
+
+
+def without_node_interrupt_ids(observed: Observation) -> Observation:
+    """The observation with the labels of ``NodeInterrupt`` ids left out."""
+    return type(observed)(**_without_guard_labels(observed.as_dict()))
+
+
+def errors_without_checkpointer(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Breakpoints or ``interrupt()`` without a checkpointer are an error (LangGraph stops
+    silently, with no way to resume)."""
+    may_pause = spec.has_questions() or bool(spec.interrupt_before or spec.interrupt_after)
+    return (
+        op.kind == "stateless"
+        and may_pause
+        and _error(ours.result, "no_checkpointer")
+        and not _is_error(langgraph.result)
+        and (langgraph.state, langgraph.history) == (ours.state, ours.history)
+    )
+
+
+def exit_keeps_every_checkpoint(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """``durability="exit"`` keeps every checkpoint of the run (LangGraph keeps the last)."""
+    if op.durability != "exit" or (langgraph.result, langgraph.calls) != (ours.result, ours.calls):
+        return False
+    theirs, mine = langgraph.history, ours.history
+    return isinstance(theirs, list) and isinstance(mine, list) and len(mine) > len(theirs)
+
+
+def new_answer_to_old_question(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A resume addressed to a past paused checkpoint uses the answer given now (LangGraph
+    reuses the first answer), and one addressed to a past checkpoint with nothing pending
+    there is refused."""
+    return op.kind == "resume" and op.at is not None
+
+
+def _asks(result: Any) -> bool:
+    if isinstance(result, dict):
+        return "__interrupt__" in result
+    return isinstance(result, list) and any(_asks(chunk) for chunk in result)
+
+
+def an_answer_answers_one_question(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A continue (``None``) re-runs a node that still has a question open and asks it
+    again (LangGraph hands it the last bare answer, given to an earlier question)."""
+    continues = op.kind in ("invoke", "stream") and op.values is None
+    return (
+        continues
+        and _asks(ours.result)
+        and _questions(ours.result) != _questions(langgraph.result)
+        and set(ours.calls) <= set(langgraph.calls)
+    )
+
+
+def _questions(result: Any) -> list[Any]:
+    if isinstance(result, dict):
+        return [i[0] for i in result.get("__interrupt__", ())]
+    if isinstance(result, list):
+        return sorted({repr(q) for chunk in result for q in _questions(chunk)})
+    return []
+
+
+def a_rerun_step_starts_clean(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Time travel to the latest checkpoint (made by an edit) reruns its step from the
+    start, and the state shows that rerun (LangGraph reruns it but keeps showing the
+    results the earlier run stored on the same checkpoint)."""
+    return (
+        op.kind == "replay"
+        and (langgraph.result, langgraph.calls) == (ours.result, ours.calls)
+        and langgraph.state != ours.state
+    )
+
+
+def _join_ends(spec: GraphSpec) -> set[str]:
+    return {e.targets[0] for e in spec.edges if e.kind == "join"}
+
+
+def _without_phantom_ends(theirs: Any, ours: Any, ends: set[str]) -> Any:
+    """LangGraph's checkpoint(s) with the join ends ours does not list taken out of
+    ``next`` and ``tasks``."""
+    if isinstance(theirs, list) and isinstance(ours, list) and len(theirs) == len(ours):
+        return [_without_phantom_ends(t, o, ends) for t, o in zip(theirs, ours, strict=True)]
+    if not (isinstance(theirs, dict) and isinstance(ours, dict) and "next" in theirs):
+        return theirs
+    extra = {n for n in theirs["next"] if n in ends and n not in ours.get("next", ())}
+    return {
+        **theirs,
+        "next": [n for n in theirs["next"] if n not in extra],
+        "tasks": [t for t in theirs["tasks"] if not (t[0] in extra and t[1] == [])],
+    }
+
+
+def next_is_what_the_step_runs(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A checkpoint's ``next`` lists the tasks its step runs (LangGraph's also lists a
+    join's end when a task of that step completes the join: it runs in the step after)."""
+    ends = _join_ends(spec)
+    same_run = (langgraph.result, langgraph.calls) == (ours.result, ours.calls)
+    return (
+        bool(ends)
+        and same_run
+        and _without_phantom_ends(langgraph.state, ours.state, ends) == ours.state
+        and _without_phantom_ends(langgraph.history, ours.history, ends) == ours.history
+    )
+
+
+def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
+    """A step that writes two values to a last-value key fails and the thread stays
+    readable (LangGraph: the thread cannot be read or continued any more)."""
+    return (
+        _error(langgraph.state, "invalid_update")
+        and not _is_error(ours.state)
+        and _error(ours.result, "invalid_update")
+        and _error(langgraph.result, "invalid_update")
+    )
+
+
+def unknown_checkpoint_is_an_error(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A checkpoint id of another thread, or of none, is an error (LangGraph: an empty
+    snapshot)."""
+    empty = isinstance(langgraph.result, dict) and langgraph.result.get("values") == {}
+    return (
+        op.kind == "peek"
+        and empty
+        and _error(ours.result, "checkpoint_not_found")
+        and (langgraph.state, langgraph.history) == (ours.state, ours.history)
+    )
+
+
+def unknown_breakpoint_at_call_time(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A per-call breakpoint naming no node is an error (LangGraph ignores it)."""
+    unknown = any(n != "*" and n not in spec.names for n in op.call_before)
+    return unknown and _error(ours.result, "InvalidConfigError") and ours.calls == []
+
+
+DIFFERENCES = (
+    Difference("strict resumes", stops=True, predicate=strict_resumes),
+    Difference("immutable checkpoints", stops=True, predicate=immutable_checkpoints),
+    Difference(
+        "real NodeInterrupt ids",
+        stops=False,
+        predicate=real_node_interrupt_ids,
+        strip=without_node_interrupt_ids,
+    ),
+    Difference("errors without a checkpointer", stops=False, predicate=errors_without_checkpointer),
+    Difference(
+        "durability exit keeps every checkpoint", stops=True, predicate=exit_keeps_every_checkpoint
+    ),
+    Difference("a new answer to an old question", stops=True, predicate=new_answer_to_old_question),
+    Difference("threads stay readable", stops=True, predicate=readable_threads),
+    Difference(
+        "an answer answers one question", stops=True, predicate=an_answer_answers_one_question
+    ),
+    Difference("a rerun step starts clean", stops=True, predicate=a_rerun_step_starts_clean),
+    Difference("next is what the step runs", stops=False, predicate=next_is_what_the_step_runs),
+    Difference(
+        "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
+    ),
+    Difference(
+        "unknown breakpoints at call time are errors",
+        stops=True,
+        predicate=unknown_breakpoint_at_call_time,
+    ),
+)

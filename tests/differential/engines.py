@@ -1,0 +1,119 @@
+"""The three sides a sequence runs on: LangGraph (InMemorySaver), Branchline in memory,
+Branchline on an SQLite file. Each side runs one thread of one compiled graph."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import langgraph.errors as lg_errors
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import StateGraph as LangGraphStateGraph
+from langgraph.types import Command as LangGraphCommand
+from langgraph.types import Send as LangGraphSend
+from langgraph.types import interrupt as langgraph_interrupt
+from langgraph.warnings import LangGraphDeprecatedSinceV10
+
+import branchline
+from tests.differential.graphs import Engine, GraphSpec, build
+
+# LangGraph warns each time a node raises NodeInterrupt (deprecated since 1.0); the
+# graphs raise it on purpose, in worker threads where catch_warnings cannot reach.
+warnings.filterwarnings("ignore", category=LangGraphDeprecatedSinceV10)
+
+THREAD = {"configurable": {"thread_id": "t"}}
+
+
+def langgraph_engine() -> Engine:
+    """The names of LangGraph 1.2.22."""
+    return Engine(
+        "langgraph",
+        LangGraphStateGraph,
+        langgraph_interrupt,
+        lg_errors.NodeInterrupt,
+        LangGraphCommand,
+        LangGraphSend,
+    )
+
+
+def branchline_engine(name: str) -> Engine:
+    """The names of Branchline."""
+    return Engine(
+        name,
+        branchline.StateGraph,
+        branchline.interrupt,
+        branchline.NodeInterrupt,
+        branchline.Command,
+        branchline.Send,
+    )
+
+
+class Side:
+    """One engine running one thread of the graph."""
+
+    def __init__(self, engine: Engine, spec: GraphSpec, saver: Any, close: Any = None) -> None:
+        self.engine = engine
+        self.spec = spec
+        self.builder = build(spec, engine)
+        self.graph = self.builder.compile(
+            checkpointer=saver,
+            interrupt_before=list(spec.interrupt_before) or None,
+            interrupt_after=list(spec.interrupt_after) or None,
+        )
+        self._close = close
+
+    @property
+    def name(self) -> str:
+        """The side's name in reports."""
+        return self.engine.name
+
+    def stateless(self) -> Any:
+        """The same graph compiled without a checkpointer."""
+        return self.builder.compile(
+            interrupt_before=list(self.spec.interrupt_before) or None,
+            interrupt_after=list(self.spec.interrupt_after) or None,
+        )
+
+    def close(self) -> None:
+        """Release the side's store."""
+        if self._close is not None:
+            self._close()
+
+
+def sides(spec: GraphSpec, tmp: Path) -> list[Side]:
+    """LangGraph first, then Branchline in memory and on an SQLite file in ``tmp``."""
+    memory = branchline.CheckpointStore.in_memory()
+    sqlite = branchline.CheckpointStore.sqlite(str(tmp / "threads.db"))
+    return [
+        Side(langgraph_engine(), spec, InMemorySaver()),
+        Side(branchline_engine("branchline-memory"), spec, memory, memory.close),
+        Side(branchline_engine("branchline-sqlite"), spec, sqlite, sqlite.close),
+    ]
+
+
+LANGGRAPH_ERRORS = {
+    "GraphRecursionError": "recursion",
+    "InvalidUpdateError": "invalid_update",
+    "EmptyInputError": "empty_input",
+}
+BRANCHLINE_ERRORS = {
+    "GraphRecursionError": "recursion",
+    "InvalidUpdateError": "invalid_update",
+    "EmptyInputError": "empty_input",
+    "AmbiguousResume": "ambiguous_resume",
+    "InterruptNotPending": "interrupt_not_pending",
+    "CheckpointNotFound": "checkpoint_not_found",
+}
+
+
+def error_category(side: str, error: BaseException) -> str:
+    """A name for an error that both engines' equivalents share."""
+    kind = type(error).__name__
+    if side == "langgraph":
+        if isinstance(error, RuntimeError) and "multiple pending interrupts" in str(error):
+            return "ambiguous_resume"
+        return LANGGRAPH_ERRORS.get(kind, kind)
+    if kind == "InvalidConfigError" and "checkpointer" in str(error).lower():
+        return "no_checkpointer"
+    return BRANCHLINE_ERRORS.get(kind, kind)

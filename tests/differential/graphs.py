@@ -1,0 +1,268 @@
+"""Random graphs as plain data, and the same graph built on either engine.
+
+A graph is described by a ``GraphSpec`` (nodes, edges, breakpoints) so that it can be
+generated from a seed, shrunk, and printed back as Python. ``build`` turns a spec into a
+real ``StateGraph`` of the engine given (LangGraph or Branchline): both engines get the
+same node functions, written against the engine's ``interrupt``/``NodeInterrupt``/
+``Command``/``Send``.
+
+The state has four channels: ``log`` (a list with ``operator.add``: every node appends
+its name and the answers it got), ``n`` (an int with ``operator.add``), ``last`` (a
+last-value string) and ``gate`` (a last-value flag that opens guards).
+"""
+
+from __future__ import annotations
+
+import operator
+import random
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields, replace
+from typing import Annotated, Any, TypedDict
+
+LOOP_LIMIT = 9  # a loop edge goes back while the log is shorter than this
+
+
+class State(TypedDict, total=False):
+    """The state every generated graph runs on."""
+
+    log: Annotated[list[str], operator.add]
+    n: Annotated[int, operator.add]
+    last: str
+    gate: bool
+
+
+@dataclass(frozen=True, repr=False)
+class NodeSpec:
+    """What one node does when it runs."""
+
+    name: str
+    interrupts: int = 0  # interrupt() calls, answered in order; answers go to the log
+    guard: bool = False  # raises NodeInterrupt while state["gate"] is not set
+    count: bool = False  # adds 1 to n
+    sets_last: bool = False  # writes its name to the last-value channel
+    goto: str | None = None  # returns Command(update=..., goto=goto)
+
+    def __repr__(self) -> str:
+        return compact_repr(self)
+
+
+@dataclass(frozen=True, repr=False)
+class Edge:
+    """An edge: ``plain`` (one source, one target), ``join`` (all sources, one target),
+    ``cond`` (choose one target by the log's length), ``loop`` (back to ``targets[0]``
+    while the log is short, else ``targets[1]``), ``send`` (one Send per target)."""
+
+    kind: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return compact_repr(self)
+
+
+@dataclass(frozen=True, repr=False)
+class GraphSpec:
+    """A whole graph: nodes, edges and the breakpoints it is compiled with."""
+
+    nodes: tuple[NodeSpec, ...]
+    edges: tuple[Edge, ...]
+    interrupt_before: tuple[str, ...] = ()
+    interrupt_after: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The node names, in order."""
+        return tuple(n.name for n in self.nodes)
+
+    def __repr__(self) -> str:
+        return compact_repr(self)
+
+    def has_questions(self) -> bool:
+        """Whether any node can pause the run by itself (interrupt() or a guard)."""
+        return any(n.interrupts or n.guard for n in self.nodes)
+
+
+START, END = "__start__", "__end__"
+
+
+def random_graph(rng: random.Random) -> GraphSpec:
+    """A random valid graph: 2 to 5 nodes, each reachable from START."""
+    count = rng.randint(2, 5)
+    names = [f"n{i}" for i in range(count)]
+    edges: list[Edge] = [Edge("plain", (START,), (names[0],))]
+    if count > 2 and rng.random() < 0.2:
+        edges.append(Edge("plain", (START,), (names[1],)))  # two entry nodes
+    for i, name in enumerate(names):
+        later = names[i + 1 :]
+        edges += _edges_from(rng, name, later, names[: i + 1])
+    nodes = [_random_node(rng, name, names) for name in names]
+    edges = _add_joins(rng, names, edges)
+    before = tuple(n for n in names if rng.random() < 0.12)
+    after = tuple(n for n in names if rng.random() < 0.08)
+    return GraphSpec(tuple(nodes), tuple(edges), before, after)
+
+
+def _edges_from(rng: random.Random, name: str, later: list[str], earlier: list[str]) -> list[Edge]:
+    roll = rng.random()
+    if not later:
+        if roll < 0.25 and len(earlier) > 1:
+            return [Edge("loop", (name,), (rng.choice(earlier[:-1]), END))]
+        return [Edge("plain", (name,), (END,))]
+    if roll < 0.35:
+        return [Edge("plain", (name,), (later[0],))]
+    if roll < 0.55 and len(later) >= 2:
+        return [Edge("plain", (name,), (t,)) for t in rng.sample(later, 2)]
+    if roll < 0.75:
+        targets = tuple(rng.sample([*later, END], min(2, len(later) + 1)))
+        return [Edge("cond", (name,), targets)]
+    if roll < 0.85:
+        return [Edge("send", (name,), tuple(rng.sample(later, min(2, len(later)))))]
+    if roll < 0.92 and len(earlier) > 1:
+        return [Edge("loop", (name,), (rng.choice(earlier[:-1]), later[0]))]
+    return [Edge("plain", (name,), (rng.choice(later),))]
+
+
+def _add_joins(rng: random.Random, names: list[str], edges: list[Edge]) -> list[Edge]:
+    """Turn a node reached by plain edges from two nodes into a join, sometimes."""
+    if len(names) < 3 or rng.random() < 0.6:
+        return edges
+    a, b, end = sorted(rng.sample(names, 3), key=names.index)
+    if end in (a, b):
+        return edges
+    return [*edges, Edge("join", (a, b), (end,))]
+
+
+def _random_node(rng: random.Random, name: str, names: list[str]) -> NodeSpec:
+    roll = rng.random()
+    interrupts = 0 if roll < 0.6 else (1 if roll < 0.88 else 2)
+    later = names[names.index(name) + 1 :]
+    goto = rng.choice(later) if later and rng.random() < 0.1 else None
+    return NodeSpec(
+        name,
+        interrupts=interrupts,
+        guard=rng.random() < 0.12,
+        count=rng.random() < 0.3,
+        sets_last=rng.random() < 0.25,
+        goto=goto,
+    )
+
+
+@dataclass
+class Engine:
+    """The names a graph is written with, from one library."""
+
+    name: str
+    StateGraph: Any
+    interrupt: Callable[[Any], Any]
+    NodeInterrupt: type[BaseException]
+    Command: Any
+    Send: Any
+    calls: list[str] = field(default_factory=list)  # nodes run, in the order they started
+
+
+def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
+    def node(state: Any) -> Any:
+        engine.calls.append(spec.name)
+        if spec.guard and not state.get("gate"):
+            raise engine.NodeInterrupt(f"guard {spec.name}")
+        log = [spec.name]
+        for i in range(spec.interrupts):
+            log.append(f"{spec.name}={engine.interrupt(f'{spec.name}?{i}')}")
+        update: dict[str, Any] = {"log": log}
+        if spec.count:
+            update["n"] = 1
+        if spec.sets_last:
+            update["last"] = spec.name
+        if spec.goto is not None:
+            return engine.Command(update=update, goto=spec.goto)
+        return update
+
+    node.__name__ = spec.name
+    return node
+
+
+def _path(edge: Edge, engine: Engine) -> Callable[[Any], Any]:
+    targets = edge.targets
+    if edge.kind == "cond":
+        return lambda state: targets[len(state.get("log") or []) % len(targets)]
+    if edge.kind == "loop":
+        return lambda state: targets[0] if len(state.get("log") or []) < LOOP_LIMIT else targets[1]
+    return lambda state: [engine.Send(t, {"log": [f"to {t}"]}) for t in targets]
+
+
+def build(spec: GraphSpec, engine: Engine) -> Any:
+    """The spec as an uncompiled ``StateGraph`` of ``engine``."""
+    builder = engine.StateGraph(State)
+    for node in spec.nodes:
+        builder.add_node(node.name, _node_function(node, engine))
+    for edge in spec.edges:
+        if edge.kind == "plain":
+            builder.add_edge(edge.sources[0], edge.targets[0])
+        elif edge.kind == "join":
+            builder.add_edge(list(edge.sources), edge.targets[0])
+        else:
+            path_map = None if edge.kind == "send" else list(edge.targets)
+            builder.add_conditional_edges(edge.sources[0], _path(edge, engine), path_map)
+    return builder
+
+
+def without_node(spec: GraphSpec, name: str) -> GraphSpec | None:
+    """The spec without node ``name`` (its edges dropped, START re-wired), or None."""
+    nodes = tuple(
+        replace(n, goto=None if n.goto == name else n.goto) for n in spec.nodes if n.name != name
+    )
+    if not nodes:
+        return None
+    edges = []
+    for edge in spec.edges:
+        if name in edge.sources or (edge.kind in ("plain", "join") and name in edge.targets):
+            continue
+        targets = tuple(t for t in edge.targets if t != name)
+        if edge.kind == "loop" and len(targets) < 2:
+            continue
+        if targets:
+            edges.append(replace(edge, targets=targets))
+    if not any(START in e.sources for e in edges):
+        edges.insert(0, Edge("plain", (START,), (nodes[0].name,)))
+    return GraphSpec(
+        nodes,
+        tuple(edges),
+        tuple(n for n in spec.interrupt_before if n != name),
+        tuple(n for n in spec.interrupt_after if n != name),
+    )
+
+
+def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
+    """Specs one step simpler than ``spec``: a node fewer, a feature or breakpoint less."""
+    variants = [v for v in (without_node(spec, n) for n in spec.names) if v is not None]
+    for i, node in enumerate(spec.nodes):
+        for change in (
+            {"interrupts": 0},
+            {"interrupts": 1},
+            {"guard": False},
+            {"count": False},
+            {"sets_last": False},
+            {"goto": None},
+        ):
+            simpler = replace(node, **change)  # type: ignore[arg-type]
+            if simpler != node and (
+                change.get("interrupts", -1) < node.interrupts or "interrupts" not in change
+            ):
+                nodes = (*spec.nodes[:i], simpler, *spec.nodes[i + 1 :])
+                variants.append(replace(spec, nodes=nodes))
+    if spec.interrupt_before:
+        variants.append(replace(spec, interrupt_before=()))
+    if spec.interrupt_after:
+        variants.append(replace(spec, interrupt_after=()))
+    return variants
+
+
+def compact_repr(value: Any) -> str:
+    """A dataclass as its constructor call with only the fields that differ from the
+    defaults (what a printed reproduction shows)."""
+    shown = [
+        f"{f.name}={getattr(value, f.name)!r}"
+        for f in fields(value)
+        if f.default is MISSING or getattr(value, f.name) != f.default
+    ]
+    return f"{type(value).__name__}({', '.join(shown)})"

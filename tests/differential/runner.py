@@ -1,0 +1,245 @@
+"""Run one operation sequence on every side in lockstep and report the first divergence.
+
+After each operation every side is observed (the call's result, the nodes that ran,
+``get_state``, ``get_state_history``) and each Branchline side is compared with
+LangGraph. A difference is a divergence unless one of the documented deliberate
+differences (``differences.py``, ``docs/differences.md``) explains it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.differential import normalise
+from tests.differential.differences import DIFFERENCES, Difference
+from tests.differential.engines import THREAD, Side, error_category, sides
+from tests.differential.graphs import GraphSpec
+from tests.differential.operations import Op
+
+FOREIGN_ID = "1f0c0000-0000-6000-8000-000000000000"  # no checkpoint of the thread
+
+
+@dataclass
+class Observation:
+    """What one side showed after one operation."""
+
+    result: Any
+    calls: list[str]
+    state: Any
+    history: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields, by name."""
+        return {
+            "result": self.result,
+            "calls": self.calls,
+            "state": self.state,
+            "history": self.history,
+        }
+
+
+@dataclass
+class Divergence:
+    """The first operation after which a Branchline side differed from LangGraph."""
+
+    index: int
+    op: Op
+    side: str
+    field: str
+    langgraph: Any
+    branchline: Any
+
+    def describe(self) -> str:
+        """A few lines saying where the sides differ."""
+        return (
+            f"operation {self.index} {self.op!r} on {self.side}: {self.field} differs\n"
+            f"  langgraph:  {self.langgraph!r}\n  branchline: {self.branchline!r}"
+        )
+
+
+@dataclass
+class Report:
+    """How a sequence went: its divergence, or the differences it met."""
+
+    divergence: Divergence | None = None
+    explained: list[str] = field(default_factory=list)
+    stopped_by: str | None = None
+
+
+class Player:
+    """Plays operations on one side and observes it."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        self.labels = normalise.Labels()
+
+    def _history(self) -> list[Any]:
+        return list(self.side.graph.get_state_history(THREAD))
+
+    def _config_at(self, position: int) -> dict[str, Any]:
+        snapshots = self._history()
+        return snapshots[position % len(snapshots)].config if snapshots else THREAD
+
+    def pending(self) -> list[Any]:
+        """Pending interrupts of ``interrupt()`` calls (not guards), sorted by value."""
+        items = self.side.graph.get_state(THREAD).interrupts
+        return sorted((i for i in items if not str(i.value).startswith("guard ")), key=repr)
+
+    def play(self, op: Op) -> Observation:
+        """Run ``op`` and observe the side."""
+        self.side.engine.calls.clear()
+        try:
+            result = self._call(op)
+        except Exception as error:
+            result = ["error", error_category(self.side.name, error)]
+        calls = sorted(self.side.engine.calls)
+        return Observation(result, calls, self._state(), self._observed_history())
+
+    def _call(self, op: Op) -> Any:
+        graph, engine = self.side.graph, self.side.engine
+        kwargs: dict[str, Any] = {"durability": op.durability} if op.durability else {}
+        if op.call_before:
+            wildcard = op.call_before == ("*",)
+            kwargs["interrupt_before"] = "*" if wildcard else list(op.call_before)
+        if op.kind == "invoke":
+            return normalise.result(graph.invoke(op.values, THREAD, **kwargs), self.labels)
+        if op.kind == "resume":
+            config = THREAD if op.at is None else self._config_at(op.at)
+            command = engine.Command(resume=op.value, update=op.values)
+            return normalise.result(graph.invoke(command, config), self.labels)
+        if op.kind == "resume_map":
+            pending = self.pending()
+            chosen = {pending[p % len(pending)].id for p in op.picks}
+            answers = {i: f"{op.value}-{n}" for n, i in enumerate(sorted(chosen, key=self._rank))}
+            return normalise.result(
+                graph.invoke(engine.Command(resume=answers), THREAD), self.labels
+            )
+        if op.kind == "update":
+            config = THREAD if op.at is None else self._config_at(op.at)
+            graph.update_state(config, op.values, as_node=op.as_node)
+            return None
+        if op.kind == "replay":
+            return normalise.result(graph.invoke(None, self._config_at(op.at or 0)), self.labels)
+        if op.kind == "stream":
+            chunks = list(graph.stream(op.values, THREAD, stream_mode=op.stream_mode))
+            if op.stream_mode == "updates":
+                return normalise.updates_chunks(chunks, self.labels)
+            return normalise.values_chunks(chunks, self.labels)
+        if op.kind == "peek":
+            config = {"configurable": {"thread_id": "t", "checkpoint_id": FOREIGN_ID}}
+            return normalise.checkpoint(graph.get_state(config), self.labels, {})
+        if op.kind == "stateless":
+            # A graph of its own: its questions are labelled apart from the thread's.
+            return normalise.result(self.side.stateless().invoke(op.values), normalise.Labels())
+        raise ValueError(f"unknown operation kind {op.kind!r}")
+
+    def _rank(self, interrupt_id: str) -> str:
+        return repr(next(i.value for i in self.pending() if i.id == interrupt_id))
+
+    def _state(self) -> Any:
+        try:
+            snapshot = self.side.graph.get_state(THREAD)
+            position = {
+                s.config["configurable"]["checkpoint_id"]: i for i, s in enumerate(self._history())
+            }
+            return normalise.checkpoint(snapshot, self.labels, position)
+        except Exception as error:
+            return ["error", error_category(self.side.name, error)]
+
+    def _observed_history(self) -> Any:
+        try:
+            return normalise.history(self._history(), self.labels)
+        except Exception as error:
+            return ["error", error_category(self.side.name, error)]
+
+
+def resolve(op: Op, langgraph: Player) -> Op | None:
+    """The operation as sent, or None when it is skipped: a resume is sent only when
+    LangGraph has an ``interrupt()`` pending (or the op probes strict resumes)."""
+    probing = op.at is not None or op.strict_probe
+    if op.kind in ("resume", "resume_map") and not probing and not langgraph.pending():
+        return None
+    return op
+
+
+def run_sequence(spec: GraphSpec, ops: list[Op]) -> Report:
+    """Play ``ops`` on every side, comparing after each; stop at the first divergence."""
+    report = Report()
+    with tempfile.TemporaryDirectory() as tmp:
+        players = [Player(s) for s in sides(spec, Path(tmp))]
+        try:
+            for index, op in enumerate(ops):
+                sent = resolve(op, players[0])
+                if sent is None:
+                    continue
+                observed = [p.play(sent) for p in players]
+                if _compare(index, sent, spec, observed, players, report):
+                    break
+        finally:
+            for player in players:
+                player.side.close()
+    return report
+
+
+def _compare(
+    index: int,
+    op: Op,
+    spec: GraphSpec,
+    observed: list[Observation],
+    players: list[Player],
+    report: Report,
+) -> bool:
+    """Record a divergence or the differences explaining it; True when the sequence stops."""
+    for player, other in zip(players[1:], observed[1:], strict=True):
+        reference = observed[0]
+        if other.as_dict() == reference.as_dict():
+            continue
+        found = _explaining(op, spec, reference, other)
+        if found is None:
+            reference, other = _renamed(reference), _renamed(other)
+            theirs, ours = reference.as_dict(), other.as_dict()
+            name = next(k for k in ours if ours[k] != theirs[k])
+            report.divergence = Divergence(
+                index, op, player.side.name, name, theirs[name], ours[name]
+            )
+            return True
+        report.explained += [d.name for d in found]
+        stopping = [d.name for d in found if d.stops]
+        if stopping:
+            report.stopped_by = stopping[0]
+            return True
+    return False
+
+
+def _renamed(observed: Observation) -> Observation:
+    """The observation with the differences that only rename taken out."""
+    for difference in DIFFERENCES:
+        if difference.strip is not None:
+            observed = difference.strip(observed)
+    return observed
+
+
+def _explaining(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> list[Difference] | None:
+    """The documented differences that together explain the two observations, or None.
+
+    Differences that only rename (ids) are taken out first; each other difference is
+    then judged on what is left, alone."""
+    used: list[Difference] = []
+    for difference in DIFFERENCES:
+        if difference.strip is None:
+            continue
+        theirs, mine = difference.strip(langgraph), difference.strip(ours)
+        if (theirs.as_dict(), mine.as_dict()) != (langgraph.as_dict(), ours.as_dict()):
+            used.append(difference)
+            langgraph, ours = theirs, mine
+    if used and langgraph.as_dict() == ours.as_dict():
+        return used
+    for difference in DIFFERENCES:
+        if difference.strip is None and difference.explains(op, spec, langgraph, ours):
+            return [*used, difference]
+    return None
