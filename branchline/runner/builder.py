@@ -137,7 +137,7 @@ class StateGraph:
         """Validate the graph and return it ready to run."""
         if not isinstance(checkpointer, CheckpointStore | bool | None):
             raise CheckpointerTypeError(
-                f"checkpointer must be a CheckpointStore (or None), got "
+                "Invalid checkpointer provided: expected a CheckpointStore or None, got "
                 f"{type(checkpointer).__name__} {checkpointer!r:.80}; pass e.g. "
                 "CheckpointStore.sqlite('threads.db') or CheckpointStore.in_memory()"
             )

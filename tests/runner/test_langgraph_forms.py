@@ -53,7 +53,9 @@ def test_compile_refuses_a_checkpointer_that_is_not_a_store() -> None:
     with pytest.raises(TypeError) as refused:
         _counter(object())  # type: ignore[arg-type]
     assert isinstance(refused.value, CheckpointerTypeError)
-    assert "checkpointer must be a CheckpointStore (or None), got object" in str(refused.value)
+    said = str(refused.value)  # LangGraph's first sentence, then what to pass
+    assert said.startswith("Invalid checkpointer provided: expected a CheckpointStore or None, ")
+    assert "got object <object object at" in said and "CheckpointStore.sqlite(" in said
 
 
 def test_stream_checkpoints_yields_each_checkpoint_as_it_is_saved(
