@@ -18,7 +18,7 @@ from branchline.domain.model.checkpoint import START, TaskResult, apply_writes
 from branchline.domain.model.errors import ThreadNotFound
 from branchline.domain.model.events import CheckpointEvent, ThreadEvent
 from branchline.domain.model.evolve import evolve
-from branchline.domain.model.ids import checkpoint_version
+from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.channel_writes import Delta, StepWriter
@@ -29,6 +29,8 @@ from branchline.runner.planner import Plan, Route, known, partial_joins, plan, r
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
+
+COPY = "__copy__"  # update_state's as_node that copies a checkpoint instead of editing it
 
 
 class Batch:
@@ -169,6 +171,8 @@ class Intake:
         """The events ``update_state(config, values, as_node)`` stands for: on a past
         checkpoint (``checkpoint_id``), a fork there first, in the same batch."""
         batch, travel = Batch(thread), self.cfg.checkpoint_id
+        if as_node == COPY:
+            return self.copy(batch, values)
         if self.graph is None and (thread is None or thread.head is None):
             raise ThreadNotFound(f"thread {self.cfg.thread_id!r} has no checkpoint to edit")
         if travel is not None:
@@ -179,6 +183,23 @@ class Intake:
             elif not _is_head(thread, travel):
                 self.fork(batch, travel, "edit")
         self.update(batch, values, as_node)
+        return batch
+
+    def copy(self, batch: Batch, values: Any) -> Batch:
+        """``update_state(config, None, as_node="__copy__")``: the checkpoint (the head
+        unless ``checkpoint_id`` names one) copied as a sibling, to run its step again
+        later; the copy is the thread's head. Values are refused, not dropped."""
+        thread = batch.thread
+        if values is not None:
+            raise InvalidUpdateError(
+                f'as_node="__copy__" copies a checkpoint as it is, so values must be None, '
+                f"got {values!r:.80}; edit the copy with a second update_state"
+            )
+        if thread is None or thread.head is None:
+            raise ThreadNotFound(f"thread {self.cfg.thread_id!r} has no checkpoint to copy")
+        head = checkpoint_id(thread.thread_id, thread.head.version)
+        self.fork(batch, self.cfg.checkpoint_id or head, "copy")
+        batch.add(batch.current.replay(self.cfg.metadata, sibling=True))
         return batch
 
     # Steps of a call -------------------------------------------------------------------

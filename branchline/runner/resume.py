@@ -80,10 +80,12 @@ def match_answers(store: CheckpointStore, thread: Thread | None, resume: Any) ->
         advice = ". Call get_state(config) to see where the thread is"
         raise InterruptNotPending(_nothing_pending(thread) + _last_answer(store, thread) + advice)
     if len(pending) > 1:
+        # LangGraph's sentence first (programs match it), then which ones and how.
         raise AmbiguousResume(
-            f"{len(pending)} interrupts are pending on thread {thread.thread_id!r}: "  # type: ignore[union-attr]
-            f"{pending_ids}; a single resume value cannot say which it answers. Answer by id: "
-            "Command(resume={interrupt_id: value, ...}); get_state(config).interrupts lists them"
+            "When there are multiple pending interrupts, you must specify the interrupt id "
+            f"when resuming. {len(pending)} are pending on thread {thread.thread_id!r}: "  # type: ignore[union-attr]
+            f"{pending_ids}; answer by id: Command(resume={{interrupt_id: value, ...}}); "
+            "get_state(config).interrupts lists them"
         )
     return {pending_ids[0]: resume}
 

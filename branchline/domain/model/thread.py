@@ -395,14 +395,16 @@ class Thread:
             name=name,
         )
 
-    def replay(self, metadata: Mapping[str, Any]) -> Replayed:
-        """Copy the head as a new checkpoint (source ``fork``) to run its pending nodes again."""
+    def replay(self, metadata: Mapping[str, Any], *, sibling: bool = False) -> Replayed:
+        """Copy the head as a new checkpoint (source ``fork``) to run its pending nodes
+        again: its child, or with ``sibling`` (``as_node="__copy__"``) its parent's."""
         if self.head is None:
             raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to replay")
         head = self.head
-        return self._checkpoint(
+        return self._event(
             Replayed,
-            head.step + 1,
+            parent=head.parent if sibling else head.version,
+            step=head.step + 1,
             next=head.next,
             waiting=dict(head.waiting),
             metadata=dict(metadata),
