@@ -25,7 +25,15 @@ from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
-from branchline.runner.planner import Plan, Route, known, partial_joins, plan, route
+from branchline.runner.planner import (
+    Plan,
+    Route,
+    edge_scheduled,
+    known,
+    partial_joins,
+    plan,
+    route,
+)
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
@@ -357,7 +365,10 @@ class Intake:
         graph = self._graph()
         where = route(graph.topology, node, graph.schema.node_input(values))
         waiting = thread.head.waiting if thread.head else {}
-        return plan(graph.topology, [(node, where)], waiting, consumes=False)
+        head = thread.head
+        pending = head.next[: head.first_packet] if head else ()
+        cleared = edge_scheduled(graph.topology, pending, waiting, head.doubled if head else ())
+        return plan(graph.topology, [(node, where)], waiting, consumes=False, cleared=cleared)
 
     def _graph(self) -> GraphSpec:
         if self.graph is None:

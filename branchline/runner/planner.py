@@ -80,13 +80,15 @@ def plan(
     waiting: Mapping[str, Sequence[str]],
     *,
     consumes: bool = True,
+    cleared: Iterable[str] = (),
 ) -> Plan:
     """The next step after ``finished`` tasks (node, route) and the joins already waiting.
 
     A join whose starts have all arrived schedules its end and stays complete until the
     end has run (as LangGraph's barrier channel does): an edit made before the end ran
     keeps it scheduled. ``consumes=False``: the finished nodes did not run (an edit made
-    as them), so they consume no join.
+    as them), so they consume no join. ``cleared``: the nodes an edge had scheduled in
+    the step now closing (their trigger is cleared with it).
     """
     finished = list(finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
@@ -107,10 +109,10 @@ def plan(
             if node in starts and node not in arrived.get(key, set()):
                 arrived.setdefault(key, set()).add(node)
                 touched.add(key)
-    # An end an edge schedules while its join changed in the same step: LangGraph's end
-    # sees both triggers at one version (an update after its run without as_node is
-    # ambiguous).
-    edges = set(nodes)
+    # A join's end whose edge trigger (set or cleared) and join both changed in this
+    # step: LangGraph's end then sees two triggers at one version (an update after its
+    # run without as_node is ambiguous).
+    edges = set(nodes) | set(cleared)
     doubled = [
         end for starts, end in topology.joins if join_key(starts, end) in touched and end in edges
     ]
@@ -121,7 +123,8 @@ def plan(
     ]
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
-    return Plan(next_nodes, remaining, tuple(packets), tuple(dict.fromkeys(doubled)))
+    doubled = [node for node in dict.fromkeys(doubled) if node in next_nodes]
+    return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
 
 
 def partial_joins(
@@ -141,3 +144,19 @@ def _complete(topology: Topology, key: str, arrived: Sequence[str]) -> bool:
         join_key(starts, end) == key and set(starts) <= set(arrived)
         for starts, end in topology.joins
     )
+
+
+def edge_scheduled(
+    topology: Topology,
+    nodes: Iterable[str],
+    waiting: Mapping[str, Sequence[str]],
+    doubled: Sequence[str] = (),
+) -> set[str]:
+    """Which of a step's ``nodes`` an edge scheduled: all but the ends of the complete
+    joins in ``waiting`` (those the join scheduled), unless also ``doubled``."""
+    by_join = {
+        end
+        for starts, end in topology.joins
+        if set(starts) <= set(waiting.get(join_key(starts, end), ()))
+    }
+    return {n for n in nodes if n not in by_join or n in doubled}

@@ -9,7 +9,7 @@ differences (``differences.py``, ``docs/differences.md``) explains it.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,7 @@ def _compare(
             continue
         found = _explaining(op, spec, reference, other)
         if found is None:
-            reference, other = _renamed(reference), _renamed(other)
+            reference, other, _ = _taken_out(spec, reference, other)
             theirs, ours = reference.as_dict(), other.as_dict()
             name = next(k for k in ours if ours[k] != theirs[k])
             report.divergence = Divergence(
@@ -214,12 +214,20 @@ def _compare(
     return False
 
 
-def _renamed(observed: Observation) -> Observation:
-    """The observation with the differences that only rename taken out."""
+def _taken_out(
+    spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> tuple[Observation, Observation, list[Difference]]:
+    """Both observations with the differences that only rename or relist things taken
+    out, and those differences that changed something."""
+    used = []
     for difference in DIFFERENCES:
-        if difference.strip is not None:
-            observed = difference.strip(observed)
-    return observed
+        if difference.strip is None:
+            continue
+        theirs, mine = difference.strip(spec, langgraph, ours)
+        if (theirs.as_dict(), mine.as_dict()) != (langgraph.as_dict(), ours.as_dict()):
+            used.append(difference)
+            langgraph, ours = theirs, mine
+    return langgraph, ours, used
 
 
 def _explaining(
@@ -227,19 +235,13 @@ def _explaining(
 ) -> list[Difference] | None:
     """The documented differences that together explain the two observations, or None.
 
-    Differences that only rename (ids) are taken out first; each other difference is
-    then judged on what is left, alone."""
-    used: list[Difference] = []
-    for difference in DIFFERENCES:
-        if difference.strip is None:
-            continue
-        theirs, mine = difference.strip(langgraph), difference.strip(ours)
-        if (theirs.as_dict(), mine.as_dict()) != (langgraph.as_dict(), ours.as_dict()):
-            used.append(difference)
-            langgraph, ours = theirs, mine
+    Differences that only rename or relist (ids, a node listed a step early) are taken
+    out first; what is left must be equal, or explained by one other difference."""
+    langgraph, ours, taken = _taken_out(spec, langgraph, ours)
+    used = [replace(d, stops=False) for d in taken]  # taking one out never ends a sequence
     if used and langgraph.as_dict() == ours.as_dict():
         return used
     for difference in DIFFERENCES:
-        if difference.strip is None and difference.explains(op, spec, langgraph, ours):
+        if difference.explains(op, spec, langgraph, ours):
             return [*used, difference]
     return None

@@ -492,3 +492,23 @@ def test_update_after_an_end_ran_on_an_edge_while_its_join_filled_is_ambiguous(
     graph.invoke({"log": []}, config)
     with pytest.raises(InvalidUpdateError, match="Ambiguous"):
         graph.update_state(config, {"last": "x"})
+
+
+def test_update_after_an_end_ran_on_its_join_right_after_running_on_an_edge_is_ambiguous(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: c runs on the edge from a, then at once on the join [a, b]; its edge
+    # trigger was cleared in the step the join completed, so an update without as_node
+    # raises InvalidUpdateError("Ambiguous update, specify as_node").
+    builder = StateGraph(Counted)
+    for name in ("a", "b", "c"):
+        builder.add_node(name, _writes(name))
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    builder.add_edge("a", "c")
+    builder.add_conditional_edges("b", lambda s: END)
+    builder.add_edge(["a", "b"], "c")
+    graph = builder.compile(checkpointer=store)
+    assert graph.invoke({"log": []}, config)["log"] == ["a", "b", "c", "c"]
+    with pytest.raises(InvalidUpdateError, match="Ambiguous"):
+        graph.update_state(config, {"last": "x"})
