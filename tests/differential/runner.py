@@ -104,6 +104,8 @@ class Player:
         if op.call_before:
             wildcard = op.call_before == ("*",)
             kwargs["interrupt_before"] = "*" if wildcard else list(op.call_before)
+        if op.call_after:
+            kwargs["interrupt_after"] = list(op.call_after)
         if op.kind == "invoke":
             return normalise.result(graph.invoke(op.values, THREAD, **kwargs), self.labels)
         if op.kind == "resume":
@@ -128,6 +130,12 @@ class Player:
             if op.stream_mode == "updates":
                 return normalise.updates_chunks(chunks, self.labels)
             return normalise.values_chunks(chunks, self.labels)
+        if op.kind == "goto":
+            return normalise.result(
+                graph.invoke(engine.Command(goto=op.value), THREAD), self.labels
+            )
+        if op.kind == "history":
+            return self._query(op)
         if op.kind == "peek":
             config = {"configurable": {"thread_id": "t", "checkpoint_id": FOREIGN_ID}}
             return normalise.checkpoint(graph.get_state(config), self.labels, {})
@@ -135,6 +143,19 @@ class Player:
             # A graph of its own: its questions are labelled apart from the thread's.
             return normalise.result(self.side.stateless().invoke(op.values), normalise.Labels())
         raise ValueError(f"unknown operation kind {op.kind!r}")
+
+    def _query(self, op: Op) -> Any:
+        """A history query, each checkpoint as its position in the whole history."""
+        whole = self._history()
+        position = {s.config["configurable"]["checkpoint_id"]: i for i, s in enumerate(whole)}
+        graph = self.side.graph
+        if op.query == "limit":
+            found = graph.get_state_history(THREAD, limit=2)
+        elif op.query == "filter":
+            found = graph.get_state_history(THREAD, filter={"source": "loop"})
+        else:
+            found = graph.get_state_history(THREAD, before=self._config_at(op.at or 0))
+        return [position.get(s.config["configurable"]["checkpoint_id"], "?") for s in found]
 
     def _rank(self, interrupt_id: str) -> str:
         return repr(next(i.value for i in self.pending() if i.id == interrupt_id))

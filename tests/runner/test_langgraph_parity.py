@@ -512,3 +512,20 @@ def test_update_after_an_end_ran_on_its_join_right_after_running_on_an_edge_is_a
     assert graph.invoke({"log": []}, config)["log"] == ["a", "b", "c", "c"]
     with pytest.raises(InvalidUpdateError, match="Ambiguous"):
         graph.update_state(config, {"last": "x"})
+
+
+def test_update_after_clearing_with_end_is_made_as_the_tasks_it_cleared(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: after update_state(config, None, as_node=END) at ask's question, an update
+    # without as_node is made as ask (the cleared task): next == ().
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("ask", lambda s: {"log": [interrupt("q")]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "ask")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": []}, config)
+    graph.update_state(config, None, as_node=END)
+    graph.update_state(config, {"last": "x"})
+    assert graph.get_state(config).next == ()
