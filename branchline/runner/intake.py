@@ -136,18 +136,13 @@ class Intake:
         if isinstance(input, Command):
             check_command(input)
         if input is None:
-            if not has_head:
+            if not has_head or _never_written(thread, self._graph()):
                 raise EmptyInputError(
                     f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
                     "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
                 )
-            if travel is not None and (moved or not _edited_head(thread)):
-                self.fork(batch, travel, "replay")
-                self.replay(batch)
-            elif travel is not None and (thread.results or thread.interrupts):  # type: ignore[union-attr]
-                # Time travel to the latest checkpoint an edit made: its step runs anew
-                # (finished tasks too, answers dropped), with no copy of it.
-                self.fork(batch, travel, "replay")
+            if travel is not None:
+                self._travel(batch, travel, moved)
             return Decided(batch, decisive=bool(batch.events))
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
@@ -157,6 +152,17 @@ class Intake:
             self.fork(batch, str(travel), "input")
         self.new_input(batch, input)
         return Decided(batch, decisive=isinstance(input, Command) or travel is not None)
+
+    def _travel(self, batch: Batch, travel: str, moved: bool) -> None:
+        """``invoke(None)`` addressed to a checkpoint: a replay (a copy of it, then its
+        step again), except at the latest checkpoint when an edit or a replay made it
+        (as LangGraph: its step runs again there, finished tasks too, answers dropped)."""
+        thread = batch.current
+        if moved or not _edited_head(thread):
+            self.fork(batch, travel, "replay")
+            self.replay(batch)
+        elif thread.results or thread.interrupts:
+            self.fork(batch, travel, "replay")
 
     def _command(self, batch: Batch, command: Command, travel: str | None) -> Decided:
         if travel is None:
@@ -359,16 +365,17 @@ class Intake:
         return _last_ran(thread)
 
     def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
-        """What runs after an update made as ``node``."""
-        if node == END:
-            return Plan((), {})
-        graph = self._graph()
-        where = route(graph.topology, node, graph.schema.node_input(values))
-        waiting = thread.head.waiting if thread.head else {}
-        head = thread.head
+        """What runs after an update made as ``node`` (as LangGraph: its routes; as END,
+        the routes of the step's finished tasks, the others settled without running)."""
+        graph, head = self._graph(), thread.head
+        waiting = head.waiting if head else {}
         pending = head.next[: head.first_packet] if head else ()
         cleared = edge_scheduled(graph.topology, pending, waiting, head.doubled if head else ())
-        return plan(graph.topology, [(node, where)], waiting, consumes=False, cleared=cleared)
+        if node == END:
+            done = [(r.node, Route(r.triggers, r.sends)) for r in thread.results if not r.error]
+            return plan(graph.topology, done, waiting, ran=pending, cleared=cleared)
+        where = route(graph.topology, node, graph.schema.node_input(values))
+        return plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)
 
     def _graph(self) -> GraphSpec:
         if self.graph is None:
@@ -396,6 +403,19 @@ def _last_ran(thread: Thread | None) -> str:
             "as_node= to say which node the update is made as"
         )
     return ran[0] if ran else START
+
+
+def _never_written(thread: Thread | None, graph: GraphSpec) -> bool:
+    """Whether the thread's only checkpoints are updates as END that wrote nothing: it has
+    no input to continue from (LangGraph: no channel was ever written)."""
+    head = None if thread is None else thread.head
+    return (
+        head is not None
+        and head.writers == (END,)
+        and not head.ran
+        and thread is not None
+        and thread.values == graph.schema.initial_values()
+    )
 
 
 def _edited_head(thread: Thread | None) -> bool:

@@ -111,12 +111,13 @@ def errors_without_checkpointer(
 ) -> bool:
     """Breakpoints or ``interrupt()`` without a checkpointer are an error (LangGraph stops
     silently, with no way to resume)."""
-    may_pause = spec.has_questions() or bool(spec.interrupt_before or spec.interrupt_after)
+    breakpoints = bool(spec.interrupt_before or spec.interrupt_after)
+    refused_first = breakpoints and ours.calls == []  # refused before anything ran
     return (
         op.kind == "stateless"
-        and may_pause
+        and (spec.has_questions() or breakpoints)
         and _error(ours.result, "no_checkpointer")
-        and not _is_error(langgraph.result)
+        and (refused_first or not _is_error(langgraph.result))
         and (langgraph.state, langgraph.history) == (ours.state, ours.history)
     )
 

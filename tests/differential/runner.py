@@ -113,12 +113,7 @@ class Player:
             command = engine.Command(resume=op.value, update=op.values)
             return normalise.result(graph.invoke(command, config), self.labels)
         if op.kind == "resume_map":
-            pending = self.pending()
-            chosen = {pending[p % len(pending)].id for p in op.picks}
-            answers = {i: f"{op.value}-{n}" for n, i in enumerate(sorted(chosen, key=self._rank))}
-            return normalise.result(
-                graph.invoke(engine.Command(resume=answers), THREAD), self.labels
-            )
+            return normalise.result(graph.invoke(self._answers(op), THREAD), self.labels)
         if op.kind == "update":
             config = THREAD if op.at is None else self._config_at(op.at)
             graph.update_state(config, op.values, as_node=op.as_node)
@@ -157,8 +152,19 @@ class Player:
             found = graph.get_state_history(THREAD, before=self._config_at(op.at or 0))
         return [position.get(s.config["configurable"]["checkpoint_id"], "?") for s in found]
 
-    def _rank(self, interrupt_id: str) -> str:
-        return repr(next(i.value for i in self.pending() if i.id == interrupt_id))
+    def _answers(self, op: Op) -> Any:
+        """``Command(resume={id: answer})`` for the pending questions at positions
+        ``op.picks``. Questions alike (Send tasks of one node ask the same) cannot be told
+        apart across engines: all of them are answered, with one answer."""
+        pending = self.pending()
+        values = sorted({repr(i.value) for i in pending})
+        chosen = {repr(pending[p % len(pending)].value) for p in op.picks}
+        answers = {
+            i.id: f"{op.value}-{values.index(repr(i.value))}"
+            for i in pending
+            if repr(i.value) in chosen
+        }
+        return self.side.engine.Command(resume=answers)
 
     def _state(self) -> Any:
         try:
