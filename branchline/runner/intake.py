@@ -28,7 +28,6 @@ from branchline.runner.interrupts import digest
 from branchline.runner.planner import (
     Plan,
     Route,
-    edge_scheduled,
     known,
     partial_joins,
     plan,
@@ -37,6 +36,7 @@ from branchline.runner.planner import (
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
+from branchline.runner.update_route import after_update, made_as
 
 
 class Batch:
@@ -298,7 +298,7 @@ class Intake:
             self._assign(batch, values)
             return
         schema = self.graph.schema
-        node = self._as_node(batch.thread, as_node)
+        node = made_as(self._graph().topology, batch.thread, as_node)
         writes, _ = schema.writes_from("update_state", values)
         if node == END and writes:
             raise InvalidUpdateError(
@@ -316,7 +316,7 @@ class Intake:
         discards = node != END
         writer = StepWriter(schema, thread.values if discards else thread.live_values)
         delta = writer.write("update_state", writes)
-        after = self._after(thread, node, writer.values)
+        after = after_update(self._graph(), thread, node, writer.values)
         self._edited(batch, node, delta, after, discards_step=discards)
 
     def _assign(self, batch: Batch, values: Any) -> None:
@@ -352,31 +352,6 @@ class Intake:
             )
         )
 
-    def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
-        """The node an update is made as: given, or the one that wrote last."""
-        topology = self._graph().topology
-        if as_node is not None:
-            if as_node not in topology.nodes and as_node not in (START, END):
-                raise InvalidUpdateError(
-                    f"as_node {as_node!r} is not a node of this graph; "
-                    f"nodes: {list(topology.nodes)}"
-                )
-            return as_node
-        return _last_ran(thread)
-
-    def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
-        """What runs after an update made as ``node`` (as LangGraph: its routes; as END,
-        the routes of the step's finished tasks, the others settled without running)."""
-        graph, head = self._graph(), thread.head
-        waiting = head.waiting if head else {}
-        pending = head.next[: head.first_packet] if head else ()
-        cleared = edge_scheduled(graph.topology, pending, waiting, head.doubled if head else ())
-        if node == END:
-            done = [(r.node, Route(r.triggers, r.sends)) for r in thread.results if not r.error]
-            return plan(graph.topology, done, waiting, ran=pending, cleared=cleared)
-        where = route(graph.topology, node, graph.schema.node_input(values))
-        return plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)
-
     def _graph(self) -> GraphSpec:
         if self.graph is None:
             raise InvalidUpdateError(
@@ -384,25 +359,6 @@ class Intake:
                 "branchline ... --graph module:attribute"
             )
         return self.graph
-
-
-def _last_ran(thread: Thread | None) -> str:
-    """The node an update without ``as_node`` is made as, as LangGraph infers it: the one
-    that last ran in a step (an edit made as a node does not count), START when none
-    has; several (or none after a replay copy) are ambiguous."""
-    head = None if thread is None else thread.head
-    ran = () if head is None else head.ran
-    if len(ran) > 1:
-        raise InvalidUpdateError(
-            f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step (or one "
-            "ran on two triggers); pass as_node= to say which node the update is made as"
-        )
-    if not ran and head is not None and head.replayed:
-        raise InvalidUpdateError(
-            "Ambiguous update: no node has run since this checkpoint's replay began; pass "
-            "as_node= to say which node the update is made as"
-        )
-    return ran[0] if ran else START
 
 
 def _never_written(thread: Thread | None, graph: GraphSpec) -> bool:
