@@ -25,10 +25,18 @@ from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
-from branchline.runner.planner import Plan, Route, known, partial_joins, plan, route
+from branchline.runner.planner import (
+    Plan,
+    Route,
+    known,
+    partial_joins,
+    plan,
+    route,
+)
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
 from branchline.runner.types import END, Command
+from branchline.runner.update_route import after_update, made_as
 
 COPY = "__copy__"  # update_state's as_node that copies a checkpoint instead of editing it
 
@@ -130,18 +138,13 @@ class Intake:
         if isinstance(input, Command):
             check_command(input)
         if input is None:
-            if not has_head:
+            if not has_head or _never_written(thread, self._graph()):
                 raise EmptyInputError(
                     f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
                     "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
                 )
-            if travel is not None and (moved or not _edited_head(thread)):
-                self.fork(batch, travel, "replay")
-                self.replay(batch)
-            elif travel is not None and (thread.results or thread.interrupts):  # type: ignore[union-attr]
-                # Time travel to the latest checkpoint an edit made: its step runs anew
-                # (finished tasks too, answers dropped), with no copy of it.
-                self.fork(batch, travel, "replay")
+            if travel is not None:
+                self._travel(batch, travel, moved)
             return Decided(batch, decisive=bool(batch.events))
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
@@ -151,6 +154,17 @@ class Intake:
             self.fork(batch, str(travel), "input")
         self.new_input(batch, input)
         return Decided(batch, decisive=isinstance(input, Command) or travel is not None)
+
+    def _travel(self, batch: Batch, travel: str, moved: bool) -> None:
+        """``invoke(None)`` addressed to a checkpoint: a replay (a copy of it, then its
+        step again), except at the latest checkpoint when an edit or a replay made it
+        (as LangGraph: its step runs again there, finished tasks too, answers dropped)."""
+        thread = batch.current
+        if moved or not _edited_head(thread):
+            self.fork(batch, travel, "replay")
+            self.replay(batch)
+        elif thread.results or thread.interrupts:
+            self.fork(batch, travel, "replay")
 
     def _command(self, batch: Batch, command: Command, travel: str | None) -> Decided:
         if travel is None:
@@ -305,7 +319,7 @@ class Intake:
             self._assign(batch, values)
             return
         schema = self.graph.schema
-        node = self._as_node(batch.thread, as_node)
+        node = made_as(self._graph().topology, batch.thread, as_node)
         writes, _ = schema.writes_from("update_state", values)
         if node == END and writes:
             raise InvalidUpdateError(
@@ -323,7 +337,7 @@ class Intake:
         discards = node != END
         writer = StepWriter(schema, thread.values if discards else thread.live_values)
         delta = writer.write("update_state", writes)
-        after = self._after(thread, node, writer.values)
+        after = after_update(self._graph(), thread, node, writer.values)
         self._edited(batch, node, delta, after, discards_step=discards)
 
     def _assign(self, batch: Batch, values: Any) -> None:
@@ -359,27 +373,6 @@ class Intake:
             )
         )
 
-    def _as_node(self, thread: Thread | None, as_node: str | None) -> str:
-        """The node an update is made as: given, or the one that wrote last."""
-        topology = self._graph().topology
-        if as_node is not None:
-            if as_node not in topology.nodes and as_node not in (START, END):
-                raise InvalidUpdateError(
-                    f"as_node {as_node!r} is not a node of this graph; "
-                    f"nodes: {list(topology.nodes)}"
-                )
-            return as_node
-        return _last_ran(thread)
-
-    def _after(self, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
-        """What runs after an update made as ``node``."""
-        if node == END:
-            return Plan((), {})
-        graph = self._graph()
-        where = route(graph.topology, node, graph.schema.node_input(values))
-        waiting = thread.head.waiting if thread.head else {}
-        return plan(graph.topology, [(node, where)], waiting, consumes=False)
-
     def _graph(self) -> GraphSpec:
         if self.graph is None:
             raise InvalidUpdateError(
@@ -389,23 +382,17 @@ class Intake:
         return self.graph
 
 
-def _last_ran(thread: Thread | None) -> str:
-    """The node an update without ``as_node`` is made as, as LangGraph infers it: the one
-    that last ran in a step (an edit made as a node does not count), START when none
-    has; several (or none after a replay copy) are ambiguous."""
+def _never_written(thread: Thread | None, graph: GraphSpec) -> bool:
+    """Whether the thread's only checkpoints are updates as END that wrote nothing: it has
+    no input to continue from (LangGraph: no channel was ever written)."""
     head = None if thread is None else thread.head
-    ran = () if head is None else head.ran
-    if len(ran) > 1:
-        raise InvalidUpdateError(
-            f"Ambiguous update: nodes {sorted(set(ran))} all ran in the last step (or one "
-            "ran on two triggers); pass as_node= to say which node the update is made as"
-        )
-    if not ran and head is not None and head.replayed:
-        raise InvalidUpdateError(
-            "Ambiguous update: no node has run since this checkpoint's replay began; pass "
-            "as_node= to say which node the update is made as"
-        )
-    return ran[0] if ran else START
+    return (
+        head is not None
+        and head.writers == (END,)
+        and not head.ran
+        and thread is not None
+        and thread.values == graph.schema.initial_values()
+    )
 
 
 def _edited_head(thread: Thread | None) -> bool:

@@ -79,38 +79,31 @@ def plan(
     finished: Iterable[tuple[str, Route]],
     waiting: Mapping[str, Sequence[str]],
     *,
-    consumes: bool = True,
+    ran: Iterable[str] | None = None,
+    cleared: Iterable[str] = (),
 ) -> Plan:
     """The next step after ``finished`` tasks (node, route) and the joins already waiting.
 
     A join whose starts have all arrived schedules its end and stays complete until the
     end has run (as LangGraph's barrier channel does): an edit made before the end ran
-    keeps it scheduled. ``consumes=False``: the finished nodes did not run (an edit made
-    as them), so they consume no join.
+    keeps it scheduled. ``ran``: the nodes whose run consumes their complete join (by
+    default the finished ones; none for an edit made as a node). ``cleared``: the nodes
+    an edge had scheduled in the step now closing (their trigger is cleared with it).
     """
     finished = list(finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
-    ran = {node for node, _ in finished} if consumes else set()
-    touched = set()  # joins this step changed: consumed by their end, or a new arrival
-    for starts, end in topology.joins:  # a complete join is consumed by its end running
-        key = join_key(starts, end)
-        if end in ran and set(starts) <= arrived.get(key, set()):
-            arrived.pop(key)
-            touched.add(key)
+    consumers = {node for node, _ in finished} if ran is None else set(ran)
+    touched = _consume(topology, arrived, consumers)
     nodes: list[str] = []
     packets: list[tuple[str, Any]] = []
     for node, where in finished:
         nodes += where.targets
         packets += where.sends
-        for starts, end in topology.joins:
-            key = join_key(starts, end)
-            if node in starts and node not in arrived.get(key, set()):
-                arrived.setdefault(key, set()).add(node)
-                touched.add(key)
-    # An end an edge schedules while its join changed in the same step: LangGraph's end
-    # sees both triggers at one version (an update after its run without as_node is
-    # ambiguous).
-    edges = set(nodes)
+        touched |= _arrive(topology, arrived, node)
+    # A join's end whose edge trigger (set or cleared) and join both changed in this
+    # step: LangGraph's end then sees two triggers at one version (an update after its
+    # run without as_node is ambiguous).
+    edges = set(nodes) | set(cleared)
     doubled = [
         end for starts, end in topology.joins if join_key(starts, end) in touched and end in edges
     ]
@@ -121,7 +114,30 @@ def plan(
     ]
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
-    return Plan(next_nodes, remaining, tuple(packets), tuple(dict.fromkeys(doubled)))
+    doubled = [node for node in dict.fromkeys(doubled) if node in next_nodes]
+    return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
+
+
+def _consume(topology: Topology, arrived: dict[str, set[str]], ran: set[str]) -> set[str]:
+    """Empty the complete joins whose end ``ran``; the keys of those consumed."""
+    consumed = set()
+    for starts, end in topology.joins:
+        key = join_key(starts, end)
+        if end in ran and set(starts) <= arrived.get(key, set()):
+            arrived.pop(key)
+            consumed.add(key)
+    return consumed
+
+
+def _arrive(topology: Topology, arrived: dict[str, set[str]], node: str) -> set[str]:
+    """Record ``node`` at the joins it starts; the keys of those it arrived at anew."""
+    changed = set()
+    for starts, end in topology.joins:
+        key = join_key(starts, end)
+        if node in starts and node not in arrived.get(key, set()):
+            arrived.setdefault(key, set()).add(node)
+            changed.add(key)
+    return changed
 
 
 def partial_joins(
@@ -141,3 +157,19 @@ def _complete(topology: Topology, key: str, arrived: Sequence[str]) -> bool:
         join_key(starts, end) == key and set(starts) <= set(arrived)
         for starts, end in topology.joins
     )
+
+
+def edge_scheduled(
+    topology: Topology,
+    nodes: Iterable[str],
+    waiting: Mapping[str, Sequence[str]],
+    doubled: Sequence[str] = (),
+) -> set[str]:
+    """Which of a step's ``nodes`` an edge scheduled: all but the ends of the complete
+    joins in ``waiting`` (those the join scheduled), unless also ``doubled``."""
+    by_join = {
+        end
+        for starts, end in topology.joins
+        if set(starts) <= set(waiting.get(join_key(starts, end), ()))
+    }
+    return {n for n in nodes if n not in by_join or n in doubled}

@@ -28,9 +28,12 @@ class Difference:
     name: str
     stops: bool
     predicate: Predicate
-    # A difference that only renames things (ids) also says how to take it out of an
-    # observation, so that the other differences are judged without it.
-    strip: Callable[[Observation], Observation] | None = None
+    # A difference that only renames or relists things (ids, a node listed a step early)
+    # also says how to take it out of both observations, so that the other differences
+    # are judged without it.
+    strip: (
+        Callable[[GraphSpec, Observation, Observation], tuple[Observation, Observation]] | None
+    ) = None
 
     def explains(self, op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
         """Whether this difference, and nothing else, separates the two observations."""
@@ -82,13 +85,25 @@ def real_node_interrupt_ids(
     op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
 ) -> bool:
     """Each ``NodeInterrupt`` has an id of its own (LangGraph: ``'placeholder-id'`` for all,
-    so every one looks like the same question)."""
-    return _without_guard_labels(langgraph.as_dict()) == _without_guard_labels(ours.as_dict())
+    so every one looks like the same question, and a bare resume with several of them
+    pending is taken as one answer, which Branchline refuses as ambiguous)."""
+    if _without_guard_labels(langgraph.as_dict()) == _without_guard_labels(ours.as_dict()):
+        return True
+    return (
+        op.kind == "resume"
+        and _error(ours.result, "ambiguous_resume")
+        and not _is_error(langgraph.result)
+        and ours.calls == []
+    )
 
 
-def without_node_interrupt_ids(observed: Observation) -> Observation:
-    """The observation with the labels of ``NodeInterrupt`` ids left out."""
-    return type(observed)(**_without_guard_labels(observed.as_dict()))
+def without_node_interrupt_ids(
+    spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> tuple[Observation, Observation]:
+    """Both observations with the labels of ``NodeInterrupt`` ids left out."""
+    return tuple(  # type: ignore[return-value]
+        type(o)(**_without_guard_labels(o.as_dict())) for o in (langgraph, ours)
+    )
 
 
 def errors_without_checkpointer(
@@ -96,12 +111,13 @@ def errors_without_checkpointer(
 ) -> bool:
     """Breakpoints or ``interrupt()`` without a checkpointer are an error (LangGraph stops
     silently, with no way to resume)."""
-    may_pause = spec.has_questions() or bool(spec.interrupt_before or spec.interrupt_after)
+    breakpoints = bool(spec.interrupt_before or spec.interrupt_after)
+    refused_first = breakpoints and ours.calls == []  # refused before anything ran
     return (
         op.kind == "stateless"
-        and may_pause
+        and (spec.has_questions() or breakpoints)
         and _error(ours.result, "no_checkpointer")
-        and not _is_error(langgraph.result)
+        and (refused_first or not _is_error(langgraph.result))
         and (langgraph.state, langgraph.history) == (ours.state, ours.history)
     )
 
@@ -190,14 +206,24 @@ def next_is_what_the_step_runs(
 ) -> bool:
     """A checkpoint's ``next`` lists the tasks its step runs (LangGraph's also lists a
     join's end when a task of that step completes the join: it runs in the step after)."""
+    theirs, mine = without_early_join_ends(spec, langgraph, ours)
+    return theirs.as_dict() == mine.as_dict()
+
+
+def without_early_join_ends(
+    spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> tuple[Observation, Observation]:
+    """LangGraph's observation without the join ends its checkpoints list a step early."""
     ends = _join_ends(spec)
-    same_run = (langgraph.result, langgraph.calls) == (ours.result, ours.calls)
-    return (
-        bool(ends)
-        and same_run
-        and _without_phantom_ends(langgraph.state, ours.state, ends) == ours.state
-        and _without_phantom_ends(langgraph.history, ours.history, ends) == ours.history
+    if not ends:
+        return langgraph, ours
+    theirs = type(langgraph)(
+        langgraph.result,
+        langgraph.calls,
+        _without_phantom_ends(langgraph.state, ours.state, ends),
+        _without_phantom_ends(langgraph.history, ours.history, ends),
     )
+    return theirs, ours
 
 
 def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
@@ -238,7 +264,7 @@ DIFFERENCES = (
     Difference("immutable checkpoints", stops=True, predicate=immutable_checkpoints),
     Difference(
         "real NodeInterrupt ids",
-        stops=False,
+        stops=True,  # only when a resume is refused because of them
         predicate=real_node_interrupt_ids,
         strip=without_node_interrupt_ids,
     ),
@@ -252,7 +278,12 @@ DIFFERENCES = (
         "an answer answers one question", stops=True, predicate=an_answer_answers_one_question
     ),
     Difference("a rerun step starts clean", stops=True, predicate=a_rerun_step_starts_clean),
-    Difference("next is what the step runs", stops=False, predicate=next_is_what_the_step_runs),
+    Difference(
+        "next is what the step runs",
+        stops=False,
+        predicate=next_is_what_the_step_runs,
+        strip=without_early_join_ends,
+    ),
     Difference(
         "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
     ),

@@ -23,7 +23,9 @@ class Op:
     ``update`` (``values``, ``as_node``; at history position ``at`` when given: a fork),
     ``replay`` (``invoke(None)`` at history position ``at``), ``stream`` (``invoke`` with
     ``stream_mode``), ``stateless`` (the graph compiled without a checkpointer, run on
-    ``values``), ``peek`` (``get_state`` at a checkpoint id of no checkpoint).
+    ``values``), ``peek`` (``get_state`` at a checkpoint id of no checkpoint), ``goto``
+    (``Command(goto=value)`` as input), ``history`` (``get_state_history`` with a
+    ``query``: ``limit=2``, ``filter={"source": "loop"}`` or ``before`` position ``at``).
     """
 
     kind: str
@@ -36,6 +38,8 @@ class Op:
     durability: str | None = None
     strict_probe: bool = False  # send a resume even when nothing is pending
     call_before: tuple[str, ...] = ()  # interrupt_before for this call only
+    call_after: tuple[str, ...] = ()  # interrupt_after for this call only
+    query: str | None = None  # history: "limit", "filter" or "before"
 
     def __repr__(self) -> str:
         return compact_repr(self)
@@ -105,9 +109,26 @@ def _random_op(rng: random.Random, graph: GraphSpec, i: int) -> Op:
     if roll < 0.97:
         before = (rng.choice([*graph.names, "*", "nope"]),)
         return Op("invoke", values=rng.choice([None, _input(rng, i)]), call_before=before)
-    if roll < 0.985:
+    if roll < 0.975:
         return Op("resume", value=f"r{i}", values={"log": [f"edit{i}"]})
-    return Op("resume", value=f"r{i}", at=rng.randrange(12))
+    if roll < 0.98:
+        return Op("resume", value=f"r{i}", at=rng.randrange(12))
+    return _rare_op(rng, graph, i)
+
+
+def _rare_op(rng: random.Random, graph: GraphSpec, i: int) -> Op:
+    """Calls most sequences need not make: clearing, per-call breakpoints after, history
+    queries. (``goto`` ops, Command(goto=...) as input, are not drawn: LangGraph ignores a
+    goto to a node no edge leads to, with a warning, and its own docs advise against
+    Command as input other than to resume; run them by hand.)"""
+    roll = rng.random()
+    if roll < 0.2:
+        return Op("update", as_node="__end__")
+    if roll < 0.5:
+        after = (rng.choice(graph.names),)
+        return Op("invoke", values=rng.choice([None, _input(rng, i)]), call_after=after)
+    query = rng.choice(["limit", "filter", "before"])
+    return Op("history", query=query, at=rng.randrange(6))
 
 
 def _durability(rng: random.Random) -> str | None:

@@ -9,7 +9,7 @@ differences (``differences.py``, ``docs/differences.md``) explains it.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,8 @@ class Player:
         if op.call_before:
             wildcard = op.call_before == ("*",)
             kwargs["interrupt_before"] = "*" if wildcard else list(op.call_before)
+        if op.call_after:
+            kwargs["interrupt_after"] = list(op.call_after)
         if op.kind == "invoke":
             return normalise.result(graph.invoke(op.values, THREAD, **kwargs), self.labels)
         if op.kind == "resume":
@@ -111,12 +113,7 @@ class Player:
             command = engine.Command(resume=op.value, update=op.values)
             return normalise.result(graph.invoke(command, config), self.labels)
         if op.kind == "resume_map":
-            pending = self.pending()
-            chosen = {pending[p % len(pending)].id for p in op.picks}
-            answers = {i: f"{op.value}-{n}" for n, i in enumerate(sorted(chosen, key=self._rank))}
-            return normalise.result(
-                graph.invoke(engine.Command(resume=answers), THREAD), self.labels
-            )
+            return normalise.result(graph.invoke(self._answers(op), THREAD), self.labels)
         if op.kind == "update":
             config = THREAD if op.at is None else self._config_at(op.at)
             graph.update_state(config, op.values, as_node=op.as_node)
@@ -128,6 +125,12 @@ class Player:
             if op.stream_mode == "updates":
                 return normalise.updates_chunks(chunks, self.labels)
             return normalise.values_chunks(chunks, self.labels)
+        if op.kind == "goto":
+            return normalise.result(
+                graph.invoke(engine.Command(goto=op.value), THREAD), self.labels
+            )
+        if op.kind == "history":
+            return self._query(op)
         if op.kind == "peek":
             config = {"configurable": {"thread_id": "t", "checkpoint_id": FOREIGN_ID}}
             return normalise.checkpoint(graph.get_state(config), self.labels, {})
@@ -136,8 +139,32 @@ class Player:
             return normalise.result(self.side.stateless().invoke(op.values), normalise.Labels())
         raise ValueError(f"unknown operation kind {op.kind!r}")
 
-    def _rank(self, interrupt_id: str) -> str:
-        return repr(next(i.value for i in self.pending() if i.id == interrupt_id))
+    def _query(self, op: Op) -> Any:
+        """A history query, each checkpoint as its position in the whole history."""
+        whole = self._history()
+        position = {s.config["configurable"]["checkpoint_id"]: i for i, s in enumerate(whole)}
+        graph = self.side.graph
+        if op.query == "limit":
+            found = graph.get_state_history(THREAD, limit=2)
+        elif op.query == "filter":
+            found = graph.get_state_history(THREAD, filter={"source": "loop"})
+        else:
+            found = graph.get_state_history(THREAD, before=self._config_at(op.at or 0))
+        return [position.get(s.config["configurable"]["checkpoint_id"], "?") for s in found]
+
+    def _answers(self, op: Op) -> Any:
+        """``Command(resume={id: answer})`` for the pending questions at positions
+        ``op.picks``. Questions alike (Send tasks of one node ask the same) cannot be told
+        apart across engines: all of them are answered, with one answer."""
+        pending = self.pending()
+        values = sorted({repr(i.value) for i in pending})
+        chosen = {repr(pending[p % len(pending)].value) for p in op.picks}
+        answers = {
+            i.id: f"{op.value}-{values.index(repr(i.value))}"
+            for i in pending
+            if repr(i.value) in chosen
+        }
+        return self.side.engine.Command(resume=answers)
 
     def _state(self) -> Any:
         try:
@@ -199,7 +226,7 @@ def _compare(
             continue
         found = _explaining(op, spec, reference, other)
         if found is None:
-            reference, other = _renamed(reference), _renamed(other)
+            reference, other, _ = _taken_out(spec, reference, other)
             theirs, ours = reference.as_dict(), other.as_dict()
             name = next(k for k in ours if ours[k] != theirs[k])
             report.divergence = Divergence(
@@ -214,12 +241,20 @@ def _compare(
     return False
 
 
-def _renamed(observed: Observation) -> Observation:
-    """The observation with the differences that only rename taken out."""
+def _taken_out(
+    spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> tuple[Observation, Observation, list[Difference]]:
+    """Both observations with the differences that only rename or relist things taken
+    out, and those differences that changed something."""
+    used = []
     for difference in DIFFERENCES:
-        if difference.strip is not None:
-            observed = difference.strip(observed)
-    return observed
+        if difference.strip is None:
+            continue
+        theirs, mine = difference.strip(spec, langgraph, ours)
+        if (theirs.as_dict(), mine.as_dict()) != (langgraph.as_dict(), ours.as_dict()):
+            used.append(difference)
+            langgraph, ours = theirs, mine
+    return langgraph, ours, used
 
 
 def _explaining(
@@ -227,19 +262,13 @@ def _explaining(
 ) -> list[Difference] | None:
     """The documented differences that together explain the two observations, or None.
 
-    Differences that only rename (ids) are taken out first; each other difference is
-    then judged on what is left, alone."""
-    used: list[Difference] = []
-    for difference in DIFFERENCES:
-        if difference.strip is None:
-            continue
-        theirs, mine = difference.strip(langgraph), difference.strip(ours)
-        if (theirs.as_dict(), mine.as_dict()) != (langgraph.as_dict(), ours.as_dict()):
-            used.append(difference)
-            langgraph, ours = theirs, mine
+    Differences that only rename or relist (ids, a node listed a step early) are taken
+    out first; what is left must be equal, or explained by one other difference."""
+    langgraph, ours, taken = _taken_out(spec, langgraph, ours)
+    used = [replace(d, stops=False) for d in taken]  # taking one out never ends a sequence
     if used and langgraph.as_dict() == ours.as_dict():
         return used
     for difference in DIFFERENCES:
-        if difference.strip is None and difference.explains(op, spec, langgraph, ours):
+        if difference.explains(op, spec, langgraph, ours):
             return [*used, difference]
     return None

@@ -15,6 +15,7 @@ from branchline import (
     START,
     CheckpointStore,
     Command,
+    EmptyInputError,
     InvalidUpdateError,
     NodeInterrupt,
     Send,
@@ -492,3 +493,73 @@ def test_update_after_an_end_ran_on_an_edge_while_its_join_filled_is_ambiguous(
     graph.invoke({"log": []}, config)
     with pytest.raises(InvalidUpdateError, match="Ambiguous"):
         graph.update_state(config, {"last": "x"})
+
+
+def test_update_after_an_end_ran_on_its_join_right_after_running_on_an_edge_is_ambiguous(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: c runs on the edge from a, then at once on the join [a, b]; its edge
+    # trigger was cleared in the step the join completed, so an update without as_node
+    # raises InvalidUpdateError("Ambiguous update, specify as_node").
+    builder = StateGraph(Counted)
+    for name in ("a", "b", "c"):
+        builder.add_node(name, _writes(name))
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    builder.add_edge("a", "c")
+    builder.add_conditional_edges("b", lambda s: END)
+    builder.add_edge(["a", "b"], "c")
+    graph = builder.compile(checkpointer=store)
+    assert graph.invoke({"log": []}, config)["log"] == ["a", "b", "c", "c"]
+    with pytest.raises(InvalidUpdateError, match="Ambiguous"):
+        graph.update_state(config, {"last": "x"})
+
+
+def test_update_after_clearing_with_end_is_made_as_the_tasks_it_cleared(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: after update_state(config, None, as_node=END) at ask's question, an update
+    # without as_node is made as ask (the cleared task): next == ().
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("ask", lambda s: {"log": [interrupt("q")]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "ask")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": []}, config)
+    graph.update_state(config, None, as_node=END)
+    graph.update_state(config, {"last": "x"})
+    assert graph.get_state(config).next == ()
+
+
+def _sibling_asks(store: CheckpointStore) -> Any:
+    builder = StateGraph(Counted)
+    builder.add_node("a", _writes("a"))
+    builder.add_node("ask", lambda s: {"log": [interrupt("q")]})
+    builder.add_node("after_a", _writes("after_a"))
+    builder.add_edge(START, "a")
+    builder.add_edge(START, "ask")
+    builder.add_edge("a", "after_a")
+    return builder.compile(checkpointer=store)
+
+
+def test_update_as_end_keeps_the_finished_tasks_routes(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: next == ('after_a',), values {'log': ['a'], ...}: a finished before the
+    # clear, so its write and its route stay; ask's question is dropped.
+    graph = _sibling_asks(store)
+    graph.invoke({"log": []}, config)
+    graph.update_state(config, None, as_node=END)
+    state = graph.get_state(config)
+    assert (state.next, state.values["log"]) == (("after_a",), ["a"])
+
+
+def test_continuing_a_thread_that_only_had_an_empty_clear_is_empty_input(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph: EmptyInputError: nothing was ever written to continue from.
+    graph = _sibling_asks(store)
+    graph.update_state(config, None, as_node=END)
+    with pytest.raises(EmptyInputError):
+        graph.invoke(None, config)

@@ -10,6 +10,7 @@ from typing import Any
 from branchline.domain.model.dataclass_init import one_assignment_init
 
 START = "__start__"
+END = "__end__"
 
 
 @one_assignment_init

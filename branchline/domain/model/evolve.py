@@ -9,7 +9,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
+from branchline.domain.model.checkpoint import (
+    END,
+    Checkpoint,
+    InterruptRecord,
+    TaskResult,
+    apply_writes,
+)
 from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
     CheckpointEvent,
@@ -60,8 +66,8 @@ def _checkpoint_from(
 
 
 def _discarded(head: Checkpoint) -> tuple[str, ...]:
-    """The tasks new input drops count as having run (LangGraph marks their triggers
-    seen), Send tasks aside."""
+    """The tasks new input (or an update as END) drops count as having run (LangGraph
+    marks their triggers seen), Send tasks aside."""
     pulled = head.next[: head.first_packet]
     return (*pulled, *(node for node in head.doubled if node in pulled))
 
@@ -116,6 +122,8 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         start = thread.values if event.discards_step else thread.live_values
         values = apply_writes(start, event.assigned, event.appended)
         ran = thread.head.ran if thread.head else ()
+        if event.as_node == END and thread.head is not None:  # it settles the pending tasks
+            ran = _discarded(thread.head) or ran
         replayed = thread.head.replayed if thread.head else False
         head = _checkpoint_from(event, (event.as_node,), event.actor, ran, replayed)
         return replace(base, values=values, head=head, interrupts=kept)

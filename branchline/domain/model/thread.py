@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from branchline.domain.model import clock
-from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult, apply_writes
+from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from branchline.domain.model.dataclass_init import one_assignment_init
 from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
@@ -34,6 +34,7 @@ from branchline.domain.model.events import (
     ThreadStarted,
 )
 from branchline.domain.model.ids import check_thread_id, stream_id, task_id
+from branchline.domain.model.step_values import step_values
 
 E = TypeVar("E", bound=ThreadEvent)
 
@@ -67,38 +68,11 @@ class Thread:
 
     @property
     def live_values(self) -> dict[str, Any]:
-        """The head's values with the writes of tasks finished since then applied.
-
-        Appends apply as LangGraph applies them: tasks by node name, then ``Send`` tasks
-        in packet order, whatever order the tasks finished in (across runs, after a retry
-        or a resume).
-        A channel that a task assigned (a reducer's new value) applies in the order the
-        tasks were recorded, since each such value was reduced from the ones before it.
-        """
-        values, done = self.values, [r for r in self.results if r.error is None]
-        if len(done) < 2:
-            return apply_writes(values, done[0].assigned, done[0].appended) if done else values
-        assigned = {channel for r in done for channel in r.assigned}
-        for result in done:  # recorded order
-            wrote = {c: v for c, v in result.appended.items() if c in assigned}
-            values = apply_writes(values, result.assigned, wrote)
-        for result in self._results_in_task_order():
-            if result.error is None:
-                wrote = {c: v for c, v in result.appended.items() if c not in assigned}
-                values = apply_writes(values, {}, wrote)
-        return values
-
-    def _results_in_task_order(self) -> tuple[TaskResult, ...]:
-        if len(self.results) < 2 or self.head is None:
-            return self.results
-        head = self.head
-        pulls = len(head.next) - len(head.packets)
-        order = {
-            task_id(self.thread_id, head.version, n, i): (0, n, i) if i < pulls else (1, "", i)
-            for i, n in enumerate(head.next)
-        }
-        last = (2, "", 0)
-        return tuple(sorted(self.results, key=lambda r: order.get(r.task_id, last)))
+        """The head's values with the writes of tasks finished since then applied
+        (``domain.model.step_values`` says in which order)."""
+        if not self.results:
+            return self.values
+        return step_values(self.thread_id, self.values, self.head, self.results)
 
     @property
     def finished_nodes(self) -> tuple[str, ...]:
