@@ -12,11 +12,12 @@ from branchline.domain.model.thread import Thread
 from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.collection_pause import collection_paused
+from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.executor import Breakpoints, Run, lazy_pool
-from branchline.runner.intake import Batch, Intake
+from branchline.runner.intake import Intake
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec

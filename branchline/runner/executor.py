@@ -21,10 +21,11 @@ from branchline.domain.model.checkpoint import START, TaskResult
 from branchline.domain.model.errors import ConcurrentUpdate
 from branchline.domain.model.events import StepCompleted
 from branchline.domain.model.thread import Thread
+from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Journal
 from branchline.runner.errors import GraphRecursionError
-from branchline.runner.intake import Batch, Decided, Intake
+from branchline.runner.intake import Decided, Intake
 from branchline.runner.planner import Route, edge_scheduled, plan
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec

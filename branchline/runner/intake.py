@@ -10,17 +10,15 @@ one is atomic (a fork and its edit, an answer and the state it resumes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from branchline.domain.model.checkpoint import START, TaskResult, apply_writes
 from branchline.domain.model.errors import ThreadNotFound
-from branchline.domain.model.events import CheckpointEvent, ThreadEvent
-from branchline.domain.model.evolve import evolve
 from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.batch import Batch
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
@@ -39,49 +37,6 @@ from branchline.runner.types import END, Command
 from branchline.runner.update_route import after_update, made_as
 
 COPY = "__copy__"  # update_state's as_node that copies a checkpoint instead of editing it
-
-
-class Batch:
-    """Events decided for one append, folded as they are added."""
-
-    def __init__(self, thread: Thread | None) -> None:
-        self.base = thread
-        self.thread = thread
-        self.events: list[ThreadEvent] = []
-        self._before: list[Thread | None] = []  # the state before each event
-
-    def add(self, event: ThreadEvent) -> Thread:
-        """Record one event and return the state it leads to."""
-        self._before.append(self.thread)
-        self.events.append(event)
-        self.thread = evolve(self.thread, event)
-        return self.thread
-
-    def close_step(
-        self, after: Plan, metadata: Mapping[str, Any], finished: Sequence[TaskResult]
-    ) -> Thread:
-        """Close the step in progress with the tasks that ``finished`` just now: they
-        travel inside its ``StepCompleted``, one event a step rather than one per task;
-        ``after`` runs next."""
-        step = self.current.complete_step(
-            after.next, after.waiting, metadata, after.packets, finished, after.doubled
-        )
-        return self.add(step)
-
-    def checkpoints(self) -> list[Thread]:
-        """The state at each checkpoint the batch made, oldest first."""
-        after = [*self._before[1:], self.thread]
-        return [
-            state
-            for event, state in zip(self.events, after, strict=True)
-            if isinstance(event, CheckpointEvent) and state is not None
-        ]
-
-    @property
-    def current(self) -> Thread:
-        """The state so far (a batch on a new thread starts with ThreadStarted)."""
-        assert self.thread is not None
-        return self.thread
 
 
 def check_command(command: Command) -> None:

@@ -12,8 +12,9 @@ from typing import Any
 from branchline.domain.model.errors import ConcurrentUpdate
 from branchline.domain.model.events import Resumed
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig
-from branchline.runner.intake import Batch, Intake
+from branchline.runner.intake import Intake
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.snapshots import config_of
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.intake import Batch
 from branchline.runner.interrupts import current_scope
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
