@@ -86,7 +86,16 @@ from branchline.runner.errors import (
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
 from branchline.runner.reducers import add_messages
 from branchline.runner.time_travel import Branch, Diff
-from branchline.runner.types import END, START, Command, Interrupt, PregelTask, Send, StateSnapshot
+from branchline.runner.types import (
+    END,
+    START,
+    Command,
+    Interrupt,
+    PregelTask,
+    Send,
+    StateSnapshot,
+    StateUpdate,
+)
 
 __version__ = "0.2.0"
 
@@ -129,6 +138,7 @@ __all__ = [
     "SkippedEvent",
     "StateGraph",
     "StateSnapshot",
+    "StateUpdate",
     "StoreConfigError",
     "StoreReadOnly",
     "StoreUnavailable",

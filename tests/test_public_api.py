@@ -50,6 +50,7 @@ PINNED = [
     "SkippedEvent",
     "StateGraph",
     "StateSnapshot",
+    "StateUpdate",
     "StoreConfigError",
     "StoreReadOnly",
     "StoreUnavailable",

@@ -21,6 +21,7 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.batch import Batch
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
+from branchline.runner.copied_step import as_updates, finish_copied_tasks
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
 from branchline.runner.planner import (
@@ -157,18 +158,23 @@ class Intake:
     def copy(self, batch: Batch, values: Any) -> Batch:
         """``update_state(config, None, as_node="__copy__")``: the checkpoint (the head
         unless ``checkpoint_id`` names one) copied as a sibling, to run its step again
-        later; the copy is the thread's head. Values are refused, not dropped."""
-        thread = batch.thread
-        if values is not None:
+        later; the copy is the thread's head. A list of ``StateUpdate`` finishes the
+        copy's tasks with them (``copied_step``); other values are refused, not dropped."""
+        thread, updates = batch.thread, as_updates(values)
+        if values is not None and updates is None:
             raise InvalidUpdateError(
-                f'as_node="__copy__" copies a checkpoint as it is, so values must be None, '
-                f"got {values!r:.80}; edit the copy with a second update_state"
+                f'as_node="__copy__" copies a checkpoint as it is, so values must be None '
+                f"or a list of StateUpdate (task results), got {values!r:.80}; edit the "
+                "copy with a second update_state"
             )
         if thread is None or thread.head is None:
             raise ThreadNotFound(f"thread {self.cfg.thread_id!r} has no checkpoint to copy")
         head = checkpoint_id(thread.thread_id, thread.head.version)
         self.fork(batch, self.cfg.checkpoint_id or head, "copy")
         batch.add(batch.current.replay(self.cfg.metadata, sibling=True))
+        if updates:  # the tasks' results, and the step closed as LangGraph closes it
+            finish_copied_tasks(batch, self._graph(), updates)
+            self.update(batch, None, END)
         return batch
 
     # Steps of a call -------------------------------------------------------------------

@@ -41,7 +41,7 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
         # Most steps of a history: one task, finished once.
         only, node = results[0], next_nodes[0]
         if only.node == node and only.error is None:
-            wrote = {**only.assigned, **only.appended}
+            wrote = only.wrote
             return (PregelTask(only.task_id, node, ("__pregel_pull", node), None, (), None, wrote),)
     if not results:
         found: list[TaskResult | None] = [None] * len(next_nodes)
@@ -62,7 +62,7 @@ def tasks_of(thread: Thread, *, live: bool) -> tuple[PregelTask, ...]:
             tid = task_id(thread.thread_id, head.version, node, index)
             error = writes = None
         elif result.error is None:
-            tid, error, writes = result.task_id, None, {**result.assigned, **result.appended}
+            tid, error, writes = result.task_id, None, result.wrote
         else:
             tid, error, writes = result.task_id, result.error, None
         finished = result is not None and result.error is None

@@ -47,9 +47,7 @@ class Emitter:
         if "updates" not in self.modes:
             return ()
         return [
-            ("updates", {r.node: {**r.assigned, **r.appended, **r.returned} or None, **CACHED})
-            for r in results
-            if r.error is None
+            ("updates", {r.node: r.wrote or None, **CACHED}) for r in results if r.error is None
         ]
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:

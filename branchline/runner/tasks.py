@@ -65,7 +65,16 @@ class Outcome:
             self.route.targets,
             None,
             self.route.sends,
+            self.returned,
         )
+
+    @property
+    def returned(self) -> dict[str, Any]:
+        """The writes whose stored value a reducer made different: as the node returned
+        them (a snapshot's task result and a cached update show these)."""
+        assert self.delta is not None
+        assigned = self.delta.assigned
+        return {k: v for k, v in self.writes.items() if k in assigned and assigned[k] is not v}
 
 
 def run_task(
@@ -203,10 +212,6 @@ def record(
                     appended=delta.appended,
                     triggers=outcome.route.targets,
                     sends=outcome.route.sends,
-                    returned={
-                        k: v
-                        for k, v in outcome.writes.items()
-                        if k in delta.assigned and delta.assigned[k] is not v
-                    },
+                    returned=outcome.returned,
                 )
             )

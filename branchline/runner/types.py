@@ -59,6 +59,15 @@ class Interrupt:
     id: str
 
 
+class StateUpdate(NamedTuple):
+    """What a task wrote, given by hand: ``update_state(config, [StateUpdate(values,
+    as_node)], as_node="__copy__")`` finishes a copied checkpoint's tasks with them."""
+
+    values: dict[str, Any] | None
+    as_node: str | None = None
+    task_id: str | None = None
+
+
 class PregelTask(NamedTuple):
     """A task of a checkpoint's next step, as ``StateSnapshot.tasks`` lists it."""
 

@@ -7,7 +7,14 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from branchline import START, CheckpointStore, InvalidUpdateError, StateGraph, interrupt
+from branchline import (
+    START,
+    CheckpointStore,
+    InvalidUpdateError,
+    StateGraph,
+    StateUpdate,
+    interrupt,
+)
 
 
 class Log(TypedDict):
@@ -69,4 +76,42 @@ def test_a_copy_with_values_is_refused_and_writes_nothing(
     before = list(store.events("t1"))
     with pytest.raises(InvalidUpdateError, match=r'as_node="__copy__" copies a checkpoint as it'):
         graph.update_state(config, {"value": ["x"]}, as_node="__copy__")
+    assert list(store.events("t1")) == before
+
+
+def test_a_copy_with_task_results_runs_on_from_them(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    builder = StateGraph(Log)
+    for name in ("a", "b", "c"):
+        builder.add_node(name, lambda state, name=name: {"value": [name]})
+    for start, end in ((START, "a"), ("a", "b"), ("b", "c")):
+        builder.add_edge(start, end)
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"value": []}, config)
+    before_b = next(s for s in graph.get_state_history(config) if s.next == ("b",))
+
+    edited = graph.update_state(
+        before_b.config, [StateUpdate({"value": ["b*"]}, "b")], as_node="__copy__"
+    )
+
+    # As LangGraph 1.2.22 records it: the copy holds b's result as given, then an update
+    # checkpoint with it written, from which c runs.
+    after, copy = list(graph.get_state_history(config))[:2]
+    assert (copy.metadata["source"], copy.next, copy.values) == ("fork", ("b",), {"value": ["a"]})
+    assert [(t.name, t.result) for t in copy.tasks] == [("b", {"value": ["b*"]})]
+    assert _id(copy.parent_config) == _id(before_b.parent_config)
+    assert (after.metadata["source"], after.next) == ("update", ("c",))
+    assert _id(after.config) == _id(edited) and _id(after.parent_config) == _id(copy.config)
+    assert graph.invoke(None, edited) == {"value": ["a", "b*", "c"]}
+
+
+def test_a_task_result_for_no_task_of_the_copy_is_refused(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    graph = _graph(store)
+    graph.invoke({"value": []}, config)
+    before = list(store.events("t1"))
+    with pytest.raises(InvalidUpdateError, match=r"StateUpdate as_node='a' names no open task"):
+        graph.update_state(config, [StateUpdate({"value": ["x"]}, "a")], as_node="__copy__")
     assert list(store.events("t1")) == before

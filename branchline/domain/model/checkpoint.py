@@ -63,6 +63,11 @@ class TaskResult:
     sends: tuple[tuple[str, Any], ...] = ()
     returned: dict[str, Any] = field(default_factory=dict)  # see NodeCompleted.returned
 
+    @property
+    def wrote(self) -> dict[str, Any]:
+        """What the task wrote, as it returned it (a reducer channel's raw write)."""
+        return {**self.assigned, **self.appended, **self.returned}
+
     def carried(self) -> dict[str, Any]:
         """This result as a ``StepCompleted`` carries it: what is empty left out, lists
         for tuples (``domain.evolve.carried_results`` reads it back)."""
@@ -75,6 +80,8 @@ class TaskResult:
             record["triggers"] = list(self.triggers)
         if self.sends:
             record["sends"] = [list(pair) for pair in self.sends]
+        if self.returned:
+            record["returned"] = self.returned
         return record
 
 

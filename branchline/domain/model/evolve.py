@@ -202,6 +202,7 @@ def carried_results(event: StepCompleted) -> tuple[TaskResult, ...]:
                 tuple(r.get("triggers", ())),
                 None,
                 tuple(map(tuple, r["sends"])) if "sends" in r else (),
+                r.get("returned", _EMPTY),
             )
             for r in event.results
         ]
