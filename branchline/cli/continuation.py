@@ -48,7 +48,7 @@ def run_on(
     """Invoke the graph on the thread; on Ctrl-C say what was kept, how to go on, exit 130."""
     config = {"configurable": {"thread_id": thread, "actor": actor}}
     try:
-        return load_graph(spec, store).invoke(start, config)
+        return load_graph(spec, store).invoke(start, config) or {}  # None: nothing ran
     except KeyboardInterrupt:
         kept = store.load(thread)
         console.print(f"stopped by Ctrl-C; kept {_describe(kept)}")

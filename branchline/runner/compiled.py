@@ -72,8 +72,9 @@ class CompiledStateGraph:
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
         checkpoint_during: bool | None = None,
-    ) -> dict[str, Any]:
-        """Run until the graph finishes or pauses; return the latest values.
+    ) -> dict[str, Any] | Any:  # LangGraph's annotation: a dict, or None (see below)
+        """Run until the graph finishes or pauses; return the latest values (None, as in
+        LangGraph, when the run streamed none: its input wrote nothing and no step ran).
 
         When a node is waiting for an answer, the values carry ``"__interrupt__"``: the
         list of pending ``Interrupt(value, id)``. ``durability`` says when steps are
@@ -94,7 +95,7 @@ class CompiledStateGraph:
         if run.asked:
             return {**(values or {}), "__interrupt__": list(run.asked)}
         # None only when nothing at all was streamed, as LangGraph returns then.
-        return values  # type: ignore[return-value]
+        return values
 
     def stream(
         self,
