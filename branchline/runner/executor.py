@@ -26,7 +26,7 @@ from branchline.runner.config import RunConfig
 from branchline.runner.durability import Journal
 from branchline.runner.errors import GraphRecursionError
 from branchline.runner.intake import Decided, Intake
-from branchline.runner.planner import Route, edge_scheduled, plan
+from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import Chunk, Emitter
@@ -300,12 +300,7 @@ class Run:
         pause, if a breakpoint after fires); whether the run pauses, and whether a
         breakpoint after fired (with nothing left to run, no pause is recorded)."""
         assert thread.head is not None
-        routes = [(r.node, Route(r.triggers, r.sends)) for r in (*thread.results, *finished)]
-        head = thread.head
-        pulled = head.next[: head.first_packet]
-        ran = [r.node for r in (*thread.results, *finished) if r.node in pulled]
-        cleared = edge_scheduled(self.graph.topology, ran, head.waiting, head.doubled)
-        step = plan(self.graph.topology, routes, head.waiting, cleared=cleared)
+        step = step_after(self.graph.topology, thread.head, (*thread.results, *finished))
         batch = Batch(thread)
         closed = batch.close_step(step, self.cfg.metadata, finished)
         writers = closed.head.writers if closed.head else ()

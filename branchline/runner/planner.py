@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from branchline.domain.model.checkpoint import Checkpoint, TaskResult
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.topology import Topology
 from branchline.runner.types import END, Send
@@ -74,6 +75,17 @@ class Plan:
     doubled: tuple[str, ...] = ()
 
 
+def step_after(topology: Topology, head: Checkpoint, results: Sequence[TaskResult]) -> Plan:
+    """The step after ``head``'s, whose tasks all finished with ``results``."""
+    routes = [(r.node, Route(r.triggers, r.sends)) for r in results]
+    if not topology.joins:
+        return _plan_without_joins(topology, routes)
+    pulled = head.next[: head.first_packet]
+    ran = [r.node for r in results if r.node in pulled]
+    cleared = edge_scheduled(topology, ran, head.waiting, head.doubled)
+    return plan(topology, routes, head.waiting, cleared=cleared)
+
+
 def plan(
     topology: Topology,
     finished: Iterable[tuple[str, Route]],
@@ -91,6 +103,8 @@ def plan(
     an edge had scheduled in the step now closing (their trigger is cleared with it).
     """
     finished = list(finished)
+    if not topology.joins:
+        return _plan_without_joins(topology, finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
     consumers = {node for node, _ in finished} if ran is None else set(ran)
     touched = _consume(topology, arrived, consumers)
@@ -116,6 +130,18 @@ def plan(
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
     doubled = [node for node in dict.fromkeys(doubled) if node in next_nodes]
     return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
+
+
+def _plan_without_joins(topology: Topology, finished: list[tuple[str, Route]]) -> Plan:
+    """``plan`` for a graph without joins (the common case): the routes' targets."""
+    nodes: list[str] = []
+    packets: list[tuple[str, Any]] = []
+    for _, where in finished:
+        nodes += where.targets
+        packets += where.sends
+    if not packets:
+        return Plan(topology.order(nodes), {})
+    return Plan((*topology.order(nodes), *(node for node, _ in packets)), {}, tuple(packets))
 
 
 def _consume(topology: Topology, arrived: dict[str, set[str]], ran: set[str]) -> set[str]:
@@ -167,6 +193,8 @@ def edge_scheduled(
 ) -> set[str]:
     """Which of a step's ``nodes`` an edge scheduled: all but the ends of the complete
     joins in ``waiting`` (those the join scheduled), unless also ``doubled``."""
+    if not topology.joins:
+        return set(nodes)
     by_join = {
         end
         for starts, end in topology.joins

@@ -162,7 +162,9 @@ def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -
     writer = StepWriter(graph.schema, thread.live_values, earlier)
     assert thread.head is not None
     head = thread.head
-    outcomes.sort(key=lambda o: write_order(o.node, o.index, len(head.next) - len(head.packets)))
+    if len(outcomes) > 1:
+        pulls = len(head.next) - len(head.packets)
+        outcomes.sort(key=lambda o: write_order(o.node, o.index, pulls))
     for outcome in outcomes:
         if not outcome.finished:
             continue

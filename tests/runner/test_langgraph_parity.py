@@ -3,9 +3,11 @@ LangGraph 1.2.22 and that now match it; each test states the value LangGraph giv
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import time
 from typing import Annotated, Any, TypedDict
+from uuid import UUID
 
 import pytest
 from pydantic import BaseModel
@@ -13,6 +15,7 @@ from pydantic import BaseModel
 from branchline import (
     END,
     START,
+    CheckpointNotFound,
     CheckpointStore,
     Command,
     EmptyInputError,
@@ -79,6 +82,27 @@ def test_checkpoint_ids_of_one_thread_end_differently(
     ids = [s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(config)]
     assert len({i[-12:] for i in ids}) == len(ids) == 6
     assert ids == sorted(ids, reverse=True)
+
+
+def _id_of_0_2_0(thread_id: str, version: int) -> str:
+    """A checkpoint id as Branchline 0.2.0 made it: the version, then the thread's digest."""
+    tail = hashlib.blake2b(thread_id.encode(), digest_size=8).hexdigest()
+    return str(UUID(f"{version:016x}{tail}"))
+
+
+def test_checkpoint_ids_of_0_2_0_still_name_their_checkpoint(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    graph = _one_node(store)
+    graph.invoke({}, config)
+    for snapshot in graph.get_state_history(config):
+        today = snapshot.config["configurable"]["checkpoint_id"]
+        version = int(today.replace("-", "")[:16], 16)
+        old = {"configurable": {"thread_id": "t1", "checkpoint_id": _id_of_0_2_0("t1", version)}}
+        assert graph.get_state(old) == snapshot  # and shown with today's id
+    elsewhere = {"configurable": {"thread_id": "t1", "checkpoint_id": _id_of_0_2_0("t2", 1)}}
+    with pytest.raises(CheckpointNotFound, match="does not belong to thread 't1'"):
+        graph.get_state(elsewhere)
 
 
 def test_unknown_keys_in_the_input_are_ignored(

@@ -66,6 +66,8 @@ class TaskResult:
     @property
     def wrote(self) -> dict[str, Any]:
         """What the task wrote, as it returned it (a reducer channel's raw write)."""
+        if not self.appended and not self.returned:  # a step of last-value channels
+            return self.assigned.copy()
         return {**self.assigned, **self.appended, **self.returned}
 
     def carried(self) -> dict[str, Any]:

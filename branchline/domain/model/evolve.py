@@ -45,8 +45,11 @@ def _checkpoint_from(
     ran: tuple[str, ...] = (),
     replayed: bool = False,
 ) -> Checkpoint:
-    packets = event.packets if isinstance(event, StepCompleted | StateUpdated | Replayed) else ()
-    doubled = event.doubled if isinstance(event, StepCompleted) else ()
+    if isinstance(event, StepCompleted):
+        packets, doubled = event.packets, event.doubled
+    else:
+        packets = event.packets if isinstance(event, (StateUpdated, Replayed)) else ()
+        doubled = ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
         event.parent,
@@ -79,6 +82,8 @@ def _ran(thread: Thread) -> tuple[str, ...]:
     before = head.ran if head else ()
     if head is None or not thread.results:
         return before
+    if not head.packets and not head.doubled:  # most steps
+        return tuple([r.node for r in thread.results if r.error is None]) or before
     sent = (
         {
             task_id(thread.thread_id, head.version, n, i)
