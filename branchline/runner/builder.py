@@ -133,8 +133,10 @@ class StateGraph:
         *,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
+        debug: bool = False,
     ) -> CompiledStateGraph:
-        """Validate the graph and return it ready to run."""
+        """Validate the graph and return it ready to run; ``debug``: every run prints
+        its steps' updates and values (``invoke(..., debug=...)`` decides per call)."""
         if not isinstance(checkpointer, CheckpointStore | bool | None):
             raise CheckpointerTypeError(
                 "Invalid checkpointer provided: expected a CheckpointStore or None, got "
@@ -144,4 +146,4 @@ class StateGraph:
         before = node_names(interrupt_before)
         after = node_names(interrupt_after)
         self.validate(before, after)
-        return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after)
+        return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after, debug)

@@ -21,7 +21,7 @@ from branchline.runner.intake import Intake
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
-from branchline.runner.stream_chunks import Emitter
+from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed
 from branchline.runner.subgraph import (
     outer_snapshot,
     subgraph_of,
@@ -45,6 +45,7 @@ class CompiledStateGraph:
         store: CheckpointStore | None,
         interrupt_before: tuple[str, ...],
         interrupt_after: tuple[str, ...],
+        debug: bool = False,
     ) -> None:
         self.spec = GraphSpec(schema, topology, store)
         self.schema = schema
@@ -52,13 +53,19 @@ class CompiledStateGraph:
         self.store = store
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
+        self.debug = debug
         self._pool = lazy_pool(8, "branchline-task")
         self._writer = lazy_pool(1, "branchline-writer")
 
     def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
         """This graph on another store (a subgraph runs on its parent's)."""
         return CompiledStateGraph(
-            self.schema, self.topology, store, self.interrupt_before, self.interrupt_after
+            self.schema,
+            self.topology,
+            store,
+            self.interrupt_before,
+            self.interrupt_after,
+            self.debug,
         )
 
     # Running -------------------------------------------------------------------------
@@ -72,6 +79,7 @@ class CompiledStateGraph:
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
         checkpoint_during: bool | None = None,
+        debug: bool | None = None,
     ) -> dict[str, Any] | Any:  # LangGraph's annotation: a dict, or None (see below)
         """Run until the graph finishes or pauses; return the latest values (None, as in
         LangGraph, when the run streamed none: its input wrote nothing and no step ran).
@@ -79,6 +87,7 @@ class CompiledStateGraph:
         When a node is waiting for an answer, the values carry ``"__interrupt__"``: the
         list of pending ``Interrupt(value, id)``. ``durability`` says when steps are
         committed: ``"sync"`` (the default), ``"async"`` or ``"exit"`` (runner/durability.py).
+        ``debug=True`` (or ``compile(debug=True)``) prints each step's updates and values.
         """
         run, chunks = self._start(
             input,
@@ -86,6 +95,7 @@ class CompiledStateGraph:
             ("values",),
             (interrupt_before, interrupt_after),
             (durability, checkpoint_during),
+            debug,
         )
         values: dict[str, Any] | None = None
         for _, chunk in chunks:
@@ -107,6 +117,7 @@ class CompiledStateGraph:
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
         checkpoint_during: bool | None = None,
+        debug: bool | None = None,
     ) -> Iterator[Any]:
         """Run and yield chunks as steps complete. With the default durability every
         yielded step is already stored; with ``"async"`` or ``"exit"`` it may still be
@@ -123,6 +134,7 @@ class CompiledStateGraph:
             modes,
             (interrupt_before, interrupt_after),
             (durability, checkpoint_during),
+            debug,
         )
         single = isinstance(stream_mode, str)
         for mode, chunk in chunks:
@@ -135,12 +147,18 @@ class CompiledStateGraph:
         modes: Sequence[str],
         stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
         durability: tuple[object, bool | None],
+        debug: bool | None = None,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
         breakpoints = self._breakpoints(*stops)
         mode = check_durability(durability[0], self.store is not None, durability[1])
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
+        if self.debug if debug is None else debug:
+            run = Run(
+                self.spec, cfg, Emitter((*modes, *DEBUG_MODES)), self._pool, breakpoints, journal
+            )
+            return run, printed(run.execute(input, thread), modes)
         run = Run(self.spec, cfg, Emitter(modes), self._pool, breakpoints, journal)
         return run, run.execute(input, thread)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from branchline.domain.model import clock
@@ -133,3 +134,18 @@ class Emitter:
             event = {"step": step, "timestamp": stamp, "type": kind, "payload": payload}
             chunks.append(("debug", event))
         return chunks
+
+
+DEBUG_MODES = ("updates", "values")  # what debug=True prints, as LangGraph does
+
+
+def printed(chunks: Iterator[Chunk], requested: Sequence[str]) -> Iterator[Chunk]:
+    """``debug=True``: print each updates and values chunk as ``[mode] chunk`` (the mode
+    in bold on a terminal), and pass on the chunks of the ``requested`` modes."""
+    bold = sys.stdout.isatty()
+    for mode, chunk in chunks:
+        if mode in DEBUG_MODES:
+            label = f"\033[1m[{mode}]\033[0m" if bold else f"[{mode}]"
+            print(label, chunk)
+        if mode in requested:
+            yield mode, chunk

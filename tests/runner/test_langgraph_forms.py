@@ -104,3 +104,38 @@ def test_each_checkpoint_and_task_comes_before_its_debug_event(
     ]
     pairs = zip(chunks[::2], chunks[1::2], strict=True)
     assert all(debug["payload"] is own for (_, own), (_, debug) in pairs)
+
+
+def _chain(**options: Any) -> Any:
+    builder = StateGraph(Notes)
+    builder.add_node("a", lambda state: {"notes": ["a"]})
+    builder.add_node("b", lambda state: {"notes": ["b"]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    return builder.compile(**options)
+
+
+def test_debug_prints_each_steps_updates_and_values(capsys: pytest.CaptureFixture[str]) -> None:
+    # As LangGraph 1.2.22 prints them (with bold labels on a terminal).
+    graph = _chain()
+    assert graph.invoke({"notes": ["in"]}, debug=True) == {"notes": ["in", "a", "b"]}
+    assert capsys.readouterr().out.splitlines() == [
+        "[values] {'notes': ['in']}",
+        "[updates] {'a': {'notes': ['a']}}",
+        "[values] {'notes': ['in', 'a']}",
+        "[updates] {'b': {'notes': ['b']}}",
+        "[values] {'notes': ['in', 'a', 'b']}",
+    ]
+    assert list(graph.stream({"notes": []}, stream_mode="updates")) == [
+        {"a": {"notes": ["a"]}},
+        {"b": {"notes": ["b"]}},
+    ]
+    assert capsys.readouterr().out == ""  # debug is per call unless compiled with it
+    chatty = _chain(debug=True)
+    assert list(chatty.stream({"notes": []}, stream_mode="updates")) == [
+        {"a": {"notes": ["a"]}},
+        {"b": {"notes": ["b"]}},
+    ]
+    assert "[values] {'notes': ['a', 'b']}" in capsys.readouterr().out
+    chatty.invoke({"notes": []}, debug=False)
+    assert capsys.readouterr().out == ""
