@@ -39,7 +39,7 @@ class StateGraph:
         if action is None:
             if not callable(node):
                 raise TypeError(f"add_node({node!r}) needs a function: add_node(name, func)")
-            name, action = getattr(node, "__name__", repr(node)), node
+            name, action = _name_of(node), node
         else:
             name = str(node)
         if name in RESERVED:
@@ -55,6 +55,23 @@ class StateGraph:
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
             self.topology.nodes[name] = Node.of(name, action)
+        return self
+
+    def add_sequence(
+        self, nodes: Sequence[Callable[..., Any] | tuple[str, Callable[..., Any] | Any]]
+    ) -> StateGraph:
+        """Add nodes that run one after another, in order: functions (named after
+        themselves) or ``(name, func)`` pairs. Connect the first one yourself
+        (``add_edge(START, name)``)."""
+        if not nodes:
+            raise GraphValidationError(["add_sequence needs at least one node"])
+        previous = None
+        for node in nodes:
+            name, action = node if isinstance(node, tuple) else (_name_of(node), node)
+            self.add_node(name, action)
+            if previous is not None:
+                self.add_edge(previous, name)
+            previous = name
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
@@ -147,3 +164,8 @@ class StateGraph:
         after = node_names(interrupt_after)
         self.validate(before, after)
         return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after, debug)
+
+
+def _name_of(func: Any) -> str:
+    """A node's name when only its function is given: the function's own name."""
+    return str(getattr(func, "__name__", None) or type(func).__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from branchline.runner.errors import InvalidUpdateError, ReducerTypeError
-from branchline.runner.schema import Reducer, StateSchema
+from branchline.runner.schema import Reducer, StateSchema, Writes
 
 
 @dataclass
@@ -54,8 +54,10 @@ class StepWriter:
         self.values = dict(values)
         self.written = {k for k in written if schema.channels[k].reducer is None}
 
-    def write(self, source: str, writes: Mapping[str, Any]) -> Delta:
-        """Apply one task's writes; return them as deltas."""
+    def write(self, source: str, writes: Writes) -> Delta:
+        """Apply one task's writes (several in order, if a list); return them as deltas."""
+        if isinstance(writes, list):
+            return self._write_each(source, writes)
         delta = Delta()
         for channel, value in writes.items():
             reducer = self.schema.channels[channel].reducer
@@ -77,4 +79,17 @@ class StepWriter:
                 )
             _record(delta, channel, old, new)
             self.values[channel] = new
+        return delta
+
+    def _write_each(self, source: str, updates: list[dict[str, Any]]) -> Delta:
+        """Several updates of one task, in order; each channel's delta is recorded
+        against its value before the task's first write."""
+        before: dict[str, Any] = {}
+        for update in updates:
+            for channel in update:
+                before.setdefault(channel, self.values.get(channel))
+            self.write(source, update)
+        delta = Delta()
+        for channel, old in before.items():
+            _record(delta, channel, old, self.values[channel])
         return delta

@@ -263,8 +263,8 @@ class Run:
             failed = next((o.error for o in outcomes if o.error is not None), None)
             if batch.events:
                 self._append(batch)
-            yield from self.emit.results(head.step + 1, outcomes)
             yield from self.emit.updates(outcomes)
+            yield from self.emit.results(head.step + 1, outcomes)
             if failed is not None:
                 self.node_error = failed
                 raise failed
@@ -272,8 +272,8 @@ class Run:
             yield from self._questions(thread, outcomes)
             return True
         paused_after, stopped = self._close_step(thread, [o.result() for o in outcomes])
-        yield from self.emit.results(head.step + 1, outcomes)
         yield from self.emit.updates(outcomes)
+        yield from self.emit.results(head.step + 1, outcomes)
         yield from self.emit.checkpoint(self.thread)
         yield from self.emit.values(self._current())
         if stopped:  # LangGraph says so even when nothing is left to run

@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -23,6 +23,8 @@ from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.types import Command
 
 Reducer = Callable[[Any, Any], Any]
+# A task's writes: one update (a dict), or several applied in order (see node_writes).
+Writes = dict[str, Any] | list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,28 @@ class StateSchema:
             return self._check_keys(source, _as_dict(output)), command
         raise InvalidUpdateError(
             f"{source} returned {type(output).__name__} {output!r:.80}, expected a dict of "
-            f"state keys ({sorted(self.channels)}), a Command, or None; return e.g. "
-            '{"key": value}'
+            f"state keys ({sorted(self.channels)}), a Command (or a list of Commands and "
+            'dicts), or None; return e.g. {"key": value}'
         )
+
+    def node_writes(self, source: str, output: Any) -> tuple[Writes, Command | None]:
+        """What a node returned, as writes: anything ``writes_from`` takes, and also, as
+        in LangGraph, several updates applied in order: a list of Commands (and dicts), or
+        a Command whose update is a list of ``(key, value)`` pairs. Writes of several
+        updates are one dict unless a key is written twice: then a list of one-key
+        dicts, in order. Their Commands' ``goto`` are joined into one."""
+        if isinstance(output, Command) and _is_pairs(output.update):
+            pairs = [(k, v) for k, v in output.update]
+            self._check_keys(source, dict(pairs))
+            return _grouped(pairs), output
+        several = isinstance(output, list | tuple) and any(isinstance(i, Command) for i in output)
+        if not several:
+            return self.writes_from(source, output)
+        parts = [self.node_writes(source, item) for item in output]
+        pairs = [pair for writes, _ in parts for pair in each_write(writes)]
+        commands = [command for _, command in parts if command is not None]
+        goto = [target for command in commands for target in command.goto_nodes]
+        return _grouped(pairs), Command(goto=goto) if commands else None
 
     def _check_keys(self, source: str, writes: dict[str, Any]) -> dict[str, Any]:
         unknown = [k for k in writes if k not in self.channels]
@@ -170,3 +191,37 @@ def _kind(schema: type[Any]) -> str:
     raise TypeError(
         f"state schema must be a TypedDict, a dataclass or a pydantic model, got {schema!r}"
     )
+
+
+def _is_pairs(update: Any) -> bool:
+    """Whether a Command's update is a list of ``(key, value)`` pairs."""
+    return (
+        isinstance(update, list | tuple)
+        and bool(update)
+        and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in update)
+    )
+
+
+def _grouped(pairs: list[tuple[str, Any]]) -> Writes:
+    keys = [k for k, _ in pairs]
+    return dict(pairs) if len(set(keys)) == len(keys) else [{k: v} for k, v in pairs]
+
+
+def each_write(writes: Writes) -> Iterator[tuple[str, Any]]:
+    """Every ``(channel, value)`` of a task's writes, in the order they apply."""
+    if isinstance(writes, dict):
+        yield from writes.items()
+        return
+    for update in writes:
+        yield from update.items()
+
+
+def shown_writes(writes: Writes) -> dict[str, Any]:
+    """A task's writes as LangGraph shows its result: one value per channel, and a
+    channel written several times as ``{"$writes": [values...]}``."""
+    if isinstance(writes, dict):
+        return writes
+    by_channel: dict[str, list[Any]] = {}
+    for channel, value in each_write(writes):
+        by_channel.setdefault(channel, []).append(value)
+    return {c: v[0] if len(v) == 1 else {"$writes": v} for c, v in by_channel.items()}

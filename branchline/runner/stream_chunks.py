@@ -99,7 +99,7 @@ class Emitter:
                     "id": o.task_id,
                     "name": o.node,
                     "error": None if o.error is None else repr(o.error),
-                    "result": o.writes,
+                    "result": o.shown,
                     "interrupts": [{"value": q.value, "id": q.interrupt_id} for q in o.questions],
                 },
             )

@@ -20,6 +20,7 @@ from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id
 from branchline.runner.planner import Route, route
+from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import SubgraphPaused
 
@@ -39,7 +40,7 @@ class Outcome:
 
     task_id: str
     node: str
-    writes: dict[str, Any]
+    writes: Writes
     command: Any = None
     error: BaseException | None = None
     questions: list[Question] = field(default_factory=list)
@@ -74,7 +75,20 @@ class Outcome:
         them (a snapshot's task result and a cached update show these)."""
         assert self.delta is not None
         assigned = self.delta.assigned
-        return {k: v for k, v in self.writes.items() if k in assigned and assigned[k] is not v}
+        if isinstance(self.writes, list):  # a channel written several times shows them all
+            several = {c for c, v in self.shown.items() if isinstance(v, dict) and "$writes" in v}
+        else:
+            several = set()
+        return {
+            k: v
+            for k, v in self.shown.items()
+            if k in several or (k in assigned and assigned[k] is not v)
+        }
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The writes as LangGraph shows a task's result (``schema.shown_writes``)."""
+        return shown_writes(self.writes)
 
 
 def run_task(
@@ -114,7 +128,7 @@ def run_task(
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:
         return Outcome(tid, node, {}, error=error)
-    writes, command = graph.schema.writes_from(f"node {node!r}", output)
+    writes, command = graph.schema.node_writes(f"node {node!r}", output)
     return Outcome(tid, node, writes, command, index=index)
 
 

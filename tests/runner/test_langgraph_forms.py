@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal, NotRequired
 import pytest
 from typing_extensions import TypedDict
 
-from branchline import START, CheckpointerTypeError, CheckpointStore, Command, StateGraph
+from branchline import (
+    START,
+    CheckpointerTypeError,
+    CheckpointStore,
+    Command,
+    GraphValidationError,
+    InvalidUpdateError,
+    StateGraph,
+)
 
 
 class Notes(TypedDict):
@@ -139,3 +147,65 @@ def test_debug_prints_each_steps_updates_and_values(capsys: pytest.CaptureFixtur
     assert "[values] {'notes': ['a', 'b']}" in capsys.readouterr().out
     chatty.invoke({"notes": []}, debug=False)
     assert capsys.readouterr().out == ""
+
+
+class Joined(TypedDict):
+    text: Annotated[str, lambda a, b: ", ".join(x for x in (a, b) if x)]
+    count: int
+
+
+def test_add_sequence_chains_nodes_in_order() -> None:
+    def first(state: Notes) -> dict[str, Any]:
+        return {"notes": ["first"]}
+
+    builder = StateGraph(Notes).add_sequence([first, ("second", lambda s: {"notes": ["2nd"]})])
+    graph = builder.add_edge(START, "first").compile()
+    assert graph.invoke({"notes": []}) == {"notes": ["first", "2nd"]}
+    with pytest.raises(GraphValidationError, match="at least one node"):
+        StateGraph(Notes).add_sequence([])
+    with pytest.raises(GraphValidationError, match="'first' is added twice"):
+        StateGraph(Notes).add_sequence([first, first])
+
+
+def test_a_node_may_return_several_updates_applied_in_order(store: CheckpointStore) -> None:
+    # As LangGraph 1.2.22: a list with Commands (and dicts), or Command(update=[pairs]);
+    # a key written twice shows each write, in the stream and in the task's result.
+    def one(state: Joined) -> Any:
+        return [Command(update=[("text", "one.0"), ("text", "one.1")]), {"count": 1}]
+
+    def two(state: Joined) -> Any:
+        return [Command(update={"text": "two"}, goto="three")]
+
+    builder = StateGraph(Joined).add_sequence([one, two])
+    builder.add_node("three", lambda s: {"count": s["count"] + 1}).add_edge(START, "one")
+    graph = builder.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    chunks = list(
+        graph.stream({"text": "in", "count": 0}, config, stream_mode=["updates", "tasks"])
+    )
+    assert [(m, c) for m, c in chunks if m == "updates"] == [
+        ("updates", {"one": [{"text": "one.0"}, {"text": "one.1"}, {"count": 1}]}),
+        ("updates", {"two": {"text": "two"}}),
+        ("updates", {"three": {"count": 2}}),
+    ]
+    first_result = next(c for m, c in chunks if m == "tasks" and "result" in c)
+    assert first_result["result"] == {"text": {"$writes": ["one.0", "one.1"]}, "count": 1}
+    # A task's update comes before its result, as LangGraph streams them.
+    assert [mode for mode, _ in chunks[:3]] == ["tasks", "updates", "tasks"]
+    assert graph.get_state(config).values == {"text": "in, one.0, one.1, two", "count": 2}
+    history = list(graph.get_state_history(config))
+    assert [(t.name, t.result) for t in history[-2].tasks] == [
+        ("one", {"text": {"$writes": ["one.0", "one.1"]}, "count": 1})
+    ]
+
+
+def test_several_updates_keep_the_one_value_per_step_rule() -> None:
+    builder = StateGraph(Joined).add_node(
+        "a", lambda s: [Command(update={"count": 1}), {"count": 2}]
+    )
+    graph = builder.add_edge(START, "a").compile()
+    with pytest.raises(InvalidUpdateError, match="At key 'count': can receive only one value"):
+        graph.invoke({"text": "", "count": 0})
+    plain = StateGraph(Joined).add_node("a", lambda s: [{"count": 1}]).add_edge(START, "a")
+    with pytest.raises(InvalidUpdateError, match=r"returned list .* a list of Commands"):
+        plain.compile().invoke({"text": "", "count": 0})  # as LangGraph: a Command in it
