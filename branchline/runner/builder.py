@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.boundary import Boundary
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.errors import CheckpointerTypeError, GraphValidationError
 from branchline.runner.schema import StateSchema
@@ -24,8 +25,17 @@ class StateGraph:
     >>> builder.add_edge(START, "a")
     """
 
-    def __init__(self, state_schema: type[Any]) -> None:
+    def __init__(
+        self,
+        state_schema: type[Any],
+        *,
+        input_schema: type[Any] | None = None,
+        output_schema: type[Any] | None = None,
+    ) -> None:
+        """``input_schema``: what a call's input may write (by default the state's keys);
+        ``output_schema``: the keys ``invoke`` returns (by default all of them)."""
         self.schema = StateSchema(state_schema)
+        self.boundary = Boundary.of(input_schema, output_schema)
         self.topology = Topology()
         self._problems: list[str] = []
 
@@ -163,7 +173,9 @@ class StateGraph:
         before = node_names(interrupt_before)
         after = node_names(interrupt_after)
         self.validate(before, after)
-        return CompiledStateGraph(self.schema, self.topology, checkpointer, before, after, debug)
+        return CompiledStateGraph(
+            self.schema, self.topology, checkpointer, before, after, debug, self.boundary
+        )
 
 
 def _name_of(func: Any) -> str:

@@ -13,6 +13,7 @@ from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.collection_pause import collection_paused
 from branchline.runner.batch import Batch
+from branchline.runner.boundary import Boundary
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
@@ -46,6 +47,7 @@ class CompiledStateGraph:
         interrupt_before: tuple[str, ...],
         interrupt_after: tuple[str, ...],
         debug: bool = False,
+        boundary: Boundary | None = None,
     ) -> None:
         self.spec = GraphSpec(schema, topology, store)
         self.schema = schema
@@ -54,6 +56,7 @@ class CompiledStateGraph:
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
         self.debug = debug
+        self.boundary = boundary or Boundary()
         self._pool = lazy_pool(8, "branchline-task")
         self._writer = lazy_pool(1, "branchline-writer")
 
@@ -66,6 +69,7 @@ class CompiledStateGraph:
             self.interrupt_before,
             self.interrupt_after,
             self.debug,
+            self.boundary,
         )
 
     # Running -------------------------------------------------------------------------
@@ -100,6 +104,7 @@ class CompiledStateGraph:
         values: dict[str, Any] | None = None
         for _, chunk in chunks:
             values = chunk
+        values = self.boundary.output(values)
         # As LangGraph: the last values streamed (None if there were none: the input wrote
         # nothing and the run stopped before any step), with every question it asked.
         if run.asked:
@@ -150,6 +155,7 @@ class CompiledStateGraph:
         debug: bool | None = None,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
+        input = self.boundary.accept(input)
         breakpoints = self._breakpoints(*stops)
         mode = check_durability(durability[0], self.store is not None, durability[1])
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)

@@ -7,6 +7,7 @@ import operator
 from typing import Annotated, Any, Literal, NotRequired
 
 import pytest
+from pydantic import BaseModel, ValidationError
 from typing_extensions import TypedDict
 
 from branchline import (
@@ -209,3 +210,56 @@ def test_several_updates_keep_the_one_value_per_step_rule() -> None:
     plain = StateGraph(Joined).add_node("a", lambda s: [{"count": 1}]).add_edge(START, "a")
     with pytest.raises(InvalidUpdateError, match=r"returned list .* a list of Commands"):
         plain.compile().invoke({"text": "", "count": 0})  # as LangGraph: a Command in it
+
+
+class Asked(TypedDict):
+    q: str
+    a: str
+    log: Annotated[list[int], operator.add]
+
+
+class AskedIn(TypedDict):
+    q: str
+
+
+class AskedOut(TypedDict):
+    a: str
+
+
+class ModelIn(BaseModel):
+    q: str
+
+
+class ModelState(BaseModel):
+    q: str
+    a: str = ""
+
+
+def test_input_and_output_schemas_narrow_what_a_call_takes_and_invoke_returns(
+    store: CheckpointStore,
+) -> None:
+    # As LangGraph 1.2.22 answers each of these calls.
+    builder = StateGraph(Asked, input_schema=AskedIn, output_schema=AskedOut)
+    builder.add_node("n", lambda s: {"a": s["q"] + "!", "log": [1]}).add_edge(START, "n")
+    graph = builder.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"q": "x", "a": "not input", "log": [9]}, config) == {"a": "x!"}
+    assert graph.get_state(config).values == {"q": "x", "a": "x!", "log": [1]}
+    assert list(graph.stream({"q": "y"}, config, stream_mode="values"))[-1] == {
+        "q": "y",
+        "a": "y!",
+        "log": [1, 1],
+    }
+    silent = StateGraph(Asked, output_schema=AskedOut)
+    silent.add_node("n", lambda s: {"log": [1]}).add_edge(START, "n")
+    assert silent.compile().invoke({"q": "x"}) is None  # no output key has a value
+
+
+def test_a_pydantic_input_schema_validates_the_input() -> None:
+    builder = StateGraph(ModelState, input_schema=ModelIn, output_schema=AskedOut)
+    builder.add_node("n", lambda s: {"a": s.q + "!"}).add_edge(START, "n")
+    graph = builder.compile()
+    assert graph.invoke({"q": "x"}) == {"a": "x!"}
+    assert graph.invoke(ModelIn(q="m")) == {"a": "m!"}
+    with pytest.raises(ValidationError, match="q"):  # pydantic's own error, as LangGraph
+        graph.invoke({"q": {}})
