@@ -82,14 +82,18 @@ class StepWriter:
         return delta
 
     def _write_each(self, source: str, updates: list[dict[str, Any]]) -> Delta:
-        """Several updates of one task, in order; each channel's delta is recorded
-        against its value before the task's first write."""
-        before: dict[str, Any] = {}
+        """Several updates of one task, in order, as one delta."""
+        before = dict(self.values)
         for update in updates:
-            for channel in update:
-                before.setdefault(channel, self.values.get(channel))
             self.write(source, update)
-        delta = Delta()
-        for channel, old in before.items():
-            _record(delta, channel, old, self.values[channel])
-        return delta
+        return delta_between(before, self.values, [c for u in updates for c in u])
+
+
+def delta_between(
+    before: Mapping[str, Any], after: Mapping[str, Any], channels: Iterable[str]
+) -> Delta:
+    """The delta that takes ``channels`` from their ``before`` values to their ``after`` ones."""
+    delta = Delta()
+    for channel in dict.fromkeys(channels):
+        _record(delta, channel, before.get(channel), after[channel])
+    return delta

@@ -31,7 +31,7 @@ from branchline.runner.subgraph import (
 )
 from branchline.runner.time_travel import Branch, Diff, branches, diff, recorded
 from branchline.runner.topology import Topology, node_names
-from branchline.runner.types import StateSnapshot
+from branchline.runner.types import StateSnapshot, StateUpdate
 
 STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug")
 
@@ -213,8 +213,7 @@ class CompiledStateGraph:
     def journal_append(
         self, base: Thread | None, events: Sequence[ThreadEvent], folded: Thread
     ) -> Thread:
-        """Store a step's events, which lead to ``folded`` (without a checkpointer, only
-        fold them)."""
+        """Store a step's events, which lead to ``folded`` (without a store: nothing)."""
         if self.store is None:
             return folded
         return self.store.append(base, events, folded).thread
@@ -364,6 +363,24 @@ class CompiledStateGraph:
             yield chunk if isinstance(stream_mode, str) else (mode, chunk)
 
     # Editing -------------------------------------------------------------------------
+
+    def bulk_update_state(
+        self, config: Mapping[str, Any], supersteps: Sequence[Sequence[StateUpdate]]
+    ) -> dict[str, Any]:
+        """Apply supersteps of updates (lists of ``StateUpdate(values, as_node)``), each one
+        checkpoint (see ``runner.bulk_update``), appended together: a bad update anywhere
+        writes nothing. Returns the last checkpoint's config."""
+        store = self._store()
+        cfg = RunConfig.parse(config)
+        thread_id = cfg.require_thread()
+        if cfg.checkpoint_ns:
+            raise InvalidConfigError(
+                f"bulk_update_state on a subgraph (checkpoint_ns {cfg.checkpoint_ns!r}) is not "
+                "supported; edit the subgraph with update_state, one superstep at a time"
+            )
+        thread = store.load(thread_id)
+        batch = Intake.of(self.spec, cfg).decide_bulk(thread, supersteps)
+        return config_of(store.append(batch.base, batch.events).thread)
 
     def update_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchline.domain.model.ids import check_thread_id
+from branchline.domain.model.ids import check_thread_id, checkpoint_version
+from branchline.domain.model.thread import Thread
 from branchline.runner.errors import InvalidConfigError
 
 DEFAULT_RECURSION_LIMIT = 10_000
@@ -56,6 +57,12 @@ class RunConfig:
             actor=None if actor is None else str(actor),
             raw=config,
         )
+
+    def travels_from(self, thread: Thread | None) -> bool:
+        """Whether ``checkpoint_id`` names a checkpoint other than ``thread``'s head."""
+        if self.checkpoint_id is None or thread is None or thread.head is None:
+            return False
+        return checkpoint_version(thread.thread_id, self.checkpoint_id) != thread.head.version
 
     def require_thread(self) -> str:
         """The thread id, or a clear error naming the missing key."""

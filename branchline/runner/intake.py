@@ -10,18 +10,16 @@ one is atomic (a fork and its edit, an answer and the state it resumes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from branchline.domain.model.checkpoint import START, TaskResult, apply_writes
-from branchline.domain.model.errors import ThreadNotFound
-from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.batch import Batch
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
-from branchline.runner.copied_step import as_updates, finish_copied_tasks
+from branchline.runner.edits import Edits
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
 from branchline.runner.planner import (
@@ -34,10 +32,7 @@ from branchline.runner.planner import (
 )
 from branchline.runner.resume import match_answers
 from branchline.runner.spec import GraphSpec, durable
-from branchline.runner.types import END, Command
-from branchline.runner.update_route import after_update, made_as
-
-COPY = "__copy__"  # update_state's as_node that copies a checkpoint instead of editing it
+from branchline.runner.types import END, Command, StateUpdate
 
 
 def check_command(command: Command) -> None:
@@ -90,17 +85,19 @@ class Intake:
         """The events ``invoke(input, config)`` stands for (none for a plain continue)."""
         batch, travel = Batch(thread), self.cfg.checkpoint_id
         has_head = thread is not None and thread.head is not None
-        moved = has_head and travel is not None and not _is_head(thread, travel)
+        moved = self.cfg.travels_from(thread)
         if isinstance(input, Command):
             check_command(input)
         if input is None:
-            if not has_head or _never_written(thread, self._graph()):
+            if not has_head or _never_written(thread, self.require_graph()):
                 raise EmptyInputError(
                     f"nothing to run on thread {self.cfg.thread_id!r}: it has no checkpoint and "
                     "the input is None; pass the graph's input, e.g. graph.invoke({...}, config)"
                 )
             if travel is not None:
                 self._travel(batch, travel, moved)
+            elif _waiting_input(thread):
+                self._run_waiting_input(batch)
             return Decided(batch, decisive=bool(batch.events))
         if isinstance(input, Command) and has_head:
             return self._command(batch, input, travel if moved else None)
@@ -140,42 +137,15 @@ class Intake:
     def decide_update(self, thread: Thread | None, values: Any, as_node: str | None) -> Batch:
         """The events ``update_state(config, values, as_node)`` stands for: on a past
         checkpoint (``checkpoint_id``), a fork there first, in the same batch."""
-        batch, travel = Batch(thread), self.cfg.checkpoint_id
-        if as_node == COPY:
-            return self.copy(batch, values)
-        if self.graph is None and (thread is None or thread.head is None):
-            raise ThreadNotFound(f"thread {self.cfg.thread_id!r} has no checkpoint to edit")
-        if travel is not None:
-            store = durable(self.store, "time travel (a checkpoint_id in the config)")
-            thread_id = self.cfg.require_thread()
-            if thread is None or thread.head is None:
-                store.checkpoint(thread_id, travel)  # raises: no checkpoint to go to
-            elif not _is_head(thread, travel):
-                self.fork(batch, travel, "edit")
-        self.update(batch, values, as_node)
-        return batch
+        return Edits(self).decide(thread, [[StateUpdate(values, as_node)]])
 
-    def copy(self, batch: Batch, values: Any) -> Batch:
-        """``update_state(config, None, as_node="__copy__")``: the checkpoint (the head
-        unless ``checkpoint_id`` names one) copied as a sibling, to run its step again
-        later; the copy is the thread's head. A list of ``StateUpdate`` finishes the
-        copy's tasks with them (``copied_step``); other values are refused, not dropped."""
-        thread, updates = batch.thread, as_updates(values)
-        if values is not None and updates is None:
-            raise InvalidUpdateError(
-                f'as_node="__copy__" copies a checkpoint as it is, so values must be None '
-                f"or a list of StateUpdate (task results), got {values!r:.80}; edit the "
-                "copy with a second update_state"
-            )
-        if thread is None or thread.head is None:
-            raise ThreadNotFound(f"thread {self.cfg.thread_id!r} has no checkpoint to copy")
-        head = checkpoint_id(thread.thread_id, thread.head.version)
-        self.fork(batch, self.cfg.checkpoint_id or head, "copy")
-        batch.add(batch.current.replay(self.cfg.metadata, sibling=True))
-        if updates:  # the tasks' results, and the step closed as LangGraph closes it
-            finish_copied_tasks(batch, self._graph(), updates)
-            self.update(batch, None, END)
-        return batch
+    def at_head(self) -> Intake:
+        """This call's intake with no ``checkpoint_id``: on the head it has made."""
+        return Intake(replace(self.cfg, checkpoint_id=None), self.store, self.graph)
+
+    def decide_bulk(self, thread: Thread | None, supersteps: Any) -> Batch:
+        """The events ``bulk_update_state(config, supersteps)`` stands for (``edits``)."""
+        return Edits(self).decide(thread, supersteps)
 
     # Steps of a call -------------------------------------------------------------------
 
@@ -221,20 +191,31 @@ class Intake:
             None,
             where.sends,
         )
-        step = plan(self._graph().topology, [(START, where)], thread.head.waiting)
+        step = plan(self.require_graph().topology, [(START, where)], thread.head.waiting)
         return batch.close_step(step, self.cfg.metadata, [start])
 
     def new_input(self, batch: Batch, input: Any) -> None:
         """New input: supersede what was pending, then the input and ``__start__`` steps."""
-        schema, topology = self._graph().schema, self._graph().topology
+        schema, topology = self.require_graph().schema, self.require_graph().topology
         writes, command = schema.writes_from("the input", input, known_only=True)
         if batch.thread is None:
             batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
         for event in batch.current.supersede("input", self.cfg.actor):
             batch.add(event)
         kept = partial_joins(topology, batch.current.head.waiting if batch.current.head else {})
-        thread = batch.add(batch.current.receive_input((START,), self.cfg.metadata, kept))
-        assert thread.head is not None
+        batch.add(batch.current.receive_input((START,), self.cfg.metadata, kept))
+        self._input_step(batch, writes, command)
+
+    def _run_waiting_input(self, batch: Batch) -> None:
+        """``invoke(None)`` on input an ``"__input__"`` update recorded: its step runs."""
+        head = batch.current.head
+        assert head is not None
+        self._input_step(batch, head.packets[0][1], None)
+
+    def _input_step(self, batch: Batch, writes: dict[str, Any], command: Command | None) -> None:
+        """The ``__start__`` step of the input checkpoint just made: ``writes`` applied."""
+        schema, topology = self.require_graph().schema, self.require_graph().topology
+        thread = batch.current
         delta = StepWriter(schema, thread.values).write("the input", writes)
         self.input_wrote = bool(delta.assigned or delta.appended)
         fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
@@ -259,7 +240,7 @@ class Intake:
 
     def edit(self, batch: Batch, command: Command) -> None:
         """``Command(update=..., goto=...)``: a new checkpoint with the edit and the detour."""
-        graph = self._graph()
+        graph = self.require_graph()
         writes, _ = graph.schema.writes_from("Command(update=...)", command.update)
         goto = known(graph.topology, "Command(goto=...)", command.goto_nodes)
         for event in batch.current.supersede("update", self.cfg.actor):
@@ -268,58 +249,20 @@ class Intake:
         delta = StepWriter(graph.schema, thread.live_values).write("Command(update=...)", writes)
         next_nodes = tuple(dict.fromkeys((*thread.pending_nodes, *goto)))
         waiting = thread.head.waiting if thread.head else {}
-        self._edited(batch, START, delta, Plan(next_nodes, waiting))
+        self.edited(batch, START, delta, Plan(next_nodes, waiting))
 
-    def update(self, batch: Batch, values: Any, as_node: str | None) -> None:
-        """``update_state``: the edit as a new checkpoint, made as if ``as_node`` wrote it.
-
-        Without the graph the values are assigned as given (no reducer runs), the edit is
-        made as the node that wrote last, and what was pending stays pending.
-        """
-        if self.graph is None:
-            self._assign(batch, values)
-            return
-        schema = self.graph.schema
-        node = made_as(self._graph().topology, batch.thread, as_node)
-        writes, _ = schema.writes_from("update_state", values)
-        if node == END and writes:
-            raise InvalidUpdateError(
-                f"update_state with as_node=END cannot write values; got {sorted(writes)}. "
-                "Pass values=None to clear pending work"
-            )
-        if batch.thread is None:
-            batch.add(Thread.start(self.cfg.require_thread(), schema.initial_values()))
-        for superseded in batch.current.supersede("update", self.cfg.actor):
-            batch.add(superseded)
-        thread = batch.current
-        # As in LangGraph, the edit starts from the checkpoint's own values: the step in
-        # progress (its finished tasks' writes, its pending tasks) is dropped, unless
-        # the update is made as END, which keeps the finished writes and clears the rest.
-        discards = node != END
-        writer = StepWriter(schema, thread.values if discards else thread.live_values)
-        delta = writer.write("update_state", writes)
-        after = after_update(self._graph(), thread, node, writer.values)
-        self._edited(batch, node, delta, after, discards_step=discards)
-
-    def _assign(self, batch: Batch, values: Any) -> None:
-        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
-            raise InvalidUpdateError(
-                f"the values of an edit must be an object of state keys, got {values!r:.80}; "
-                'pass e.g. {"key": "new value"}'
-            )
-        for superseded in batch.current.supersede("update", self.cfg.actor):
-            batch.add(superseded)
-        thread = batch.current
-        assert thread.head is not None
-        writers = thread.head.writers
-        node = writers[0] if len(set(writers)) == 1 else START
-        plan = Plan(thread.pending_nodes, thread.head.waiting)
-        self._edited(batch, node, Delta(values, {}), plan)
-
-    def _edited(
-        self, batch: Batch, node: str, delta: Delta, after: Plan, *, discards_step: bool = False
+    def edited(
+        self,
+        batch: Batch,
+        node: str,
+        delta: Delta,
+        after: Plan,
+        *,
+        discards_step: bool = False,
+        results: list[dict[str, Any]] | None = None,
     ) -> None:
-        """The checkpoint an edit makes, as if ``node`` wrote ``delta``; ``after`` runs next."""
+        """The checkpoint an edit makes, as if ``node`` wrote ``delta``; ``after`` runs next;
+        ``results``: the pending tasks it was made as, with what each wrote."""
         batch.add(
             batch.current.update_state(
                 node,
@@ -331,10 +274,12 @@ class Intake:
                 actor=self.cfg.actor,
                 packets=after.packets,
                 discards_step=discards_step,
+                results=results or (),
             )
         )
 
-    def _graph(self) -> GraphSpec:
+    def require_graph(self) -> GraphSpec:
+        """The graph, which this call needs (the command line may have none)."""
         if self.graph is None:
             raise InvalidUpdateError(
                 "this call needs the graph (to validate values and route); pass it, e.g. "
@@ -364,7 +309,10 @@ def _edited_head(thread: Thread | None) -> bool:
     )
 
 
-def _is_head(thread: Thread | None, checkpoint: str) -> bool:
-    assert thread is not None
-    assert thread.head is not None
-    return checkpoint_version(thread.thread_id, checkpoint) == thread.head.version
+def _waiting_input(thread: Thread | None) -> bool:
+    """Whether the head is input recorded by an ``"__input__"`` update, its ``__start__``
+    task still to run (the input waits in that task's packet)."""
+    if thread is None or thread.head is None:
+        return False
+    packets = thread.head.packets
+    return bool(packets) and packets[0][0] == START and START in thread.pending_nodes

@@ -47,9 +47,12 @@ def last_ran(thread: Thread | None) -> str:
     return ran[0] if ran else START
 
 
-def after_update(graph: GraphSpec, thread: Thread, node: str, values: dict[str, Any]) -> Plan:
-    """What runs after an update made as ``node``: its routes on the new ``values``; as
-    END, the routes of the step's finished tasks, the others settled without running."""
+def after_update(
+    graph: GraphSpec, thread: Thread, node: str, values: dict[str, Any], where: Route | None = None
+) -> Plan:
+    """What runs after an update made as ``node``: its routes on the new ``values`` (or
+    ``where``, if known); as END, the routes of the step's finished tasks, the others
+    settled without running."""
     head = thread.head
     waiting = head.waiting if head else {}
     pending = head.next[: head.first_packet] if head else ()
@@ -57,5 +60,6 @@ def after_update(graph: GraphSpec, thread: Thread, node: str, values: dict[str, 
     if node == END:
         done = [(r.node, Route(r.triggers, r.sends)) for r in thread.results if not r.error]
         return plan(graph.topology, done, waiting, ran=pending, cleared=cleared)
-    where = route(graph.topology, node, graph.schema.node_input(values))
+    if where is None:
+        where = route(graph.topology, node, graph.schema.node_input(values))
     return plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)

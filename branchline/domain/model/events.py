@@ -74,10 +74,15 @@ class CheckpointEvent(ThreadEvent):
 @one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class InputReceived(CheckpointEvent):
-    """New input arrived; its values are written by the ``__start__`` task that follows."""
+    """New input arrived; its values are written by the ``__start__`` task that follows
+    (in the same append, when a call brings it). Input recorded by ``update_state(config,
+    values, as_node="__input__")`` waits for that task: ``packets`` holds it, as the
+    ``__start__`` task's own input."""
 
     TOPIC = "branchline.InputReceived"
     SOURCE = "input"
+
+    packets: tuple[tuple[str, Any], ...] = ()
 
 
 @one_assignment_init
@@ -125,6 +130,10 @@ class StateUpdated(CheckpointEvent, Writes):
     # since are dropped with their step, as in LangGraph (older edits kept them).
     discards_step: bool = False
     packets: tuple[tuple[str, Any], ...] = ()  # Send tasks the update routes to
+    # The pending tasks the update was made as, each with what it wrote (records as
+    # ``StepCompleted.results`` has them): the history shows them as those tasks' results
+    # on the checkpoint the update edits, as LangGraph does.
+    results: tuple[dict[str, Any], ...] = ()
 
 
 @one_assignment_init

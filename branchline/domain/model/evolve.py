@@ -48,7 +48,9 @@ def _checkpoint_from(
     if isinstance(event, StepCompleted):
         packets, doubled = event.packets, event.doubled
     else:
-        packets = event.packets if isinstance(event, (StateUpdated, Replayed)) else ()
+        packets = (
+            event.packets if isinstance(event, (StateUpdated, Replayed, InputReceived)) else ()
+        )
         doubled = ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
@@ -130,7 +132,8 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         if event.as_node == END and thread.head is not None:  # it settles the pending tasks
             ran = _discarded(thread.head) or ran
         replayed = thread.head.replayed if thread.head else False
-        head = _checkpoint_from(event, (event.as_node,), event.actor, ran, replayed)
+        writers = tuple(dict.fromkeys(r["node"] for r in event.results)) or (event.as_node,)
+        head = _checkpoint_from(event, writers, event.actor, ran, replayed)
         return replace(base, values=values, head=head, interrupts=kept)
     if isinstance(event, StepCompleted):
         return closed(settled(thread, event), event)
@@ -195,8 +198,9 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
 _EMPTY: dict[str, Any] = {}  # shared: folded state is never mutated
 
 
-def carried_results(event: StepCompleted) -> tuple[TaskResult, ...]:
-    """The results of the tasks that finished with the step ``event`` closes."""
+def carried_results(event: StepCompleted | StateUpdated) -> tuple[TaskResult, ...]:
+    """The results of the tasks that finished with the step ``event`` closes (or that an
+    update stood for)."""
     return tuple(
         [
             TaskResult(
@@ -214,7 +218,7 @@ def carried_results(event: StepCompleted) -> tuple[TaskResult, ...]:
     )
 
 
-def settled(thread: Thread, event: StepCompleted) -> Thread:
+def settled(thread: Thread, event: StepCompleted | StateUpdated) -> Thread:
     """The state just before ``event`` closes the step: the results it carries recorded."""
     if not event.results:
         return thread

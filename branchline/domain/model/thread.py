@@ -167,9 +167,10 @@ class Thread:
         next_nodes: Sequence[str],
         metadata: Mapping[str, Any],
         waiting: Mapping[str, Sequence[str]] | None = None,
+        packets: Sequence[tuple[str, Any]] = (),
     ) -> InputReceived:
-        """Decide that new input starts a run (its values come with the ``__start__`` task);
-        ``waiting``: the joins' starts that arrived before and still count."""
+        """Decide that new input starts a run (its values come with the ``__start__`` task,
+        or wait in ``packets`` for it); ``waiting``: the joins' starts that still count."""
         step = self.head.step + 1 if self.head else -1
         return self._checkpoint(
             InputReceived,
@@ -177,6 +178,7 @@ class Thread:
             next=tuple(next_nodes),
             metadata=dict(metadata),
             waiting={k: tuple(v) for k, v in (waiting or {}).items()},
+            packets=tuple(packets),
         )
 
     def complete_task(
@@ -263,10 +265,10 @@ class Thread:
         waiting: Mapping[str, Sequence[str]] | None = None,
         packets: Sequence[tuple[str, Any]] = (),
         discards_step: bool = False,
+        results: Sequence[Mapping[str, Any]] = (),
     ) -> StateUpdated:
-        """Record an edit of the state, made as if ``as_node`` had written it (on the
-        checkpoint's own values when ``discards_step``, else with the step's finished
-        tasks' writes)."""
+        """Record an edit made as if ``as_node`` had written it (on the checkpoint's own
+        values when ``discards_step``); ``results``: the pending tasks it stands for."""
         step = self.head.step + 1 if self.head else 0
         return self._checkpoint(
             StateUpdated,
@@ -280,6 +282,7 @@ class Thread:
             actor=actor,
             discards_step=discards_step,
             packets=tuple(packets),
+            results=tuple(dict(r) for r in results),
         )
 
     def ask(

@@ -11,7 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from branchline.domain.model.events import CheckpointEvent, Forked, StepCompleted, ThreadEvent
+from branchline.domain.model.events import (
+    CheckpointEvent,
+    Forked,
+    StateUpdated,
+    StepCompleted,
+    ThreadEvent,
+)
 from branchline.domain.model.evolve import carried_results, closed, evolve, settled
 from branchline.domain.model.thread import Thread
 
@@ -76,6 +82,9 @@ class Timeline:
                 thread = closed(thread, event, carried)
             else:
                 settled_already = False
+                # The tasks an update was made as show its writes as their results.
+                if isinstance(event, StateUpdated) and event.results and thread and thread.head:
+                    states[thread.head.version] = settled(thread, event)
                 thread = evolve(thread, event)
             head = thread.head
             if isinstance(event, Forked):

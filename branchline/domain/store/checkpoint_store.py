@@ -25,6 +25,7 @@ from branchline.domain.model.events import (
     EVENT_TYPES,
     CheckpointEvent,
     Forked,
+    StateUpdated,
     StepCompleted,
     ThreadEvent,
 )
@@ -255,7 +256,7 @@ class CheckpointStore:
         while True:
             rows = log.select(sid, gt=after, limit=_STEP_READ)
             for event in log.decoded(rows):
-                if isinstance(event, StepCompleted) and event.results:
+                if isinstance(event, StepCompleted | StateUpdated) and event.results:
                     yield event  # it carries the step's results, the last of the step
                 if isinstance(event, CheckpointEvent | Forked):
                     return
