@@ -85,14 +85,10 @@ class CompiledStateGraph:
         checkpoint_during: bool | None = None,
         debug: bool | None = None,
     ) -> dict[str, Any] | Any:  # LangGraph's annotation: a dict, or None (see below)
-        """Run until the graph finishes or pauses; return the latest values (None, as in
-        LangGraph, when the run streamed none: its input wrote nothing and no step ran).
-
-        When a node is waiting for an answer, the values carry ``"__interrupt__"``: the
-        list of pending ``Interrupt(value, id)``. ``durability`` says when steps are
-        committed: ``"sync"`` (the default), ``"async"`` or ``"exit"`` (runner/durability.py).
-        ``debug=True`` (or ``compile(debug=True)``) prints each step's updates and values.
-        """
+        """Run until the graph finishes or pauses; return the latest values, with
+        ``"__interrupt__"`` (the pending ``Interrupt(value, id)``) when a node waits for an
+        answer. ``durability``: when steps are committed, ``"sync"`` (the default),
+        ``"async"`` or ``"exit"``; ``debug=True`` prints each step's updates and values."""
         run, chunks = self._start(
             input,
             config,
@@ -105,12 +101,11 @@ class CompiledStateGraph:
         for _, chunk in chunks:
             values = chunk
         values = self.boundary.output(values)
-        # As LangGraph: the last values streamed (None if there were none: the input wrote
-        # nothing and the run stopped before any step), with every question it asked.
+        # As LangGraph: the last values streamed, with every question the run asked.
         if run.asked:
-            return {**(values or {}), "__interrupt__": list(run.asked)}
-        # None only when nothing at all was streamed, as LangGraph returns then.
-        return values
+            shown = {} if self.schema.kind == "root" else values or {}
+            return {**shown, "__interrupt__": list(run.asked)}
+        return values  # None only when nothing at all was streamed, as in LangGraph
 
     def stream(
         self,
@@ -162,10 +157,15 @@ class CompiledStateGraph:
         thread = self._load_for_run(cfg)
         if self.debug if debug is None else debug:
             run = Run(
-                self.spec, cfg, Emitter((*modes, *DEBUG_MODES)), self._pool, breakpoints, journal
+                self.spec,
+                cfg,
+                Emitter((*modes, *DEBUG_MODES), self.schema),
+                self._pool,
+                breakpoints,
+                journal,
             )
             return run, printed(run.execute(input, thread), modes)
-        run = Run(self.spec, cfg, Emitter(modes), self._pool, breakpoints, journal)
+        run = Run(self.spec, cfg, Emitter(modes, self.schema), self._pool, breakpoints, journal)
         return run, run.execute(input, thread)
 
     def _breakpoints(
@@ -197,9 +197,8 @@ class CompiledStateGraph:
         return thread
 
     def _travel_to(self, thread_id: str, thread: Thread | None, checkpoint: str) -> int:
-        """The stream version of ``checkpoint`` of this thread, or a clear LookupError. With
-        a head, only the id is checked here: the head is a checkpoint, and any other is
-        restored (and so checked) by the fork that moves there, before anything is written."""
+        """The stream version of ``checkpoint``, or a clear LookupError (with a head, the
+        fork that moves there checks it, before anything is written)."""
         if thread is None or thread.head is None:
             return self._require_checkpoint(thread_id, checkpoint)  # raises: none to go to
         return checkpoint_version(thread_id, checkpoint)
@@ -249,7 +248,8 @@ class CompiledStateGraph:
             snapshot = snapshot_of(thread, live=True)
         else:
             snapshot = snapshot_of(store.checkpoint(thread_id, cfg.checkpoint_id), live=False)
-        return with_subgraph_states(self.spec, snapshot, thread_id, subgraphs)
+        shown = self.schema.shown_snapshot(snapshot)
+        return with_subgraph_states(self.spec, shown, thread_id, subgraphs)
 
     def get_state_history(
         self,
@@ -282,7 +282,7 @@ class CompiledStateGraph:
         if filter is None and only is None and limit is not None:
             # A page of the newest: read just those checkpoints, not the whole stream.
             for found in store.recent_states(thread_id, limit, below):
-                yield snapshot_of(found, live=False)
+                yield self.schema.shown_snapshot(snapshot_of(found, live=False))
             return
         chosen = [
             thread
@@ -292,7 +292,7 @@ class CompiledStateGraph:
             and (only is None or thread.head.version == only)
         ]
         with collection_paused():
-            snapshots = [snapshot_of(thread, live=False) for thread in chosen]
+            snapshots = [self.schema.shown_snapshot(snapshot_of(t, live=False)) for t in chosen]
         if filter:
             wanted = filter.items()
             snapshots = [

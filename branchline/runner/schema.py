@@ -20,8 +20,9 @@ import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from branchline.runner.errors import InvalidUpdateError
-from branchline.runner.types import Command
+from branchline.runner.types import Command, StateSnapshot
 
+ROOT = "__root__"  # the one channel of a graph whose state is a single value
 Reducer = Callable[[Any, Any], Any]
 # A task's writes: one update (a dict), or several applied in order (see node_writes).
 Writes = dict[str, Any] | list[dict[str, Any]]
@@ -75,8 +76,11 @@ class StateSchema:
     def __init__(self, schema: type[Any]) -> None:
         self.type = schema
         self.kind = _kind(schema)
-        hints = get_type_hints(schema, include_extras=True)
         self._adapters: dict[str, TypeAdapter[Any]] = {}
+        if self.kind == "root":  # the state is one value: LangGraph's root channel
+            self.channels = {ROOT: _channel(ROOT, schema)}
+            return
+        hints = get_type_hints(schema, include_extras=True)
         if self.kind == "pydantic":
             hints = {k: hints[k] for k in schema.model_fields}
             fields = schema.model_fields.items()
@@ -88,10 +92,33 @@ class StateSchema:
         return {n: c.default() for n, c in self.channels.items() if c.default is not None}
 
     def node_input(self, values: Mapping[str, Any]) -> Any:
-        """What a node receives: a dict, or an instance of the dataclass/pydantic schema."""
+        """What a node receives: a dict, an instance of the dataclass/pydantic schema, or
+        (a root schema) the one value."""
         if self.kind == "dict":
             return dict(values)
+        if self.kind == "root":
+            return values.get(ROOT)
         return self.type(**values)
+
+    def shown(self, values: Mapping[str, Any]) -> Any:
+        """Channel values as the API shows a state: the one value of a root schema."""
+        return values.get(ROOT) if self.kind == "root" else values
+
+    def shown_snapshot(self, snapshot: StateSnapshot) -> StateSnapshot:
+        """A snapshot as the API shows it: a root schema's value and task results."""
+        if self.kind != "root":
+            return snapshot
+        tasks = tuple(
+            t if t.result is None else t._replace(result=self.shown_writes(t.result))
+            for t in snapshot.tasks
+        )
+        return snapshot._replace(values=self.shown(snapshot.values), tasks=tasks)
+
+    def shown_writes(self, writes: Writes) -> Any:
+        """A task's writes as updates show them: a root schema's values themselves."""
+        if self.kind != "root":
+            return writes
+        return writes.get(ROOT) if isinstance(writes, dict) else [w[ROOT] for w in writes]
 
     def writes_from(
         self, source: str, output: Any, *, known_only: bool = False
@@ -106,6 +133,8 @@ class StateSchema:
             command, output = output, output.update
         if output is None:
             return {}, command
+        if self.kind == "root":
+            return {ROOT: output}, command
         if known_only and isinstance(output, dict):
             output = {k: v for k, v in output.items() if k in self.channels}
         if type(output) is dict:  # most nodes: skip the slower checks below
@@ -124,7 +153,7 @@ class StateSchema:
         a Command whose update is a list of ``(key, value)`` pairs. Writes of several
         updates are one dict unless a key is written twice: then a list of one-key
         dicts, in order. Their Commands' ``goto`` are joined into one."""
-        if isinstance(output, Command) and _is_pairs(output.update):
+        if isinstance(output, Command) and self.kind != "root" and _is_pairs(output.update):
             pairs = [(k, v) for k, v in output.update]
             self._check_keys(source, dict(pairs))
             return _grouped(pairs), output
@@ -188,8 +217,11 @@ def _kind(schema: type[Any]) -> str:
     # typing's before Python 3.12; its is_typeddict knows both.
     if typing_extensions.is_typeddict(schema) or schema is dict:
         return "dict"
+    if (isinstance(schema, type) or get_origin(schema)) and not hasattr(schema, "__annotations__"):
+        return "root"  # e.g. Annotated[list[str], operator.add]: the state is one value
     raise TypeError(
-        f"state schema must be a TypedDict, a dataclass or a pydantic model, got {schema!r}"
+        f"state schema must be a TypedDict, a dataclass, a pydantic model or a type (the "
+        f"state as one value, e.g. Annotated[list[str], operator.add]), got {schema!r}"
     )
 
 

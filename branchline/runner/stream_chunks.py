@@ -9,6 +9,7 @@ from typing import Any
 from branchline.domain.model import clock
 from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.thread import Thread
+from branchline.runner.schema import StateSchema, Writes
 from branchline.runner.snapshots import snapshot_of
 from branchline.runner.tasks import Outcome, in_completion_order
 from branchline.runner.types import Interrupt
@@ -19,6 +20,10 @@ Chunk = tuple[str, Any]
 CACHED = {"__metadata__": {"cached": True}}
 
 
+def _as_written(writes: Writes) -> Writes:
+    return writes
+
+
 class Emitter:
     """Builds the chunks of the requested stream modes.
 
@@ -26,8 +31,9 @@ class Emitter:
     lists, so that a mode nobody asked for costs one membership test per step.
     """
 
-    def __init__(self, modes: Sequence[str]) -> None:
+    def __init__(self, modes: Sequence[str], schema: StateSchema | None = None) -> None:
         self.modes = set(modes)
+        self._root = schema if schema is not None and schema.kind == "root" else None
         self._debug = "debug" in self.modes
         self._tasks = self._debug or "tasks" in self.modes
         self._checkpoints = self._debug or "checkpoints" in self.modes
@@ -40,6 +46,8 @@ class Emitter:
         if "values" not in self.modes:
             return ()
         values = thread.live_values if live else thread.values
+        if self._root is not None:  # the state is one value: shown as it is
+            return (("values", self._root.shown(values)),)
         return (("values", {**values, "__interrupt__": interrupts} if interrupts else values),)
 
     def cached(self, results: Sequence[TaskResult]) -> Iterable[Chunk]:
@@ -47,8 +55,11 @@ class Emitter:
         that finished in an earlier run, as LangGraph shows them when the step goes on."""
         if "updates" not in self.modes:
             return ()
+        shown = self._root.shown_writes if self._root is not None else _as_written
         return [
-            ("updates", {r.node: r.wrote or None, **CACHED}) for r in results if r.error is None
+            ("updates", {r.node: shown(r.wrote) or None, **CACHED})
+            for r in results
+            if r.error is None
         ]
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
@@ -56,7 +67,8 @@ class Emitter:
         if "updates" not in self.modes:
             return ()
         ended = in_completion_order(outcomes)
-        return [("updates", {o.node: o.writes or None}) for o in ended if o.finished]
+        shown = self._root.shown_writes if self._root is not None else _as_written
+        return [("updates", {o.node: shown(o.writes) or None}) for o in ended if o.finished]
 
     def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
         """``{"__interrupt__": (...)}``: empty for a static breakpoint."""

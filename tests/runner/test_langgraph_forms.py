@@ -18,6 +18,7 @@ from branchline import (
     GraphValidationError,
     InvalidUpdateError,
     StateGraph,
+    interrupt,
 )
 
 
@@ -263,3 +264,53 @@ def test_a_pydantic_input_schema_validates_the_input() -> None:
     assert graph.invoke(ModelIn(q="m")) == {"a": "m!"}
     with pytest.raises(ValidationError, match="q"):  # pydantic's own error, as LangGraph
         graph.invoke({"q": {}})
+
+
+def test_a_state_that_is_one_value(store: CheckpointStore) -> None:
+    # StateGraph(Annotated[list[str], operator.add]): LangGraph's root channel. Nodes
+    # read and return the value itself; every view shows it as it is (LangGraph 1.2.22).
+    builder = StateGraph(Annotated[list[str], operator.add])
+    builder.add_node("a", lambda s: ["a"]).add_node("b", lambda s: [f"b{len(s)}"])
+    graph = builder.add_edge(START, "a").add_edge("a", "b").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke(["x"], config) == ["x", "a", "b2"]
+    assert list(
+        graph.stream(["y"], {"configurable": {"thread_id": "u"}}, stream_mode=["values", "updates"])
+    ) == [
+        ("values", ["y"]),
+        ("updates", {"a": ["a"]}),
+        ("values", ["y", "a"]),
+        ("updates", {"b": ["b2"]}),
+        ("values", ["y", "a", "b2"]),
+    ]
+    history = [
+        (s.values, s.next, [(t.name, t.result) for t in s.tasks])
+        for s in graph.get_state_history(config)
+    ]
+    assert history == [
+        (["x", "a", "b2"], (), []),
+        (["x", "a"], ("b",), [("b", ["b2"])]),
+        (["x"], ("a",), [("a", ["a"])]),
+        ([], ("__start__",), [("__start__", ["x"])]),
+    ]
+    graph.update_state(config, ["edit"], as_node="a")
+    assert graph.get_state(config).values == ["x", "a", "b2", "edit"]
+
+
+def test_a_one_value_state_pauses_and_resumes(store: CheckpointStore) -> None:
+    builder = StateGraph(Annotated[str, operator.add])
+    builder.add_node("a", lambda s: "A" + interrupt("q?")).add_edge(START, "a")
+    graph = builder.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    paused = graph.invoke("s", config)
+    assert list(paused) == ["__interrupt__"] and paused["__interrupt__"][0].value == "q?"
+    assert graph.invoke(Command(resume="R"), config) == "sAR"
+    several = StateGraph(Annotated[str, operator.add])
+    several.add_sequence([("one", lambda s: [Command(update="a1"), Command(update="a2")])])
+    assert list(several.add_edge(START, "one").compile().stream("", stream_mode="updates")) == [
+        {"one": ["a1", "a2"]}
+    ]
+    assert (
+        StateGraph(int).add_node("inc", lambda s: s + 1).add_edge(START, "inc").compile().invoke(1)
+        == 2
+    )
