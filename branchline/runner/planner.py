@@ -77,9 +77,16 @@ class Plan:
 
 def step_after(topology: Topology, head: Checkpoint, results: Sequence[TaskResult]) -> Plan:
     """The step after ``head``'s, whose tasks all finished with ``results``."""
+    if not topology.joins:  # the common case: the routes' targets, then the Send tasks
+        nodes: list[str] = []
+        packets: list[tuple[str, Any]] = []
+        for result in results:
+            nodes += result.triggers
+            packets += result.sends
+        if not packets:
+            return Plan(topology.order(nodes), {})
+        return Plan((*topology.order(nodes), *(n for n, _ in packets)), {}, tuple(packets))
     routes = [(r.node, Route(r.triggers, r.sends)) for r in results]
-    if not topology.joins:
-        return _plan_without_joins(topology, routes)
     pulled = head.next[: head.first_packet]
     ran = [r.node for r in results if r.node in pulled]
     cleared = edge_scheduled(topology, ran, head.waiting, head.doubled)
@@ -103,8 +110,6 @@ def plan(
     an edge had scheduled in the step now closing (their trigger is cleared with it).
     """
     finished = list(finished)
-    if not topology.joins:
-        return _plan_without_joins(topology, finished)
     arrived = {key: set(nodes) for key, nodes in waiting.items()}
     consumers = {node for node, _ in finished} if ran is None else set(ran)
     touched = _consume(topology, arrived, consumers)
@@ -130,18 +135,6 @@ def plan(
     next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
     doubled = [node for node in dict.fromkeys(doubled) if node in next_nodes]
     return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
-
-
-def _plan_without_joins(topology: Topology, finished: list[tuple[str, Route]]) -> Plan:
-    """``plan`` for a graph without joins (the common case): the routes' targets."""
-    nodes: list[str] = []
-    packets: list[tuple[str, Any]] = []
-    for _, where in finished:
-        nodes += where.targets
-        packets += where.sends
-    if not packets:
-        return Plan(topology.order(nodes), {})
-    return Plan((*topology.order(nodes), *(node for node, _ in packets)), {}, tuple(packets))
 
 
 def _consume(topology: Topology, arrived: dict[str, set[str]], ran: set[str]) -> set[str]:

@@ -153,6 +153,8 @@ class StateSchema:
         a Command whose update is a list of ``(key, value)`` pairs. Writes of several
         updates are one dict unless a key is written twice: then a list of one-key
         dicts, in order. Their Commands' ``goto`` are joined into one."""
+        if type(output) is dict and self.kind != "root":  # most nodes
+            return self._check_keys(source, dict(output)), None
         if isinstance(output, Command) and self.kind != "root" and _is_pairs(output.update):
             pairs = [(k, v) for k, v in output.update]
             self._check_keys(source, dict(pairs))

@@ -74,14 +74,14 @@ class Outcome:
         """The writes whose stored value a reducer made different: as the node returned
         them (a snapshot's task result and a cached update show these)."""
         assert self.delta is not None
-        assigned = self.delta.assigned
-        if isinstance(self.writes, list):  # a channel written several times shows them all
-            several = {c for c, v in self.shown.items() if isinstance(v, dict) and "$writes" in v}
-        else:
-            several = set()
+        assigned, writes = self.delta.assigned, self.writes
+        if isinstance(writes, dict):  # most tasks
+            return {k: v for k, v in writes.items() if k in assigned and assigned[k] is not v}
+        shown = self.shown  # a channel written several times shows every write
+        several = {c for c, v in shown.items() if isinstance(v, dict) and "$writes" in v}
         return {
             k: v
-            for k, v in self.shown.items()
+            for k, v in shown.items()
             if k in several or (k in assigned and assigned[k] is not v)
         }
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from branchline.domain.model import clock
+from branchline.domain.model import checkpoint, clock
 from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult
 from branchline.domain.model.dataclass_init import one_assignment_init
 from branchline.domain.model.errors import InvalidCommand
@@ -70,9 +70,12 @@ class Thread:
     def live_values(self) -> dict[str, Any]:
         """The head's values with the writes of tasks finished since then applied
         (``domain.model.step_values`` says in which order)."""
-        if not self.results:
+        results = self.results
+        if not results:
             return self.values
-        return step_values(self.thread_id, self.values, self.head, self.results)
+        if len(results) == 1 and results[0].error is None:  # a step of one task
+            return checkpoint.apply_writes(self.values, results[0].assigned, results[0].appended)
+        return step_values(self.thread_id, self.values, self.head, results)
 
     @property
     def finished_nodes(self) -> tuple[str, ...]:
