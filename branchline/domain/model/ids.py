@@ -84,7 +84,7 @@ def _uuid_format(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
-@lru_cache(maxsize=256)  # a listing asks for each id twice: as a config, then as a parent
+@lru_cache(maxsize=16_384)  # a listing asks for each id twice, and UIs list again (a few MB)
 def checkpoint_id(thread_id: str, version: int) -> str:
     """Format the public id of the checkpoint at ``version`` of a thread: the version in
     its first 64 bits (ids sort like checkpoints), a digest of thread and version after."""
