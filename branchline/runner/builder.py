@@ -10,7 +10,7 @@ from branchline.runner.boundary import Boundary
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.errors import CheckpointerTypeError, GraphValidationError
 from branchline.runner.schema import StateSchema
-from branchline.runner.subgraph import SubgraphNode
+from branchline.runner.subgraph import Persistence, SubgraphNode
 from branchline.runner.topology import ConditionalEdge, Node, Topology, node_names
 from branchline.runner.types import END, START
 
@@ -60,7 +60,9 @@ class StateGraph:
                 [f"node {name!r} is added twice; node names must be unique, rename one"]
             )
         elif isinstance(action, CompiledStateGraph):
-            self.topology.nodes[name] = Node(name, SubgraphNode(name, action), True)
+            self.topology.nodes[name] = Node(
+                name, SubgraphNode(name, action, self.schema.channels), True
+            )
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
@@ -156,7 +158,7 @@ class StateGraph:
 
     def compile(
         self,
-        checkpointer: CheckpointStore | None = None,
+        checkpointer: CheckpointStore | bool | None = None,
         *,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
@@ -173,8 +175,20 @@ class StateGraph:
         before = node_names(interrupt_before)
         after = node_names(interrupt_after)
         self.validate(before, after)
+        # A subgraph's own history: True keeps one across calls, False keeps none, None
+        # (the default) keeps one per call (runner/subgraph.py).
+        persistence: Persistence = "per_call"
+        if isinstance(checkpointer, bool):
+            persistence, checkpointer = ("kept" if checkpointer else "off"), None
         return CompiledStateGraph(
-            self.schema, self.topology, checkpointer, before, after, debug, self.boundary
+            self.schema,
+            self.topology,
+            checkpointer,
+            before,
+            after,
+            debug,
+            self.boundary,
+            persistence,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,8 @@ from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed
 from branchline.runner.subgraph import (
+    Persistence,
+    check_runs_alone,
     outer_snapshot,
     subgraph_of,
     update_subgraph,
@@ -34,6 +37,7 @@ from branchline.runner.topology import Topology, node_names
 from branchline.runner.types import StateSnapshot, StateUpdate
 
 STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug")
+TASKS, WRITER = "branchline-task", "branchline-writer"  # the names of a graph's threads
 
 
 class CompiledStateGraph:
@@ -48,29 +52,25 @@ class CompiledStateGraph:
         interrupt_after: tuple[str, ...],
         debug: bool = False,
         boundary: Boundary | None = None,
+        persistence: Persistence = "per_call",
     ) -> None:
         self.spec = GraphSpec(schema, topology, store)
-        self.schema = schema
-        self.topology = topology
-        self.store = store
-        self.interrupt_before = interrupt_before
-        self.interrupt_after = interrupt_after
+        self.schema, self.topology, self.store = schema, topology, store
+        self.interrupt_before, self.interrupt_after = interrupt_before, interrupt_after
         self.debug = debug
         self.boundary = boundary or Boundary()
-        self._pool = lazy_pool(8, "branchline-task")
-        self._writer = lazy_pool(1, "branchline-writer")
+        self.persistence = persistence  # as a subgraph: see runner/subgraph.py
+        self._pool, self._writer = lazy_pool(8, TASKS), lazy_pool(1, WRITER)
 
     def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
         """This graph on another store (a subgraph runs on its parent's)."""
-        return CompiledStateGraph(
-            self.schema,
-            self.topology,
-            store,
-            self.interrupt_before,
-            self.interrupt_after,
-            self.debug,
-            self.boundary,
+        bound = copy.copy(self)
+        bound.store, bound.spec = store, GraphSpec(self.schema, self.topology, store)
+        bound._pool, bound._writer = (
+            lazy_pool(8, "branchline-task"),
+            lazy_pool(1, "branchline-writer"),
         )
+        return bound
 
     # Running -------------------------------------------------------------------------
 
@@ -119,9 +119,8 @@ class CompiledStateGraph:
         checkpoint_during: bool | None = None,
         debug: bool | None = None,
     ) -> Iterator[Any]:
-        """Run and yield chunks as steps complete. With the default durability every
-        yielded step is already stored; with ``"async"`` or ``"exit"`` it may still be
-        on its way (the stream ends once it is)."""
+        """Run and yield chunks as steps complete: each already stored with the default
+        durability; with ``"async"``/``"exit"``, all stored by the time the stream ends."""
         modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
         unknown = [m for m in modes if m not in STREAM_MODES]
         if unknown or not modes:
@@ -150,6 +149,7 @@ class CompiledStateGraph:
         debug: bool | None = None,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
+        check_runs_alone(self.persistence)
         input = self.boundary.accept(input)
         breakpoints = self._breakpoints(*stops)
         mode = check_durability(durability[0], self.store is not None, durability[1])

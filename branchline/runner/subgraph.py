@@ -1,16 +1,23 @@
 """A compiled graph used as a node of another graph.
 
-The subgraph keeps its own thread in the parent's store, named after the parent's
-thread and the node (``"<thread>:<node>"``), so its checkpoints, breakpoints and
-interrupts are its own. When it pauses, the parent's task pauses with it: its
-interrupts surface in the parent under their own ids, and a resume of the parent
-answers them and re-runs only the interrupted inner node.
+How much of its own history the subgraph keeps is chosen when it is compiled, as in
+LangGraph: ``compile()`` (``checkpointer=None``) keeps one per call, in a thread of the
+parent's store named after the parent's thread, the node and the calling task
+(``"<thread>:<node>:<task id>"``), so a resume of that task re-enters it and the next call
+starts afresh; ``checkpointer=True`` keeps one across calls (``"<thread>:<node>"``);
+``checkpointer=False`` keeps none: a resume runs it again from its start, its
+``interrupt()`` calls answered as the calling task's. When it pauses, the parent's task
+pauses with it: its interrupts surface in the parent under their own ids, and a resume
+of the parent answers them and re-runs only the interrupted inner node.
+
+The subgraph reads the parent's state through its own schema (the keys they share) and
+writes back the shared keys of its final state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal, Protocol
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.batch import Batch
@@ -21,6 +28,8 @@ from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
 from branchline.runner.types import Command, StateSnapshot
 
+Persistence = Literal["per_call", "kept", "off"]  # a subgraph's own history: see above
+
 
 class Subgraph(Protocol):
     """What a parent needs of a compiled graph it runs as a node."""
@@ -30,6 +39,9 @@ class Subgraph(Protocol):
 
     @property
     def store(self) -> CheckpointStore | None: ...
+
+    @property
+    def persistence(self) -> Persistence: ...
 
     def with_store(self, store: CheckpointStore) -> Subgraph: ...
 
@@ -59,6 +71,17 @@ class SubgraphPaused(Exception):
         self.questions = questions
 
 
+def check_runs_alone(persistence: Persistence) -> None:
+    """Refuse to run a graph compiled with ``checkpointer=True`` on its own (not as a
+    subgraph): it keeps its history in its parent's thread, and it has no parent."""
+    if persistence == "kept" and current_scope() is None:
+        raise InvalidConfigError(
+            "checkpointer=True is for a subgraph (it keeps its history in its parent's "
+            "thread) and this graph was run on its own; compile it with a store, e.g. "
+            "compile(checkpointer=CheckpointStore.sqlite('threads.db')), or add it to a parent"
+        )
+
+
 def namespace_thread(thread_id: str, namespace: str) -> str:
     """The thread of a subgraph node's runs, inside its parent's thread."""
     return f"{thread_id}:{namespace}"
@@ -67,9 +90,10 @@ def namespace_thread(thread_id: str, namespace: str) -> str:
 class SubgraphNode:
     """Runs a compiled subgraph as one task of its parent."""
 
-    def __init__(self, name: str, graph: Subgraph) -> None:
+    def __init__(self, name: str, graph: Subgraph, parent_channels: Iterable[str]) -> None:
         self.name = name
         self.graph = graph
+        self.parent_channels = frozenset(parent_channels)
         self._bound: dict[int, Subgraph] = {}
 
     def bound(self, store: CheckpointStore | None) -> Subgraph:
@@ -82,13 +106,21 @@ class SubgraphNode:
 
     def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
         scope = current_scope()
+        if self.graph.persistence == "off":  # its interrupts are the calling task's own
+            return self._output(self.graph.invoke(self._input(self.graph, state), _bare(config)))
         child = self.bound(scope.store if scope else None)
         parent_thread = (config.get("configurable") or {}).get("thread_id")
         if child.store is None or scope is None or parent_thread is None:
             return self._output(child.invoke(self._input(child, state), config))
-        thread_id = namespace_thread(str(parent_thread), self.name)
+        segment = self.segment(scope.task_id)
+        assert segment is not None
+        thread_id = namespace_thread(str(parent_thread), segment)
         sub_config = {
-            "configurable": {**config.get("configurable", {}), "thread_id": thread_id},
+            "configurable": {
+                **config.get("configurable", {}),
+                "thread_id": thread_id,
+                "checkpoint_ns": segment,
+            },
             "metadata": dict(config.get("metadata") or {}),
         }
         thread = child.store.load(thread_id)
@@ -103,19 +135,33 @@ class SubgraphNode:
             raise SubgraphPaused([(r.interrupt_id, r.value) for r in after.pending_interrupts])
         return self._output(result)
 
+    def segment(self, task_id: str) -> str | None:
+        """The namespace of this node's subgraph run by task ``task_id`` (its thread is
+        named after it): the node's name, with the task's id when it keeps one per call;
+        None when it keeps none."""
+        persistence = self.graph.persistence
+        if persistence == "off":
+            return None
+        return self.name if persistence == "kept" else f"{self.name}:{task_id}"
+
     @staticmethod
     def _input(child: Subgraph, state: Any) -> dict[str, Any]:
+        """The parent's state as the subgraph's input: the keys its schema has."""
         values = state if isinstance(state, dict) else dict(vars(state))
-        shared = {k: v for k, v in values.items() if k in child.schema.channels}
-        if not shared:
-            raise InvalidConfigError(
-                "the subgraph shares no state keys with its parent; give both state schemas "
-                "the keys the subgraph reads and writes"
-            )
-        return shared
+        return {k: v for k, v in values.items() if k in child.schema.channels}
 
-    def _output(self, result: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in result.items() if k != "__interrupt__"}
+    def _output(self, result: Any) -> dict[str, Any]:
+        """The subgraph's final state as the parent's writes: the keys the parent has."""
+        if not isinstance(result, dict):
+            return {}
+        parent = self.parent_channels
+        return {k: v for k, v in result.items() if k != "__interrupt__" and k in parent}
+
+
+def _bare(config: dict[str, Any]) -> dict[str, Any]:
+    """A subgraph that keeps no history runs without the parent's thread."""
+    configurable = {k: v for k, v in (config.get("configurable") or {}).items() if k != "thread_id"}
+    return {**config, "configurable": configurable}
 
 
 def split_namespace(namespace: str) -> tuple[str, str]:
@@ -156,15 +202,15 @@ def subgraph_of(
     graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig
 ) -> tuple[Subgraph, dict[str, Any]]:
     """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
-    node, rest = split_namespace(cfg.checkpoint_ns)
-    found = graph.topology.nodes.get(node)
+    segment, rest = split_namespace(cfg.checkpoint_ns)
+    found = graph.topology.nodes.get(segment.split(":")[0])  # "node" or "node:<task id>"
     if found is None or not isinstance(found.func, SubgraphNode):
         subgraphs = [n for n, s in graph.topology.nodes.items() if isinstance(s.func, SubgraphNode)]
         raise InvalidConfigError(
             f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
             f"its subgraph nodes are {subgraphs}"
         )
-    return found.func.bound(graph.store), child_config(config, node, rest)
+    return found.func.bound(graph.store), child_config(config, segment, rest)
 
 
 def update_subgraph(
@@ -198,12 +244,14 @@ def with_subgraph_states(
     tasks = []
     for task in snapshot.tasks:
         found = graph.topology.nodes.get(task.name)
-        if found is not None and isinstance(found.func, SubgraphNode):
-            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": task.name}}
+        node = found.func if found is not None else None
+        segment = node.segment(task.id) if isinstance(node, SubgraphNode) else None
+        if isinstance(node, SubgraphNode) and segment is not None:  # None: keeps no history
+            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": segment}}
             if full:
-                child = found.func.bound(graph.store)
-                inner = child.get_state(child_config(ns_config, task.name, ""), subgraphs=True)
-                task = task._replace(state=outer_snapshot(inner, thread_id, task.name))
+                child = node.bound(graph.store)
+                inner = child.get_state(child_config(ns_config, segment, ""), subgraphs=True)
+                task = task._replace(state=outer_snapshot(inner, thread_id, segment))
             else:
                 task = task._replace(state=ns_config)
         tasks.append(task)

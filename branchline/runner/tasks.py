@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,13 @@ from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.thread import Thread
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, TaskScope, interrupt_id
+from branchline.runner.interrupts import (
+    GraphInterrupt,
+    NodeInterrupt,
+    TaskScope,
+    current_scope,
+    interrupt_id,
+)
 from branchline.runner.planner import Route, route
 from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
@@ -99,6 +106,10 @@ def run_task(
     assert thread.head is not None
     sent, packet = thread.head.task_input(index)
     state = packet if sent else graph.schema.node_input(thread.values)
+    # A graph that keeps no history run inside another's task (a subgraph compiled with
+    # checkpointer=False, or one a node invokes): its questions are that task's own.
+    outer = current_scope()
+    inherited = graph.store is None and outer is not None and outer.durable
     scope = TaskScope(
         tid,
         thread.answers(tid),
@@ -107,12 +118,16 @@ def run_task(
         store=graph.store,
     )
     try:
-        with scope:
+        with nullcontext() if inherited else scope:
             output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
     except GraphInterrupt as asked:
+        if inherited:
+            raise  # the enclosing task records the question
         question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
         return Outcome(tid, node, {}, questions=[question])
     except NodeInterrupt as raised:
+        if inherited:
+            raise
         if not scope.durable:
             return Outcome(tid, node, {}, error=_needs_store("NodeInterrupt"))
         # Raised again after a resume (LangGraph keeps it pending each time): a new question.
@@ -124,6 +139,8 @@ def run_task(
         asked_id = interrupt_id(tid, scope.calls, before)
         return Outcome(tid, node, {}, questions=[Question(raised.value, scope.calls, asked_id)])
     except SubgraphPaused as paused:
+        if inherited:
+            raise
         questions = [Question(value, i, iid) for i, (iid, value) in enumerate(paused.questions)]
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:

@@ -29,9 +29,12 @@ class State(TypedDict, total=False):
     done: str
 
 
-def sub_ns(thread_id: str = "t1") -> dict[str, Any]:
-    """The config addressing the ``sub`` node's subgraph of a thread."""
-    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": "sub"}}
+def sub_ns(graph: Any, thread_id: str = "t1") -> dict[str, Any]:
+    """The config addressing the ``sub`` node's subgraph run by the pending task of a
+    thread, as its snapshot shows it (namespace ``sub:<task id>``, as in LangGraph)."""
+    config = graph.get_state({"configurable": {"thread_id": thread_id}}).tasks[0].state
+    assert config["configurable"]["checkpoint_ns"].startswith("sub:")
+    return dict(config)
 
 
 def write_draft(calls: Counter[str]) -> Any:
@@ -213,7 +216,7 @@ def test_get_state_shows_the_subgraph_task_state_as_its_config(
 
     state = graph.get_state(config)
 
-    assert state.tasks[0].state == sub_ns("t1")
+    assert state.tasks[0].state == sub_ns(graph)
 
 
 def test_get_state_with_subgraphs_shows_the_subgraph_snapshot(
@@ -224,7 +227,9 @@ def test_get_state_with_subgraphs_shows_the_subgraph_snapshot(
 
     sub = graph.get_state(config, subgraphs=True).tasks[0].state
 
-    assert sub.config["configurable"]["checkpoint_ns"] == "sub"
+    assert (
+        sub.config["configurable"]["checkpoint_ns"] == f"sub:{graph.get_state(config).tasks[0].id}"
+    )
     assert sub.config["configurable"]["thread_id"] == "t1"
     assert sub.values == {"topic": "cats"}
     assert sub.next == ("inner",)
@@ -238,7 +243,7 @@ def test_get_state_of_the_subgraph_config_equals_the_nested_snapshot(
     graph.invoke({"topic": "cats"}, config)
     nested = graph.get_state(config, subgraphs=True).tasks[0].state
 
-    assert graph.get_state(sub_ns("t1")) == nested
+    assert graph.get_state(sub_ns(graph)) == nested
 
 
 def test_update_state_on_the_subgraph_is_seen_by_the_inner_node_asked_again(
@@ -272,8 +277,10 @@ def test_update_state_on_the_subgraph_edits_its_state_not_the_parents(
 
     new_config = graph.update_state(sub.config, {"topic": "dogs"})
 
-    assert new_config["configurable"]["checkpoint_ns"] == "sub"
-    assert graph.get_state(sub_ns("t1")).values == {"topic": "dogs"}
+    assert (
+        new_config["configurable"]["checkpoint_ns"] == sub.config["configurable"]["checkpoint_ns"]
+    )
+    assert graph.get_state(sub_ns(graph)).values == {"topic": "dogs"}
     after = graph.get_state(config)
     assert after.values == before.values == {"topic": "cats"}
     assert after.config == before.config
@@ -298,12 +305,13 @@ def test_get_state_history_of_the_subgraph_config_lists_its_checkpoints(
     graph = asking_parent(store, Counter())
     graph.invoke({"topic": "cats"}, config)
 
-    history = list(graph.get_state_history(sub_ns("t1")))
+    history = list(graph.get_state_history(sub_ns(graph)))
 
     assert [s.metadata["step"] for s in history] == [1, 0, -1]
     assert [s.metadata["source"] for s in history] == ["loop", "loop", "input"]
-    assert all(s.config["configurable"]["checkpoint_ns"] == "sub" for s in history)
-    assert history[0].config == graph.get_state(sub_ns("t1")).config
+    namespace = sub_ns(graph)["configurable"]["checkpoint_ns"]
+    assert all(s.config["configurable"]["checkpoint_ns"] == namespace for s in history)
+    assert history[0].config == graph.get_state(sub_ns(graph)).config
     assert history[0].next == ("inner",)
 
 
@@ -313,7 +321,9 @@ def test_get_state_history_of_the_subgraph_differs_from_the_parents(
     graph = asking_parent(store, Counter())
     graph.invoke({"topic": "cats"}, config)
 
-    sub_ids = {s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(sub_ns())}
+    sub_ids = {
+        s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(sub_ns(graph))
+    }
     parent_ids = {
         s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(config)
     }
@@ -345,10 +355,11 @@ def test_parent_resume_records_its_actor_on_the_subgraph_resumed_event(
 ) -> None:
     graph = asking_parent(store, Counter())
     [asked] = graph.invoke({"topic": "cats"}, config)["__interrupt__"]
+    task = graph.get_state(config).tasks[0].id
 
     graph.invoke(Command(resume="yes"), {"configurable": {"thread_id": "t1", "actor": "alice"}})
 
-    inner = [e for e in store.events("t1:sub") if isinstance(e, Resumed)]
+    inner = [e for e in store.events(f"t1:sub:{task}") if isinstance(e, Resumed)]
     assert [(e.interrupt_id, e.value, e.actor) for e in inner] == [(asked.id, "yes", "alice")]
 
 

@@ -1,0 +1,140 @@
+"""A subgraph's own history (compile(checkpointer=None | True | False)) and the state it
+shares with its parent. Expected values are LangGraph 1.2.22's for the same graphs."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+import pytest
+
+from branchline import START, CheckpointStore, Command, InvalidConfigError, StateGraph, interrupt
+
+
+class Parent(TypedDict):
+    topic: str
+    log: Annotated[list[str], operator.add]
+
+
+class Child(TypedDict):
+    topic: str
+    log: Annotated[list[str], operator.add]
+    notes: Annotated[list[str], operator.add]  # the parent has no such key
+    private: str
+
+
+class Other(TypedDict):
+    x: int
+
+
+def _noting(mode: bool | None, store: CheckpointStore) -> Any:
+    """A parent whose one node is a subgraph that counts the notes it kept."""
+    child = StateGraph(Child)
+    child.add_node(
+        "c1",
+        lambda s: {
+            "notes": [s["topic"]],
+            "log": [f"c1 saw {len(s['notes'])} notes"],
+            "private": "p",
+        },
+    )
+    parent = StateGraph(Parent).add_node("child", child.add_edge(START, "c1").compile(mode))
+    return parent.add_edge(START, "child").compile(checkpointer=store)
+
+
+@pytest.mark.parametrize(
+    ("mode", "second"),
+    [
+        # None (the default): a history per call, so each call starts afresh. The
+        # subgraph's whole list comes back through the parent's reducer, as in LangGraph.
+        (None, ["c1 saw 0 notes"] * 3),
+        (True, ["c1 saw 0 notes"] * 3 + ["c1 saw 1 notes"]),  # one history across calls
+        (False, ["c1 saw 0 notes"] * 3),  # no history at all
+    ],
+)
+def test_a_subgraphs_history_is_per_call_kept_or_none(
+    store: CheckpointStore, mode: bool | None, second: list[str]
+) -> None:
+    graph = _noting(mode, store)
+    config = {"configurable": {"thread_id": "t"}}
+    first = graph.invoke({"topic": "a", "log": []}, config)
+    assert first == {"topic": "a", "log": ["c1 saw 0 notes"]}  # notes and private stay inside
+    assert graph.invoke({"topic": "b", "log": []}, config) == {"topic": "b", "log": second}
+
+
+def test_a_subgraph_sharing_no_keys_runs_and_writes_nothing() -> None:
+    other = StateGraph(Other).add_node("o", lambda s: {"x": 1}).add_edge(START, "o").compile()
+    parent = StateGraph(Parent).add_node("child", other).add_edge(START, "child").compile()
+    assert parent.invoke({"topic": "a", "log": []}) == {"topic": "a", "log": []}
+
+
+class Log(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+def _asking(mode: bool | None, store: CheckpointStore, calls: list[str]) -> Any:
+    def c1(state: Log) -> dict[str, Any]:
+        calls.append("c1")
+        return {"log": ["c1"]}
+
+    def c2(state: Log) -> dict[str, Any]:
+        calls.append("c2")
+        return {"log": [f"c2={interrupt('ok?')}"]}
+
+    child = StateGraph(Log).add_node("c1", c1).add_node("c2", c2)
+    child.add_edge(START, "c1").add_edge("c1", "c2")
+    parent = StateGraph(Log).add_node("child", child.compile(checkpointer=mode))
+    return parent.add_edge(START, "child").compile(checkpointer=store)
+
+
+@pytest.mark.parametrize(
+    ("mode", "namespace", "calls_after_resume"),
+    [
+        (None, "child:", ["c1", "c2", "c2"]),  # the resume re-enters at c2
+        (True, "child", ["c1", "c2", "c2"]),
+        (False, None, ["c1", "c2", "c1", "c2"]),  # no history: it runs again from c1
+    ],
+)
+def test_a_question_inside_a_subgraph_pauses_the_parent_in_every_mode(
+    store: CheckpointStore, mode: bool | None, namespace: str | None, calls_after_resume: list[str]
+) -> None:
+    calls: list[str] = []
+    graph = _asking(mode, store, calls)
+    config = {"configurable": {"thread_id": "t"}}
+    [asked] = graph.invoke({"log": []}, config)["__interrupt__"]
+    assert asked.value == "ok?"
+    paused = graph.get_state(config, subgraphs=True)
+    assert paused.next == ("child",)
+    inner = paused.tasks[0].state
+    if namespace is None:
+        assert inner is None  # it keeps no state of its own
+    else:
+        assert inner.config["configurable"]["checkpoint_ns"].startswith(namespace)
+        assert (inner.values, inner.next) == ({"log": ["c1"]}, ("c2",))
+    assert graph.invoke(Command(resume="yes"), config) == {"log": ["c1", "c2=yes"]}
+    assert calls == calls_after_resume
+
+
+def test_a_subgraph_invoked_inside_a_node_pauses_the_parent(store: CheckpointStore) -> None:
+    calls: list[str] = []
+    child = _asking(None, store, calls).topology.nodes["child"].func.graph
+
+    def call(state: Log) -> dict[str, Any]:
+        calls.append("call")
+        return {"log": child.invoke({"log": []})["log"]}
+
+    graph = StateGraph(Log).add_node("call", call).add_edge(START, "call")
+    graph = graph.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    assert [i.value for i in graph.invoke({"log": []}, config)["__interrupt__"]] == ["ok?"]
+    assert graph.get_state(config).next == ("call",)
+    assert graph.invoke(Command(resume="yes"), config) == {"log": ["c1", "c2=yes"]}
+    assert calls.count("call") == 2  # the node runs again from its first line, as LangGraph
+
+
+def test_a_subgraph_compiled_with_checkpointer_true_cannot_run_alone() -> None:
+    # LangGraph: RuntimeError("checkpointer=True cannot be used for root graphs.")
+    child = StateGraph(Log).add_node("c1", lambda s: {"log": ["c1"]}).add_edge(START, "c1")
+    assert child.compile(checkpointer=False).invoke({"log": []}) == {"log": ["c1"]}
+    with pytest.raises(InvalidConfigError, match="checkpointer=True is for a subgraph"):
+        child.compile(checkpointer=True).invoke({"log": []})
