@@ -71,6 +71,15 @@ class SubgraphPaused(Exception):
         self.questions = questions
 
 
+class ParentCommand(Exception):
+    """A subgraph's node returned ``Command(graph=Command.PARENT, ...)``: the run stops and
+    the parent's task returns the Command (its update and goto are the parent's)."""
+
+    def __init__(self, command: Command) -> None:
+        super().__init__(command)
+        self.command = command
+
+
 def check_runs_alone(persistence: Persistence) -> None:
     """Refuse to run a graph compiled with ``checkpointer=True`` on its own (not as a
     subgraph): it keeps its history in its parent's thread, and it has no parent."""
@@ -104,7 +113,13 @@ class SubgraphNode:
             self._bound[id(store)] = self.graph.with_store(store)
         return self._bound[id(store)]
 
-    def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any] | Command:
+        try:
+            return self._run(state, config)
+        except ParentCommand as up:  # a node inside routes in this graph
+            return Command(update=up.command.update, goto=up.command.goto)
+
+    def _run(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
         scope = current_scope()
         if self.graph.persistence == "off":  # its interrupts are the calling task's own
             return self._output(self.graph.invoke(self._input(self.graph, state), _bare(config)))

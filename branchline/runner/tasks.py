@@ -18,7 +18,7 @@ from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.thread import Thread
 from branchline.runner.channel_writes import Delta, StepWriter
-from branchline.runner.errors import InvalidConfigError
+from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
     GraphInterrupt,
     NodeInterrupt,
@@ -29,7 +29,8 @@ from branchline.runner.interrupts import (
 from branchline.runner.planner import Route, route
 from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
-from branchline.runner.subgraph import SubgraphPaused
+from branchline.runner.subgraph import ParentCommand, SubgraphPaused
+from branchline.runner.types import Command
 
 
 @dataclass
@@ -145,8 +146,20 @@ def run_task(
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:
         return Outcome(tid, node, {}, error=error)
+    if isinstance(output, Command) and output.graph == Command.PARENT:
+        if outer is None:
+            return Outcome(tid, node, {}, error=_no_parent(node))
+        raise ParentCommand(output)  # the enclosing subgraph node returns it
     writes, command = graph.schema.node_writes(f"node {node!r}", output)
     return Outcome(tid, node, writes, command, index=index)
+
+
+def _no_parent(node: str) -> InvalidUpdateError:
+    return InvalidUpdateError(
+        f"node {node!r} returned Command(graph=Command.PARENT), but this graph runs on its "
+        "own, with no parent to route in; use it as a subgraph (add_node(name, graph)), "
+        "or return Command(goto=...) to route in this graph"
+    )
 
 
 def _needs_store(what: str) -> InvalidConfigError:

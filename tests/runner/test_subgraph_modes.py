@@ -8,7 +8,15 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from branchline import START, CheckpointStore, Command, InvalidConfigError, StateGraph, interrupt
+from branchline import (
+    START,
+    CheckpointStore,
+    Command,
+    InvalidConfigError,
+    InvalidUpdateError,
+    StateGraph,
+    interrupt,
+)
 
 
 class Parent(TypedDict):
@@ -138,3 +146,38 @@ def test_a_subgraph_compiled_with_checkpointer_true_cannot_run_alone() -> None:
     assert child.compile(checkpointer=False).invoke({"log": []}) == {"log": ["c1"]}
     with pytest.raises(InvalidConfigError, match="checkpointer=True is for a subgraph"):
         child.compile(checkpointer=True).invoke({"log": []})
+
+
+def _leaving() -> Any:
+    """A subgraph whose first node routes in its parent, to the parent's "after"."""
+    inner = StateGraph(Log).add_node(
+        "i", lambda s: Command(graph=Command.PARENT, goto="after", update={"log": ["i"]})
+    )
+    return inner.add_node("j", lambda s: {"log": ["j"]}).add_edge(START, "i").add_edge("i", "j")
+
+
+def test_command_parent_routes_in_the_parent_graph(store: CheckpointStore) -> None:
+    # LangGraph 1.2.22: the subgraph stops; its node in the parent writes the update and
+    # goes to "after" as well as along its own edge.
+    parent = StateGraph(Log).add_node("sub", _leaving().compile())
+    parent.add_node("after", lambda s: {"log": ["after"]})
+    parent.add_node("other", lambda s: {"log": ["other"]})
+    graph = parent.add_edge(START, "sub").add_edge("sub", "other").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"log": []}, config) == {"log": ["i", "after", "other"]}
+    ran_sub = list(graph.get_state_history(config))[-2]
+    assert [(t.name, t.result) for t in ran_sub.tasks] == [("sub", {"log": ["i"]})]
+
+
+def test_command_parent_two_levels_down_routes_in_the_middle_graph() -> None:
+    middle = StateGraph(Log).add_node("sub", _leaving().compile())
+    middle.add_node("after", lambda s: {"log": ["mid-after"]}).add_edge(START, "sub")
+    top = StateGraph(Log).add_node("mid", middle.compile())
+    top.add_node("after", lambda s: {"log": ["top-after"]}).add_edge(START, "mid")
+    assert top.compile().invoke({"log": []}) == {"log": ["i", "mid-after"]}
+
+
+def test_command_parent_from_a_graph_run_on_its_own_is_a_clear_error() -> None:
+    alone = StateGraph(Log).add_node("x", lambda s: Command(graph=Command.PARENT, goto="x"))
+    with pytest.raises(InvalidUpdateError, match="no parent to route in"):
+        alone.add_edge(START, "x").compile().invoke({"log": []})
