@@ -23,7 +23,7 @@ from branchline.runner.intake import Intake
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
-from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed
+from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed, shaped
 from branchline.runner.subgraph import (
     Persistence,
     check_runs_alone,
@@ -118,6 +118,7 @@ class CompiledStateGraph:
         durability: Durability | None = None,
         checkpoint_during: bool | None = None,
         debug: bool | None = None,
+        subgraphs: bool = False,
     ) -> Iterator[Any]:
         """Run and yield chunks as steps complete: each already stored with the default
         durability; with ``"async"``/``"exit"``, all stored by the time the stream ends."""
@@ -134,10 +135,9 @@ class CompiledStateGraph:
             (interrupt_before, interrupt_after),
             (durability, checkpoint_during),
             debug,
+            subgraphs,
         )
-        single = isinstance(stream_mode, str)
-        for mode, chunk in chunks:
-            yield chunk if single else (mode, chunk)
+        yield from shaped(chunks, isinstance(stream_mode, str), subgraphs)
 
     def _start(
         self,
@@ -147,6 +147,7 @@ class CompiledStateGraph:
         stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
         durability: tuple[object, bool | None],
         debug: bool | None = None,
+        subgraphs: bool = False,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
         check_runs_alone(self.persistence)
@@ -155,18 +156,11 @@ class CompiledStateGraph:
         mode = check_durability(durability[0], self.store is not None, durability[1])
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
-        if self.debug if debug is None else debug:
-            run = Run(
-                self.spec,
-                cfg,
-                Emitter((*modes, *DEBUG_MODES), self.schema),
-                self._pool,
-                breakpoints,
-                journal,
-            )
-            return run, printed(run.execute(input, thread), modes)
-        run = Run(self.spec, cfg, Emitter(modes, self.schema), self._pool, breakpoints, journal)
-        return run, run.execute(input, thread)
+        shown = (*modes, *DEBUG_MODES) if (self.debug if debug is None else debug) else modes
+        emitter = Emitter(shown, self.schema, subgraphs)
+        run = Run(self.spec, cfg, emitter, self._pool, breakpoints, journal)
+        chunks = run.execute(input, thread)
+        return run, chunks if shown is modes else printed(chunks, modes)
 
     def _breakpoints(
         self, before: Sequence[str] | str | None, after: Sequence[str] | str | None
@@ -192,16 +186,11 @@ class CompiledStateGraph:
             return None
         thread_id = cfg.require_thread()
         thread = self.store.load(thread_id)
-        if cfg.checkpoint_id is not None:
-            self._travel_to(thread_id, thread, cfg.checkpoint_id)
+        if cfg.checkpoint_id is not None and (thread is None or thread.head is None):
+            self._require_checkpoint(thread_id, cfg.checkpoint_id)  # raises: none to go to
+        elif cfg.checkpoint_id is not None:  # the fork that moves there checks it
+            checkpoint_version(thread_id, cfg.checkpoint_id)
         return thread
-
-    def _travel_to(self, thread_id: str, thread: Thread | None, checkpoint: str) -> int:
-        """The stream version of ``checkpoint``, or a clear LookupError (with a head, the
-        fork that moves there checks it, before anything is written)."""
-        if thread is None or thread.head is None:
-            return self._require_checkpoint(thread_id, checkpoint)  # raises: none to go to
-        return checkpoint_version(thread_id, checkpoint)
 
     def _require_checkpoint(self, thread_id: str, checkpoint: str) -> int:
         """The stream version of a checkpoint of this thread, or a clear LookupError."""

@@ -255,8 +255,10 @@ class Run:
         tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
         yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)
-        outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool)
+        streaming = self.emit.subgraph_modes
+        outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool, streaming)
         reduce_outcomes(self.graph, thread, outcomes)
+        yield from self.emit.from_subgraphs(outcomes)
         if not all(o.finished for o in outcomes):
             batch = Batch(thread)
             record(thread, outcomes, batch.add)

@@ -51,6 +51,10 @@ class TaskScope:
     calls: int = field(default=0)
     answered: dict[str, Any] = field(default_factory=dict)
     store: Any = None
+    # When the caller streams subgraphs (``stream(..., subgraphs=True)``): the modes, and
+    # the chunks of the subgraph this task runs, as ``(namespace, mode, chunk)``.
+    stream_modes: tuple[str, ...] = ()
+    streamed: list[Any] = field(default_factory=list)
     _token: Token[TaskScope | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )

@@ -18,6 +18,7 @@ Chunk = tuple[str, Any]
 
 
 CACHED = {"__metadata__": {"cached": True}}
+SUBGRAPH = "__subgraph__"  # the mode of a chunk a subgraph streamed: (namespace, mode, chunk)
 
 
 def _as_written(writes: Writes) -> Writes:
@@ -31,8 +32,12 @@ class Emitter:
     lists, so that a mode nobody asked for costs one membership test per step.
     """
 
-    def __init__(self, modes: Sequence[str], schema: StateSchema | None = None) -> None:
+    def __init__(
+        self, modes: Sequence[str], schema: StateSchema | None = None, subgraphs: bool = False
+    ) -> None:
         self.modes = set(modes)
+        # The modes subgraphs stream for the caller (``stream(..., subgraphs=True)``).
+        self.subgraph_modes = tuple(dict.fromkeys(modes)) if subgraphs else ()
         self._root = schema if schema is not None and schema.kind == "root" else None
         self._debug = "debug" in self.modes
         self._tasks = self._debug or "tasks" in self.modes
@@ -61,6 +66,13 @@ class Emitter:
             for r in results
             if r.error is None
         ]
+
+    def from_subgraphs(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
+        """The chunks the tasks' subgraphs streamed, as ``(SUBGRAPH, (namespace, mode,
+        chunk))``, in the order the tasks ended."""
+        if not self.subgraph_modes:
+            return ()
+        return [(SUBGRAPH, c) for o in in_completion_order(outcomes) for c in o.streamed]
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
         """``{node: writes}`` for each task that finished, in the order they ended."""
@@ -161,3 +173,14 @@ def printed(chunks: Iterator[Chunk], requested: Sequence[str]) -> Iterator[Chunk
             print(label, chunk)
         if mode in requested:
             yield mode, chunk
+
+
+def shaped(chunks: Iterator[Chunk], single: bool, subgraphs: bool) -> Iterator[Any]:
+    """``stream``'s items, as LangGraph shapes them: the chunk alone for one mode, else
+    ``(mode, chunk)``; with ``subgraphs``, the namespace first (``()`` for this graph)."""
+    for mode, chunk in chunks:
+        if not subgraphs:
+            yield chunk if single else (mode, chunk)
+            continue
+        namespace, mode, chunk = chunk if mode == SUBGRAPH else ((), mode, chunk)
+        yield (namespace, chunk) if single else (namespace, mode, chunk)

@@ -17,13 +17,14 @@ writes back the shared keys of its final state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import current_scope
+from branchline.runner.interrupts import TaskScope, current_scope
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
 from branchline.runner.types import Command, StateSnapshot
@@ -46,6 +47,15 @@ class Subgraph(Protocol):
     def with_store(self, store: CheckpointStore) -> Subgraph: ...
 
     def invoke(self, input: Any, config: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+
+    def stream(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        stream_mode: str | list[str] = ...,
+        subgraphs: bool = ...,
+    ) -> Iterator[Any]: ...
 
     def get_state(self, config: Mapping[str, Any], *, subgraphs: bool = False) -> StateSnapshot: ...
 
@@ -121,30 +131,32 @@ class SubgraphNode:
 
     def _run(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
         scope = current_scope()
+        call = partial(_call, scope, f"{self.name}:{scope.task_id}" if scope else self.name)
         if self.graph.persistence == "off":  # its interrupts are the calling task's own
-            return self._output(self.graph.invoke(self._input(self.graph, state), _bare(config)))
+            return self._output(call(self.graph, self._input(self.graph, state), _bare(config)))
         child = self.bound(scope.store if scope else None)
         parent_thread = (config.get("configurable") or {}).get("thread_id")
         if child.store is None or scope is None or parent_thread is None:
-            return self._output(child.invoke(self._input(child, state), config))
+            return self._output(call(child, self._input(child, state), config))
         segment = self.segment(scope.task_id)
         assert segment is not None
         thread_id = namespace_thread(str(parent_thread), segment)
         sub_config = {
             "configurable": {
-                **config.get("configurable", {}),
+                **_inherited(config),
                 "thread_id": thread_id,
                 "checkpoint_ns": segment,
             },
             "metadata": dict(config.get("metadata") or {}),
         }
+        call = partial(_call, scope, segment)
         thread = child.store.load(thread_id)
         if thread is not None and thread.pending_nodes:
             pending = {r.interrupt_id for r in thread.pending_interrupts}
             answers = {i: v for i, v in scope.answered.items() if i in pending}
-            result = child.invoke(Command(resume=answers) if answers else None, sub_config)
+            result = call(child, Command(resume=answers) if answers else None, sub_config)
         else:
-            result = child.invoke(self._input(child, state), sub_config)
+            result = call(child, self._input(child, state), sub_config)
         after = child.store.load(thread_id)
         if after is not None and after.pending_nodes:
             raise SubgraphPaused([(r.interrupt_id, r.value) for r in after.pending_interrupts])
@@ -173,10 +185,33 @@ class SubgraphNode:
         return {k: v for k, v in result.items() if k != "__interrupt__" and k in parent}
 
 
+def _call(
+    scope: TaskScope | None, namespace: str, child: Subgraph, input: Any, config: dict[str, Any]
+) -> Any:
+    """Run the subgraph, as ``invoke`` does; when the caller streams subgraphs, also keep
+    its chunks (under ``namespace``) for the parent's stream."""
+    if scope is None or not scope.stream_modes:
+        return child.invoke(input, config)
+    modes, result = scope.stream_modes, None
+    wanted = [*dict.fromkeys((*modes, "values"))]  # its final values are the node's output
+    for inner, mode, chunk in child.stream(input, config, stream_mode=wanted, subgraphs=True):
+        if mode == "values" and not inner:
+            result = chunk
+        if mode in modes:
+            scope.streamed.append(((namespace, *inner), mode, chunk))
+    return result
+
+
 def _bare(config: dict[str, Any]) -> dict[str, Any]:
     """A subgraph that keeps no history runs without the parent's thread."""
-    configurable = {k: v for k, v in (config.get("configurable") or {}).items() if k != "thread_id"}
-    return {**config, "configurable": configurable}
+    return {**config, "configurable": _inherited(config)}
+
+
+def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
+    place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
+    own = ("thread_id", "checkpoint_id", "checkpoint_ns")
+    return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}
 
 
 def split_namespace(namespace: str) -> tuple[str, str]:

@@ -57,6 +57,7 @@ class Outcome:
     route: Route = field(default_factory=Route)
     order: int = 0  # when it ended among its step's tasks (streams follow this order)
     index: int = 0  # the task's place in its step (Send tasks after the others)
+    streamed: list[Any] = field(default_factory=list)  # its subgraph's chunks (see TaskScope)
 
     @property
     def finished(self) -> bool:
@@ -100,9 +101,31 @@ class Outcome:
 
 
 def run_task(
-    graph: GraphSpec, thread: Thread, config: Any, tid: str, node: str, index: int
+    graph: GraphSpec,
+    thread: Thread,
+    config: Any,
+    tid: str,
+    node: str,
+    index: int,
+    streaming: tuple[str, ...] = (),
 ) -> Outcome:
-    """Run one node on the step's values (or its Send packet), with the answers it has."""
+    """Run one node on the step's values (or its Send packet), with the answers it has;
+    ``streaming``: the modes a subgraph it runs streams for the caller."""
+    streamed: list[Any] = []
+    outcome = _run_task(graph, thread, config, (tid, node, index), streaming, streamed)
+    outcome.streamed = streamed
+    return outcome
+
+
+def _run_task(
+    graph: GraphSpec,
+    thread: Thread,
+    config: Any,
+    task: tuple[str, str, int],
+    streaming: tuple[str, ...],
+    streamed: list[Any],
+) -> Outcome:
+    tid, node, index = task
     spec = graph.topology.nodes[node]
     assert thread.head is not None
     sent, packet = thread.head.task_input(index)
@@ -117,6 +140,8 @@ def run_task(
         durable=graph.store is not None,
         answered=thread.answered(tid),
         store=graph.store,
+        stream_modes=streaming,
+        streamed=streamed,
     )
     try:
         with nullcontext() if inherited else scope:
@@ -175,14 +200,23 @@ def run_tasks(
     config: Any,
     tasks: Sequence[tuple[str, str, int]],
     pool: Callable[[], Executor],
+    streaming: tuple[str, ...] = (),
 ) -> list[Outcome]:
     """Run a step's tasks: inline when there is one, in the thread pool otherwise."""
     if len(tasks) == 1:
-        return [run_task(graph, thread, config, *tasks[0])]
+        return [run_task(graph, thread, config, *tasks[0], streaming)]
     executor = pool()
     futures = [
         executor.submit(
-            contextvars.copy_context().run, run_task, graph, thread, config, tid, node, index
+            contextvars.copy_context().run,
+            run_task,
+            graph,
+            thread,
+            config,
+            tid,
+            node,
+            index,
+            streaming,
         )
         for tid, node, index in tasks
     ]

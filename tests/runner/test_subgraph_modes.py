@@ -181,3 +181,30 @@ def test_command_parent_from_a_graph_run_on_its_own_is_a_clear_error() -> None:
     alone = StateGraph(Log).add_node("x", lambda s: Command(graph=Command.PARENT, goto="x"))
     with pytest.raises(InvalidUpdateError, match="no parent to route in"):
         alone.add_edge(START, "x").compile().invoke({"log": []})
+
+
+def test_stream_with_subgraphs_leads_each_chunk_with_its_namespace(store: CheckpointStore) -> None:
+    # LangGraph 1.2.22's items for this graph; a question inside shows under both namespaces.
+    calls: list[str] = []
+    child = _asking(None, store, calls).topology.nodes["child"].func.graph
+    parent = StateGraph(Log).add_node("pre", lambda s: {"log": ["pre"]}).add_node("sub", child)
+    graph = parent.add_edge(START, "pre").add_edge("pre", "sub").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    items = list(graph.stream({"log": []}, config, subgraphs=True))
+    task = graph.get_state(config).tasks[0].id
+    asked = graph.get_state(config).interrupts
+    assert items == [
+        ((), {"pre": {"log": ["pre"]}}),
+        ((f"sub:{task}",), {"c1": {"log": ["c1"]}}),
+        ((f"sub:{task}",), {"__interrupt__": asked}),
+        ((), {"__interrupt__": asked}),
+    ]
+    resumed = list(
+        graph.stream(Command(resume="y"), config, stream_mode=["updates"], subgraphs=True)
+    )
+    assert resumed == [
+        ((f"sub:{task}",), "updates", {"c2": {"log": ["c2=y"]}}),
+        ((), "updates", {"sub": {"log": ["pre", "c1", "c2=y"]}}),
+    ]
+    first, *_ = graph.stream({"log": []}, {"configurable": {"thread_id": "u"}})
+    assert first == {"pre": {"log": ["pre"]}}  # without subgraphs=True: no namespaces
