@@ -188,6 +188,15 @@ def when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def node_path(node: str | None, namespace: str) -> str:
+    """Where a question or an edit was, for tables: the node, or its path down through
+    subgraphs (``"sub/ask"``), task ids left out."""
+    names = [segment.partition(":")[0] for segment in namespace.split("|")] if namespace else []
+    if node is not None and (not names or names[0] != node):
+        names.append(node)
+    return "/".join(names)
+
+
 def as_json(value: Any) -> str:
     """Compact JSON for display (anything unusual shown as text)."""
     return json.dumps(value, default=str, ensure_ascii=False)

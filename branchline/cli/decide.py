@@ -16,6 +16,7 @@ from branchline.cli.app import (
     fail,
     latest,
     load_graph,
+    node_path,
     open_store,
     parse_json,
     print_state,
@@ -59,7 +60,11 @@ def pending(db: DbOption = DEFAULT_DB, as_json_document: JsonOption = False) -> 
     inbox = table(*columns, ids={"interrupt"})
     for row in found:
         inbox.add_row(
-            row.thread_id, row.node, row.interrupt_id, when(row.asked_at), as_json(row.value)
+            row.thread_id,
+            node_path(row.node, row.namespace),
+            row.interrupt_id,
+            when(row.asked_at),
+            as_json(row.value),
         )
     console.print(inbox)
 

@@ -81,7 +81,7 @@ def history(
     with open_store(db) as store:
         if tree:
             states(store, thread)
-            print_tree(store.timeline(thread), thread)
+            print_tree(store, thread)
             return
         latest(store, thread)
         below = None if before is None else resolve_checkpoint(store, thread, before, "--before")

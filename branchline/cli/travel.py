@@ -22,13 +22,15 @@ from branchline.cli.app import (
     parse_json,
     say_none,
     table,
+    views_of,
 )
 from branchline.cli.checkpoint_ids import resolve_checkpoint
 from branchline.cli.decide import VALUES_HELP, ActorOption, GraphOption
 from branchline.cli.json_output import plain, print_json
-from branchline.domain.model.ids import checkpoint_id
+from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.projections import Views
 from branchline.runner.stored_threads import record_edit
 from branchline.runner.time_travel import MISSING, Branch, Diff, recorded
 from branchline.runner.time_travel import branches as list_branches
@@ -63,22 +65,59 @@ def _label(timeline: Timeline, version: int) -> Text:
     return Text(" ").join(Text.assemble(part) for part in parts)
 
 
-def print_tree(timeline: Timeline, thread: str) -> None:
+def print_tree(store: CheckpointStore, thread: str) -> None:
     """Draw the checkpoint tree of a thread: each run of steps one list, and where several
-    grew from one checkpoint, each of them a branch hanging from it."""
-    child_map = timeline.child_map()
+    grew from one checkpoint, each of them a branch hanging from it. Under the checkpoint
+    whose step ran a subgraph hang that subgraph's checkpoints (and its subgraphs')."""
     tree = Tree(Text(thread, style="bold"))
+    timeline = store.timeline(thread)
+    _grow(tree, timeline, _subgraphs_ran(store, views_of(store), thread, ""))
+    console.print(tree)
+
+
+Ran = dict[int, list[tuple[str, Tree]]]  # checkpoint version -> the subgraph runs of its step
+
+
+def _subgraphs_ran(store: CheckpointStore, views: Views, thread: str, namespace: str) -> Ran:
+    """The subgraph checkpoints that each checkpoint's step made, drawn as trees: found by
+    the parent checkpoint each records (its metadata's ``parents``, as LangGraph's)."""
+    ran: Ran = {}
+    for row in sorted(views.list_threads(subgraphs_of=thread), key=lambda r: r.created_at):
+        timeline, below = (
+            store.timeline(row.thread_id),
+            _subgraphs_ran(store, views, row.thread_id, row.namespace),
+        )
+        drawn: dict[int, Tree] = {}
+        at = None  # an edit of a subgraph's state names no parent: it goes with the run before
+        for version, state in sorted(timeline.states.items()):
+            assert state.head is not None
+            parent = (state.head.metadata.get("parents") or {}).get(namespace)
+            at = at if parent is None else checkpoint_version(thread, parent)
+            if at is None:
+                continue
+            if at not in drawn:
+                place = row.namespace.rpartition("|")[2]
+                drawn[at] = Tree(Text(f"subgraph {place}", style="yellow"))
+                ran.setdefault(at, []).append((row.thread_id, drawn[at]))
+            node = drawn[at].add(_label(timeline, version))
+            for _, subtree in below.get(version, []):
+                node.children.append(subtree)
+    return ran
+
+
+def _grow(tree: Tree, timeline: Timeline, ran: Ran) -> None:
+    child_map = timeline.child_map()
     stack = [(tree, v) for v in reversed(child_map.get(None, []))]
     while stack:
         parent, version = stack.pop()
         node = parent.add(_label(timeline, version))
+        node.children.extend(subtree for _, subtree in ran.get(version, []))
         children = child_map.get(version, [])
         if len(children) == 1:
             stack.append((parent, children[0]))
         else:  # the branches are added here, in order; their steps fill them in later
             branches = [(node.add(_branch_label(timeline, c)), c) for c in children]
             stack.extend(reversed(branches))
-    console.print(tree)
 
 
 def _branch(branch: Branch) -> dict[str, Any]:

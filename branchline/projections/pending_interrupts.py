@@ -7,7 +7,7 @@ event removes every row of its thread, since a new checkpoint starts a fresh ste
 
 An interrupt asked inside a subgraph is asked again, under the same id, by the parent
 thread's task that runs the subgraph: the row then belongs to the parent, where people
-answer it, so the inbox lists each question once.
+answer it, so the inbox lists each question once, with the namespace it came from.
 
 ``value`` is display JSON (see ``projections.display``): read the thread from the
 store for the exact value.
@@ -41,12 +41,12 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     CheckpointEvent,
 )
 
-_COLUMNS = "interrupt_id, thread_id, node, value, asked_at, position"
+_COLUMNS = "interrupt_id, thread_id, node, value, asked_at, position, namespace"
 _INSERT = (
-    f"INSERT INTO pending_interrupts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO pending_interrupts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (interrupt_id) DO UPDATE SET thread_id = excluded.thread_id, "
     "node = excluded.node, value = excluded.value, asked_at = excluded.asked_at, "
-    "position = excluded.position"
+    "position = excluded.position, namespace = excluded.namespace"
 )
 _DELETE_ONE = "DELETE FROM pending_interrupts WHERE interrupt_id = ? AND thread_id = ?"
 _DELETE_THREAD = "DELETE FROM pending_interrupts WHERE thread_id = ?"
@@ -63,6 +63,9 @@ class PendingInterrupt:
     value: Any
     """The question as display JSON, decoded: JSON types only (see ``projections.display``)."""
     asked_at: datetime
+    namespace: str = ""
+    """Where in a subgraph of ``node`` it was asked (``"sub:<task id>|ask:<task id>"``);
+    ``""`` when ``node`` itself asked."""
 
 
 def create_table(db: ViewsDatabase) -> None:
@@ -76,9 +79,10 @@ def create_table(db: ViewsDatabase) -> None:
             "value": str,
             "asked_at": str,
             "position": int,
+            "namespace": str,
         },
         pk="interrupt_id",
-        not_null=["thread_id", "node", "value", "asked_at", "position"],
+        not_null=["thread_id", "node", "value", "asked_at", "position", "namespace"],
         if_not_exists=True,
     )
     table.create_index(["thread_id"], if_not_exists=True)
@@ -111,6 +115,7 @@ def _on_interrupted(
             display_json(event.value),
             event.timestamp.isoformat(),
             position,
+            event.namespace,
         ),
     )
 
@@ -134,4 +139,5 @@ def _row(found: dict[str, Any]) -> PendingInterrupt:
         interrupt_id=found["interrupt_id"],
         value=json.loads(found["value"]),
         asked_at=datetime.fromisoformat(found["asked_at"]),
+        namespace=found["namespace"],
     )

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from branchline.projections.database import ViewsDatabase
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The shape of the view tables (SQLite: ``PRAGMA user_version``); bump it on every change."""
 TABLES = (
     threads.TABLE,
@@ -79,5 +79,5 @@ def apply(conn: Any, thread_id: str, event: ThreadEvent, position: int) -> None:
     """Apply one event of ``thread_id``, recorded at log ``position``, to every read model."""
     threads.apply(conn, thread_id, event)
     checkpoint_tree.apply(conn, thread_id, event)
+    audit.apply(conn, thread_id, event, position)  # before the inbox drops what it answers
     pending_interrupts.apply(conn, thread_id, event, position)
-    audit.apply(conn, thread_id, event, position)

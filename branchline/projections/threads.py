@@ -11,6 +11,10 @@ Status is, first match wins:
 
 The row keeps the count of unanswered interrupts and the status without them
 (``run_status``), so answering the last interrupt reveals the status underneath.
+
+A subgraph's own thread has a row too, naming the thread that ran it (``parent_thread``),
+the root of that chain (``root_thread``: where people see its questions and decisions)
+and its namespace there; listings show root threads unless asked for a thread's subgraphs.
 """
 
 from __future__ import annotations
@@ -51,11 +55,16 @@ EVENT_TYPES: tuple[type[ThreadEvent], ...] = (
     InterruptSuperseded,
 )
 
-_COLUMNS = "thread_id, status, head_checkpoint, step, next, metadata, created_at, updated_at"
+_COLUMNS = (
+    "thread_id, status, head_checkpoint, step, next, metadata, created_at, updated_at, "
+    "parent_thread, namespace"
+)
 _STARTED = (
     "INSERT INTO threads (thread_id, stream_id, status, run_status, open_interrupts, next, "
-    "metadata, created_at, updated_at) VALUES (?, ?, 'new', 'new', 0, '[]', '{}', ?, ?)"
+    "metadata, created_at, updated_at, parent_thread, root_thread, namespace) "
+    "VALUES (?, ?, 'new', 'new', 0, '[]', '{}', ?, ?, ?, ?, ?)"
 )
+_ROOT = "SELECT root_thread, namespace FROM threads WHERE thread_id = ?"
 # Plain ``?`` parameters and standard SQL throughout: the same statements run on SQLite
 # and on PostgreSQL (``projections.postgres``).
 _CHECKPOINTED = (
@@ -94,6 +103,10 @@ class ThreadRow:
     metadata: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    parent_thread: str | None = None
+    """For a subgraph's own thread: the thread of the graph that ran it."""
+    namespace: str = ""
+    """For a subgraph's own thread: its place in the root thread (``"sub:<task id>"``)."""
 
 
 def create_table(db: ViewsDatabase) -> None:
@@ -112,6 +125,9 @@ def create_table(db: ViewsDatabase) -> None:
             "updated_at": str,
             "metadata": str,
             "created_at": str,
+            "parent_thread": str,
+            "root_thread": str,
+            "namespace": str,
         },
         pk="thread_id",
         not_null=[
@@ -123,12 +139,15 @@ def create_table(db: ViewsDatabase) -> None:
             "updated_at",
             "metadata",
             "created_at",
+            "root_thread",
+            "namespace",
         ],
         if_not_exists=True,
     )
     table.create_index(["stream_id"], unique=True, if_not_exists=True)
     table.create_index(["updated_at"], if_not_exists=True)
     table.create_index(["status", "updated_at"], if_not_exists=True)
+    table.create_index(["parent_thread"], if_not_exists=True)
 
 
 # Handlers: one per event type -----------------------------------------------------
@@ -154,8 +173,12 @@ def apply(conn: sqlite3.Connection, thread_id: str, event: ThreadEvent) -> None:
 
 
 def _on_started(conn: sqlite3.Connection, event: ThreadStarted) -> None:
-    at = event.timestamp.isoformat()
-    conn.execute(_STARTED, (event.thread_id, str(event.originator_id), at, at))
+    at, parent = event.timestamp.isoformat(), event.parent_thread
+    root = event.thread_id if parent is None else root_of(conn, parent)[0]
+    conn.execute(
+        _STARTED,
+        (event.thread_id, str(event.originator_id), at, at, parent, root, event.namespace),
+    )
 
 
 def _on_checkpoint(conn: sqlite3.Connection, thread_id: str, event: CheckpointEvent) -> None:
@@ -196,14 +219,26 @@ def thread_id_for_stream(conn: sqlite3.Connection, stream: UUID) -> str | None:
     return str(row[0]) if row else None
 
 
+def root_of(conn: sqlite3.Connection, thread_id: str) -> tuple[str, str]:
+    """The root thread of ``thread_id`` and its namespace there (itself and ``""`` for a
+    root thread, and for one the table has not seen)."""
+    row = conn.execute(_ROOT, (thread_id,)).fetchone()
+    return (str(row[0]), str(row[1])) if row else (thread_id, "")
+
+
 def list_threads(
-    db: ViewsDatabase, status: str | None = None, limit: int | None = None
+    db: ViewsDatabase,
+    status: str | None = None,
+    limit: int | None = None,
+    subgraphs_of: str | None = None,
 ) -> list[ThreadRow]:
-    """Threads, most recently updated first, optionally only those with ``status``."""
-    params: list[str | int] = []
-    where = ""
+    """Root threads, most recently updated first, optionally only those with ``status``;
+    or the subgraph threads that thread ``subgraphs_of`` ran (its children)."""
+    params: list[str | int] = [] if subgraphs_of is None else [subgraphs_of]
+    where = "WHERE parent_thread IS NULL" if subgraphs_of is None else "WHERE parent_thread = ?"
     if status is not None:
-        where, params = "WHERE status = ?", [status]
+        where += " AND status = ?"
+        params.append(status)
     sql = f"SELECT {_COLUMNS} FROM threads {where} ORDER BY updated_at DESC, thread_id"
     if limit is not None:
         sql += " LIMIT ?"
@@ -227,4 +262,6 @@ def _row(found: dict[str, Any]) -> ThreadRow:
         metadata=json.loads(found["metadata"]),
         created_at=datetime.fromisoformat(found["created_at"]),
         updated_at=datetime.fromisoformat(found["updated_at"]),
+        parent_thread=found["parent_thread"],
+        namespace=found["namespace"],
     )

@@ -342,9 +342,12 @@ class Views:
 
     # Queries -------------------------------------------------------------------------
 
-    def list_threads(self, status: str | None = None, limit: int | None = None) -> list[ThreadRow]:
-        """Threads, most recently updated first, optionally only those with ``status``."""
-        return self._read(lambda db: threads.list_threads(db, status=status, limit=limit))
+    def list_threads(
+        self, status: str | None = None, limit: int | None = None, subgraphs_of: str | None = None
+    ) -> list[ThreadRow]:
+        """Threads, most recently updated first, optionally only those with ``status``;
+        root threads, or the subgraph threads thread ``subgraphs_of`` ran."""
+        return self._read(lambda db: threads.list_threads(db, status, limit, subgraphs_of))
 
     def get_thread(self, thread_id: str) -> ThreadRow | None:
         """The row of one thread, or None if the views have not seen it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
@@ -66,7 +67,7 @@ class StateGraph:
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
-            self.topology.nodes[name] = Node.of(name, action)
+            self.topology.nodes[name] = Node.of(name, action, called_graph(action))
         return self
 
     def add_sequence(
@@ -195,3 +196,15 @@ class StateGraph:
 def _name_of(func: Any) -> str:
     """A node's name when only its function is given: the function's own name."""
     return str(getattr(func, "__name__", None) or type(func).__name__)
+
+
+def called_graph(func: Callable[..., Any]) -> CompiledStateGraph | None:
+    """The compiled graph a node function invokes, if it names one (a global or a variable
+    it closes over, as ``return sub.invoke(state)`` does): as in LangGraph, its task's
+    snapshot then shows that graph's run in ``tasks[i].state``."""
+    try:
+        names = inspect.getclosurevars(func)
+    except (TypeError, ValueError):  # a builtin, a callable object, a partial
+        return None
+    found = (*names.nonlocals.values(), *names.globals.values())
+    return next((v for v in found if isinstance(v, CompiledStateGraph)), None)

@@ -24,10 +24,10 @@ from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed, shaped
-from branchline.runner.subgraph import (
-    Persistence,
-    check_runs_alone,
+from branchline.runner.subgraph import Persistence, check_runs_alone, join_task, joins_task
+from branchline.runner.subgraph_state import (
     outer_snapshot,
+    shown_in_history,
     subgraph_of,
     update_subgraph,
     with_subgraph_states,
@@ -61,15 +61,16 @@ class CompiledStateGraph:
         self.boundary = boundary or Boundary()
         self.persistence = persistence  # as a subgraph: see runner/subgraph.py
         self._pool, self._writer = lazy_pool(8, TASKS), lazy_pool(1, WRITER)
+        self._on_stores: dict[int, CompiledStateGraph] = {}
 
     def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
-        """This graph on another store (a subgraph runs on its parent's)."""
-        bound = copy.copy(self)
-        bound.store, bound.spec = store, GraphSpec(self.schema, self.topology, store)
-        bound._pool, bound._writer = (
-            lazy_pool(8, "branchline-task"),
-            lazy_pool(1, "branchline-writer"),
-        )
+        """This graph on another store (a subgraph runs on its parent's), made once."""
+        bound = self._on_stores.get(id(store))
+        if bound is None or bound.store is not store:
+            bound = copy.copy(self)
+            bound.store, bound.spec = store, GraphSpec(self.schema, self.topology, store)
+            bound._pool, bound._writer = lazy_pool(8, TASKS), lazy_pool(1, WRITER)
+            bound._on_stores, self._on_stores[id(store)] = {}, bound
         return bound
 
     # Running -------------------------------------------------------------------------
@@ -89,6 +90,8 @@ class CompiledStateGraph:
         ``"__interrupt__"`` (the pending ``Interrupt(value, id)``) when a node waits for an
         answer. ``durability``: when steps are committed, ``"sync"`` (the default),
         ``"async"`` or ``"exit"``; ``debug=True`` prints each step's updates and values."""
+        if joins_task(self):  # called in a node: part of that task's run
+            return join_task(self, input, config)
         run, chunks = self._start(
             input,
             config,
@@ -268,10 +271,11 @@ class CompiledStateGraph:
         only = (
             None if cfg.checkpoint_id is None else checkpoint_version(thread_id, cfg.checkpoint_id)
         )
+        shown = shown_in_history(self.spec, thread_id)
         if filter is None and only is None and limit is not None:
             # A page of the newest: read just those checkpoints, not the whole stream.
             for found in store.recent_states(thread_id, limit, below):
-                yield self.schema.shown_snapshot(snapshot_of(found, live=False))
+                yield shown(snapshot_of(found, live=False))
             return
         chosen = [
             thread
@@ -281,7 +285,7 @@ class CompiledStateGraph:
             and (only is None or thread.head.version == only)
         ]
         with collection_paused():
-            snapshots = [self.schema.shown_snapshot(snapshot_of(t, live=False)) for t in chosen]
+            snapshots = [shown(snapshot_of(t, live=False)) for t in chosen]
         if filter:
             wanted = filter.items()
             snapshots = [

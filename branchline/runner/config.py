@@ -11,6 +11,9 @@ from branchline.domain.model.thread import Thread
 from branchline.runner.errors import InvalidConfigError
 
 DEFAULT_RECURSION_LIMIT = 10_000
+# In the config of a subgraph's run: the thread of the graph that runs it. The run's
+# ``checkpoint_ns`` is then its own place in the root thread, not a subgraph to address.
+PARENT_THREAD = "__branchline_parent_thread"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class RunConfig:
     recursion_limit: int = DEFAULT_RECURSION_LIMIT
     actor: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    parent_thread: str | None = None  # a subgraph's run: see PARENT_THREAD
 
     @classmethod
     def parse(cls, config: Mapping[str, Any] | None) -> RunConfig:
@@ -48,15 +52,24 @@ class RunConfig:
                 f"configurable.thread_id must be a string, got {type(thread_id).__name__}"
             )
         actor = configurable.get("actor", metadata.get("actor"))
+        parent = configurable.get(PARENT_THREAD)
         return cls(
             thread_id=None if thread_id is None else str(thread_id),
             checkpoint_id=configurable.get("checkpoint_id"),
-            checkpoint_ns=str(configurable.get("checkpoint_ns") or ""),
+            checkpoint_ns="" if parent else str(configurable.get("checkpoint_ns") or ""),
             metadata=metadata,
             recursion_limit=limit,
             actor=None if actor is None else str(actor),
             raw=config,
+            parent_thread=parent,
         )
+
+    @property
+    def namespace(self) -> str:
+        """Where this run's thread is in its root thread: ``""``, or a subgraph's place."""
+        if self.parent_thread is None:
+            return ""
+        return str(self.raw["configurable"].get("checkpoint_ns") or "")
 
     def travels_from(self, thread: Thread | None) -> bool:
         """Whether ``checkpoint_id`` names a checkpoint other than ``thread``'s head."""

@@ -199,7 +199,8 @@ class Intake:
         schema, topology = self.require_graph().schema, self.require_graph().topology
         writes, command = schema.writes_from("the input", input, known_only=True)
         if batch.thread is None:
-            batch.add(Thread.start(self.cfg.thread_id or "transient", schema.initial_values()))
+            thread_id, values = self.cfg.thread_id or "transient", schema.initial_values()
+            batch.add(Thread.start(thread_id, values, self.cfg.parent_thread, self.cfg.namespace))
         for event in batch.current.supersede("input", self.cfg.actor):
             batch.add(event)
         kept = partial_joins(topology, batch.current.head.waiting if batch.current.head else {})

@@ -51,6 +51,10 @@ class TaskScope:
     calls: int = field(default=0)
     answered: dict[str, Any] = field(default_factory=dict)
     store: Any = None
+    thread: Any = None  # the Thread whose task this is (a subgraph's parent)
+    node: str = ""
+    config: Any = None  # the config of the task's run
+    joined: int = 0  # graphs without a store invoked in this task so far (subgraph.join_task)
     # When the caller streams subgraphs (``stream(..., subgraphs=True)``): the modes, and
     # the chunks of the subgraph this task runs, as ``(namespace, mode, chunk)``.
     stream_modes: tuple[str, ...] = ()

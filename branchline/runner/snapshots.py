@@ -83,9 +83,9 @@ def snapshot_of(thread: Thread, *, live: bool) -> StateSnapshot:
         thread.live_values if live else thread.values.copy(),
         thread.pending_nodes if live else head.next,
         checkpoint_config(thread_id, checkpoint_id(thread_id, head.version)),
-        {**head.metadata, "source": head.source, "step": head.step, "parents": {}}
-        if head.metadata
-        else {"source": head.source, "step": head.step, "parents": {}},
+        {**head.metadata, "source": head.source, "step": head.step}
+        if "parents" in head.metadata
+        else {**head.metadata, "source": head.source, "step": head.step, "parents": {}},
         head.created_at.isoformat(),
         None if parent is None else checkpoint_config(thread_id, checkpoint_id(thread_id, parent)),
         tasks,

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any, Literal, Protocol
 
+from branchline.domain.model.checkpoint import InterruptRecord
+from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.batch import Batch
-from branchline.runner.config import RunConfig
+from branchline.runner.config import PARENT_THREAD
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
 from branchline.runner.schema import StateSchema
-from branchline.runner.spec import GraphSpec
 from branchline.runner.types import Command, StateSnapshot
 
 Persistence = Literal["per_call", "kept", "off"]  # a subgraph's own history: see above
@@ -74,9 +74,10 @@ class Subgraph(Protocol):
 
 
 class SubgraphPaused(Exception):
-    """The subgraph stopped: at a static breakpoint, or with these interrupts pending."""
+    """The subgraph stopped: at a static breakpoint, or with these interrupts pending
+    (``(interrupt id, value, namespace)``: where in the subgraph each was asked)."""
 
-    def __init__(self, questions: list[tuple[str, Any]]) -> None:
+    def __init__(self, questions: list[tuple[str, Any, str]]) -> None:
         super().__init__(questions)
         self.questions = questions
 
@@ -113,15 +114,12 @@ class SubgraphNode:
         self.name = name
         self.graph = graph
         self.parent_channels = frozenset(parent_channels)
-        self._bound: dict[int, Subgraph] = {}
 
     def bound(self, store: CheckpointStore | None) -> Subgraph:
         """The subgraph on the parent's store (it is usually compiled without one)."""
         if store is None or self.graph.store is store:
             return self.graph
-        if id(store) not in self._bound:
-            self._bound[id(store)] = self.graph.with_store(store)
-        return self._bound[id(store)]
+        return self.graph.with_store(store)
 
     def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any] | Command:
         try:
@@ -135,32 +133,11 @@ class SubgraphNode:
         if self.graph.persistence == "off":  # its interrupts are the calling task's own
             return self._output(call(self.graph, self._input(self.graph, state), _bare(config)))
         child = self.bound(scope.store if scope else None)
-        parent_thread = (config.get("configurable") or {}).get("thread_id")
-        if child.store is None or scope is None or parent_thread is None:
+        if child.store is None or scope is None or scope.thread is None:
             return self._output(call(child, self._input(child, state), config))
         segment = self.segment(scope.task_id)
         assert segment is not None
-        thread_id = namespace_thread(str(parent_thread), segment)
-        sub_config = {
-            "configurable": {
-                **_inherited(config),
-                "thread_id": thread_id,
-                "checkpoint_ns": segment,
-            },
-            "metadata": dict(config.get("metadata") or {}),
-        }
-        call = partial(_call, scope, segment)
-        thread = child.store.load(thread_id)
-        if thread is not None and thread.pending_nodes:
-            pending = {r.interrupt_id for r in thread.pending_interrupts}
-            answers = {i: v for i, v in scope.answered.items() if i in pending}
-            result = call(child, Command(resume=answers) if answers else None, sub_config)
-        else:
-            result = call(child, self._input(child, state), sub_config)
-        after = child.store.load(thread_id)
-        if after is not None and after.pending_nodes:
-            raise SubgraphPaused([(r.interrupt_id, r.value) for r in after.pending_interrupts])
-        return self._output(result)
+        return self._output(enter(scope, child, segment, self._input(child, state), config))
 
     def segment(self, task_id: str) -> str | None:
         """The namespace of this node's subgraph run by task ``task_id`` (its thread is
@@ -202,6 +179,83 @@ def _call(
     return result
 
 
+def enter(
+    scope: TaskScope, child: Subgraph, segment: str, input: Any, config: Mapping[str, Any]
+) -> Any:
+    """Run ``child`` on its own thread in the thread of ``scope``'s task, at ``segment``:
+    afresh, or (if it paused there) resumed with the answers the task was given. Returns
+    its final values; raises SubgraphPaused if it pauses again. A thread of one call (its
+    segment names the task) that already finished is this task's run of it, done before
+    the task was run again: its values are returned and nothing runs."""
+    assert child.store is not None
+    thread_id = namespace_thread(scope.thread.thread_id, segment)
+    sub_config = _sub_config(config, scope, thread_id, segment)
+    call = partial(_call, scope, segment)
+    thread = child.store.load(thread_id)
+    if thread is not None and thread.pending_nodes:
+        pending = {r.interrupt_id for r in thread.pending_interrupts}
+        answers = {i: v for i, v in scope.answered.items() if i in pending}
+        result = call(child, Command(resume=answers) if answers else None, sub_config)
+    else:
+        once = thread is not None and segment.startswith(f"{scope.node}:{scope.task_id}")
+        result = call(child, None if once else input, sub_config)
+    after = child.store.load(thread_id)
+    if after is not None and after.pending_nodes:
+        raise SubgraphPaused([_asked(segment, r) for r in after.pending_interrupts])
+    return result
+
+
+def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> Any:
+    """``invoke`` of a graph without a store inside a task of a graph with one (``return
+    sub.invoke(state)`` in a node function): it runs as part of that task, as in LangGraph,
+    its checkpoints kept in the task's thread at ``"<node>:<task id>"`` (``"|1"``, ``"|2"``
+    appended for the task's later calls), so a resume re-enters it where it paused and
+    the inner nodes that finished do not run again."""
+    scope = current_scope()
+    assert scope is not None and scope.thread is not None
+    calls, scope.joined = scope.joined, scope.joined + 1
+    segment = f"{scope.node}:{scope.task_id}" + (f"|{calls}" if calls else "")
+    base = scope.config or {}
+    mine = dict(base, configurable={**_inherited(config or {}), **(base.get("configurable") or {})})
+    return enter(scope, graph.with_store(scope.store), segment, input, mine)
+
+
+def joins_task(graph: Subgraph) -> bool:
+    """Whether ``graph.invoke`` is to run as part of the task it is called in (join_task)."""
+    if graph.store is not None or graph.persistence != "per_call":
+        return False
+    scope = current_scope()
+    return scope is not None and scope.durable and scope.thread is not None
+
+
+def _sub_config(
+    config: Mapping[str, Any], scope: TaskScope, thread_id: str, segment: str
+) -> dict[str, Any]:
+    """The config of a subgraph's run on its own ``thread_id``: its place in the root
+    thread (``checkpoint_ns``) and, in its checkpoints' metadata, the checkpoint each
+    graph above it was at (``parents``, by namespace, as LangGraph records them)."""
+    configurable = config.get("configurable") or {}
+    here = str(configurable.get("checkpoint_ns") or "") if PARENT_THREAD in configurable else ""
+    metadata = dict(config.get("metadata") or {})
+    at = checkpoint_id(scope.thread.thread_id, scope.thread.head.version)
+    parents = {**metadata.get("parents", {}), here: at}
+    return {
+        "configurable": {
+            **_inherited(config),
+            "thread_id": thread_id,
+            "checkpoint_ns": f"{here}|{segment}" if here else segment,
+            PARENT_THREAD: scope.thread.thread_id,
+        },
+        "metadata": {**metadata, "parents": parents},
+    }
+
+
+def _asked(segment: str, record: InterruptRecord) -> tuple[str, Any, str]:
+    """A subgraph's pending question as its parent's task asks it, with where it came from."""
+    inner = record.namespace or f"{record.node}:{record.task_id}"
+    return record.interrupt_id, record.value, f"{segment}|{inner}"
+
+
 def _bare(config: dict[str, Any]) -> dict[str, Any]:
     """A subgraph that keeps no history runs without the parent's thread."""
     return {**config, "configurable": _inherited(config)}
@@ -210,99 +264,5 @@ def _bare(config: dict[str, Any]) -> dict[str, Any]:
 def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
     """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
     place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
-    own = ("thread_id", "checkpoint_id", "checkpoint_ns")
+    own = ("thread_id", "checkpoint_id", "checkpoint_ns", PARENT_THREAD)
     return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}
-
-
-def split_namespace(namespace: str) -> tuple[str, str]:
-    """``"sub|inner"`` -> ``("sub", "inner")``: the first subgraph node and the rest."""
-    first, _, rest = namespace.partition("|")
-    return first, rest
-
-
-def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, Any]:
-    """The config addressing a subgraph node's own thread (and maybe its checkpoint)."""
-    configurable = dict(config.get("configurable") or {})
-    configurable["thread_id"] = namespace_thread(str(configurable["thread_id"]), node)
-    configurable["checkpoint_ns"] = rest
-    return {**config, "configurable": configurable}
-
-
-def outer_config(
-    config: dict[str, Any] | None, thread_id: str, namespace: str
-) -> dict[str, Any] | None:
-    """A subgraph checkpoint's config as its parent addresses it (thread id + namespace)."""
-    if config is None:
-        return None
-    inner = config["configurable"]
-    inner_ns = inner.get("checkpoint_ns") or ""
-    full = f"{namespace}|{inner_ns}" if inner_ns else namespace
-    return {"configurable": {**inner, "thread_id": thread_id, "checkpoint_ns": full}}
-
-
-def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
-    """A subgraph's snapshot with configs its parent graph accepts."""
-    return snapshot._replace(
-        config=outer_config(snapshot.config, thread_id, namespace) or snapshot.config,
-        parent_config=outer_config(snapshot.parent_config, thread_id, namespace),
-    )
-
-
-def subgraph_of(
-    graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig
-) -> tuple[Subgraph, dict[str, Any]]:
-    """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
-    segment, rest = split_namespace(cfg.checkpoint_ns)
-    found = graph.topology.nodes.get(segment.split(":")[0])  # "node" or "node:<task id>"
-    if found is None or not isinstance(found.func, SubgraphNode):
-        subgraphs = [n for n, s in graph.topology.nodes.items() if isinstance(s.func, SubgraphNode)]
-        raise InvalidConfigError(
-            f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
-            f"its subgraph nodes are {subgraphs}"
-        )
-    return found.func.bound(graph.store), child_config(config, segment, rest)
-
-
-def update_subgraph(
-    graph: GraphSpec,
-    config: Mapping[str, Any],
-    cfg: RunConfig,
-    values: Any,
-    as_node: str | None,
-) -> dict[str, Any]:
-    """Edit a subgraph's own state; questions it drops are dropped in the parent too."""
-    store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
-    child, child_cfg = subgraph_of(graph, config, cfg)
-    inner_thread = child_cfg["configurable"]["thread_id"]
-    before = store.load(inner_thread)
-    asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
-    inner = child.update_state(child_cfg, values, as_node)
-    parent = store.load(thread_id)
-    if parent is not None and asked:
-        batch = Batch(parent)
-        for event in parent.supersede("update", cfg.actor, only=asked):
-            batch.add(event)
-        if batch.events:
-            store.append(parent, batch.events)
-    return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
-
-
-def with_subgraph_states(
-    graph: GraphSpec, snapshot: StateSnapshot, thread_id: str, full: bool
-) -> StateSnapshot:
-    """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot."""
-    tasks = []
-    for task in snapshot.tasks:
-        found = graph.topology.nodes.get(task.name)
-        node = found.func if found is not None else None
-        segment = node.segment(task.id) if isinstance(node, SubgraphNode) else None
-        if isinstance(node, SubgraphNode) and segment is not None:  # None: keeps no history
-            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": segment}}
-            if full:
-                child = node.bound(graph.store)
-                inner = child.get_state(child_config(ns_config, segment, ""), subgraphs=True)
-                task = task._replace(state=outer_snapshot(inner, thread_id, segment))
-            else:
-                task = task._replace(state=ns_config)
-        tasks.append(task)
-    return snapshot._replace(tasks=tuple(tasks))

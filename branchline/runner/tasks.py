@@ -40,6 +40,7 @@ class Question:
     value: Any
     index: int
     interrupt_id: str
+    namespace: str = ""  # asked inside a subgraph: see events.Interrupted
 
 
 @dataclass
@@ -140,6 +141,9 @@ def _run_task(
         durable=graph.store is not None,
         answered=thread.answered(tid),
         store=graph.store,
+        thread=thread,
+        node=node,
+        config=config,
         stream_modes=streaming,
         streamed=streamed,
     )
@@ -167,7 +171,7 @@ def _run_task(
     except SubgraphPaused as paused:
         if inherited:
             raise
-        questions = [Question(value, i, iid) for i, (iid, value) in enumerate(paused.questions)]
+        questions = [Question(v, i, iid, ns) for i, (iid, v, ns) in enumerate(paused.questions)]
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:
         return Outcome(tid, node, {}, error=error)
@@ -277,6 +281,7 @@ def record(
                             outcome.node,
                             asked.index,
                             asked.value,
+                            asked.namespace,
                         )
                     )
         elif outcome.paused:

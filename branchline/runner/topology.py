@@ -15,11 +15,12 @@ class Node:
     name: str
     func: Callable[..., Any]
     takes_config: bool
+    calls: Any = None  # a compiled graph the function invokes (see builder.called_graph)
 
     @classmethod
-    def of(cls, name: str, func: Callable[..., Any]) -> Node:
+    def of(cls, name: str, func: Callable[..., Any], calls: Any = None) -> Node:
         """A node running ``func``; it gets the run's config if it has a ``config`` parameter."""
-        return cls(name, func, _takes_config(func))
+        return cls(name, func, _takes_config(func), calls)
 
 
 @dataclass(frozen=True)

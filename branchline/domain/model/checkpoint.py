@@ -101,6 +101,7 @@ class InterruptRecord:
     answer: Any = None
     actor: str | None = None
     dropped: bool = False  # superseded unanswered: still shown in the history
+    namespace: str = ""  # asked inside a subgraph that ``node`` runs: see Interrupted
 
 
 def apply_writes(

@@ -40,12 +40,18 @@ class ThreadEvent:
 @one_assignment_init
 @dataclass(frozen=True, kw_only=True)
 class ThreadStarted(ThreadEvent):
-    """A thread's stream was opened under a user-chosen thread id."""
+    """A thread's stream was opened under a user-chosen thread id.
+
+    A subgraph's own thread names the thread of the graph that ran it (``parent_thread``)
+    and its place there as LangGraph addresses it (``namespace``, e.g. ``"sub:<task id>"``).
+    """
 
     TOPIC = "branchline.ThreadStarted"
 
     thread_id: str
     values: dict[str, Any] = field(default_factory=dict)
+    parent_thread: str | None = None
+    namespace: str = ""
 
 
 @one_assignment_init
@@ -182,6 +188,9 @@ class Interrupted(ThreadEvent):
     node: str
     index: int
     value: Any
+    # Where a subgraph's node asked it, when ``node`` runs a subgraph: the path of tasks
+    # down to the asking one, as LangGraph names them ("sub:<task id>|ask:<task id>").
+    namespace: str = ""
 
 
 @one_assignment_init

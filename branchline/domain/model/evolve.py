@@ -160,6 +160,7 @@ def _answered(thread: Thread, event: Resumed) -> tuple[InterruptRecord, ...]:
         answered=True,
         answer=event.value,
         actor=event.actor,
+        namespace=asked.namespace if asked else "",
     )
     others = tuple(r for r in thread.interrupts if r.interrupt_id != event.interrupt_id)
     return (*others, record)
@@ -175,7 +176,13 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
         return replace(thread, version=version, results=(*thread.results, result))
     if isinstance(event, Interrupted):
         record = InterruptRecord(
-            event.interrupt_id, event.task_id, event.node, event.index, event.value, event.timestamp
+            event.interrupt_id,
+            event.task_id,
+            event.node,
+            event.index,
+            event.value,
+            event.timestamp,
+            namespace=event.namespace,
         )
         return replace(thread, version=version, interrupts=(*thread.interrupts, record))
     if isinstance(event, Resumed):

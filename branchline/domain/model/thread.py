@@ -9,9 +9,9 @@ state and return events; only ``domain.evolve`` turns events into state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from branchline.domain.model import checkpoint, clock
@@ -53,17 +53,6 @@ class Thread:
     interrupts: tuple[InterruptRecord, ...] = ()
     breakpoints_hit: tuple[str, ...] = ()
 
-    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = (
-        "id",
-        "version",
-        "thread_id",
-        "values",
-        "head",
-        "results",
-        "interrupts",
-        "breakpoints_hit",
-    )
-
     # Queries -------------------------------------------------------------------
 
     @property
@@ -88,9 +77,9 @@ class Thread:
         if self.head is None:
             return ()
         head, done = self.head, {r.task_id for r in self.results if r.error is None}
-        tasks = (
+        tasks = [
             (i, n, task_id(self.thread_id, head.version, n, i)) for i, n in enumerate(head.next)
-        )
+        ]
         return tuple(t for t in tasks if t[2] not in done)
 
     def task_for(self, node: str) -> str:
@@ -121,24 +110,29 @@ class Thread:
         """The answers a task's ``interrupt()`` calls get on its next run, in call order."""
         if not self.interrupts:  # every task of a step without questions asks this
             return []
-        answered = [r for r in self.interrupts if r.task_id == task and r.answered]
-        return [r.answer for r in sorted(answered, key=lambda r: r.index)]
+        return [r.answer for r in sorted(self._answered(task), key=lambda r: r.index)]
 
     def answered(self, task: str) -> dict[str, Any]:
         """The answers given to a task's questions, by interrupt id."""
-        return {
-            r.interrupt_id: r.answer for r in self.interrupts if r.task_id == task and r.answered
-        }
+        return {r.interrupt_id: r.answer for r in self._answered(task)}
+
+    def _answered(self, task: str) -> list[InterruptRecord]:
+        return [r for r in self.interrupts if r.task_id == task and r.answered]
 
     def to_snapshot_state(self) -> dict[str, Any]:
-        """The fields a snapshot stores."""
-        return {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
+        """The fields a snapshot stores: every field."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     # Commands ------------------------------------------------------------------
 
     @staticmethod
-    def start(thread_id: str, values: Mapping[str, Any] | None = None) -> ThreadStarted:
-        """Decide to open a new thread, with the values its channels start from."""
+    def start(
+        thread_id: str,
+        values: Mapping[str, Any] | None = None,
+        parent: str | None = None,
+        ns: str = "",
+    ) -> ThreadStarted:
+        """Decide to open a thread (a subgraph's names its parent thread and namespace)."""
         if not isinstance(thread_id, str) or not thread_id:
             raise InvalidCommand(
                 f"thread_id must be a non-empty string, got {thread_id!r}; "
@@ -151,6 +145,8 @@ class Thread:
             timestamp=clock.now(),
             thread_id=thread_id,
             values=dict(values or {}),
+            parent_thread=parent,
+            namespace=ns,
         )
 
     def _event(self, cls: type[E], offset: int = 0, **fields: Any) -> E:
@@ -289,7 +285,7 @@ class Thread:
         )
 
     def ask(
-        self, interrupt_id: str, task_id: str, node: str, index: int, value: Any
+        self, interrupt_id: str, task_id: str, node: str, index: int, value: Any, ns: str = ""
     ) -> Interrupted:
         """Record that a pending task asked a question and paused."""
         self._require_pending(node)
@@ -304,6 +300,7 @@ class Thread:
             node=node,
             index=index,
             value=value,
+            namespace=ns,
         )
 
     def answer(

@@ -1,0 +1,144 @@
+"""A subgraph's own state, read and edited through its parent: the configs that address
+it (``checkpoint_ns``), its snapshots as the parent shows them, and the tasks of the
+parent's snapshots that ran one.
+
+A subgraph's checkpoints live in a thread of their own inside the parent's thread
+(``subgraph.namespace_thread``); the parent addresses them as LangGraph does, by its own
+thread id and the subgraph's namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from branchline.runner.batch import Batch
+from branchline.runner.config import RunConfig
+from branchline.runner.errors import InvalidConfigError
+from branchline.runner.spec import GraphSpec
+from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread
+from branchline.runner.types import StateSnapshot
+
+
+def split_namespace(namespace: str) -> tuple[str, str]:
+    """``"sub|inner"`` -> ``("sub", "inner")``: the first subgraph node and the rest."""
+    first, _, rest = namespace.partition("|")
+    return first, rest
+
+
+def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, Any]:
+    """The config addressing a subgraph node's own thread (and maybe its checkpoint)."""
+    configurable = dict(config.get("configurable") or {})
+    configurable["thread_id"] = namespace_thread(str(configurable["thread_id"]), node)
+    configurable["checkpoint_ns"] = rest
+    return {**config, "configurable": configurable}
+
+
+def outer_config(
+    config: dict[str, Any] | None, thread_id: str, namespace: str
+) -> dict[str, Any] | None:
+    """A subgraph checkpoint's config as its parent addresses it (thread id + namespace)."""
+    if config is None:
+        return None
+    inner = config["configurable"]
+    inner_ns = inner.get("checkpoint_ns") or ""
+    full = f"{namespace}|{inner_ns}" if inner_ns else namespace
+    return {"configurable": {**inner, "thread_id": thread_id, "checkpoint_ns": full}}
+
+
+def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
+    """A subgraph's snapshot with configs its parent graph accepts."""
+    return snapshot._replace(
+        config=outer_config(snapshot.config, thread_id, namespace) or snapshot.config,
+        parent_config=outer_config(snapshot.parent_config, thread_id, namespace),
+    )
+
+
+def subgraph_of(
+    graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig
+) -> tuple[Subgraph, dict[str, Any]]:
+    """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
+    segment, rest = split_namespace(cfg.checkpoint_ns)
+    child = graph_at(graph, segment.split(":")[0])  # "node" or "node:<task id>"
+    if child is None:
+        subgraphs = [n for n in graph.topology.nodes if graph_at(graph, n) is not None]
+        raise InvalidConfigError(
+            f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
+            f"its subgraph nodes are {subgraphs}"
+        )
+    return child, child_config(config, segment, rest)
+
+
+def graph_at(graph: GraphSpec, name: str) -> Subgraph | None:
+    """The graph node ``name`` runs (a subgraph node) or invokes (a node function naming
+    a graph without a store), on the store of ``graph``; None for other nodes."""
+    node = graph.topology.nodes.get(name)
+    if node is None:
+        return None
+    if isinstance(node.func, SubgraphNode):
+        return node.func.bound(graph.store)
+    called = node.calls
+    if called is None or called.store is not None or called.persistence != "per_call":
+        return None
+    return called if graph.store is None else called.with_store(graph.store)  # type: ignore[no-any-return]
+
+
+def _segment(graph: GraphSpec, name: str, task_id: str) -> str | None:
+    """The namespace of the subgraph run by task ``task_id`` of node ``name``, if any."""
+    node = graph.topology.nodes.get(name)
+    if node is not None and isinstance(node.func, SubgraphNode):
+        return node.func.segment(task_id)
+    return f"{name}:{task_id}" if graph_at(graph, name) is not None else None
+
+
+def update_subgraph(
+    graph: GraphSpec,
+    config: Mapping[str, Any],
+    cfg: RunConfig,
+    values: Any,
+    as_node: str | None,
+) -> dict[str, Any]:
+    """Edit a subgraph's own state; questions it drops are dropped in the parent too."""
+    store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
+    child, child_cfg = subgraph_of(graph, config, cfg)
+    inner_thread = child_cfg["configurable"]["thread_id"]
+    before = store.load(inner_thread)
+    asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
+    inner = child.update_state(child_cfg, values, as_node)
+    parent = store.load(thread_id)
+    if parent is not None and asked:
+        batch = Batch(parent)
+        for event in parent.supersede("update", cfg.actor, only=asked):
+            batch.add(event)
+        if batch.events:
+            store.append(parent, batch.events)
+    return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
+
+
+def shown_in_history(graph: GraphSpec, thread_id: str) -> Callable[[StateSnapshot], StateSnapshot]:
+    """How ``get_state_history`` shows a past checkpoint: the state schema's view of it,
+    with the config of the subgraph each of its tasks ran (as LangGraph lists them)."""
+    shown = graph.schema.shown_snapshot
+    if not any(graph_at(graph, name) is not None for name in graph.topology.nodes):
+        return shown
+    return lambda snapshot: with_subgraph_states(graph, shown(snapshot), thread_id, full=False)
+
+
+def with_subgraph_states(
+    graph: GraphSpec, snapshot: StateSnapshot, thread_id: str, full: bool
+) -> StateSnapshot:
+    """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot."""
+    tasks = []
+    for task in snapshot.tasks:
+        segment = _segment(graph, task.name, task.id)  # None: not a subgraph, or no history
+        if segment is not None:
+            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": segment}}
+            if full:
+                child = graph_at(graph, task.name)
+                assert child is not None
+                inner = child.get_state(child_config(ns_config, segment, ""), subgraphs=True)
+                task = task._replace(state=outer_snapshot(inner, thread_id, segment))
+            else:
+                task = task._replace(state=ns_config)
+        tasks.append(task)
+    return snapshot._replace(tasks=tuple(tasks))
