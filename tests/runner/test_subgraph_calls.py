@@ -1,0 +1,121 @@
+"""A graph invoked inside a node function runs as part of that task, and what a parent
+shows of its subgraphs' runs. Expected values are LangGraph 1.2.22's for the same graphs."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from branchline import START, CheckpointStore, Command, StateGraph, interrupt, open_views
+
+
+class Log(TypedDict):
+    x: Annotated[list[str], operator.add]
+
+
+def _asking_graph(runs: list[str]) -> Any:
+    """``prep`` then ``ask`` (a question); compiled without a store."""
+
+    def prep(state: Log) -> dict[str, Any]:
+        runs.append("prep")
+        return {"x": ["p"]}
+
+    def ask(state: Log) -> dict[str, Any]:
+        runs.append("ask")
+        return {"x": [interrupt("q?")]}
+
+    inner = StateGraph(Log).add_node("prep", prep).add_node("ask", ask)
+    return inner.add_edge(START, "prep").add_edge("prep", "ask").compile()
+
+
+def _calling_twice(store: CheckpointStore, runs: list[str]) -> Any:
+    sub = _asking_graph(runs)
+
+    def call(state: Log) -> dict[str, Any]:
+        first, second = sub.invoke({"x": []}), sub.invoke({"x": []})
+        return {"x": first["x"] + second["x"]}
+
+    return StateGraph(Log).add_node("call", call).add_edge(START, "call").compile(store)
+
+
+def test_a_graph_invoked_in_a_node_resumes_where_it_paused(store: CheckpointStore) -> None:
+    runs: list[str] = []
+    graph, config = _calling_twice(store, runs), {"configurable": {"thread_id": "t"}}
+
+    first = graph.invoke({"x": []}, config)["__interrupt__"]
+    after_first = list(runs)
+    second = graph.invoke(Command(resume="A"), config)["__interrupt__"]
+    after_second = list(runs)
+    done = graph.invoke(Command(resume="B"), config)
+
+    assert after_first == ["prep", "ask"]
+    # The first call resumes at `ask`; the second runs afresh, in a history of its own.
+    assert after_second == ["prep", "ask", "ask", "prep", "ask"]
+    assert first[0].id != second[0].id
+    assert done == {"x": ["p", "A", "p", "B"]}
+    assert runs == [*after_second, "ask"]  # the finished first call does not run again
+
+
+def test_a_node_invoking_a_graph_shows_its_run_as_the_tasks_state(store: CheckpointStore) -> None:
+    graph, config = _calling_twice(store, []), {"configurable": {"thread_id": "t"}}
+    graph.invoke({"x": []}, config)
+
+    task = graph.get_state(config).tasks[0]
+    inner = graph.get_state(config, subgraphs=True).tasks[0].state
+    listed = [t.state for s in graph.get_state_history(config) for t in s.tasks]
+
+    namespace = task.state["configurable"]["checkpoint_ns"]
+    assert namespace == f"call:{task.id}"
+    assert (inner.values, inner.next) == ({"x": ["p"]}, ("ask",))
+    assert inner.config["configurable"]["checkpoint_ns"] == namespace
+    assert [s.next for s in graph.get_state_history(inner.config)] == [("ask",)]
+    assert listed == [task.state, None]  # the __start__ task runs no graph
+
+
+def test_subgraph_checkpoints_record_the_parent_checkpoint_they_ran_from(
+    store: CheckpointStore,
+) -> None:
+    sub = _asking_graph([])
+    graph = StateGraph(Log).add_node("sub", sub).add_edge(START, "sub").compile(store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"x": []}, config)
+
+    parent = graph.get_state(config)
+    subgraph = parent.tasks[0].state  # its thread and namespace: every checkpoint of it
+    history = list(graph.get_state_history(subgraph))
+
+    ran_from = parent.config["configurable"]["checkpoint_id"]
+    assert parent.metadata["parents"] == {}
+    assert subgraph == {
+        "configurable": {"thread_id": "t", "checkpoint_ns": f"sub:{parent.tasks[0].id}"}
+    }
+    assert [s.metadata["step"] for s in history] == [1, 0, -1]
+    assert {s.metadata["parents"][""] for s in history} == {ran_from}
+
+
+def test_the_views_show_a_subgraphs_question_under_the_parent_with_its_path(
+    store: CheckpointStore,
+) -> None:
+    def outer(inner: Any) -> Any:
+        return StateGraph(Log).add_node("mid", inner).add_edge(START, "mid").compile()
+
+    graph = StateGraph(Log).add_node("top", outer(_asking_graph([]))).add_edge(START, "top")
+    graph = graph.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t", "actor": "dana"}}
+    asked = graph.invoke({"x": []}, config)["__interrupt__"][0]
+
+    views = open_views(store)
+    [pending] = views.pending_interrupts()
+    roots = [row.thread_id for row in views.list_threads()]
+    children = views.list_threads(subgraphs_of="t")
+    graph.invoke(Command(resume="yes"), config)
+    decisions = views.decisions()
+
+    path = [segment.partition(":")[0] for segment in pending.namespace.split("|")]
+    assert (pending.thread_id, pending.node, pending.interrupt_id) == ("t", "top", asked.id)
+    assert path == ["top", "mid", "ask"]
+    assert roots == ["t"]
+    assert [(c.parent_thread, c.namespace.partition(":")[0]) for c in children] == [("t", "top")]
+    assert [(d.thread_id, d.actor, d.kind, d.namespace) for d in decisions] == [
+        ("t", "dana", "resume", pending.namespace)
+    ]
