@@ -27,6 +27,7 @@ from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed, shape
 from branchline.runner.subgraph import Persistence, check_runs_alone, join_task, joins_task
 from branchline.runner.subgraph_state import (
     outer_snapshot,
+    run_from_subgraph,
     shown_in_history,
     subgraph_of,
     update_subgraph,
@@ -153,6 +154,8 @@ class CompiledStateGraph:
         subgraphs: bool = False,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         cfg = RunConfig.parse(config)
+        if cfg.checkpoint_ns:
+            cfg = RunConfig.parse(run_from_subgraph(self.spec, config or {}, cfg, input))
         check_runs_alone(self.persistence)
         input = self.boundary.accept(input)
         breakpoints = self._breakpoints(*stops)

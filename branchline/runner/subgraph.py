@@ -22,10 +22,12 @@ from typing import Any, Literal, Protocol
 
 from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
+from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import PARENT_THREAD
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
+from branchline.runner.kept_subgraph import kept_start
 from branchline.runner.schema import StateSchema
 from branchline.runner.types import Command, StateSnapshot
 
@@ -186,23 +188,49 @@ def enter(
     afresh, or (if it paused there) resumed with the answers the task was given. Returns
     its final values; raises SubgraphPaused if it pauses again. A thread of one call (its
     segment names the task) that already finished is this task's run of it, done before
-    the task was run again: its values are returned and nothing runs."""
+    the task was run again: its values are returned and nothing runs. One kept across
+    calls goes on from where ``kept_subgraph`` says, or from the checkpoint a run from a
+    subgraph checkpoint names (``checkpoint_map``)."""
     assert child.store is not None
     thread_id = namespace_thread(scope.thread.thread_id, segment)
     sub_config = _sub_config(config, scope, thread_id, segment)
     call = partial(_call, scope, segment)
     thread = child.store.load(thread_id)
-    if thread is not None and thread.pending_nodes:
+    namespace = sub_config["configurable"]["checkpoint_ns"]
+    here = namespace.rpartition("|")[0]
+    kept = child.persistence == "kept"
+    if thread is None:
+        result = call(child, input, sub_config)
+    elif thread.pending_nodes and (not kept or _paused_here(thread, scope, here, sub_config)):
         pending = {r.interrupt_id for r in thread.pending_interrupts}
         answers = {i: v for i, v in scope.answered.items() if i in pending}
         result = call(child, Command(resume=answers) if answers else None, sub_config)
+    elif not kept:
+        result = call(child, None, sub_config)
     else:
-        once = thread is not None and segment.startswith(f"{scope.node}:{scope.task_id}")
-        result = call(child, None if once else input, sub_config)
+        mapped = ((config.get("configurable") or {}).get("checkpoint_map") or {}).get(namespace)
+        start = kept_start(child.store, thread_id, here, scope.thread)
+        if mapped is not None or thread.head is None or start != thread.head.version:
+            at = mapped or checkpoint_id(thread_id, start)
+            sub_config["configurable"]["checkpoint_id"] = at
+        result = call(child, None if mapped else input, sub_config)
     after = child.store.load(thread_id)
     if after is not None and after.pending_nodes:
         raise SubgraphPaused([_asked(segment, r) for r in after.pending_interrupts])
     return result
+
+
+def _paused_here(thread: Thread, scope: TaskScope, here: str, sub_config: dict[str, Any]) -> bool:
+    """Whether a kept subgraph's pause is this task's to resume: its questions are ones
+    this task asked for it (or, paused at a breakpoint, its run started from the parent
+    checkpoint this task stands on); else it is another branch's, left behind."""
+    asked = {r.interrupt_id for r in thread.pending_interrupts}
+    if asked:
+        mine = {r.interrupt_id for r in scope.thread.interrupts if r.task_id == scope.task_id}
+        return asked <= mine
+    assert thread.head is not None
+    ran_from = (thread.head.metadata.get("parents") or {}).get(here)
+    return bool(ran_from == sub_config["metadata"]["parents"][here])
 
 
 def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> Any:

@@ -35,22 +35,31 @@ def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, A
 
 
 def outer_config(
-    config: dict[str, Any] | None, thread_id: str, namespace: str
+    config: dict[str, Any] | None,
+    thread_id: str,
+    namespace: str,
+    parents: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """A subgraph checkpoint's config as its parent addresses it (thread id + namespace)."""
+    """A subgraph checkpoint's config as its parent addresses it (thread id + namespace),
+    with LangGraph's ``checkpoint_map`` when the checkpoint's ``parents`` are known: the
+    checkpoint of each graph above it, and its own."""
     if config is None:
         return None
     inner = config["configurable"]
     inner_ns = inner.get("checkpoint_ns") or ""
     full = f"{namespace}|{inner_ns}" if inner_ns else namespace
-    return {"configurable": {**inner, "thread_id": thread_id, "checkpoint_ns": full}}
+    outer = {**inner, "thread_id": thread_id, "checkpoint_ns": full}
+    if parents is not None and inner.get("checkpoint_id"):
+        outer["checkpoint_map"] = {**parents, full: inner["checkpoint_id"]}
+    return {"configurable": outer}
 
 
 def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
     """A subgraph's snapshot with configs its parent graph accepts."""
+    parents = (snapshot.metadata or {}).get("parents")
     return snapshot._replace(
-        config=outer_config(snapshot.config, thread_id, namespace) or snapshot.config,
-        parent_config=outer_config(snapshot.parent_config, thread_id, namespace),
+        config=outer_config(snapshot.config, thread_id, namespace, parents) or snapshot.config,
+        parent_config=outer_config(snapshot.parent_config, thread_id, namespace, parents),
     )
 
 
@@ -98,12 +107,16 @@ def update_subgraph(
     values: Any,
     as_node: str | None,
 ) -> dict[str, Any]:
-    """Edit a subgraph's own state; questions it drops are dropped in the parent too."""
+    """Edit a subgraph's own state; questions it drops are dropped in the parent too. The
+    new checkpoint keeps the parent checkpoint the edited one ran from (as LangGraph)."""
     store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
     child, child_cfg = subgraph_of(graph, config, cfg)
     inner_thread = child_cfg["configurable"]["thread_id"]
     before = store.load(inner_thread)
     asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
+    ran_from = (child.get_state(child_cfg).metadata or {}).get("parents")
+    if ran_from:
+        child_cfg["metadata"] = {**(child_cfg.get("metadata") or {}), "parents": ran_from}
     inner = child.update_state(child_cfg, values, as_node)
     parent = store.load(thread_id)
     if parent is not None and asked:
@@ -142,3 +155,33 @@ def with_subgraph_states(
                 task = task._replace(state=ns_config)
         tasks.append(task)
     return snapshot._replace(tasks=tuple(tasks))
+
+
+def run_from_subgraph(
+    graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig, input: Any
+) -> dict[str, Any]:
+    """The config a run addressed to a subgraph's checkpoint runs from, as in LangGraph:
+    the parent's checkpoint whose step ran that subgraph (its ``metadata["parents"]``),
+    so the parent runs that step again. A subgraph kept across calls goes on from the
+    addressed checkpoint there (``checkpoint_map``); one kept per call starts afresh.
+    Without a checkpoint id, or with input (an answer to the subgraph's question), the
+    parent's head."""
+    configurable = {k: v for k, v in config["configurable"].items() if k != "checkpoint_ns"}
+    if input is not None:
+        configurable.pop("checkpoint_id", None)
+    elif cfg.checkpoint_id is not None:
+        child, child_cfg = subgraph_of(graph, config, cfg)
+        parents = child.get_state(child_cfg).metadata or {}
+        ran_from = (parents.get("parents") or {}).get("")
+        if ran_from is None:
+            raise InvalidConfigError(
+                f"checkpoint {cfg.checkpoint_id!r} of subgraph {cfg.checkpoint_ns!r} records no "
+                "parent checkpoint to run from (it was made by update_state); run from the "
+                "parent's checkpoint instead: graph.invoke(None, snapshot.parent_config)"
+            )
+        configurable["checkpoint_id"] = ran_from
+        configurable["checkpoint_map"] = {
+            **parents["parents"],
+            cfg.checkpoint_ns: cfg.checkpoint_id,
+        }
+    return {**config, "configurable": configurable}

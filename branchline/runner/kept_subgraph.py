@@ -1,0 +1,47 @@
+"""Where a subgraph compiled with ``checkpointer=True`` goes on from.
+
+Such a subgraph keeps one history across calls, in one thread inside its parent's. Each
+of its checkpoints records the parent checkpoint its run started from (its metadata's
+``parents``). A call goes on from the state the subgraph had on the parent's branch, as
+in LangGraph: after the newest run that started from a checkpoint strictly before the one
+the parent's step stands on. So after the parent replays or forks an older checkpoint,
+the subgraph sees its state as it was then, not what a later run on another branch left;
+with no run before it on the branch, it starts afresh.
+"""
+
+from __future__ import annotations
+
+from branchline.domain.model.ids import checkpoint_version
+from branchline.domain.model.thread import Thread
+from branchline.domain.store.checkpoint_store import CheckpointStore
+
+
+def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread) -> int:
+    """The version of the checkpoint of subgraph thread ``thread_id`` that a call from
+    ``parent``'s head goes on from (``here``: the parent's namespace). A copy of an older
+    checkpoint (a replay) or an edit of one stands where that checkpoint stood."""
+    head = parent.head
+    assert head is not None
+    stands = head.parent if head.source in ("fork", "update") and head.parent else head.version
+    before = _ancestors(store.timeline(parent.thread_id).states, stands)
+    states = store.checkpoint_states(thread_id)
+    for state in reversed(states):
+        assert state.head is not None
+        ran_from = (state.head.metadata.get("parents") or {}).get(here)
+        if ran_from is not None and checkpoint_version(parent.thread_id, ran_from) in before:
+            return state.head.version
+    first = states[0].head
+    assert first is not None
+    return first.version  # its input checkpoint, before anything ran: afresh
+
+
+def _ancestors(states: dict[int, Thread], version: int) -> set[int]:
+    """The checkpoints ``version`` was made from, through its parents (not itself)."""
+    found: set[int] = set()
+    state = states.get(version)
+    at = state.head.parent if state is not None and state.head is not None else None
+    while at is not None and at not in found:
+        found.add(at)
+        state = states.get(at)
+        at = state.head.parent if state is not None and state.head is not None else None
+    return found
