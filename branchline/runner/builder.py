@@ -62,7 +62,7 @@ class StateGraph:
             )
         elif isinstance(action, CompiledStateGraph):
             self.topology.nodes[name] = Node(
-                name, SubgraphNode(name, action, self.schema.channels), True
+                name, SubgraphNode(name, action, self.schema.channels), False
             )
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")

@@ -233,9 +233,9 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = subgraph_of(self.spec, config, cfg)
+            child, child_cfg, segment = subgraph_of(self.spec, config, cfg)
             inner = child.get_state(child_cfg, subgraphs=subgraphs)
-            return outer_snapshot(inner, thread_id, cfg.checkpoint_ns)
+            return outer_snapshot(inner, thread_id, segment)
         if cfg.checkpoint_id is None:
             thread = store.load(thread_id)
             if thread is None or thread.head is None:
@@ -264,9 +264,9 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg = subgraph_of(self.spec, config, cfg)
+            child, child_cfg, segment = subgraph_of(self.spec, config, cfg)
             inner = child.get_state_history(child_cfg, filter=filter, before=before, limit=limit)
-            yield from (outer_snapshot(s, thread_id, cfg.checkpoint_ns) for s in inner)
+            yield from (outer_snapshot(s, thread_id, segment) for s in inner)
             return
         below = None
         if before is not None:

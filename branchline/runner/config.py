@@ -6,14 +6,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchline.domain.model.ids import check_thread_id, checkpoint_version
+from branchline.domain.model.ids import check_thread_id, checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.runner.errors import InvalidConfigError
 
 DEFAULT_RECURSION_LIMIT = 10_000
-# In the config of a subgraph's run: the thread of the graph that runs it. The run's
-# ``checkpoint_ns`` is then its own place in the root thread, not a subgraph to address.
-PARENT_THREAD = "__branchline_parent_thread"
+# In the config of a subgraph's run: the thread of the graph that runs it, and the root
+# thread. The run's ``checkpoint_ns`` is then its own place in the root thread, not a
+# subgraph to address.
+PARENT_THREAD, ROOT_THREAD = "__branchline_parent_thread", "__branchline_root_thread"
+# In the config a node gets (``task_config``): its ``checkpoint_ns`` is its task's place.
+TASK = "__branchline_task"
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,11 @@ class RunConfig:
             )
         actor = configurable.get("actor", metadata.get("actor"))
         parent = configurable.get(PARENT_THREAD)
+        placed = parent or configurable.get(TASK)  # a place, not an address
         return cls(
             thread_id=None if thread_id is None else str(thread_id),
             checkpoint_id=configurable.get("checkpoint_id"),
-            checkpoint_ns="" if parent else str(configurable.get("checkpoint_ns") or ""),
+            checkpoint_ns="" if placed else str(configurable.get("checkpoint_ns") or ""),
             metadata=metadata,
             recursion_limit=limit,
             actor=None if actor is None else str(actor),
@@ -97,3 +101,24 @@ def checkpoint_config(thread_id: str, checkpoint_id: str) -> dict[str, Any]:
             "checkpoint_id": checkpoint_id,
         }
     }
+
+
+def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) -> dict[str, Any]:
+    """The config a node function gets, as LangGraph gives it: the run's, with the root
+    thread's id (inside a subgraph too), the task's place (``checkpoint_ns``:
+    ``"node:<task id>"`` under the subgraph's own) and the checkpoint each graph above
+    it and its own stand on (``checkpoint_map``)."""
+    configurable = dict(run.get("configurable") or {})
+    parent = configurable.pop(PARENT_THREAD, None)
+    root = configurable.pop(ROOT_THREAD, None)
+    here = str(configurable.get("checkpoint_ns") or "") if parent else ""
+    parents = (run.get("metadata") or {}).get("parents", {}) if parent else {}
+    assert thread.head is not None
+    configurable.update(
+        thread_id=root or configurable.get("thread_id"),
+        checkpoint_ns=f"{here}|{node}:{task}" if here else f"{node}:{task}",
+        checkpoint_map={**parents, here: checkpoint_id(thread.thread_id, thread.head.version)},
+        checkpoint_id=None,
+    )
+    configurable[TASK] = True
+    return {**run, "configurable": configurable}

@@ -24,7 +24,7 @@ from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.config import PARENT_THREAD
+from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
 from branchline.runner.kept_subgraph import kept_start
@@ -123,14 +123,15 @@ class SubgraphNode:
             return self.graph
         return self.graph.with_store(store)
 
-    def __call__(self, state: Any, config: dict[str, Any]) -> dict[str, Any] | Command:
+    def __call__(self, state: Any) -> dict[str, Any] | Command:
         try:
-            return self._run(state, config)
+            return self._run(state)
         except ParentCommand as up:  # a node inside routes in this graph
             return Command(update=up.command.update, goto=up.command.goto)
 
-    def _run(self, state: Any, config: dict[str, Any]) -> dict[str, Any]:
+    def _run(self, state: Any) -> dict[str, Any]:
         scope = current_scope()
+        config = scope.config if scope is not None else {}
         call = partial(_call, scope, f"{self.name}:{scope.task_id}" if scope else self.name)
         if self.graph.persistence == "off":  # its interrupts are the calling task's own
             return self._output(call(self.graph, self._input(self.graph, state), _bare(config)))
@@ -244,7 +245,8 @@ def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> 
     calls, scope.joined = scope.joined, scope.joined + 1
     segment = f"{scope.node}:{scope.task_id}" + (f"|{calls}" if calls else "")
     base = scope.config or {}
-    mine = dict(base, configurable={**_inherited(config or {}), **(base.get("configurable") or {})})
+    given = {k: v for k, v in _inherited(config or {}).items() if k != "checkpoint_map"}
+    mine = dict(base, configurable={**given, **(base.get("configurable") or {})})
     return enter(scope, graph.with_store(scope.store), segment, input, mine)
 
 
@@ -268,11 +270,13 @@ def _sub_config(
     at = checkpoint_id(scope.thread.thread_id, scope.thread.head.version)
     parents = {**metadata.get("parents", {}), here: at}
     return {
+        **config,
         "configurable": {
             **_inherited(config),
             "thread_id": thread_id,
             "checkpoint_ns": f"{here}|{segment}" if here else segment,
             PARENT_THREAD: scope.thread.thread_id,
+            ROOT_THREAD: configurable.get(ROOT_THREAD, configurable.get("thread_id")),
         },
         "metadata": {**metadata, "parents": parents},
     }
@@ -292,5 +296,5 @@ def _bare(config: dict[str, Any]) -> dict[str, Any]:
 def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
     """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
     place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
-    own = ("thread_id", "checkpoint_id", "checkpoint_ns", PARENT_THREAD)
+    own = ("thread_id", "checkpoint_id", "checkpoint_ns", PARENT_THREAD, ROOT_THREAD, TASK)
     return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}

@@ -55,18 +55,30 @@ def outer_config(
 
 
 def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
-    """A subgraph's snapshot with configs its parent graph accepts."""
+    """A subgraph's snapshot with configs its parent graph accepts (its own subgraphs'
+    too, in its tasks)."""
     parents = (snapshot.metadata or {}).get("parents")
+    tasks = tuple(
+        task._replace(state=outer_snapshot(task.state, thread_id, namespace))
+        if isinstance(task.state, StateSnapshot)
+        else task._replace(state=outer_config(task.state, thread_id, namespace))
+        if task.state
+        else task
+        for task in snapshot.tasks
+    )
     return snapshot._replace(
         config=outer_config(snapshot.config, thread_id, namespace, parents) or snapshot.config,
         parent_config=outer_config(snapshot.parent_config, thread_id, namespace, parents),
+        tasks=tasks,
     )
 
 
 def subgraph_of(
     graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig
-) -> tuple[Subgraph, dict[str, Any]]:
-    """The subgraph a ``checkpoint_ns`` names, and the config of its own thread."""
+) -> tuple[Subgraph, dict[str, Any], str]:
+    """The subgraph a ``checkpoint_ns`` names, the config of its own thread (with the
+    rest of the namespace, for a subgraph inside it), and the namespace's first segment
+    (what this graph's configs of it are made with: ``outer_config``)."""
     segment, rest = split_namespace(cfg.checkpoint_ns)
     child = graph_at(graph, segment.split(":")[0])  # "node" or "node:<task id>"
     if child is None:
@@ -75,7 +87,7 @@ def subgraph_of(
             f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
             f"its subgraph nodes are {subgraphs}"
         )
-    return child, child_config(config, segment, rest)
+    return child, child_config(config, segment, rest), segment
 
 
 def graph_at(graph: GraphSpec, name: str) -> Subgraph | None:
@@ -110,7 +122,7 @@ def update_subgraph(
     """Edit a subgraph's own state; questions it drops are dropped in the parent too. The
     new checkpoint keeps the parent checkpoint the edited one ran from (as LangGraph)."""
     store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
-    child, child_cfg = subgraph_of(graph, config, cfg)
+    child, child_cfg, segment = subgraph_of(graph, config, cfg)
     inner_thread = child_cfg["configurable"]["thread_id"]
     before = store.load(inner_thread)
     asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
@@ -125,7 +137,7 @@ def update_subgraph(
             batch.add(event)
         if batch.events:
             store.append(parent, batch.events)
-    return outer_config(inner, thread_id, cfg.checkpoint_ns) or {}
+    return outer_config(inner, thread_id, segment) or {}
 
 
 def shown_in_history(graph: GraphSpec, thread_id: str) -> Callable[[StateSnapshot], StateSnapshot]:
@@ -170,7 +182,7 @@ def run_from_subgraph(
     if input is not None:
         configurable.pop("checkpoint_id", None)
     elif cfg.checkpoint_id is not None:
-        child, child_cfg = subgraph_of(graph, config, cfg)
+        child, child_cfg, _ = subgraph_of(graph, config, cfg)
         parents = child.get_state(child_cfg).metadata or {}
         ran_from = (parents.get("parents") or {}).get("")
         if ran_from is None:

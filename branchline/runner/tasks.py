@@ -18,6 +18,7 @@ from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.thread import Thread
 from branchline.runner.channel_writes import Delta, StepWriter
+from branchline.runner.config import task_config
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
     GraphInterrupt,
@@ -149,7 +150,10 @@ def _run_task(
     )
     try:
         with nullcontext() if inherited else scope:
-            output = spec.func(state, config=config) if spec.takes_config else spec.func(state)
+            if spec.takes_config:
+                output = spec.func(state, config=task_config(config, thread, node, tid))
+            else:
+                output = spec.func(state)
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question

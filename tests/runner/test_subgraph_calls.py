@@ -119,3 +119,52 @@ def test_the_views_show_a_subgraphs_question_under_the_parent_with_its_path(
     assert [(d.thread_id, d.actor, d.kind, d.namespace) for d in decisions] == [
         ("t", "dana", "resume", pending.namespace)
     ]
+
+
+def test_a_node_inside_a_subgraph_sees_the_root_thread_and_its_place(
+    store: CheckpointStore,
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def look(state: Log, config: dict[str, Any]) -> dict[str, Any]:
+        seen.append(dict(config["configurable"]))
+        return {"x": ["looked"]}
+
+    inner = StateGraph(Log).add_node("look", look).add_edge(START, "look").compile()
+    graph = StateGraph(Log).add_node("sub", inner).add_node("top", look)
+    graph = graph.add_edge(START, "sub").add_edge("sub", "top").compile(checkpointer=store)
+    graph.invoke({"x": []}, {"configurable": {"thread_id": "t", "user": "u1"}})
+    history = list(graph.get_state_history({"configurable": {"thread_id": "t"}}))
+
+    in_sub, at_top = seen
+    ran_sub = next(s for s in history if s.next == ("sub",))
+    ran_top = next(s for s in history if s.next == ("top",))
+    sub_ns, look_ns = in_sub["checkpoint_ns"].split("|")
+    assert (in_sub["thread_id"], at_top["thread_id"]) == ("t", "t")
+    assert (in_sub["user"], in_sub["checkpoint_id"]) == ("u1", None)
+    assert sub_ns == f"sub:{ran_sub.tasks[0].id}"
+    assert look_ns.startswith("look:")
+    assert in_sub["checkpoint_map"][""] == ran_sub.config["configurable"]["checkpoint_id"]
+    assert set(in_sub["checkpoint_map"]) == {"", sub_ns}
+    assert at_top["checkpoint_ns"] == f"top:{ran_top.tasks[0].id}"
+    assert at_top["checkpoint_map"] == {"": ran_top.config["configurable"]["checkpoint_id"]}
+
+
+def test_a_subgraph_two_levels_down_is_addressed_from_the_root(store: CheckpointStore) -> None:
+    runs: list[str] = []
+    middle = StateGraph(Log).add_node("inner", _asking_graph(runs)).add_edge(START, "inner")
+    graph = StateGraph(Log).add_node("outer", middle.compile()).add_edge(START, "outer")
+    graph = graph.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"x": []}, config)
+
+    middle_state = graph.get_state(config, subgraphs=True).tasks[0].state
+    inner_state = middle_state.tasks[0].state
+    addressed = graph.get_state(inner_state.config)
+
+    outer_ns, inner_ns = inner_state.config["configurable"]["checkpoint_ns"].split("|")
+    assert inner_state.config["configurable"]["thread_id"] == "t"
+    assert outer_ns == middle_state.config["configurable"]["checkpoint_ns"]
+    assert inner_ns.startswith("inner:")
+    assert (addressed.values, addressed.next) == ({"x": ["p"]}, ("ask",))
+    assert addressed.config == inner_state.config
