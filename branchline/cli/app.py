@@ -34,6 +34,7 @@ from branchline.domain.store.storage_faults import STORAGE_FAULTS
 from branchline.projections import Views
 from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
+from branchline.runner.config import namespace_segments
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -191,7 +192,7 @@ def when(moment: datetime) -> str:
 def node_path(node: str | None, namespace: str) -> str:
     """Where a question or an edit was, for tables: the node, or its path down through
     subgraphs (``"sub/ask"``), task ids left out."""
-    names = [segment.partition(":")[0] for segment in namespace.split("|")] if namespace else []
+    names = [segment.partition(":")[0] for segment in namespace_segments(namespace)]
     if node is not None and (not names or names[0] != node):
         names.append(node)
     return "/".join(names)

@@ -31,6 +31,7 @@ from branchline.domain.model.ids import checkpoint_id, checkpoint_version
 from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.projections import Views
+from branchline.runner.config import namespace_segments
 from branchline.runner.stored_threads import record_edit
 from branchline.runner.time_travel import MISSING, Branch, Diff, recorded
 from branchline.runner.time_travel import branches as list_branches
@@ -96,7 +97,7 @@ def _subgraphs_ran(store: CheckpointStore, views: Views, thread: str, namespace:
             if at is None:
                 continue
             if at not in drawn:
-                place = row.namespace.rpartition("|")[2]
+                place = namespace_segments(row.namespace)[-1]
                 drawn[at] = Tree(Text(f"subgraph {place}", style="yellow"))
                 ran.setdefault(at, []).append((row.thread_id, drawn[at]))
             node = drawn[at].add(_label(timeline, version))

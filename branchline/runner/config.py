@@ -122,3 +122,16 @@ def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) ->
     )
     configurable[TASK] = True
     return {**run, "configurable": configurable}
+
+
+def namespace_segments(namespace: str) -> list[str]:
+    """``"a:<task id>|b:<task id>|2"`` -> ``["a:<task id>", "b:<task id>|2"]``: the place of
+    each graph down the path. A ``"|<n>"`` suffix (as LangGraph names the n-th graph one
+    task invoked) belongs to the segment before it."""
+    found: list[str] = []
+    for part in namespace.split("|") if namespace else ():
+        if part.isdigit() and found:
+            found[-1] += f"|{part}"
+        else:
+            found.append(part)
+    return found

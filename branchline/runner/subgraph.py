@@ -24,7 +24,7 @@ from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK
+from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK, namespace_segments
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
 from branchline.runner.kept_subgraph import kept_start
@@ -198,7 +198,7 @@ def enter(
     call = partial(_call, scope, segment)
     thread = child.store.load(thread_id)
     namespace = sub_config["configurable"]["checkpoint_ns"]
-    here = namespace.rpartition("|")[0]
+    here = "|".join(namespace_segments(namespace)[:-1])
     kept = child.persistence == "kept"
     if thread is None:
         result = call(child, input, sub_config)
@@ -237,13 +237,15 @@ def _paused_here(thread: Thread, scope: TaskScope, here: str, sub_config: dict[s
 def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> Any:
     """``invoke`` of a graph without a store inside a task of a graph with one (``return
     sub.invoke(state)`` in a node function): it runs as part of that task, as in LangGraph,
-    its checkpoints kept in the task's thread at ``"<node>:<task id>"`` (``"|1"``, ``"|2"``
+    its checkpoints kept in the task's thread at ``"<node>:<task id>"`` (``"<node>"`` for
+    one compiled with ``checkpointer=True``, kept across calls; ``"|1"``, ``"|2"``
     appended for the task's later calls), so a resume re-enters it where it paused and
     the inner nodes that finished do not run again."""
     scope = current_scope()
     assert scope is not None and scope.thread is not None
     calls, scope.joined = scope.joined, scope.joined + 1
-    segment = f"{scope.node}:{scope.task_id}" + (f"|{calls}" if calls else "")
+    place = scope.node if graph.persistence == "kept" else f"{scope.node}:{scope.task_id}"
+    segment = place + (f"|{calls}" if calls else "")
     base = scope.config or {}
     given = {k: v for k, v in _inherited(config or {}).items() if k != "checkpoint_map"}
     mine = dict(base, configurable={**given, **(base.get("configurable") or {})})
@@ -252,7 +254,7 @@ def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> 
 
 def joins_task(graph: Subgraph) -> bool:
     """Whether ``graph.invoke`` is to run as part of the task it is called in (join_task)."""
-    if graph.store is not None or graph.persistence != "per_call":
+    if graph.store is not None or graph.persistence == "off":
         return False
     scope = current_scope()
     return scope is not None and scope.durable and scope.thread is not None

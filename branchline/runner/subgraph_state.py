@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from branchline.runner.batch import Batch
-from branchline.runner.config import RunConfig
+from branchline.runner.config import RunConfig, namespace_segments
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread
@@ -22,8 +22,8 @@ from branchline.runner.types import StateSnapshot
 
 def split_namespace(namespace: str) -> tuple[str, str]:
     """``"sub|inner"`` -> ``("sub", "inner")``: the first subgraph node and the rest."""
-    first, _, rest = namespace.partition("|")
-    return first, rest
+    first, *rest = namespace_segments(namespace) or [""]
+    return first, "|".join(rest)
 
 
 def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, Any]:

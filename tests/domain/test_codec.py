@@ -380,3 +380,17 @@ def test_a_value_that_contains_itself_is_refused_with_a_clear_error() -> None:
 
     with pytest.raises(UnsupportedValueError, match="or one that contains itself"):
         Codec().encode({"log": looped})
+
+
+class _Text(str):
+    """A str subclass, as langchain-core's ``message.text`` returns."""
+
+
+def test_a_str_subclass_is_stored_as_its_text_and_allows_no_class() -> None:
+    codec = Codec()
+    data = codec.encode({"reply": _Text("hi"), _Text("key"): [_Text("x")]})
+    back = Codec().decode(data)
+
+    assert back == {"reply": "hi", "key": ["x"]}
+    assert [type(v) for v in (back["reply"], *back["key"], *back)] == [str] * 4
+    assert codec.encode([_Text("hi")]) == b'["hi"]'

@@ -2,7 +2,8 @@
 
 Plain JSON shapes stay plain: a dict with str keys is a JSON object, a list is an array, and
 str, int, finite float, bool and None are themselves. Every other kind is a small tagged object
-such as ``{"__bl__":"tuple","v":[1,2]}``, so values come back with their exact types.
+such as ``{"__bl__":"tuple","v":[1,2]}``, so values come back with their exact types; a
+subclass of str (not an Enum) is the one exception: it is its text, read back as a str.
 
 Classes (dataclasses, pydantic models, Enums) are stored by topic ``module:QualName``, or by a
 stable name given with ``Codec.name``. Decoding looks a topic up in this codec's allow-list
@@ -193,6 +194,11 @@ class Codec(Transcoder):
     def _encoder_for(self, obj: object) -> Encoder:
         """Find the encoder for a class-based value, allow-list its class, and cache both."""
         encoder: Encoder
+        if isinstance(obj, str) and not isinstance(obj, Enum):
+            # A str subclass (langchain-core's ``message.text``) is stored as its text and
+            # read back as a str, as LangGraph's serializer does; no class is allowed.
+            self._encoders[type(obj)] = str
+            return str
         if isinstance(obj, Enum):
             encoder = self._encode_enum
         elif isinstance(obj, BaseModel):
