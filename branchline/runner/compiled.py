@@ -6,15 +6,13 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from branchline.domain.model.errors import ThreadNotFound
 from branchline.domain.model.events import ThreadEvent
-from branchline.domain.model.ids import checkpoint_id, checkpoint_version
+from branchline.domain.model.ids import checkpoint_version
 from branchline.domain.model.thread import Thread
-from branchline.domain.model.timeline import Timeline
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.collection_pause import collection_paused
-from branchline.runner.batch import Batch
 from branchline.runner.boundary import Boundary
+from branchline.runner.branching import Branching
 from branchline.runner.config import RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
@@ -30,10 +28,10 @@ from branchline.runner.subgraph_state import (
     run_from_subgraph,
     shown_in_history,
     subgraph_of,
+    subgraphs_in,
     update_subgraph,
     with_subgraph_states,
 )
-from branchline.runner.time_travel import Branch, Diff, branches, diff, recorded
 from branchline.runner.topology import Topology, node_names
 from branchline.runner.types import StateSnapshot, StateUpdate
 
@@ -41,7 +39,7 @@ STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug")
 TASKS, WRITER = "branchline-task", "branchline-writer"  # the names of a graph's threads
 
 
-class CompiledStateGraph:
+class CompiledStateGraph(Branching):
     """A validated graph, bound to an optional checkpoint store."""
 
     def __init__(
@@ -233,9 +231,9 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg, segment = subgraph_of(self.spec, config, cfg)
+            child, child_cfg, segment = subgraph_of(self.spec, config, cfg, self)
             inner = child.get_state(child_cfg, subgraphs=subgraphs)
-            return outer_snapshot(inner, thread_id, segment)
+            return outer_snapshot(inner, thread_id, segment, self.schema if child is self else None)
         if cfg.checkpoint_id is None:
             thread = store.load(thread_id)
             if thread is None or thread.head is None:
@@ -245,6 +243,13 @@ class CompiledStateGraph:
             snapshot = snapshot_of(store.checkpoint(thread_id, cfg.checkpoint_id), live=False)
         shown = self.schema.shown_snapshot(snapshot)
         return with_subgraph_states(self.spec, shown, thread_id, subgraphs)
+
+    def get_subgraphs(
+        self, *, namespace: str | None = None, recurse: bool = False
+    ) -> Iterator[tuple[str, CompiledStateGraph]]:
+        """This graph's subgraphs by namespace (``"node"``; ``"node|inner"`` with
+        ``recurse``), or only the one ``namespace`` names, as LangGraph lists them."""
+        yield from subgraphs_in(self.spec, namespace, recurse)  # type: ignore[misc]
 
     def get_state_history(
         self,
@@ -264,9 +269,10 @@ class CompiledStateGraph:
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            child, child_cfg, segment = subgraph_of(self.spec, config, cfg)
+            child, child_cfg, segment = subgraph_of(self.spec, config, cfg, self)
             inner = child.get_state_history(child_cfg, filter=filter, before=before, limit=limit)
-            yield from (outer_snapshot(s, thread_id, segment) for s in inner)
+            read_by = self.schema if child is self else None  # an undeclared subgraph's
+            yield from (outer_snapshot(s, thread_id, segment, read_by) for s in inner)
             return
         below = None
         if before is not None:
@@ -295,68 +301,6 @@ class CompiledStateGraph:
                 s for s in snapshots if all((s.metadata or {}).get(k) == v for k, v in wanted)
             ]
         yield from snapshots[:limit]
-
-    # Time travel ---------------------------------------------------------------------
-
-    def _timeline(self, config: Mapping[str, Any]) -> tuple[str, Timeline, int]:
-        """The thread's timeline and the addressed checkpoint (default: the head)."""
-        store = self._store()
-        cfg = RunConfig.parse(config)
-        thread_id = cfg.require_thread()
-        thread = store.load(thread_id)
-        if thread is None or thread.head is None:
-            raise ThreadNotFound(
-                f"thread {thread_id!r} has no checkpoints; start it with its input"
-            )
-        version = thread.head.version
-        if cfg.checkpoint_id is not None:
-            version = self._require_checkpoint(thread_id, cfg.checkpoint_id)
-        return thread_id, store.timeline(thread_id), version
-
-    def get_lineage(self, config: Mapping[str, Any]) -> list[StateSnapshot]:
-        """A checkpoint and its ancestors only, newest first (not the other branches)."""
-        _, timeline, version = self._timeline(config)
-        return [snapshot_of(timeline.states[v], live=False) for v in timeline.lineage(version)]
-
-    def list_branches(self, config: Mapping[str, Any]) -> list[Branch]:
-        """Every branch of the thread, oldest first."""
-        thread_id, timeline, _ = self._timeline(config)
-        return branches(timeline, thread_id)
-
-    def switch_branch(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        """Move the thread's head to the addressed checkpoint (another branch's head)."""
-        store = self._store()
-        cfg = RunConfig.parse(config)
-        thread_id, _, version = self._timeline(config)
-        thread = store.load(thread_id)
-        batch = Batch(thread)
-        Intake.of(self.spec, cfg).fork(batch, checkpoint_id(thread_id, version), "switch")
-        return config_of(store.append(batch.base, batch.events).thread)
-
-    def diff(self, config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> Diff:
-        """Compare two checkpoints of a thread: common ancestor, each side's steps, values."""
-        thread_id, timeline, a = self._timeline(config_a)
-        other, _, b = self._timeline(config_b)
-        if other != thread_id:
-            raise InvalidConfigError(
-                f"diff compares two checkpoints of one thread, got threads {thread_id!r} and "
-                f"{other!r}"
-            )
-        return diff(timeline, a, b)
-
-    def replay(
-        self, config: Mapping[str, Any], *, stream_mode: str | Sequence[str] = "values"
-    ) -> Iterator[Any]:
-        """Stream the recorded steps from a checkpoint to its branch's head, running nothing."""
-        modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
-        unknown = [m for m in modes if m not in ("values", "updates")]
-        if unknown:
-            raise InvalidConfigError(
-                f"recorded replay streams 'values' and 'updates', not {unknown}"
-            )
-        _, timeline, version = self._timeline(config)
-        for mode, chunk in recorded(timeline, version, modes):
-            yield chunk if isinstance(stream_mode, str) else (mode, chunk)
 
     # Editing -------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
 from branchline.runner.kept_subgraph import kept_start
 from branchline.runner.schema import StateSchema
+from branchline.runner.spec import GraphSpec
 from branchline.runner.types import Command, StateSnapshot
 
 Persistence = Literal["per_call", "kept", "off"]  # a subgraph's own history: see above
@@ -39,6 +40,9 @@ class Subgraph(Protocol):
 
     @property
     def schema(self) -> StateSchema: ...
+
+    @property
+    def spec(self) -> GraphSpec: ...
 
     @property
     def store(self) -> CheckpointStore | None: ...

@@ -9,12 +9,13 @@ thread id and the subgraph's namespace.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig, namespace_segments
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread
 from branchline.runner.types import StateSnapshot
@@ -54,9 +55,16 @@ def outer_config(
     return {"configurable": outer}
 
 
-def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> StateSnapshot:
+def outer_snapshot(
+    snapshot: StateSnapshot, thread_id: str, namespace: str, read_by: StateSchema | None = None
+) -> StateSnapshot:
     """A subgraph's snapshot with configs its parent graph accepts (its own subgraphs'
-    too, in its tasks)."""
+    too, in its tasks); ``read_by``: the schema whose channels alone it shows (a graph
+    read with its parent's, as LangGraph reads one it does not know)."""
+    if read_by is not None:
+        values = snapshot.values
+        shown = {k: v for k, v in values.items() if k in read_by.channels}
+        snapshot = snapshot._replace(values=shown)
     parents = (snapshot.metadata or {}).get("parents")
     tasks = tuple(
         task._replace(state=outer_snapshot(task.state, thread_id, namespace))
@@ -74,20 +82,38 @@ def outer_snapshot(snapshot: StateSnapshot, thread_id: str, namespace: str) -> S
 
 
 def subgraph_of(
-    graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig
+    graph: GraphSpec, config: Mapping[str, Any], cfg: RunConfig, reader: Subgraph | None = None
 ) -> tuple[Subgraph, dict[str, Any], str]:
     """The subgraph a ``checkpoint_ns`` names, the config of its own thread (with the
     rest of the namespace, for a subgraph inside it), and the namespace's first segment
-    (what this graph's configs of it are made with: ``outer_config``)."""
+    (what this graph's configs of it are made with: ``outer_config``).
+
+    A graph a node invoked without this graph knowing it (found in no node) is read,
+    as LangGraph reads it, with ``reader`` (this graph) when its thread exists; it
+    cannot be written through this graph's nodes and channels."""
     segment, rest = split_namespace(cfg.checkpoint_ns)
-    child = graph_at(graph, segment.split(":")[0])  # "node" or "node:<task id>"
+    child = down = graph_at(graph, node_of(segment))
+    below = rest
+    while down is not None and below:  # every graph down the path must be known
+        inner, below = split_namespace(below)
+        down = graph_at(down.spec, node_of(inner))
+    child = child if down is not None else None
+    if child is None and reader is not None and not rest and graph.store is not None:
+        ran = graph.store.load(namespace_thread(cfg.require_thread(), segment))
+        child = reader if ran is not None else None
     if child is None:
         subgraphs = [n for n in graph.topology.nodes if graph_at(graph, n) is not None]
+        names = "|".join(node_of(s) for s in namespace_segments(cfg.checkpoint_ns))
         raise InvalidConfigError(
-            f"checkpoint_ns {cfg.checkpoint_ns!r} names no subgraph node of this graph; "
-            f"its subgraph nodes are {subgraphs}"
+            f"Subgraph {names} not found: checkpoint_ns {cfg.checkpoint_ns!r} names no "
+            f"subgraph of this graph; its subgraph nodes are {subgraphs}"
         )
     return child, child_config(config, segment, rest), segment
+
+
+def node_of(segment: str) -> str:
+    """The node a namespace segment names: ``"sub:<task id>|2"`` -> ``"sub"``."""
+    return segment.partition(":")[0].partition("|")[0]
 
 
 def graph_at(graph: GraphSpec, name: str) -> Subgraph | None:
@@ -99,7 +125,7 @@ def graph_at(graph: GraphSpec, name: str) -> Subgraph | None:
     if isinstance(node.func, SubgraphNode):
         return node.func.bound(graph.store)
     called = node.calls
-    if called is None or called.store is not None or called.persistence != "per_call":
+    if called is None or called.store is not None or called.persistence == "off":
         return None
     return called if graph.store is None else called.with_store(graph.store)  # type: ignore[no-any-return]
 
@@ -109,7 +135,10 @@ def _segment(graph: GraphSpec, name: str, task_id: str) -> str | None:
     node = graph.topology.nodes.get(name)
     if node is not None and isinstance(node.func, SubgraphNode):
         return node.func.segment(task_id)
-    return f"{name}:{task_id}" if graph_at(graph, name) is not None else None
+    called = graph_at(graph, name)
+    if called is None:
+        return None
+    return name if called.persistence == "kept" else f"{name}:{task_id}"
 
 
 def update_subgraph(
@@ -197,3 +226,21 @@ def run_from_subgraph(
             cfg.checkpoint_ns: cfg.checkpoint_id,
         }
     return {**config, "configurable": configurable}
+
+
+def subgraphs_in(
+    graph: GraphSpec, namespace: str | None, recurse: bool
+) -> Iterator[tuple[str, Subgraph]]:
+    """``get_subgraphs``: each subgraph of ``graph`` (as its node declares or invokes it)
+    by namespace, in node order; with ``recurse`` theirs too (``"outer|inner"``); with
+    ``namespace`` only the one it names, matched a whole segment at a time."""
+    first, rest = split_namespace(namespace) if namespace else ("", "")
+    for name, node in graph.topology.nodes.items():
+        found = node.func.graph if isinstance(node.func, SubgraphNode) else node.calls
+        if found is None or (namespace is not None and name != first):
+            continue
+        if namespace is None or not rest:
+            yield name, found
+        if recurse and (namespace is None or rest):
+            inner = subgraphs_in(found.spec, rest or None, recurse)
+            yield from ((f"{name}|{n}", g) for n, g in inner)

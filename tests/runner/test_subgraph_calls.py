@@ -6,7 +6,17 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
-from branchline import START, CheckpointStore, Command, StateGraph, interrupt, open_views
+import pytest
+
+from branchline import (
+    START,
+    CheckpointStore,
+    Command,
+    InvalidConfigError,
+    StateGraph,
+    interrupt,
+    open_views,
+)
 
 
 class Log(TypedDict):
@@ -168,3 +178,70 @@ def test_a_subgraph_two_levels_down_is_addressed_from_the_root(store: Checkpoint
     assert inner_ns.startswith("inner:")
     assert (addressed.values, addressed.next) == ({"x": ["p"]}, ("ask",))
     assert addressed.config == inner_state.config
+
+
+class Notes(TypedDict):
+    x: Annotated[list[str], operator.add]
+    note: str  # a key only the subgraphs have
+
+
+def _noting(label: str) -> Any:
+    work = StateGraph(Notes).add_node("work", lambda s: {"x": [label], "note": label})
+    return work.add_edge(START, "work").compile()
+
+
+def test_get_subgraphs_lists_them_by_whole_namespace_segments() -> None:
+    research = StateGraph(Notes).add_node("review", _noting("inner")).add_edge(START, "review")
+    research = research.compile()
+    named = {"research_review": _noting("rr"), "review": _noting("r")}
+    parent = StateGraph(Notes).add_node("research", research)
+    for name, graph in named.items():
+        parent = parent.add_node(name, graph)
+    parent = parent.add_edge(START, "research").compile()
+
+    listed = [name for name, _ in parent.get_subgraphs()]
+    every = [name for name, _ in parent.get_subgraphs(recurse=True)]
+    [(name, found)] = parent.get_subgraphs(namespace="research|review", recurse=True)
+
+    assert listed == ["research", "research_review", "review"]
+    assert every == ["research", "research|review", "research_review", "review"]
+    assert name == "research|review"
+    assert found is research.get_subgraphs().__next__()[1]
+    assert [n for n, _ in parent.get_subgraphs(namespace="research")] == ["research"]
+
+
+def test_a_graph_a_node_invokes_unseen_is_read_with_the_parents_schema(
+    store: CheckpointStore,
+) -> None:
+    agents = {"notes": _noting("researched")}  # a lookup: the node names no graph
+
+    def tools(state: Log) -> dict[str, Any]:
+        agents["notes"].invoke({"x": ["go"]})
+        return {"x": ["tool done"]}
+
+    parent = StateGraph(Log).add_node("tools", tools).add_edge(START, "tools").compile(store)
+    config = {"configurable": {"thread_id": "t"}}
+    parent.invoke({"x": []}, config)
+    task = next(s for s in parent.get_state_history(config) if s.next == ("tools",)).tasks[0]
+    address = {"configurable": {"thread_id": "t", "checkpoint_ns": f"tools:{task.id}"}}
+
+    state = parent.get_state(address)
+    history = list(parent.get_state_history(address))
+
+    assert state.values == {"x": ["go", "researched"]}  # its own `note` is not the parent's
+    assert [s.metadata["step"] for s in history] == [1, 0, -1]
+    assert {s.config["configurable"]["checkpoint_ns"] for s in history} == {f"tools:{task.id}"}
+    with pytest.raises(InvalidConfigError, match="Subgraph tools not found"):
+        parent.update_state(address, {"x": ["edit"]})
+
+
+def test_an_unknown_subgraph_down_the_path_is_named_whole(store: CheckpointStore) -> None:
+    research = StateGraph(Notes).add_node("review", lambda s: {}).add_edge(START, "review")
+    parent = StateGraph(Notes).add_node("research", research.compile())
+    parent = parent.add_node("review", _noting("r")).add_edge(START, "research").compile(store)
+    address = {"configurable": {"thread_id": "t", "checkpoint_ns": "research:a|review:b"}}
+
+    with pytest.raises(InvalidConfigError, match=r"Subgraph research\|review not found"):
+        parent.update_state(address, {"note": "edit"})
+
+    assert store.load("t") is None

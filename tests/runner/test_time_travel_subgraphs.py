@@ -91,7 +91,7 @@ def test_running_from_an_unknown_subgraph_namespace_is_a_clear_error(
     graph, runs, _ = finished
     config = {"configurable": {"thread_id": "t", "checkpoint_ns": "nope:1", "checkpoint_id": "x"}}
 
-    with pytest.raises(InvalidConfigError, match="names no subgraph node") as refused:
+    with pytest.raises(InvalidConfigError, match="Subgraph nope not found") as refused:
         graph.invoke(None, config)
 
     assert "'sub'" in str(refused.value)
