@@ -285,16 +285,18 @@ class Run:
     def _questions(self, thread: Thread, outcomes: list[Outcome]) -> Iterator[Chunk]:
         """As LangGraph streams a pause: each task's questions as it asked them, with the
         step's checkpoint values; then the values with the writes of the step's finished
-        tasks (in this run or an earlier one)."""
+        tasks (in this run or an earlier one). A subgraph stopped at a breakpoint is
+        a pause with no question (``{"__interrupt__": ()}``)."""
         for outcome in in_completion_order(outcomes):
             asked = tuple(Interrupt(q.value, q.interrupt_id) for q in outcome.questions)
             self.asked += asked
             if asked:
                 yield from self.emit.paused(asked)
                 yield from self.emit.values(thread, asked, live=False)
+            elif outcome.paused:
+                yield from self.emit.paused(())
         current = self._current()
-        finished = any(r.error is None for r in current.results)
-        if finished or not any(o.questions for o in outcomes):
+        if any(r.error is None for r in current.results):
             yield from self.emit.values(current)
 
     def _close_step(self, thread: Thread, finished: list[TaskResult]) -> tuple[bool, bool]:

@@ -181,7 +181,8 @@ def _call(
     for inner, mode, chunk in child.stream(input, config, stream_mode=wanted, subgraphs=True):
         if mode == "values" and not inner:
             result = chunk
-        if mode in modes:
+        if mode in modes and not (mode == "updates" and chunk == {"__interrupt__": ()}):
+            # a breakpoint's pause shows once, in the root graph's stream, as LangGraph
             scope.streamed.append(((namespace, *inner), mode, chunk))
     return result
 

@@ -245,3 +245,24 @@ def test_an_unknown_subgraph_down_the_path_is_named_whole(store: CheckpointStore
         parent.update_state(address, {"note": "edit"})
 
     assert store.load("t") is None
+
+
+def test_a_breakpoint_two_subgraphs_down_pauses_the_stream_once_at_the_root(
+    store: CheckpointStore,
+) -> None:
+    inner = StateGraph(Log).add_node("g1", lambda s: {"x": ["g1"]}).add_node("g2", lambda s: {})
+    inner = inner.add_edge(START, "g1").add_edge("g1", "g2").compile(interrupt_before=["g2"])
+    middle = StateGraph(Log).add_node("c1", inner).add_edge(START, "c1").compile()
+    graph = StateGraph(Log).add_node("child", middle).add_edge(START, "child").compile(store)
+
+    updates = list(graph.stream({"x": []}, {"configurable": {"thread_id": "u"}}, subgraphs=True))
+    values = list(
+        graph.stream({"x": []}, {"configurable": {"thread_id": "v"}}, stream_mode="values")
+    )
+
+    # As LangGraph 1.2.22: the inner node's update under its namespace, one pause at the root.
+    assert [(len(ns), chunk) for ns, chunk in updates] == [
+        (2, {"g1": {"x": ["g1"]}}),
+        (0, {"__interrupt__": ()}),
+    ]
+    assert values == [{"x": []}]  # no finished task: the values are not shown again
