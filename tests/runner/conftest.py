@@ -1,9 +1,11 @@
-"""Fixtures for the runner tests: graphs run on the in-memory store, and the
-human-in-the-loop and time-travel tests on PostgreSQL too."""
+"""Fixtures for the runner tests: graphs run on the in-memory store, the
+human-in-the-loop and time-travel tests on PostgreSQL too, and the subgraph tests on
+SQLite and PostgreSQL too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,21 +13,29 @@ import pytest
 from branchline import CheckpointStore
 
 ON_POSTGRES_TOO = ("test_hitl_", "test_time_travel_")
+ON_EVERY_STORE = ("test_subgraph",)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rpartition(".")[2]
-    if "store" in metafunc.fixturenames and module.startswith(ON_POSTGRES_TOO):
+    if "store" not in metafunc.fixturenames:
+        return
+    if module.startswith(ON_EVERY_STORE):
+        metafunc.parametrize("store", ["memory", "sqlite", "postgres"], indirect=True)
+    elif module.startswith(ON_POSTGRES_TOO):
         metafunc.parametrize("store", ["memory", "postgres"], indirect=True)
 
 
 @pytest.fixture
-def store(request: pytest.FixtureRequest) -> Iterator[CheckpointStore]:
-    """A fresh event store: in memory, or in a PostgreSQL schema of its own."""
-    if getattr(request, "param", "memory") == "postgres":
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CheckpointStore]:
+    """A fresh event store: in memory, in an SQLite file, or in a PostgreSQL schema of
+    its own."""
+    kind = getattr(request, "param", "memory")
+    if kind == "postgres":
         yield request.getfixturevalue("open_postgres")()
         return
-    with CheckpointStore.in_memory() as events:
+    opened = CheckpointStore.sqlite(tmp_path / "threads.db") if kind == "sqlite" else None
+    with opened or CheckpointStore.in_memory() as events:
         yield events
 
 
