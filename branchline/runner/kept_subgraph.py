@@ -11,6 +11,8 @@ with no run before it on the branch, it starts afresh.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from branchline.domain.model.ids import checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
@@ -23,12 +25,16 @@ def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread
     head = parent.head
     assert head is not None
     stands = head.parent if head.source in ("fork", "update") and head.parent else head.version
-    before = _ancestors(store.timeline(parent.thread_id).states, stands)
+    stored = store.timeline(parent.thread_id).states
+    # Not stored yet (durability "async" or "exit"): the checkpoints before it, in order.
+    before: Callable[[int], bool] = (
+        _ancestors(stored, stands).__contains__ if stands in stored else stands.__gt__
+    )
     states = store.checkpoint_states(thread_id)
     for state in reversed(states):
         assert state.head is not None
         ran_from = (state.head.metadata.get("parents") or {}).get(here)
-        if ran_from is not None and checkpoint_version(parent.thread_id, ran_from) in before:
+        if ran_from is not None and before(checkpoint_version(parent.thread_id, ran_from)):
             return state.head.version
     first = states[0].head
     assert first is not None
