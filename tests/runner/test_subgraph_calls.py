@@ -266,3 +266,30 @@ def test_a_breakpoint_two_subgraphs_down_pauses_the_stream_once_at_the_root(
         (0, {"__interrupt__": ()}),
     ]
     assert values == [{"x": []}]  # no finished task: the values are not shown again
+
+
+@pytest.mark.parametrize("durability", ["sync", "exit"])
+def test_a_kept_subgraph_run_twice_in_one_run_goes_on_from_its_first_run(
+    store: CheckpointStore, durability: str
+) -> None:
+    class Text(TypedDict):
+        text: Annotated[str, operator.add]
+
+    seen: list[str] = []
+
+    def first(state: Text) -> dict[str, Any]:
+        seen.append(state["text"])
+        return {"text": " here"}
+
+    inner = StateGraph(Text).add_node("first", first).add_edge(START, "first")
+    graph = StateGraph(Text).add_node("inner", inner.compile(checkpointer=True))
+    graph = graph.add_edge(START, "inner").add_conditional_edges(
+        "inner", lambda s: "inner" if s["text"].count("here") < 2 else "__end__"
+    )
+    graph = graph.compile(checkpointer=store)
+
+    done = graph.invoke({"text": ""}, {"configurable": {"thread_id": "t"}}, durability=durability)
+
+    # As LangGraph: the second call adds the parent's text to the state the first left.
+    assert seen == ["", " here here"]
+    assert done == {"text": " here here here here"}
