@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from branchline.domain.model.events import ThreadEvent
@@ -161,7 +162,8 @@ class CompiledStateGraph(Branching):
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
         shown = (*modes, *DEBUG_MODES) if (self.debug if debug is None else debug) else modes
-        emitter = Emitter(shown, self.schema, subgraphs)
+        history = partial(shown_in_history, self.spec, cfg.thread_id or "")
+        emitter = Emitter(shown, self.schema, subgraphs, history)
         run = Run(self.spec, cfg, emitter, self._pool, breakpoints, journal)
         chunks = run.execute(input, thread)
         return run, chunks if shown is modes else printed(chunks, modes)

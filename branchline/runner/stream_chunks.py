@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from branchline.domain.model import clock
@@ -12,7 +12,7 @@ from branchline.domain.model.thread import Thread
 from branchline.runner.schema import StateSchema, Writes
 from branchline.runner.snapshots import snapshot_of
 from branchline.runner.tasks import Outcome, in_completion_order
-from branchline.runner.types import Interrupt
+from branchline.runner.types import Interrupt, StateSnapshot
 
 Chunk = tuple[str, Any]
 
@@ -33,8 +33,14 @@ class Emitter:
     """
 
     def __init__(
-        self, modes: Sequence[str], schema: StateSchema | None = None, subgraphs: bool = False
+        self,
+        modes: Sequence[str],
+        schema: StateSchema | None = None,
+        subgraphs: bool = False,
+        history: Callable[[], Callable[[StateSnapshot], StateSnapshot]] | None = None,
     ) -> None:
+        """``history``: makes the function that shows a checkpoint as the thread's
+        history lists it (asked for only when checkpoints are streamed)."""
         self.modes = set(modes)
         # The modes subgraphs stream for the caller (``stream(..., subgraphs=True)``).
         self.subgraph_modes = tuple(dict.fromkeys(modes)) if subgraphs else ()
@@ -42,6 +48,7 @@ class Emitter:
         self._debug = "debug" in self.modes
         self._tasks = self._debug or "tasks" in self.modes
         self._checkpoints = self._debug or "checkpoints" in self.modes
+        self._listed = history() if history is not None and self._checkpoints else None
 
     def values(
         self, thread: Thread, interrupts: tuple[Interrupt, ...] = (), *, live: bool = True
@@ -134,8 +141,10 @@ class Emitter:
         if not self._checkpoints or thread is None or thread.head is None:
             return ()
         snap = snapshot_of(thread, live=False)
+        if self._listed is not None:
+            snap = self._listed(snap)
         tasks = [
-            {"id": t.id, "name": t.name, "interrupts": t.interrupts, "state": None}
+            {"id": t.id, "name": t.name, "interrupts": t.interrupts, "state": t.state}
             for t in snap.tasks
         ]
         payload = {
