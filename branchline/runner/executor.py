@@ -258,7 +258,6 @@ class Run:
         streaming = self.emit.subgraph_modes
         outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool, streaming)
         reduce_outcomes(self.graph, thread, outcomes)
-        yield from self.emit.from_subgraphs(outcomes)
         if not all(o.finished for o in outcomes):
             batch = Batch(thread)
             record(thread, outcomes, batch.add)

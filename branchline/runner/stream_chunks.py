@@ -74,20 +74,19 @@ class Emitter:
             if r.error is None
         ]
 
-    def from_subgraphs(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
-        """The chunks the tasks' subgraphs streamed, as ``(SUBGRAPH, (namespace, mode,
-        chunk))``, in the order the tasks ended."""
-        if not self.subgraph_modes:
-            return ()
-        return [(SUBGRAPH, c) for o in in_completion_order(outcomes) for c in o.streamed]
-
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
-        """``{node: writes}`` for each task that finished, in the order they ended."""
-        if "updates" not in self.modes:
+        """For each task, in the order they ended: the chunks its subgraph streamed (as
+        ``(SUBGRAPH, (namespace, mode, chunk))``), then ``{node: writes}`` if it finished."""
+        updates = "updates" in self.modes
+        if not updates and not self.subgraph_modes:
             return ()
-        ended = in_completion_order(outcomes)
         shown = self._root.shown_writes if self._root is not None else _as_written
-        return [("updates", {o.node: shown(o.writes) or None}) for o in ended if o.finished]
+        chunks: list[Chunk] = []
+        for o in in_completion_order(outcomes):
+            chunks += [(SUBGRAPH, c) for c in o.streamed]
+            if updates and o.finished:
+                chunks.append(("updates", {o.node: shown(o.writes) or None}))
+        return chunks
 
     def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
         """``{"__interrupt__": (...)}``: empty for a static breakpoint."""

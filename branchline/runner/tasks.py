@@ -16,6 +16,7 @@ from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
+from branchline.domain.model.ids import task_id
 from branchline.domain.model.thread import Thread
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import task_config
@@ -242,23 +243,63 @@ def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -
     """Compute each finished task's deltas and routes; raises before anything is written.
 
     Writes apply in LangGraph's order: tasks by node name, then ``Send`` tasks in
-    packet order, after the writes of tasks of this step that finished in an earlier run.
+    packet order, the writes of tasks of this step that finished in an earlier run (before
+    a question or a failure) in their places too.
     """
-    earlier = [k for r in thread.results for k in (*r.assigned, *r.appended)]
-    writer = StepWriter(graph.schema, thread.live_values, earlier)
     assert thread.head is not None
     head = thread.head
+    pulls = len(head.next) - len(head.packets)
     if len(outcomes) > 1:
-        pulls = len(head.next) - len(head.packets)
         outcomes.sort(key=lambda o: write_order(o.node, o.index, pulls))
+    finished = [r for r in thread.results if r.error is None]
+    if finished and any(o.finished for o in outcomes):
+        _reduce_in_order(graph, thread, outcomes, finished, pulls)
+    else:
+        writer = StepWriter(graph.schema, thread.live_values)
+        for outcome in outcomes:
+            if outcome.finished:
+                outcome.delta = writer.write(f"node {outcome.node!r}", outcome.writes)
     for outcome in outcomes:
         if not outcome.finished:
             continue
-        outcome.delta = writer.write(f"node {outcome.node!r}", outcome.writes)
+        assert outcome.delta is not None
         fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
         goto = outcome.command.goto_nodes if outcome.command else ()
         state = graph.schema.node_input(fresh)
         outcome.route = route(graph.topology, outcome.node, state, goto)
+
+
+def _reduce_in_order(
+    graph: GraphSpec,
+    thread: Thread,
+    outcomes: list[Outcome],
+    earlier: list[TaskResult],
+    pulls: int,
+) -> None:
+    """The deltas of ``outcomes`` when tasks of their step finished in an earlier run:
+    every finished task's writes applied in task order. A reducer's value is kept as the
+    last recorded task's delta (``step_values`` applies those in recorded order), so that
+    one holds the value of them all."""
+    assert thread.head is not None
+    places = {
+        task_id(thread.thread_id, thread.head.version, n, i): write_order(n, i, pulls)
+        for i, n in enumerate(thread.head.next)
+    }
+    steps: list[tuple[tuple[int, str, int], TaskResult | Outcome]] = [
+        (places.get(r.task_id, (2, "", 0)), r) for r in earlier
+    ]
+    steps += [(write_order(o.node, o.index, pulls), o) for o in outcomes if o.finished]
+    writer = StepWriter(graph.schema, thread.values)
+    for _, done in sorted(steps, key=lambda s: s[0]):
+        if isinstance(done, TaskResult):
+            writer.write(f"node {done.node!r}", done.wrote)
+        else:
+            done.delta = writer.write(f"node {done.node!r}", done.writes)
+    deltas = [o.delta for o in outcomes if o.delta is not None]
+    for channel in {c for r in earlier for c in r.assigned}:
+        if graph.schema.channels[channel].reducer is not None:
+            last = next((d for d in reversed(deltas) if channel in d.assigned), deltas[-1])
+            last.assigned[channel] = writer.values[channel]
 
 
 def write_order(node: str, index: int, pulls: int) -> tuple[int, str, int]:

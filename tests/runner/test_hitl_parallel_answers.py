@@ -53,3 +53,30 @@ def test_answers_given_in_separate_calls_all_reach_the_state(
     # A reducer's results from two runs merge; appends keep the node order, as in LangGraph.
     assert final == {"answers": {"x": "X", "y": "Y"}, "log": ["x", "y"]}
     assert graph.get_state(config).next == ()
+
+
+class Text(TypedDict):
+    text: Annotated[str, operator.add]
+
+
+def test_a_step_answered_later_applies_its_writes_in_task_order(
+    store: CheckpointStore, config: dict
+) -> None:
+    """`a` asks while `b` and `c` finish; after the answer the step's writes still apply
+    in task order (a, b, c), as LangGraph 1.2.22 applies them, not in the order the
+    tasks finished in."""
+
+    def a_asks(state: Text) -> dict[str, Any]:
+        return {"text": f"[a:{interrupt('a?')}]"}
+
+    graph = StateGraph(Text).add_node("a", a_asks).add_node("b", lambda s: {"text": "[b]"})
+    graph = graph.add_node("c", lambda s: {"text": "[c]"})
+    graph = graph.add_edge(START, "a").add_edge(START, "b").add_edge(START, "c")
+    graph = graph.compile(checkpointer=store)
+
+    asked = graph.invoke({"text": ">"}, config)
+    done = graph.invoke(Command(resume="yes"), config)
+
+    assert asked["text"] == ">[b][c]"
+    assert done == {"text": ">[a:yes][b][c]"}
+    assert graph.get_state(config).values == done
