@@ -8,7 +8,7 @@ import collections
 import sys
 import time
 
-from tests.differential.cases import as_python, case, shrink
+from tests.differential.cases import SUBGRAPH_RATE, as_python, case, shrink
 from tests.differential.runner import run_sequence
 
 
@@ -19,12 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=0, help="the first seed")
     parser.add_argument("--no-shrink", action="store_true", help="print the cases as found")
     parser.add_argument("--quiet", action="store_true", help="only the summary line")
+    parser.add_argument(
+        "--subgraphs",
+        type=float,
+        default=SUBGRAPH_RATE,
+        help=f"the share of seeds whose graphs have subgraph nodes (default {SUBGRAPH_RATE})",
+    )
     args = parser.parse_args(argv)
     began = time.monotonic()
     failing: list[int] = []
     stopped: collections.Counter[str] = collections.Counter()
     for seed in range(args.start, args.start + args.seeds):
-        spec, ops = case(seed)
+        spec, ops = case(seed, args.subgraphs)
         report = run_sequence(spec, ops)
         if report.stopped_by:
             stopped[report.stopped_by] += 1

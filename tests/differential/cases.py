@@ -8,15 +8,29 @@ from dataclasses import replace
 from tests.differential.graphs import GraphSpec, random_graph, simpler_variants
 from tests.differential.operations import Op, random_operations
 from tests.differential.runner import Report, run_sequence
+from tests.differential.subgraphs import (
+    inner_names,
+    subgraph_variants,
+    with_subgraph_ops,
+    with_subgraphs,
+)
 
 MAX_SHRINK_RUNS = 300
+SUBGRAPH_RATE = 0.5  # python -m tests.differential: half the seeds have subgraph nodes
 
 
-def case(seed: int) -> tuple[GraphSpec, list[Op]]:
-    """The graph and the operations of one seed."""
+def case(seed: int, subgraph_rate: float = 0.0) -> tuple[GraphSpec, list[Op]]:
+    """The graph and the operations of one seed. With chance ``subgraph_rate`` some of
+    its nodes are subgraphs and calls reaching into them are mixed in, drawn from a
+    generator of their own: without them the seed's case is the same at any rate."""
     rng = random.Random(seed)
     spec = random_graph(rng)
-    return spec, random_operations(rng, spec, rng.randint(3, 12))
+    ops = random_operations(rng, spec, rng.randint(3, 12))
+    more = random.Random(f"subgraphs {seed}")
+    if more.random() < subgraph_rate:
+        spec = with_subgraphs(more, spec)
+        ops = with_subgraph_ops(more, spec, ops)
+    return spec, ops
 
 
 def _signature(report: Report) -> tuple[str, str] | None:
@@ -54,7 +68,7 @@ def shrink(spec: GraphSpec, ops: list[Op]) -> tuple[GraphSpec, list[Op], Report]
                 ops, report, progress = fewer, found, True
                 break
         else:
-            for simpler in simpler_variants(spec):
+            for simpler in (*simpler_variants(spec), *subgraph_variants(spec)):
                 candidate_ops = [_without_missing_nodes(op, simpler) for op in ops]
                 found = still(simpler, candidate_ops)
                 if found is not None:
@@ -64,7 +78,11 @@ def shrink(spec: GraphSpec, ops: list[Op]) -> tuple[GraphSpec, list[Op], Report]
 
 
 def _without_missing_nodes(op: Op, spec: GraphSpec) -> Op:
-    if op.as_node is not None and op.as_node not in (*spec.names, "__start__"):
+    if op.as_node is not None and op.as_node not in (
+        *spec.names,
+        *inner_names(spec),
+        "__start__",
+    ):
         return replace(op, as_node=None)
     return op
 
@@ -78,7 +96,7 @@ def as_python(seed: int | None, spec: GraphSpec, ops: list[Op], report: Report) 
         *(f"#   {line.strip()}" for line in said.splitlines()[1:]),
         "# The graph, as builder calls:",
         *(f"#   {line}" for line in graph_source(spec)),
-        "from tests.differential.graphs import Edge, GraphSpec, NodeSpec",
+        "from tests.differential.graphs import Edge, GraphSpec, NodeSpec, SubSpec",
         "from tests.differential.operations import Op",
         "from tests.differential.reproduce import reproduce",
         "",
@@ -91,26 +109,39 @@ def as_python(seed: int | None, spec: GraphSpec, ops: list[Op], report: Report) 
     return "\n".join(lines)
 
 
-def graph_source(spec: GraphSpec) -> list[str]:
-    """The graph as the builder calls a person would write."""
+def graph_source(spec: GraphSpec, indent: str = "") -> list[str]:
+    """The graph as the builder calls a person would write (a subgraph's indented)."""
     lines = []
     for node in spec.nodes:
+        if node.sub is not None:
+            sub = node.sub
+            lines.append(
+                f"{indent}add_node({node.name!r}, <StateGraph({sub.schema}) compiled with "
+                f"checkpointer={sub.checkpointer!r}>):"
+            )
+            lines += graph_source(sub.graph, indent + "    ")
+            continue
         features = [
-            f"{k}={v!r}" for k, v in vars(node).items() if k != "name" and v not in (0, False, None)
+            f"{k}={v!r}"
+            for k, v in vars(node).items()
+            if k not in ("name", "sub") and v not in (0, False, None)
         ]
-        lines.append(f"add_node({node.name!r})  # {', '.join(features) or 'appends its name'}")
+        lines.append(
+            f"{indent}add_node({node.name!r})  # {', '.join(features) or 'appends its name'}"
+        )
     for edge in spec.edges:
         if edge.kind == "plain":
-            lines.append(f"add_edge({edge.sources[0]!r}, {edge.targets[0]!r})")
+            lines.append(f"{indent}add_edge({edge.sources[0]!r}, {edge.targets[0]!r})")
         elif edge.kind == "join":
-            lines.append(f"add_edge({list(edge.sources)!r}, {edge.targets[0]!r})")
+            lines.append(f"{indent}add_edge({list(edge.sources)!r}, {edge.targets[0]!r})")
         else:
             lines.append(
-                f"add_conditional_edges({edge.sources[0]!r}, <{edge.kind}>, {list(edge.targets)!r})"
+                f"{indent}add_conditional_edges({edge.sources[0]!r}, <{edge.kind}>, "
+                f"{list(edge.targets)!r})"
             )
     if spec.interrupt_before or spec.interrupt_after:
         lines.append(
-            f"compile(interrupt_before={list(spec.interrupt_before)!r}, "
+            f"{indent}compile(interrupt_before={list(spec.interrupt_before)!r}, "
             f"interrupt_after={list(spec.interrupt_after)!r})"
         )
     return lines

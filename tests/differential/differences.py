@@ -111,7 +111,7 @@ def errors_without_checkpointer(
 ) -> bool:
     """Breakpoints or ``interrupt()`` without a checkpointer are an error (LangGraph stops
     silently, with no way to resume)."""
-    breakpoints = bool(spec.interrupt_before or spec.interrupt_after)
+    breakpoints = spec.has_breakpoints()  # the graph's, or a subgraph's
     refused_first = breakpoints and ours.calls == []  # refused before anything ran
     return (
         op.kind == "stateless"
@@ -141,7 +141,15 @@ def new_answer_to_old_question(
     return op.kind == "resume" and op.at is not None
 
 
+def _this_graphs(result: Any) -> Any:
+    """A ``stream(..., subgraphs=True)`` result's chunks of this graph (the parent's)."""
+    if isinstance(result, dict) and set(result) == {"root", "subgraphs"}:
+        return result["root"]
+    return result
+
+
 def _asks(result: Any) -> bool:
+    result = _this_graphs(result)
     if isinstance(result, dict):
         return "__interrupt__" in result
     return isinstance(result, list) and any(_asks(chunk) for chunk in result)
@@ -162,6 +170,7 @@ def an_answer_answers_one_question(
 
 
 def _questions(result: Any) -> list[Any]:
+    result = _this_graphs(result)
     if isinstance(result, dict):
         return [i[0] for i in result.get("__interrupt__", ())]
     if isinstance(result, list):

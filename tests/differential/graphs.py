@@ -8,7 +8,10 @@ same node functions, written against the engine's ``interrupt``/``NodeInterrupt`
 
 The state has four channels: ``log`` (a list with ``operator.add``: every node appends
 its name and the answers it got), ``n`` (an int with ``operator.add``), ``last`` (a
-last-value string) and ``gate`` (a last-value flag that opens guards).
+last-value string) and ``gate`` (a last-value flag that opens guards). A node may also be
+a compiled subgraph (``NodeSpec.sub``, a ``SubSpec``: a graph of its own over one of
+``SCHEMAS``, which share some or all of these keys and may add ``notes``, a list only
+the subgraph has; see ``subgraphs.py`` for how they are drawn).
 """
 
 from __future__ import annotations
@@ -31,6 +34,31 @@ class State(TypedDict, total=False):
     gate: bool
 
 
+class LogState(TypedDict, total=False):
+    """A subgraph's state sharing only ``log`` with the parent."""
+
+    log: Annotated[list[str], operator.add]
+
+
+class NotesState(TypedDict, total=False):
+    """A subgraph's state sharing ``log``, with a list of its own."""
+
+    log: Annotated[list[str], operator.add]
+    notes: Annotated[list[str], operator.add]
+
+
+class WideState(TypedDict, total=False):
+    """A subgraph's state sharing ``log``, ``n`` and ``gate`` (not ``last``), with notes."""
+
+    log: Annotated[list[str], operator.add]
+    n: Annotated[int, operator.add]
+    gate: bool
+    notes: Annotated[list[str], operator.add]
+
+
+SCHEMAS: dict[str, type] = {"all": State, "log": LogState, "notes": NotesState, "wide": WideState}
+
+
 @dataclass(frozen=True, repr=False)
 class NodeSpec:
     """What one node does when it runs."""
@@ -41,6 +69,8 @@ class NodeSpec:
     count: bool = False  # adds 1 to n
     sets_last: bool = False  # writes its name to the last-value channel
     goto: str | None = None  # returns Command(update=..., goto=goto)
+    notes: bool = False  # appends its name to notes, logs how many it saw (name/k)
+    sub: SubSpec | None = None  # the node is this compiled subgraph (no other feature)
 
     def __repr__(self) -> str:
         return compact_repr(self)
@@ -78,8 +108,36 @@ class GraphSpec:
         return compact_repr(self)
 
     def has_questions(self) -> bool:
-        """Whether any node can pause the run by itself (interrupt() or a guard)."""
-        return any(n.interrupts or n.guard for n in self.nodes)
+        """Whether any node can pause the run by itself (interrupt() or a guard), also
+        inside a subgraph."""
+        return any(
+            n.interrupts or n.guard or (n.sub is not None and n.sub.graph.has_questions())
+            for n in self.nodes
+        )
+
+    def has_breakpoints(self) -> bool:
+        """Whether the graph, or a subgraph in it, is compiled with breakpoints."""
+        return bool(self.interrupt_before or self.interrupt_after) or any(
+            n.sub is not None and n.sub.graph.has_breakpoints() for n in self.nodes
+        )
+
+    def subgraph_nodes(self) -> tuple[str, ...]:
+        """The names of the nodes that are subgraphs, in order."""
+        return tuple(n.name for n in self.nodes if n.sub is not None)
+
+
+@dataclass(frozen=True, repr=False)
+class SubSpec:
+    """A compiled subgraph used as a node: its graph (node names prefixed by the node's),
+    its schema (a key of ``SCHEMAS``) and ``compile(checkpointer=...)``: None (a history
+    per call), True (one history across calls) or False (none)."""
+
+    graph: GraphSpec
+    schema: str = "all"
+    checkpointer: bool | None = None
+
+    def __repr__(self) -> str:
+        return compact_repr(self)
 
 
 START, END = "__start__", "__end__"
@@ -165,7 +223,7 @@ def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
         engine.calls.append(spec.name)
         if spec.guard and not state.get("gate"):
             raise engine.NodeInterrupt(f"guard {spec.name}")
-        log = [spec.name]
+        log = [f"{spec.name}/{len(state.get('notes') or [])}" if spec.notes else spec.name]
         for i in range(spec.interrupts):
             log.append(f"{spec.name}={engine.interrupt(f'{spec.name}?{i}')}")
         update: dict[str, Any] = {"log": log}
@@ -173,6 +231,8 @@ def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
             update["n"] = 1
         if spec.sets_last:
             update["last"] = spec.name
+        if spec.notes:
+            update["notes"] = [spec.name]
         if spec.goto is not None:
             return engine.Command(update=update, goto=spec.goto)
         return update
@@ -190,11 +250,14 @@ def _path(edge: Edge, engine: Engine) -> Callable[[Any], Any]:
     return lambda state: [engine.Send(t, {"log": [f"to {t}"]}) for t in targets]
 
 
-def build(spec: GraphSpec, engine: Engine) -> Any:
-    """The spec as an uncompiled ``StateGraph`` of ``engine``."""
-    builder = engine.StateGraph(State)
+def build(spec: GraphSpec, engine: Engine, schema: type = State) -> Any:
+    """The spec as an uncompiled ``StateGraph`` of ``engine`` (on ``schema``)."""
+    builder = engine.StateGraph(schema)
     for node in spec.nodes:
-        builder.add_node(node.name, _node_function(node, engine))
+        if node.sub is None:
+            builder.add_node(node.name, _node_function(node, engine))
+        else:
+            builder.add_node(node.name, compile_subgraph(node.sub, engine))
     for edge in spec.edges:
         if edge.kind == "plain":
             builder.add_edge(edge.sources[0], edge.targets[0])
@@ -204,6 +267,16 @@ def build(spec: GraphSpec, engine: Engine) -> Any:
             path_map = None if edge.kind == "send" else list(edge.targets)
             builder.add_conditional_edges(edge.sources[0], _path(edge, engine), path_map)
     return builder
+
+
+def compile_subgraph(sub: SubSpec, engine: Engine) -> Any:
+    """A subgraph node's graph, compiled as the spec says (it records its nodes' calls in
+    the same ``engine.calls`` as its parent)."""
+    return build(sub.graph, engine, SCHEMAS[sub.schema]).compile(
+        checkpointer=sub.checkpointer,
+        interrupt_before=list(sub.graph.interrupt_before) or None,
+        interrupt_after=list(sub.graph.interrupt_after) or None,
+    )
 
 
 def without_node(spec: GraphSpec, name: str) -> GraphSpec | None:
@@ -243,6 +316,7 @@ def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
             {"count": False},
             {"sets_last": False},
             {"goto": None},
+            {"notes": False},
         ):
             simpler = replace(node, **change)  # type: ignore[arg-type]
             if simpler != node and (

@@ -7,7 +7,17 @@ that made the same checkpoints and asked the same questions give equal data.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_LABEL = re.compile(r"'#(\d+|\*)'")
+
+
+def order(item: Any) -> tuple[str, str]:
+    """The sort key of shown items: their repr with labels left out first, so that items
+    alike but for the labels of twin questions (``blur_twins``) sort alike on every engine."""
+    shown = repr(item)
+    return _LABEL.sub("'#'", shown), shown
 
 
 class Labels:
@@ -18,6 +28,7 @@ class Labels:
     def __init__(self) -> None:
         self._labels: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
+        self.twins: set[str] = set()  # questions seen pending twice at once (see blur_twins)
 
     def __call__(self, value: Any, interrupt_id: str) -> str:
         key = (repr(value), interrupt_id)
@@ -48,7 +59,25 @@ def interrupt(item: Any, labels: Labels) -> list[Any]:
 
 def interrupts(items: Any, labels: Labels) -> list[Any]:
     """Interrupts sorted by value (the order an engine lists them in is not promised)."""
-    return sorted((interrupt(i, labels) for i in items), key=repr)
+    shown = sorted((interrupt(i, labels) for i in items), key=order)
+    values = [repr(value) for value, _ in shown]
+    labels.twins.update(v for v in values if values.count(v) > 1)
+    return shown
+
+
+def blur_twins(data: Any, labels: Labels) -> Any:
+    """``data`` with the labels of questions ``labels`` saw pending twice at once (one
+    question asked by two tasks of a node, e.g. two Sends to a subgraph) as ``#*``: which
+    of the two ids got which label depends on the order an engine listed them in."""
+    if not labels.twins:
+        return data
+    if isinstance(data, dict):
+        return {k: blur_twins(v, labels) for k, v in data.items()}
+    if isinstance(data, list):
+        if len(data) == 2 and repr(data[0]) in labels.twins and str(data[1]).startswith("#"):
+            return [data[0], "#*"]
+        return [blur_twins(v, labels) for v in data]
+    return data
 
 
 def result(value: Any, labels: Labels) -> Any:
@@ -82,15 +111,66 @@ def checkpoint(snapshot: Any, labels: Labels, position: dict[str, int]) -> dict[
         "step": metadata.get("step"),
         "parent": None if parent_id is None else position.get(parent_id, "?"),
         "interrupts": interrupts(snapshot.interrupts, labels),
-        "tasks": sorted(
-            ([t.name, interrupts(t.interrupts, labels)] for t in snapshot.tasks), key=repr
-        ),
+        "tasks": tasks(snapshot.tasks, labels),
     }
+
+
+def tasks(items: Any, labels: Labels) -> list[Any]:
+    """Tasks as ``[name, interrupts]``, sorted; a subgraph task also with its ``state``
+    (the config of its namespace, or its snapshot: see ``task_state``)."""
+    shown = []
+    for task in items:
+        state = getattr(task, "state", None)
+        entry = [task.name, interrupts(task.interrupts, labels)]
+        shown.append(entry if state is None else [*entry, task_state(state, labels)])
+    return sorted(shown, key=order)
+
+
+def namespace(ns: str) -> str:
+    """A ``checkpoint_ns`` without task ids: ``n1:<id>|n1a:<id>`` is ``n1:*|n1a:*``."""
+    return "|".join(
+        part.split(":")[0] + (":*" if ":" in part else "") for part in ns.split("|") if part
+    )
+
+
+def _place(config: Any) -> dict[str, Any]:
+    configurable = (config or {}).get("configurable", {})
+    return {
+        "thread": configurable.get("thread_id"),
+        "ns": namespace(configurable.get("checkpoint_ns") or ""),
+    }
+
+
+def task_state(state: Any, labels: Labels) -> dict[str, Any]:
+    """A subgraph task's ``state``: where its config points (thread, namespace), or its
+    snapshot (``get_state(..., subgraphs=True)``) as values, next, interrupts and tasks."""
+    if isinstance(state, dict):
+        return _place(state)
+    return {
+        **_place(state.config),
+        "values": plain(state.values, labels),
+        "next": sorted(state.next),
+        "interrupts": interrupts(state.interrupts, labels),
+        "tasks": tasks(state.tasks, labels),
+    }
+
+
+def subgraph_chunks(items: list[Any], mode: str, labels: Labels) -> dict[str, Any]:
+    """``stream(..., subgraphs=True)`` items ``(namespace, chunk)``: this graph's chunks as
+    without subgraphs, and each subgraph run's chunks, in order, under its namespace
+    without ids (the runs listed sorted: parallel runs interleave as they happen to)."""
+    shape = values_chunks if mode == "values" else updates_chunks
+    runs: dict[tuple[str, ...], list[Any]] = {}
+    for ns, chunk in items:
+        runs.setdefault(tuple(ns), []).append(chunk)
+    root = shape(runs.pop((), []), labels)
+    inner = [["/".join(namespace(n) for n in ns), shape(c, labels)] for ns, c in runs.items()]
+    return {"root": root, "subgraphs": sorted(inner, key=order)}
 
 
 def updates_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
     """``stream_mode="updates"`` chunks; within one step the order is not compared."""
-    return sorted((plain(c, labels) for c in chunks), key=repr)
+    return sorted((plain(c, labels) for c in chunks), key=order)
 
 
 def values_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
@@ -102,7 +182,7 @@ def values_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
         if isinstance(chunk, dict) and "__interrupt__" in chunk:
             run.append(chunk)
             continue
-        out += sorted(run, key=repr)
+        out += sorted(run, key=order)
         run = []
         out.append(chunk)
-    return out + sorted(run, key=repr)
+    return out + sorted(run, key=order)

@@ -26,6 +26,13 @@ class Op:
     ``values``), ``peek`` (``get_state`` at a checkpoint id of no checkpoint), ``goto``
     (``Command(goto=value)`` as input), ``history`` (``get_state_history`` with a
     ``query``: ``limit=2``, ``filter={"source": "loop"}`` or ``before`` position ``at``).
+
+    Calls that reach into subgraphs (``subgraph_calls.py``): ``stream`` with ``subgraphs``,
+    ``sub_history`` (the history of the subgraph run number ``pick`` among those the
+    parent shows: ``query`` ``"live"``, its pending tasks, or ``"past"``, its history's
+    tasks), ``sub_update`` (``update_state`` on the config of the paused
+    subgraph number ``pick``, or at position ``at`` of its history), ``sub_replay``
+    (``invoke(None)`` at position ``at`` of the history of subgraph run ``pick``).
     """
 
     kind: str
@@ -39,7 +46,9 @@ class Op:
     strict_probe: bool = False  # send a resume even when nothing is pending
     call_before: tuple[str, ...] = ()  # interrupt_before for this call only
     call_after: tuple[str, ...] = ()  # interrupt_after for this call only
-    query: str | None = None  # history: "limit", "filter" or "before"
+    query: str | None = None  # history: "limit", "filter", "before"; sub_*: "live", "past"
+    subgraphs: bool = False  # stream: stream(..., subgraphs=True)
+    pick: int | None = None  # sub_*: which subgraph run, by position
 
     def __repr__(self) -> str:
         return compact_repr(self)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tests.differential import normalise
+from tests.differential import normalise, subgraph_calls
 from tests.differential.differences import DIFFERENCES, Difference
 from tests.differential.engines import THREAD, Side, error_category, sides
 from tests.differential.graphs import GraphSpec
@@ -96,7 +96,8 @@ class Player:
         except Exception as error:
             result = ["error", error_category(self.side.name, error)]
         calls = sorted(self.side.engine.calls)
-        return Observation(result, calls, self._state(), self._observed_history())
+        seen = Observation(result, calls, self._state(), self._observed_history())
+        return Observation(**normalise.blur_twins(seen.as_dict(), self.labels))
 
     def _call(self, op: Op) -> Any:
         graph, engine = self.side.graph, self.side.engine
@@ -120,6 +121,8 @@ class Player:
             return None
         if op.kind == "replay":
             return normalise.result(graph.invoke(None, self._config_at(op.at or 0)), self.labels)
+        if op.kind in subgraph_calls.KINDS or op.subgraphs:
+            return subgraph_calls.call(op, self)
         if op.kind == "stream":
             chunks = list(graph.stream(op.values, THREAD, stream_mode=op.stream_mode))
             if op.stream_mode == "updates":
@@ -167,12 +170,19 @@ class Player:
         return self.side.engine.Command(resume=answers)
 
     def _state(self) -> Any:
+        """``get_state``; when the graph has subgraph nodes, with ``subgraphs=True`` (and
+        the subgraph tasks' configs ``get_state`` shows without it, as ``configs``)."""
+        graph = self.side.graph
         try:
-            snapshot = self.side.graph.get_state(THREAD)
+            nested = bool(self.side.spec.subgraph_nodes())
+            snapshot = graph.get_state(THREAD, subgraphs=nested)
             position = {
                 s.config["configurable"]["checkpoint_id"]: i for i, s in enumerate(self._history())
             }
-            return normalise.checkpoint(snapshot, self.labels, position)
+            state = normalise.checkpoint(snapshot, self.labels, position)
+            if nested:
+                state["configs"] = normalise.tasks(graph.get_state(THREAD).tasks, self.labels)
+            return state
         except Exception as error:
             return ["error", error_category(self.side.name, error)]
 
@@ -185,9 +195,12 @@ class Player:
 
 def resolve(op: Op, langgraph: Player) -> Op | None:
     """The operation as sent, or None when it is skipped: a resume is sent only when
-    LangGraph has an ``interrupt()`` pending (or the op probes strict resumes)."""
+    LangGraph has an ``interrupt()`` pending (or the op probes strict resumes), a call
+    into a subgraph only when LangGraph shows a subgraph run to reach."""
     probing = op.at is not None or op.strict_probe
     if op.kind in ("resume", "resume_map") and not probing and not langgraph.pending():
+        return None
+    if op.kind in subgraph_calls.KINDS and not subgraph_calls.available(op, langgraph):
         return None
     return op
 

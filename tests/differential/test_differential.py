@@ -1,7 +1,8 @@
 """A fixed set of seeds, each a random graph and operation sequence run on LangGraph
 and on Branchline (in memory and on SQLite): no divergence outside docs/differences.md.
 
-More seeds locally: ``python -m tests.differential --seeds 2000``.
+More seeds locally: ``python -m tests.differential --seeds 2000`` (half of them with
+subgraph nodes; ``--subgraphs 0`` for none, ``--subgraphs 1`` for all).
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ import pytest
 from tests.differential.cases import as_python, case, shrink
 from tests.differential.runner import run_sequence
 
-CI_SEEDS = range(400)  # about 30 s on 2 cores
+CI_SEEDS = range(400)  # graphs without subgraph nodes: about 20 s on 2 cores
+CI_SUBGRAPH_SEEDS = range(100)  # graphs with subgraph nodes (issue 16): about 10 s
+# Branchline does not give LangGraph's answers on most graphs with subgraphs yet (issue
+# 16): until it does, a subgraph seed that diverges is an expected failure (xfail, with
+# its first divergence as the reason). Set False to make them fail, with a reproduction.
+SUBGRAPH_DIVERGENCES_EXPECTED = True
 
 # The graphs raise NodeInterrupt on purpose; LangGraph warns that it is deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecatedSinceV10")
@@ -19,10 +25,20 @@ pytestmark = pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDep
 
 @pytest.mark.parametrize("seed", CI_SEEDS)
 def test_seed_gives_the_same_answers_as_langgraph(seed: int) -> None:
-    spec, ops = case(seed)
+    _check(seed, subgraph_rate=0.0, expected_to_diverge=False)
+
+
+@pytest.mark.parametrize("seed", CI_SUBGRAPH_SEEDS)
+def test_seed_with_subgraphs_gives_the_same_answers_as_langgraph(seed: int) -> None:
+    _check(seed, subgraph_rate=1.0, expected_to_diverge=SUBGRAPH_DIVERGENCES_EXPECTED)
+
+
+def _check(seed: int, subgraph_rate: float, expected_to_diverge: bool) -> None:
+    spec, ops = case(seed, subgraph_rate)
     report = run_sequence(spec, ops)
-    if report.divergence is not None:
-        spec, ops, report = shrink(spec, ops)
-        pytest.fail(
-            f"diverged from LangGraph; reproduce with:\n{as_python(seed, spec, ops, report)}"
-        )
+    if report.divergence is None:
+        return
+    if expected_to_diverge:
+        pytest.xfail(f"issue 16: {report.divergence.describe().splitlines()[0]}")
+    spec, ops, report = shrink(spec, ops)
+    pytest.fail(f"diverged from LangGraph; reproduce with:\n{as_python(seed, spec, ops, report)}")
