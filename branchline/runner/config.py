@@ -135,3 +135,13 @@ def namespace_segments(namespace: str) -> list[str]:
         else:
             found.append(part)
     return found
+
+
+def without_task_ids(namespace: str) -> str:
+    """``"a:<task id>|b|2"`` -> ``"a|b|2"``: a namespace as a subgraph kept across calls is
+    kept under (LangGraph's, too)."""
+    return "|".join(
+        part.partition(":")[0].partition("|")[0]
+        + (f"|{part.rpartition('|')[2]}" if "|" in part else "")
+        for part in namespace_segments(namespace)
+    )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from branchline.runner.batch import Batch
-from branchline.runner.config import RunConfig, namespace_segments
+from branchline.runner.config import RunConfig, namespace_segments, without_task_ids
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
@@ -49,6 +49,8 @@ def outer_config(
     inner = config["configurable"]
     inner_ns = inner.get("checkpoint_ns") or ""
     full = f"{namespace}|{inner_ns}" if inner_ns else namespace
+    if ":" not in namespace_segments(full)[-1]:  # kept across calls: no task ids, as LangGraph
+        full = without_task_ids(full)
     outer = {**inner, "thread_id": thread_id, "checkpoint_ns": full}
     if parents is not None and inner.get("checkpoint_id"):
         outer["checkpoint_map"] = {**parents, full: inner["checkpoint_id"]}
@@ -93,6 +95,8 @@ def subgraph_of(
     cannot be written through this graph's nodes and channels."""
     segment, rest = split_namespace(cfg.checkpoint_ns)
     child = down = graph_at(graph, node_of(segment))
+    if child is not None and child.persistence == "kept":  # "node:<task id>" is its thread
+        segment = node_of(segment)
     below = rest
     while down is not None and below:  # every graph down the path must be known
         inner, below = split_namespace(below)
@@ -186,7 +190,10 @@ def with_subgraph_states(
     for task in snapshot.tasks:
         segment = _segment(graph, task.name, task.id)  # None: not a subgraph, or no history
         if segment is not None:
-            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": segment}}
+            # As LangGraph: a task's own place, also for a subgraph kept across calls
+            # (whose snapshot then names its thread's place, "node").
+            place = f"{task.name}:{task.id}"
+            ns_config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": place}}
             if full:
                 child = graph_at(graph, task.name)
                 assert child is not None
