@@ -260,6 +260,23 @@ def unknown_checkpoint_is_an_error(
     )
 
 
+def _without_history(spec: GraphSpec) -> bool:
+    """Whether a subgraph compiled with ``checkpointer=False`` runs somewhere in ``spec``."""
+    subs = [n.sub for n in spec.nodes if n.sub is not None]
+    return any(s.checkpointer is False or _without_history(s.graph) for s in subs)
+
+
+def answers_reach_subgraphs_without_history(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A resume answers a question asked in a subgraph compiled with ``checkpointer=False``,
+    and a continue asks it again under its id (LangGraph runs the subgraph again and asks
+    the question again, under a new id, whatever the call)."""
+    resumes = op.kind in ("resume", "resume_map")
+    continues = op.kind in ("invoke", "stream") and op.values is None
+    return (resumes or continues) and _without_history(spec) and _asks(langgraph.result)
+
+
 def unknown_breakpoint_at_call_time(
     op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
 ) -> bool:
@@ -295,6 +312,11 @@ DIFFERENCES = (
     ),
     Difference(
         "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
+    ),
+    Difference(
+        "answers reach subgraphs without history",
+        stops=True,
+        predicate=answers_reach_subgraphs_without_history,
     ),
     Difference(
         "unknown breakpoints at call time are errors",
