@@ -277,6 +277,22 @@ def answers_reach_subgraphs_without_history(
     return (resumes or continues) and _without_history(spec) and _asks(langgraph.result)
 
 
+def an_edit_of_a_subgraph_drops_its_question(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """An edit of a paused subgraph drops its question in the parent too (LangGraph's
+    parent keeps listing it, though the subgraph no longer asks it)."""
+    theirs, mine = langgraph.state, ours.state
+    return (
+        op.kind == "sub_update"
+        and not _is_error(ours.result)
+        and isinstance(theirs, dict)
+        and isinstance(mine, dict)
+        and bool(theirs.get("interrupts"))
+        and not mine.get("interrupts")
+    )
+
+
 def unknown_breakpoint_at_call_time(
     op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
 ) -> bool:
@@ -312,6 +328,11 @@ DIFFERENCES = (
     ),
     Difference(
         "unknown checkpoint ids are errors", stops=False, predicate=unknown_checkpoint_is_an_error
+    ),
+    Difference(
+        "an edit of a subgraph drops its question",
+        stops=True,
+        predicate=an_edit_of_a_subgraph_drops_its_question,
     ),
     Difference(
         "answers reach subgraphs without history",
