@@ -14,7 +14,7 @@ from typing import Any
 
 from branchline.runner.batch import Batch
 from branchline.runner.config import RunConfig, namespace_segments, without_task_ids
-from branchline.runner.errors import InvalidConfigError
+from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread
@@ -153,11 +153,19 @@ def update_subgraph(
     as_node: str | None,
 ) -> dict[str, Any]:
     """Edit a subgraph's own state; questions it drops are dropped in the parent too. The
-    new checkpoint keeps the parent checkpoint the edited one ran from (as LangGraph)."""
+    new checkpoint keeps the parent checkpoint the edited one ran from (as LangGraph). A
+    subgraph that has not run there yet has no state to edit: refused (LangGraph records
+    one that ran to its end, so its nodes never run)."""
     store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
     child, child_cfg, segment = subgraph_of(graph, config, cfg)
     inner_thread = child_cfg["configurable"]["thread_id"]
     before = store.load(inner_thread)
+    if before is None or before.head is None:
+        raise InvalidUpdateError(
+            f"subgraph {cfg.checkpoint_ns!r} has not run yet, so it has no state to edit; "
+            "edit the parent's state (update_state with the parent's config), or run the "
+            "parent until the subgraph pauses"
+        )
     asked = {r.interrupt_id for r in before.pending_interrupts} if before else set()
     ran_from = (child.get_state(child_cfg).metadata or {}).get("parents")
     if ran_from:

@@ -293,6 +293,28 @@ def an_edit_of_a_subgraph_drops_its_question(
     )
 
 
+def an_edit_of_an_unknown_key_is_refused(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """``update_state`` with a key the (sub)graph's schema lacks is refused and writes
+    nothing (LangGraph drops the key and writes the rest)."""
+    return (
+        op.kind in ("update", "sub_update")
+        and _error(ours.result, "invalid_update")
+        and not _is_error(langgraph.result)
+    )
+
+
+def an_edit_of_a_subgraph_that_has_not_run_is_refused(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """``update_state`` on a subgraph that has not run there yet is refused and writes
+    nothing (LangGraph records a run of it that ended, or refuses some ``as_node``). The
+    errors are compared by kind only, so this also excuses an edit refused for another
+    reason that LangGraph refused too."""
+    return op.kind == "sub_update" and _error(ours.result, "invalid_update")
+
+
 def unknown_breakpoint_at_call_time(
     op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
 ) -> bool:
@@ -333,6 +355,16 @@ DIFFERENCES = (
         "an edit of a subgraph drops its question",
         stops=True,
         predicate=an_edit_of_a_subgraph_drops_its_question,
+    ),
+    Difference(
+        "an edit of an unknown key is refused",
+        stops=True,
+        predicate=an_edit_of_an_unknown_key_is_refused,
+    ),
+    Difference(
+        "an edit of a subgraph that has not run is refused",
+        stops=True,
+        predicate=an_edit_of_a_subgraph_that_has_not_run_is_refused,
     ),
     Difference(
         "answers reach subgraphs without history",

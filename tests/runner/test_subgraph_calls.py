@@ -13,6 +13,7 @@ from branchline import (
     CheckpointStore,
     Command,
     InvalidConfigError,
+    InvalidUpdateError,
     StateGraph,
     interrupt,
     open_views,
@@ -293,3 +294,22 @@ def test_a_kept_subgraph_run_twice_in_one_run_goes_on_from_its_first_run(
     # As LangGraph: the second call adds the parent's text to the state the first left.
     assert seen == ["", " here here"]
     assert done == {"text": " here here here here"}
+
+
+def test_an_edit_of_a_subgraph_that_has_not_run_is_refused_and_writes_nothing(
+    store: CheckpointStore,
+) -> None:
+    graph = StateGraph(Log).add_node("pre", lambda s: {"x": ["pre"]})
+    graph = graph.add_node("sub", _asking_graph([])).add_edge(START, "pre").add_edge("pre", "sub")
+    graph = graph.compile(checkpointer=store, interrupt_before=["sub"])
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"x": []}, config)
+    waiting = graph.get_state(config).tasks[0].state  # the subgraph's place; it has not run
+    before = list(store.events("t"))
+
+    with pytest.raises(InvalidUpdateError, match="has not run yet") as refused:
+        graph.update_state(waiting, {"x": ["edit"]})
+
+    assert waiting["configurable"]["checkpoint_ns"] in str(refused.value)
+    assert list(store.events("t")) == before
+    assert store.load(f"t:{waiting['configurable']['checkpoint_ns']}") is None
