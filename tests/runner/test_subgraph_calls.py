@@ -313,3 +313,23 @@ def test_an_edit_of_a_subgraph_that_has_not_run_is_refused_and_writes_nothing(
     assert waiting["configurable"]["checkpoint_ns"] in str(refused.value)
     assert list(store.events("t")) == before
     assert store.load(f"t:{waiting['configurable']['checkpoint_ns']}") is None
+
+
+def test_a_subgraphs_questions_asked_at_once_all_show_in_the_parents_history(
+    store: CheckpointStore,
+) -> None:
+    def asking(name: str) -> Any:
+        return lambda state: {"x": [f"{name}=" + interrupt(f"{name}?")]}
+
+    inner = StateGraph(Log).add_node("b", asking("b")).add_node("c", asking("c"))
+    inner = inner.add_edge(START, "b").add_edge(START, "c").compile()
+    graph = StateGraph(Log).add_node("sub", inner).add_edge(START, "sub").compile(store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"x": []}, config)
+
+    [paused, *_] = graph.get_state_history(config)
+
+    # As LangGraph: both questions of the subgraph's run, as get_state shows them.
+    assert [i.value for i in paused.interrupts] == ["b?", "c?"]
+    assert [i.value for i in paused.tasks[0].interrupts] == ["b?", "c?"]
+    assert paused.interrupts == graph.get_state(config).interrupts
