@@ -26,11 +26,11 @@ from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK, namespace_segments
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import TaskScope, current_scope
+from branchline.runner.interrupts import GraphInterrupt, TaskScope, current_scope, interrupt_id
 from branchline.runner.kept_subgraph import kept_start
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
-from branchline.runner.types import Command, StateSnapshot
+from branchline.runner.types import Command, Interrupt, StateSnapshot
 
 Persistence = Literal["per_call", "kept", "off"]  # a subgraph's own history: see above
 
@@ -178,12 +178,22 @@ def _call(
         return child.invoke(input, config)
     modes, result = scope.stream_modes, None
     wanted = [*dict.fromkeys((*modes, "values"))]  # its final values are the node's output
-    for inner, mode, chunk in child.stream(input, config, stream_mode=wanted, subgraphs=True):
-        if mode == "values" and not inner:
-            result = chunk
-        if mode in modes and not (mode == "updates" and chunk == {"__interrupt__": ()}):
-            # a breakpoint's pause shows once, in the root graph's stream, as LangGraph
-            scope.streamed.append(((namespace, *inner), mode, chunk))
+    try:
+        for inner, mode, chunk in child.stream(input, config, stream_mode=wanted, subgraphs=True):
+            if mode == "values" and not inner:
+                result = chunk
+            if mode in modes and not (mode == "updates" and chunk == {"__interrupt__": ()}):
+                # a breakpoint's pause shows once, in the root graph's stream, as LangGraph
+                scope.streamed.append(((namespace, *inner), mode, chunk))
+    except GraphInterrupt as asked:  # one without history asks as the calling task
+        shown = (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
+        if "values" in modes:
+            scope.streamed.append(
+                ((namespace,), "values", {**(result or {}), "__interrupt__": shown})
+            )
+        if "updates" in modes:
+            scope.streamed.append(((namespace,), "updates", {"__interrupt__": shown}))
+        raise
     return result
 
 
