@@ -204,9 +204,10 @@ def enter(
     afresh, or (if it paused there) resumed with the answers the task was given. Returns
     its final values; raises SubgraphPaused if it pauses again. A thread of one call (its
     segment names the task) that already finished is this task's run of it, done before
-    the task was run again: its values are returned and nothing runs. One kept across
-    calls goes on from where ``kept_subgraph`` says, or from the checkpoint a run from a
-    subgraph checkpoint names (``checkpoint_map``)."""
+    the task was run again (after its question or its pause): its values are returned and
+    nothing runs; one left by a run of the task before its step was replayed starts
+    afresh. One kept across calls goes on from where ``kept_subgraph`` says, or from the
+    checkpoint a run from a subgraph checkpoint names (``checkpoint_map``)."""
     assert child.store is not None
     thread_id = namespace_thread(scope.thread.thread_id, segment)
     sub_config = _sub_config(config, scope, thread_id, segment)
@@ -215,7 +216,15 @@ def enter(
     namespace = sub_config["configurable"]["checkpoint_ns"]
     here = "|".join(namespace_segments(namespace)[:-1])
     kept = child.persistence == "kept"
+    again = scope.node in scope.thread.breakpoints_hit or any(
+        r.task_id == scope.task_id for r in scope.thread.interrupts
+    )
     if thread is None:
+        result = call(child, input, sub_config)
+    elif not kept and not again:  # a run of this task before its step was replayed
+        first = child.store.checkpoint_states(thread_id)[0].head
+        assert first is not None
+        sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, first.version)
         result = call(child, input, sub_config)
     elif thread.pending_nodes and (not kept or _paused_here(thread, scope, here, sub_config)):
         pending = {r.interrupt_id for r in thread.pending_interrupts}

@@ -96,3 +96,17 @@ def test_running_from_an_unknown_subgraph_namespace_is_a_clear_error(
 
     assert "'sub'" in str(refused.value)
     assert runs == []
+
+
+def test_each_replay_of_a_step_runs_its_subgraph_afresh(store: CheckpointStore) -> None:
+    runs: list[str] = []
+    graph, config = _graph(store, runs), {"configurable": {"thread_id": "t"}}
+    graph.invoke({"x": []}, config)
+    ran_sub = next(s for s in graph.get_state_history(config) if s.next == ("sub",))
+
+    first = graph.invoke(None, ran_sub.config)["__interrupt__"][0]
+    second = graph.invoke(None, ran_sub.config)["__interrupt__"][0]
+
+    # As LangGraph: the subgraph's first node runs on every replay, asking anew.
+    assert runs == ["pre", "prep", "ask", "prep", "ask", "prep", "ask"]
+    assert first.id != second.id
