@@ -24,7 +24,7 @@ from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK, namespace_segments
+from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK, RunConfig
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import GraphInterrupt, TaskScope, current_scope, interrupt_id
 from branchline.runner.kept_subgraph import kept_start
@@ -210,11 +210,11 @@ def enter(
     checkpoint a run from a subgraph checkpoint names (``checkpoint_map``)."""
     assert child.store is not None
     thread_id = namespace_thread(scope.thread.thread_id, segment)
-    sub_config = _sub_config(config, scope, thread_id, segment)
+    here = RunConfig.parse(config).namespace  # where the calling run is
+    sub_config = _sub_config(config, scope, thread_id, segment, here)
     call = partial(_call, scope, segment)
     thread = child.store.load(thread_id)
     namespace = sub_config["configurable"]["checkpoint_ns"]
-    here = "|".join(namespace_segments(namespace)[:-1])
     kept = child.persistence == "kept"
     again = scope.node in scope.thread.breakpoints_hit or any(
         r.task_id == scope.task_id for r in scope.thread.interrupts
@@ -285,13 +285,12 @@ def joins_task(graph: Subgraph) -> bool:
 
 
 def _sub_config(
-    config: Mapping[str, Any], scope: TaskScope, thread_id: str, segment: str
+    config: Mapping[str, Any], scope: TaskScope, thread_id: str, segment: str, here: str
 ) -> dict[str, Any]:
-    """The config of a subgraph's run on its own ``thread_id``: its place in the root
-    thread (``checkpoint_ns``) and, in its checkpoints' metadata, the checkpoint each
-    graph above it was at (``parents``, by namespace, as LangGraph records them)."""
+    """The config of a subgraph's run on its own ``thread_id``, from a run at ``here``: its
+    place in the root thread (``checkpoint_ns``) and, in its checkpoints' metadata, the
+    checkpoint each graph above it was at (``parents``, by namespace, as LangGraph)."""
     configurable = config.get("configurable") or {}
-    here = str(configurable.get("checkpoint_ns") or "") if PARENT_THREAD in configurable else ""
     metadata = dict(config.get("metadata") or {})
     at = checkpoint_id(scope.thread.thread_id, scope.thread.head.version)
     parents = {**metadata.get("parents", {}), here: at}
