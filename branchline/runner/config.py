@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from branchline.domain.model.ids import check_thread_id, checkpoint_id, checkpoint_version
@@ -17,6 +17,31 @@ DEFAULT_RECURSION_LIMIT = 10_000
 PARENT_THREAD, ROOT_THREAD = "__branchline_parent_thread", "__branchline_root_thread"
 # In the config a node gets (``task_config``): its ``checkpoint_ns`` is its task's place.
 TASK = "__branchline_task"
+# In the config of a run's tasks, for the subgraphs they enter, as LangGraph passes them
+# down. RESUMING: the root call continues the thread (input ``None`` or a ``Command``) and
+# the step is the run's first, so a subgraph kept across calls that paused goes on from
+# its pause (else it takes its input on top of its latest state). TRAVEL: a TravelledTo,
+# when the root call is addressed to a past checkpoint.
+RESUMING, TRAVEL = "__branchline_resuming", "__branchline_travel"
+
+
+class TravelledTo:
+    """Marks the tasks of a run addressed to a past checkpoint (a ``checkpoint_id`` and no
+    answer: LangGraph's time travel). A subgraph kept across calls takes the state it had
+    there on the run's first entry into it (``kept_subgraph``), its latest on later ones
+    (a loop). One per run, shared by the subgraphs in it: never copied with a config."""
+
+    def __init__(self) -> None:
+        self._entered: set[str] = set()
+
+    def first_entry(self, place: str) -> bool:
+        """Whether this is the run's first entry into the subgraph kept at ``place``."""
+        first = place not in self._entered
+        self._entered.add(place)
+        return first
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TravelledTo:
+        return self
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,11 @@ class RunConfig:
         if self.checkpoint_id is None or thread is None or thread.head is None:
             return False
         return checkpoint_version(thread.thread_id, self.checkpoint_id) != thread.head.version
+
+    def flagged(self, flags: Mapping[str, Any]) -> RunConfig:
+        """This config with ``flags`` (RESUMING, TRAVEL) for the tasks of its run."""
+        configurable = {**(self.raw.get("configurable") or {}), **flags}
+        return replace(self, raw={**self.raw, "configurable": configurable})
 
     def require_thread(self) -> str:
         """The thread id, or a clear error naming the missing key."""

@@ -22,7 +22,7 @@ from branchline.domain.model.errors import ConcurrentUpdate
 from branchline.domain.model.events import StepCompleted
 from branchline.domain.model.thread import Thread
 from branchline.runner.batch import Batch
-from branchline.runner.config import RunConfig
+from branchline.runner.config import RESUMING, TRAVEL, RunConfig, TravelledTo
 from branchline.runner.durability import Journal
 from branchline.runner.errors import GraphRecursionError
 from branchline.runner.intake import Decided, Intake
@@ -96,8 +96,15 @@ class Run:
         self.thread = thread
         # As LangGraph: a call that continues (None, a Command, a replay) runs the pending
         # tasks it finds without stopping before them again; later steps can stop.
-        self.continuing = thread is not None and (input is None or isinstance(input, Command))
+        resuming = thread is not None and (input is None or isinstance(input, Command))
+        self.continuing = resuming
         batch = self._take_in(input, thread)
+        if not self.cfg.namespace:  # a root run: what its subgraphs are to know of it
+            answers = isinstance(input, Command) and input.resume is not None
+            flags: dict[str, Any] = {RESUMING: resuming}
+            if self.cfg.checkpoint_id is not None and not answers:
+                flags[TRAVEL] = TravelledTo()
+            self.cfg = self.cfg.flagged(flags)
         if any(isinstance(e, StepCompleted) for e in batch.events):
             self.continuing = False  # the intake ran a step (a replayed input): new writes
         made: list[Thread] = []
@@ -273,6 +280,8 @@ class Run:
             yield from self._questions(thread, outcomes)
             return True
         paused_after, stopped = self._close_step(thread, [o.result() for o in outcomes])
+        if self.cfg.raw.get("configurable", {}).get(RESUMING):
+            self.cfg = self.cfg.flagged({RESUMING: False})  # the steps after the first
         yield from self.emit.updates(outcomes)
         yield from self.emit.results(head.step + 1, outcomes)
         yield from self.emit.checkpoint(self.thread)
@@ -284,18 +293,19 @@ class Run:
     def _questions(self, thread: Thread, outcomes: list[Outcome]) -> Iterator[Chunk]:
         """As LangGraph streams a pause: each task's questions as it asked them, with the
         step's checkpoint values; then the values with the writes of the step's finished
-        tasks (in this run or an earlier one). A subgraph stopped at a breakpoint is
-        a pause with no question (``{"__interrupt__": ()}``)."""
+        tasks (in this run or an earlier one), except in a subgraph, whose pause its parent
+        reports. A subgraph stopped at a breakpoint, in a step where no task asked, is a
+        pause with no question (``{"__interrupt__": ()}``)."""
         for outcome in in_completion_order(outcomes):
             asked = tuple(Interrupt(q.value, q.interrupt_id) for q in outcome.questions)
             self.asked += asked
             if asked:
                 yield from self.emit.paused(asked)
                 yield from self.emit.values(thread, asked, live=False)
-            elif outcome.paused:
-                yield from self.emit.paused(())
+        if not any(o.questions for o in outcomes) and any(o.paused for o in outcomes):
+            yield from self.emit.paused(())
         current = self._current()
-        if any(r.error is None for r in current.results):
+        if any(r.error is None for r in current.results) and not self.cfg.namespace:
             yield from self.emit.values(current)
 
     def _close_step(self, thread: Thread, finished: list[TaskResult]) -> tuple[bool, bool]:

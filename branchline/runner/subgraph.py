@@ -22,9 +22,17 @@ from typing import Any, Literal, Protocol
 
 from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
-from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.runner.config import PARENT_THREAD, ROOT_THREAD, TASK, RunConfig
+from branchline.runner.config import (
+    PARENT_THREAD,
+    RESUMING,
+    ROOT_THREAD,
+    TASK,
+    TRAVEL,
+    RunConfig,
+    TravelledTo,
+    without_task_ids,
+)
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import GraphInterrupt, TaskScope, current_scope, interrupt_id
 from branchline.runner.kept_subgraph import kept_start
@@ -206,8 +214,9 @@ def enter(
     segment names the task) that already finished is this task's run of it, done before
     the task was run again (after its question or its pause): its values are returned and
     nothing runs; one left by a run of the task before its step was replayed starts
-    afresh. One kept across calls goes on from where ``kept_subgraph`` says, or from the
-    checkpoint a run from a subgraph checkpoint names (``checkpoint_map``)."""
+    afresh. One kept across calls goes on from where ``kept_subgraph`` says. A run from
+    one of the subgraph's checkpoints goes on from it (``checkpoint_map``): only when the
+    parent's replay kept the task's id, so its namespace (as LangGraph's)."""
     assert child.store is not None
     thread_id = namespace_thread(scope.thread.thread_id, segment)
     here = RunConfig.parse(config).namespace  # where the calling run is
@@ -219,43 +228,36 @@ def enter(
     again = scope.node in scope.thread.breakpoints_hit or any(
         r.task_id == scope.task_id for r in scope.thread.interrupts
     )
+    flags = config.get("configurable") or {}
+    mapped = (flags.get("checkpoint_map") or {}).get(namespace)
+    travel = flags.get(TRAVEL)
     if thread is None:
         result = call(child, input, sub_config)
+    elif mapped is not None:  # a run from one of this subgraph's checkpoints
+        sub_config["configurable"]["checkpoint_id"] = mapped
+        result = call(child, None, sub_config)
     elif not kept and not again:  # a run of this task before its step was replayed
         first = child.store.checkpoint_states(thread_id)[0].head
         assert first is not None
         sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, first.version)
         result = call(child, input, sub_config)
-    elif thread.pending_nodes and (not kept or _paused_here(thread, scope, here, sub_config)):
+    elif (
+        kept and isinstance(travel, TravelledTo) and travel.first_entry(without_task_ids(namespace))
+    ):
+        start = kept_start(child.store, thread_id, here, scope.thread)
+        if thread.head is None or start != thread.head.version:
+            sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, start)
+        result = call(child, input, sub_config)
+    elif thread.pending_nodes and (flags.get(RESUMING, True) or not kept):
         pending = {r.interrupt_id for r in thread.pending_interrupts}
         answers = {i: v for i, v in scope.answered.items() if i in pending}
         result = call(child, Command(resume=answers) if answers else None, sub_config)
-    elif not kept:
-        result = call(child, None, sub_config)
     else:
-        mapped = ((config.get("configurable") or {}).get("checkpoint_map") or {}).get(namespace)
-        start = kept_start(child.store, thread_id, here, scope.thread)
-        if mapped is not None or thread.head is None or start != thread.head.version:
-            at = mapped or checkpoint_id(thread_id, start)
-            sub_config["configurable"]["checkpoint_id"] = at
-        result = call(child, None if mapped else input, sub_config)
+        result = call(child, None if not kept else input, sub_config)
     after = child.store.load(thread_id)
     if after is not None and after.pending_nodes:
         raise SubgraphPaused([_asked(segment, r) for r in after.pending_interrupts])
     return result
-
-
-def _paused_here(thread: Thread, scope: TaskScope, here: str, sub_config: dict[str, Any]) -> bool:
-    """Whether a kept subgraph's pause is this task's to resume: its questions are ones
-    this task asked for it (or, paused at a breakpoint, its run started from the parent
-    checkpoint this task stands on); else it is another branch's, left behind."""
-    asked = {r.interrupt_id for r in thread.pending_interrupts}
-    if asked:
-        mine = {r.interrupt_id for r in scope.thread.interrupts if r.task_id == scope.task_id}
-        return asked <= mine
-    assert thread.head is not None
-    ran_from = (thread.head.metadata.get("parents") or {}).get(here)
-    return bool(ran_from == sub_config["metadata"]["parents"][here])
 
 
 def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> Any:

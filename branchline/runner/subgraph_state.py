@@ -225,6 +225,7 @@ def run_from_subgraph(
     configurable = {k: v for k, v in config["configurable"].items() if k != "checkpoint_ns"}
     if input is not None:
         configurable.pop("checkpoint_id", None)
+        configurable.pop("checkpoint_map", None)
     elif cfg.checkpoint_id is not None:
         child, child_cfg, _ = subgraph_of(graph, config, cfg)
         parents = child.get_state(child_cfg).metadata or {}

@@ -229,8 +229,16 @@ def run_tasks(
         )
         for tid, node, index in tasks
     ]
+    # A task may raise for the task enclosing this graph (a question of a graph that keeps
+    # no history): the step's other tasks still run to their end first, as LangGraph's.
+    raised: BaseException | None = None
     for order, future in enumerate(as_completed(futures)):
-        future.result().order = order
+        if (error := future.exception()) is not None:
+            raised = raised or error
+        else:
+            future.result().order = order
+    if raised is not None:
+        raise raised
     return [future.result() for future in futures]
 
 

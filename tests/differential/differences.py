@@ -282,15 +282,52 @@ def an_edit_of_a_subgraph_drops_its_question(
 ) -> bool:
     """An edit of a paused subgraph drops its question in the parent too (LangGraph's
     parent keeps listing it, though the subgraph no longer asks it)."""
-    theirs, mine = langgraph.state, ours.state
-    return (
-        op.kind == "sub_update"
-        and not _is_error(ours.result)
-        and isinstance(theirs, dict)
-        and isinstance(mine, dict)
-        and bool(theirs.get("interrupts"))
-        and not mine.get("interrupts")
-    )
+    return op.kind == "sub_update" and _parent_lists_stale(langgraph.state, ours, edited=True)
+
+
+def a_parent_lists_only_open_questions(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A subgraph's answered question leaves its parent's ``get_state`` when answered
+    (LangGraph's parent keeps listing it while the subgraph, run on, stands paused at a
+    breakpoint, though the subgraph itself no longer lists it)."""
+    return op.kind in ("resume", "resume_map") and _parent_lists_stale(langgraph.state, ours)
+
+
+def _parent_lists_stale(theirs: Any, ours: Observation, edited: bool = False) -> bool:
+    """Whether LangGraph's state is ours but for questions its parent lists and no
+    subgraph asks any more (the snapshots of the subgraphs under it do not list them;
+    after an ``edited`` subgraph, a subgraph inside it may: the edit superseded them)."""
+    mine = ours.state
+    if _is_error(ours.result) or not isinstance(theirs, dict) or not isinstance(mine, dict):
+        return False
+    dropped = [q for q in theirs.get("interrupts", []) if q not in mine.get("interrupts", [])]
+    inner = [t[2] for t in theirs.get("tasks", []) if len(t) > 2 and isinstance(t[2], dict)]
+    still_asked = any(q in _labels(snapshot) for snapshot in inner for q in dropped)
+    if not dropped or (still_asked and not edited):
+        return False
+    return _parent_without(theirs, dropped) == mine
+
+
+def _labels(observed: Any) -> list[Any]:
+    """Every question label under ``observed`` (a subgraph's snapshot), however deep."""
+    if isinstance(observed, dict):
+        return [q for k, v in observed.items() for q in _labels(v)]
+    if isinstance(observed, list):
+        return [observed, *(q for v in observed for q in _labels(v))]
+    return []
+
+
+def _parent_without(state: dict[str, Any], questions: list[Any]) -> dict[str, Any]:
+    """A parent's observed state with ``questions`` taken out of its own lists (not out
+    of the snapshots of the subgraphs under it)."""
+
+    def tasks(listed: list[Any]) -> list[Any]:
+        return [[t[0], [q for q in t[1] if q not in questions], *t[2:]] for t in listed]
+
+    found = {k: tasks(state[k]) for k in ("tasks", "configs") if k in state}
+    asked = [q for q in state.get("interrupts", []) if q not in questions]
+    return {**state, **found, "interrupts": asked}
 
 
 def an_edit_of_an_unknown_key_is_refused(
@@ -355,6 +392,11 @@ DIFFERENCES = (
         "an edit of a subgraph drops its question",
         stops=True,
         predicate=an_edit_of_a_subgraph_drops_its_question,
+    ),
+    Difference(
+        "a parent lists only open questions",
+        stops=True,
+        predicate=a_parent_lists_only_open_questions,
     ),
     Difference(
         "an edit of an unknown key is refused",

@@ -1,0 +1,156 @@
+"""When a subgraph goes on from where it paused, and what its parent streams of the pause.
+The expected values are LangGraph 1.2.22's for the same graphs and calls."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from branchline import START, CheckpointStore, Command, Send, StateGraph, interrupt
+
+
+class Log(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+def _asks(name: str, calls: list[str]) -> Any:
+    def run(state: Log) -> dict[str, Any]:
+        calls.append(name)
+        return {"log": [f"{name}={interrupt(f'{name}?')}"]}
+
+    return run
+
+
+def _appends(name: str, calls: list[str]) -> Any:
+    def run(state: Log) -> dict[str, Any]:
+        calls.append(name)
+        return {"log": [name]}
+
+    return run
+
+
+def _kept(store: CheckpointStore, calls: list[str]) -> Any:
+    """A parent whose node "child" runs a subgraph kept across calls that asks."""
+    child = StateGraph(Log).add_node("ask", _asks("ask", calls)).add_edge(START, "ask")
+    parent = StateGraph(Log).add_node("child", child.compile(checkpointer=True))
+    return parent.add_edge(START, "child").compile(checkpointer=store)
+
+
+def test_a_kept_subgraph_asks_the_same_question_after_an_edit_of_its_parent(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    graph, config = _kept(store, calls), {"configurable": {"thread_id": "t"}}
+    [first] = graph.invoke({"log": ["start"]}, config)["__interrupt__"]
+    graph.update_state(config, {"log": ["edit"]})
+
+    [again] = graph.invoke(None, config)["__interrupt__"]  # it goes on from its pause
+
+    assert again.id == first.id
+    assert graph.invoke(Command(resume="y"), config)["log"][-1] == "ask=y"
+
+
+def test_a_kept_subgraph_takes_new_input_of_its_parent_as_a_new_run(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    graph, config = _kept(store, calls), {"configurable": {"thread_id": "t"}}
+    [first] = graph.invoke({"log": ["start"]}, config)["__interrupt__"]
+
+    [second] = graph.invoke({"log": ["more"]}, config)["__interrupt__"]
+
+    assert second.id != first.id  # a question of the new run, not the pause resumed
+    assert graph.get_state(config).interrupts == (second,)
+
+
+def test_a_run_from_a_subgraph_checkpoint_a_replay_made_goes_on_from_it(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    child = StateGraph(Log).add_node("prep", _appends("prep", calls))
+    child = child.add_node("ask", _asks("ask", calls)).add_edge(START, "prep")
+    parent = StateGraph(Log).add_node("sub", child.add_edge("prep", "ask").compile())
+    graph = parent.add_edge(START, "sub").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+    graph.invoke(None, next(iter(graph.get_state_history(config))).config)  # a replay
+    replayed = graph.get_state(config).tasks[0].state
+    calls.clear()
+
+    asked = graph.invoke(None, next(iter(graph.get_state_history(replayed))).config)
+
+    # The replay kept the task (and so the subgraph's place): its run goes on at "ask".
+    assert calls == ["ask"]
+    assert [i.value for i in asked["__interrupt__"]] == ["ask?"]
+
+
+def test_parallel_nodes_of_a_subgraph_without_history_all_run_when_one_asks(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    asking = StateGraph(Log).add_node("q", _asks("q", calls)).add_edge(START, "q").compile()
+    child = StateGraph(Log).add_node("first", _appends("first", calls))
+    child.add_node("asks", asking).add_node("other", _appends("other", calls))
+    child.add_edge(START, "first").add_conditional_edges(
+        "first", lambda s: [Send("asks", s), Send("other", s)], ["asks", "other"]
+    )
+    parent = StateGraph(Log).add_node("child", child.compile(checkpointer=False))
+    graph = parent.add_edge(START, "child").compile(checkpointer=store)
+
+    for thread in range(5):  # whichever task ends first
+        calls.clear()
+        graph.invoke({"log": []}, {"configurable": {"thread_id": str(thread)}})
+        assert sorted(calls) == ["first", "other", "q"]
+
+
+def _two_asking(store: CheckpointStore, calls: list[str]) -> Any:
+    """n0 sends to two subgraphs: one asks, one stops at a breakpoint before its node."""
+    asking = StateGraph(Log).add_node("ask", _asks("ask", calls)).add_edge(START, "ask")
+    stopping = StateGraph(Log).add_node("late", _appends("late", calls)).add_edge(START, "late")
+    parent = StateGraph(Log).add_node("n0", _appends("n0", calls))
+    parent.add_node("asks", asking.compile())
+    parent.add_node("stops", stopping.compile(interrupt_before=["late"]))
+    parent.add_edge(START, "n0").add_conditional_edges(
+        "n0", lambda s: [Send("stops", s), Send("asks", s)], ["asks", "stops"]
+    )
+    return parent.compile(checkpointer=store)
+
+
+def test_a_step_with_a_question_streams_no_empty_pause_for_a_subgraph_breakpoint(
+    store: CheckpointStore,
+) -> None:
+    graph = _two_asking(store, [])
+    config = {"configurable": {"thread_id": "t"}}
+
+    chunks = list(graph.stream({"log": []}, config, subgraphs=True))
+
+    asked = graph.get_state(config).interrupts
+    task = next(t.id for t in graph.get_state(config).tasks if t.name == "asks")
+    assert chunks == [
+        ((), {"n0": {"log": ["n0"]}}),
+        ((f"asks:{task}",), {"__interrupt__": asked}),
+        ((), {"__interrupt__": asked}),
+    ]
+
+
+def test_a_subgraph_that_asks_streams_no_values_after_its_pause(store: CheckpointStore) -> None:
+    calls: list[str] = []
+    child = StateGraph(Log).add_node("first", _appends("first", calls))
+    child.add_node("ask", _asks("ask", calls)).add_node("other", _appends("other", calls))
+    child.add_edge(START, "first").add_conditional_edges(
+        "first", lambda s: [Send("other", s), Send("ask", s)], ["ask", "other"]
+    )
+    parent = StateGraph(Log).add_node("sub", child.compile()).add_edge(START, "sub")
+    graph = parent.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+
+    chunks = list(graph.stream({"log": ["in"]}, config, stream_mode="values", subgraphs=True))
+
+    asked = graph.get_state(config).interrupts
+    inner = [chunk for namespace, chunk in chunks if namespace]
+    assert inner == [
+        {"log": ["in"]},
+        {"log": ["in", "first"]},
+        {"log": ["in", "first"], "__interrupt__": asked},
+    ]  # the writes of "other", done in the paused step, are not streamed as a state
+    assert chunks[-1] == ((), {"log": ["in"], "__interrupt__": asked})
