@@ -19,6 +19,7 @@ from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.executor import Breakpoints, Run, lazy_pool
 from branchline.runner.intake import Intake
+from branchline.runner.interrupts import in_durable_task
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
@@ -183,7 +184,7 @@ class CompiledStateGraph(Branching):
                 f"interrupt_before/interrupt_after name unknown node(s) {unknown}; the graph's "
                 f"nodes are {list(self.topology.nodes)}"
             )
-        if (chosen.before or chosen.after) and self.store is None:
+        if (chosen.before or chosen.after) and self.store is None and not in_durable_task():
             self.spec.durable_store("interrupt_before/interrupt_after")
         return chosen
 

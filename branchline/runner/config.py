@@ -23,6 +23,9 @@ TASK = "__branchline_task"
 # its pause (else it takes its input on top of its latest state). TRAVEL: a TravelledTo,
 # when the root call is addressed to a past checkpoint.
 RESUMING, TRAVEL = "__branchline_resuming", "__branchline_travel"
+# In the config of a subgraph's run: its input starts a run of its own in its thread, as
+# on a new thread (a run of it there before is left as it was).
+AFRESH = "__branchline_afresh"
 
 
 class TravelledTo:
@@ -56,6 +59,7 @@ class RunConfig:
     actor: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     parent_thread: str | None = None  # a subgraph's run: see PARENT_THREAD
+    afresh: bool = False  # see AFRESH
 
     @classmethod
     def parse(cls, config: Mapping[str, Any] | None) -> RunConfig:
@@ -91,6 +95,7 @@ class RunConfig:
             actor=None if actor is None else str(actor),
             raw=config,
             parent_thread=parent,
+            afresh=bool(configurable.get(AFRESH)),
         )
 
     @property

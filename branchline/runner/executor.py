@@ -30,6 +30,7 @@ from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import Chunk, Emitter
+from branchline.runner.subgraph import SubgraphPaused
 from branchline.runner.tasks import (
     Outcome,
     in_completion_order,
@@ -248,11 +249,19 @@ class Run:
         nodes = [n for n in thread.pending_nodes if self.breakpoints.stops_before(n)]
         if not nodes:
             return False
+        self._pause_without_history()
         batch = Batch(thread)
         batch.add(thread.pause(before=nodes))
         self._append(batch)
         yield from self.emit.paused(())
         return True
+
+    def _pause_without_history(self) -> None:
+        """At a breakpoint, a graph that keeps no history (run in a task of one that does:
+        a subgraph compiled with checkpointer=False) pauses that task; continuing the task
+        runs it again from its start, to the same breakpoint (as LangGraph)."""
+        if self.graph.store is None:
+            raise SubgraphPaused([])
 
     def _superstep(self) -> Generator[Chunk, None, bool]:
         """Run one step; return True if the run paused (an interrupt or a breakpoint after)."""
@@ -320,6 +329,7 @@ class Run:
         after = [n for n in writers if n != START and self.breakpoints.stops_after(n)]
         paused = bool(after and step.next)
         if paused:
+            self._pause_without_history()
             batch.add(closed.pause(after=after))
         self._append(batch, now=paused)
         return paused, bool(after)

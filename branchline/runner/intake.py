@@ -203,6 +203,8 @@ class Intake:
             batch.add(Thread.start(thread_id, values, self.cfg.parent_thread, self.cfg.namespace))
         for event in batch.current.supersede("input", self.cfg.actor):
             batch.add(event)
+        if self.cfg.afresh and batch.current.head is not None:
+            batch.add(batch.current.start_over(schema.initial_values()))
         kept = partial_joins(topology, batch.current.head.waiting if batch.current.head else {})
         batch.add(batch.current.receive_input((START,), self.cfg.metadata, kept))
         self._input_step(batch, writes, command)

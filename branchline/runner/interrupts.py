@@ -104,6 +104,13 @@ def current_scope() -> TaskScope | None:
     return _scope.get()
 
 
+def in_durable_task() -> bool:
+    """Whether this runs in a task of a graph that keeps history (a graph without history
+    run there, as a subgraph compiled with checkpointer=False, pauses with that task)."""
+    scope = _scope.get()
+    return scope is not None and scope.durable and scope.thread is not None
+
+
 def interrupt_id(task_id: str, index: int, attempt: int = 0) -> str:
     """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs.
 

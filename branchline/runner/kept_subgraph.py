@@ -6,7 +6,7 @@ of its checkpoints records the parent checkpoint its run started from (its metad
 in LangGraph: after the newest run that started from a checkpoint strictly before the one
 the parent's step stands on. So after the parent replays or forks an older checkpoint,
 the subgraph sees its state as it was then, not what a later run on another branch left;
-with no run before it on the branch, it starts afresh.
+with no run before it on the branch, it starts afresh (a run of its own in its thread).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 
 
-def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread) -> int:
+def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread) -> int | None:
     """The version of the checkpoint of subgraph thread ``thread_id`` that a call from
-    ``parent``'s head goes on from (``here``: the parent's namespace). A copy of an older
-    checkpoint (a replay) or an edit of one stands where that checkpoint stood."""
+    ``parent``'s head goes on from (``here``: the parent's namespace); None: none, it
+    starts afresh. A copy of an older checkpoint (a replay) or an edit of one stands where
+    that checkpoint stood."""
     head = parent.head
     assert head is not None
     stands = head.parent if head.source in ("fork", "update") and head.parent else head.version
@@ -36,9 +37,7 @@ def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread
         ran_from = (state.head.metadata.get("parents") or {}).get(here)
         if ran_from is not None and before(checkpoint_version(parent.thread_id, ran_from)):
             return state.head.version
-    first = states[0].head
-    assert first is not None
-    return first.version  # its input checkpoint, before anything ran: afresh
+    return None
 
 
 def _ancestors(states: dict[int, Thread], version: int) -> set[int]:

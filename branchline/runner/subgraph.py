@@ -24,6 +24,7 @@ from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import (
+    AFRESH,
     PARENT_THREAD,
     RESUMING,
     ROOT_THREAD,
@@ -237,15 +238,15 @@ def enter(
         sub_config["configurable"]["checkpoint_id"] = mapped
         result = call(child, None, sub_config)
     elif not kept and not again:  # a run of this task before its step was replayed
-        first = child.store.checkpoint_states(thread_id)[0].head
-        assert first is not None
-        sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, first.version)
+        sub_config["configurable"][AFRESH] = True
         result = call(child, input, sub_config)
     elif (
         kept and isinstance(travel, TravelledTo) and travel.first_entry(without_task_ids(namespace))
     ):
         start = kept_start(child.store, thread_id, here, scope.thread)
-        if thread.head is None or start != thread.head.version:
+        if start is None:
+            sub_config["configurable"][AFRESH] = True
+        elif thread.head is None or start != thread.head.version:
             sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, start)
         result = call(child, input, sub_config)
     elif thread.pending_nodes and (flags.get(RESUMING, True) or not kept):
@@ -323,5 +324,5 @@ def _bare(config: dict[str, Any]) -> dict[str, Any]:
 def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
     """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
     place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
-    own = ("thread_id", "checkpoint_id", "checkpoint_ns", PARENT_THREAD, ROOT_THREAD, TASK)
+    own = ("thread_id", "checkpoint_id", "checkpoint_ns", PARENT_THREAD, ROOT_THREAD, TASK, AFRESH)
     return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}

@@ -154,3 +154,51 @@ def test_a_subgraph_that_asks_streams_no_values_after_its_pause(store: Checkpoin
         {"log": ["in", "first"], "__interrupt__": asked},
     ]  # the writes of "other", done in the paused step, are not streamed as a state
     assert chunks[-1] == ((), {"log": ["in"], "__interrupt__": asked})
+
+
+def test_a_subgraph_run_again_by_a_replay_starts_a_history_of_its_own(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    child = StateGraph(Log).add_node("ask", _asks("ask", calls)).add_edge(START, "ask")
+    parent = StateGraph(Log).add_node("pre", _appends("pre", calls))
+    parent.add_node("sub", child.compile()).add_edge(START, "pre").add_edge("pre", "sub")
+    graph = parent.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+    ran_sub = next(s for s in graph.get_state_history(config) if s.next == ("sub",))
+    graph.invoke(None, ran_sub.config)
+    graph.invoke(None, graph.get_state(config).config)  # the replay's head, replayed
+
+    runs = list(graph.get_state_history(graph.get_state(config).tasks[0].state))
+
+    # Two runs in the subgraph's place, each from an input checkpoint of its own.
+    assert [(s.metadata["step"], s.next) for s in runs] == [
+        (0, ("ask",)),
+        (-1, ("__start__",)),
+        (0, ("ask",)),
+        (-1, ("__start__",)),
+    ]
+    assert [s.parent_config is None for s in runs] == [False, True, False, True]
+
+
+def test_a_breakpoint_in_a_subgraph_without_history_pauses_its_parent_each_time(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    child = StateGraph(Log).add_node("late", _appends("late", calls)).add_edge(START, "late")
+    parent = StateGraph(Log).add_node(
+        "child", child.compile(checkpointer=False, interrupt_before=["late"])
+    )
+    graph = parent.add_edge(START, "child").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+
+    assert graph.invoke({"log": ["start"]}, config) == {"log": ["start"]}
+    paused = graph.get_state(config)
+    again = list(graph.stream(None, config))
+
+    # It keeps no history, so each run of it starts over and stops at the breakpoint.
+    assert (paused.next, paused.tasks[0].interrupts) == (("child",), ())
+    assert again == [{"__interrupt__": ()}]
+    assert graph.get_state(config).next == ("child",)
+    assert calls == []

@@ -244,7 +244,8 @@ class Forked(ThreadEvent):
 
     Carries that checkpoint and its values, so the fold stays one step. ``reason`` is
     ``replay`` (run again from it), ``edit`` (update_state on it), ``input`` (new input
-    on it) or ``switch`` (continue another branch's head).
+    on it) or ``switch`` (continue another branch's head). With no checkpoint, the head
+    moves to before the first one (``Thread.start_over``).
     """
 
     TOPIC = "branchline.Forked"

@@ -363,14 +363,15 @@ class Thread:
                 f"cannot fork thread {self.thread_id!r} from a state that is not one of its "
                 "checkpoints"
             )
+        head, values = base.head, base.values
         return self._event(
-            Forked,
-            checkpoint=base.head,
-            values=base.values,
-            reason=reason,
-            actor=actor,
-            name=name,
+            Forked, checkpoint=head, values=values, reason=reason, actor=actor, name=name
         )
+
+    def start_over(self, values: Mapping[str, Any]) -> Forked:
+        """Move the head to before the first checkpoint (state: ``values``): the next
+        input starts a run of its own, with no parent checkpoint."""
+        return self._event(Forked, checkpoint=None, values=dict(values), reason="input")
 
     def replay(self, metadata: Mapping[str, Any], *, sibling: bool = False) -> Replayed:
         """Copy the head as a new checkpoint (source ``fork``) to run its pending nodes
