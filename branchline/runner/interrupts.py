@@ -10,6 +10,8 @@ line, and the earlier calls return their answers in order.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +57,7 @@ class TaskScope:
     node: str = ""
     config: Any = None  # the config of the task's run
     joined: int = 0  # graphs without a store invoked in this task so far (subgraph.join_task)
+    without_history: bool = False  # it runs a subgraph compiled with checkpointer=False
     # When the caller streams subgraphs (``stream(..., subgraphs=True)``): the modes, and
     # the chunks of the subgraph this task runs, as ``(namespace, mode, chunk)``.
     stream_modes: tuple[str, ...] = ()
@@ -102,6 +105,20 @@ def interrupt(value: Any) -> Any:
 def current_scope() -> TaskScope | None:
     """The scope of the task running in this context, if any."""
     return _scope.get()
+
+
+@contextmanager
+def without_history(scope: TaskScope | None) -> Iterator[None]:
+    """While the task of ``scope`` runs a graph that keeps no history: the subgraphs that
+    graph runs keep none either."""
+    if scope is None:
+        yield
+        return
+    kept, scope.without_history = scope.without_history, True
+    try:
+        yield
+    finally:
+        scope.without_history = kept
 
 
 def in_durable_task() -> bool:

@@ -21,13 +21,14 @@ def config_of(thread: Thread, version: int | None = None) -> dict[str, Any]:
 
 def interrupts_of(thread: Thread, task: str, *, live: bool) -> tuple[Interrupt, ...]:
     """A task's questions: the unanswered ones (live), or those of its latest run
-    (history, as LangGraph shows them: the ones asked since its last answered one, which
-    a subgraph asks several at a time; or that one, if it is the last)."""
+    (history, as LangGraph shows them: the unanswered ones, which a subgraph asks several
+    at a time and asks again after one of them is answered; with none, the ones asked
+    since its last answered one, or that one, if it is the last)."""
     if not thread.interrupts:
         return ()
     asked = [r for r in thread.interrupts if r.task_id == task]
-    if live:
-        pending = (r for r in asked if not r.answered and not r.dropped)
+    pending = [r for r in asked if not r.answered and not r.dropped]
+    if live or pending:
         return tuple(Interrupt(r.value, r.interrupt_id) for r in pending)
     answered = [i for i, r in enumerate(asked) if r.answered]
     last_run = asked[answered[-1] + 1 if answered else 0 :] or asked[-1:]

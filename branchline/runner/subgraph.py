@@ -35,7 +35,13 @@ from branchline.runner.config import (
     without_task_ids,
 )
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import GraphInterrupt, TaskScope, current_scope, interrupt_id
+from branchline.runner.interrupts import (
+    GraphInterrupt,
+    TaskScope,
+    current_scope,
+    interrupt_id,
+    without_history,
+)
 from branchline.runner.kept_subgraph import kept_start
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
@@ -146,8 +152,12 @@ class SubgraphNode:
         scope = current_scope()
         config = scope.config if scope is not None else {}
         call = partial(_call, scope, f"{self.name}:{scope.task_id}" if scope else self.name)
-        if self.graph.persistence == "off":  # its interrupts are the calling task's own
-            return self._output(call(self.graph, self._input(self.graph, state), _bare(config)))
+        if self.graph.persistence == "off" or (scope is not None and scope.without_history):
+            # Its interrupts are the calling task's own; the subgraphs inside it keep no
+            # history either (as LangGraph: they inherit its checkpointer, none).
+            with without_history(scope):
+                input = self._input(self.graph, state)
+                return self._output(call(self.graph, input, _bare(config)))
         child = self.bound(scope.store if scope else None)
         if child.store is None or scope is None or scope.thread is None:
             return self._output(call(child, self._input(child, state), config))
@@ -284,7 +294,8 @@ def joins_task(graph: Subgraph) -> bool:
     if graph.store is not None or graph.persistence == "off":
         return False
     scope = current_scope()
-    return scope is not None and scope.durable and scope.thread is not None
+    usable = scope is not None and scope.durable and scope.thread is not None
+    return usable and scope is not None and not scope.without_history
 
 
 def _sub_config(

@@ -211,9 +211,18 @@ def run_tasks(
     pool: Callable[[], Executor],
     streaming: tuple[str, ...] = (),
 ) -> list[Outcome]:
-    """Run a step's tasks: inline when there is one, in the thread pool otherwise."""
+    """Run a step's tasks: inline when there is one, in the thread pool otherwise.
+
+    A graph without history run in a task of one with (a subgraph compiled with
+    checkpointer=False) runs them one after another, in order: their ``interrupt()``
+    calls are that task's, answered in the order they are made, so the order must not
+    depend on which thread runs first (an answer must reach the question it was given
+    for). The step's tasks all run; the first question asked pauses the task."""
     if len(tasks) == 1:
         return [run_task(graph, thread, config, *tasks[0], streaming)]
+    outer = current_scope()
+    if graph.store is None and outer is not None and outer.durable:
+        return _one_by_one(graph, thread, config, tasks, streaming)
     executor = pool()
     futures = [
         executor.submit(
@@ -240,6 +249,27 @@ def run_tasks(
     if raised is not None:
         raise raised
     return [future.result() for future in futures]
+
+
+def _one_by_one(
+    graph: GraphSpec,
+    thread: Thread,
+    config: Any,
+    tasks: Sequence[tuple[str, str, int]],
+    streaming: tuple[str, ...],
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    raised: BaseException | None = None
+    for tid, node, index in tasks:
+        try:
+            outcomes.append(run_task(graph, thread, config, tid, node, index, streaming))
+        except Exception as error:  # for the enclosing task: see run_tasks
+            raised = raised or error
+        else:
+            outcomes[-1].order = len(outcomes) - 1
+    if raised is not None:
+        raise raised
+    return outcomes
 
 
 def in_completion_order(outcomes: Sequence[Outcome]) -> list[Outcome]:

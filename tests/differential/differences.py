@@ -159,10 +159,11 @@ def an_answer_answers_one_question(
     op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
 ) -> bool:
     """A continue (``None``) re-runs a node that still has a question open and asks it
-    again (LangGraph hands it the last bare answer, given to an earlier question)."""
+    again; an answer's run that comes back to a node (a loop in a subgraph) asks it anew
+    (LangGraph hands either the last bare answer, given to an earlier question)."""
     continues = op.kind in ("invoke", "stream") and op.values is None
     return (
-        continues
+        (continues or op.kind in ("resume", "resume_map"))
         and _asks(ours.result)
         and _questions(ours.result) != _questions(langgraph.result)
         and set(ours.calls) <= set(langgraph.calls)
@@ -271,10 +272,26 @@ def answers_reach_subgraphs_without_history(
 ) -> bool:
     """A resume answers a question asked in a subgraph compiled with ``checkpointer=False``,
     and a continue asks it again under its id (LangGraph runs the subgraph again and asks
-    the question again, under a new id, whatever the call)."""
+    the question again, under a new id, whatever the call); its parallel nodes' questions
+    are asked one at a time (LangGraph asks them all at once)."""
     resumes = op.kind in ("resume", "resume_map")
     continues = op.kind in ("invoke", "stream") and op.values is None
-    return (resumes or continues) and _without_history(spec) and _asks(langgraph.result)
+    if not _without_history(spec):
+        return False
+    return ((resumes or continues) and _asks(langgraph.result)) or _one_at_a_time(
+        langgraph.result, ours.result
+    )
+
+
+def _one_at_a_time(theirs: Any, mine: Any) -> bool:
+    """Whether the results differ only in that ours asks fewer of the questions LangGraph
+    asks at once (parallel nodes of a subgraph without history: one question at a time)."""
+    if not isinstance(theirs, dict) or not isinstance(mine, dict) or not _asks(mine):
+        return False
+    asked, all_asked = _questions(mine), _questions(theirs)
+    rest = {k: v for k, v in theirs.items() if k != "__interrupt__"}
+    same = rest == {k: v for k, v in mine.items() if k != "__interrupt__"}
+    return same and len(asked) < len(all_asked) and all(q in all_asked for q in asked)
 
 
 def an_edit_of_a_subgraph_drops_its_question(

@@ -202,3 +202,47 @@ def test_a_breakpoint_in_a_subgraph_without_history_pauses_its_parent_each_time(
     assert again == [{"__interrupt__": ()}]
     assert graph.get_state(config).next == ("child",)
     assert calls == []
+
+
+def test_parallel_questions_in_a_subgraph_without_history_are_asked_one_at_a_time(
+    store: CheckpointStore,
+) -> None:
+    # Better than LangGraph (docs/differences.md): it lists both under ids that no answer
+    # reaches; here each answer reaches the question it was given for, whichever node
+    # would have asked first.
+    calls: list[str] = []
+    child = StateGraph(Log).add_node("first", _appends("first", calls))
+    child.add_node("a", _asks("a", calls)).add_node("b", _asks("b", calls))
+    child.add_edge(START, "first").add_conditional_edges(
+        "first", lambda s: [Send("b", s), Send("a", s)], ["a", "b"]
+    )
+    parent = StateGraph(Log).add_node("child", child.compile(checkpointer=False))
+    graph = parent.add_edge(START, "child").compile(checkpointer=store)
+
+    for thread in range(3):
+        config = {"configurable": {"thread_id": str(thread)}}
+        [first] = graph.invoke({"log": []}, config)["__interrupt__"]
+        [second] = graph.invoke(Command(resume="B"), config)["__interrupt__"]
+        done = graph.invoke(Command(resume="A"), config)
+
+        assert (first.value, second.value) == ("b?", "a?")  # in the order of the Sends
+        assert sorted(done["log"]) == ["a=A", "b=B", "first"]
+
+
+def test_subgraphs_inside_a_subgraph_without_history_keep_none_either(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    inner = StateGraph(Log).add_node("late", _appends("late", calls)).add_edge(START, "late")
+    middle = StateGraph(Log).add_node("inner", inner.compile(interrupt_before=["late"]))
+    parent = StateGraph(Log).add_node("middle", middle.add_edge(START, "inner").compile(False))
+    graph = parent.add_edge(START, "middle").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+
+    graph.invoke({"log": ["start"]}, config)
+    again = graph.invoke(None, config)
+
+    # Its breakpoint is met again on every run: nothing remembers that it was passed.
+    assert again == {"log": ["start"]}
+    assert graph.get_state(config).next == ("middle",)
+    assert calls == []
