@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -14,7 +14,7 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.collection_pause import collection_paused
 from branchline.runner.boundary import Boundary
 from branchline.runner.branching import Branching
-from branchline.runner.config import RunConfig
+from branchline.runner.config import KEPT_BASE, ROOT_THREAD, RunConfig
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.executor import Breakpoints, Run, lazy_pool
@@ -163,11 +163,20 @@ class CompiledStateGraph(Branching):
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
         shown = (*modes, *DEBUG_MODES) if (self.debug if debug is None else debug) else modes
-        history = partial(shown_in_history, self.spec, cfg.thread_id or "")
+        history = partial(self._listed, cfg)
         emitter = Emitter(shown, self.schema, subgraphs, history)
         run = Run(self.spec, cfg, emitter, self._pool, breakpoints, journal)
         chunks = run.execute(input, thread)
         return run, chunks if shown is modes else printed(chunks, modes)
+
+    def _listed(self, cfg: RunConfig) -> Callable[[StateSnapshot], StateSnapshot]:
+        """How the run's checkpoints show in its stream: as the thread's history lists them;
+        a subgraph's, as its parent addresses them (the root thread, its namespace)."""
+        shown = shown_in_history(self.spec, cfg.thread_id or "")
+        if not cfg.namespace:
+            return shown
+        root = str(cfg.raw["configurable"].get(ROOT_THREAD) or cfg.thread_id)
+        return lambda snapshot: outer_snapshot(shown(snapshot), root, cfg.namespace)
 
     def _breakpoints(
         self, before: Sequence[str] | str | None, after: Sequence[str] | str | None
@@ -245,7 +254,8 @@ class CompiledStateGraph(Branching):
         else:
             snapshot = snapshot_of(store.checkpoint(thread_id, cfg.checkpoint_id), live=False)
         shown = self.schema.shown_snapshot(snapshot)
-        return with_subgraph_states(self.spec, shown, thread_id, subgraphs)
+        base = (config.get("configurable") or {}).get(KEPT_BASE)
+        return with_subgraph_states(self.spec, shown, thread_id, subgraphs, base)
 
     def get_subgraphs(
         self, *, namespace: str | None = None, recurse: bool = False

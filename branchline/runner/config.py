@@ -23,6 +23,10 @@ TASK = "__branchline_task"
 # its pause (else it takes its input on top of its latest state). TRAVEL: a TravelledTo,
 # when the root call is addressed to a past checkpoint.
 RESUMING, TRAVEL = "__branchline_resuming", "__branchline_travel"
+# In the config of a subgraph's run or address: (the thread of the nearest graph above it
+# that is the root or kept across calls, its place from there without task ids), for the
+# thread of a subgraph kept across calls inside it (``subgraph.subgraph_thread``).
+KEPT_BASE = "__branchline_kept_base"
 # In the config of a subgraph's run: its input starts a run of its own in its thread, as
 # on a new thread (a run of it there before is left as it was).
 AFRESH = "__branchline_afresh"

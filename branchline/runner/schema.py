@@ -125,8 +125,8 @@ class StateSchema:
     ) -> tuple[dict[str, Any], Command | None]:
         """Normalise what a node (or an update) returned into writes and an optional Command.
 
-        ``known_only`` drops keys that are not channels (a graph's input, as in
-        LangGraph); otherwise they are an error.
+        ``known_only`` drops keys that are not channels (a graph's input, or what a node
+        returned, as in LangGraph); otherwise (an edit) they are an error.
         """
         command = None
         if isinstance(output, Command):
@@ -135,42 +135,46 @@ class StateSchema:
             return {}, command
         if self.kind == "root":
             return {ROOT: output}, command
-        if known_only and isinstance(output, dict):
-            output = {k: v for k, v in output.items() if k in self.channels}
         if type(output) is dict:  # most nodes: skip the slower checks below
-            return self._check_keys(source, dict(output)), command
+            return self._check_keys(source, dict(output), known_only), command
         if isinstance(output, BaseModel | dict) or dataclasses.is_dataclass(output):
-            return self._check_keys(source, _as_dict(output)), command
+            return self._check_keys(source, _as_dict(output), known_only), command
         raise InvalidUpdateError(
             f"{source} returned {type(output).__name__} {output!r:.80}, expected a dict of "
             f"state keys ({sorted(self.channels)}), a Command (or a list of Commands and "
             'dicts), or None; return e.g. {"key": value}'
         )
 
-    def node_writes(self, source: str, output: Any) -> tuple[Writes, Command | None]:
+    def node_writes(
+        self, source: str, output: Any, *, known_only: bool = False
+    ) -> tuple[Writes, Command | None]:
         """What a node returned, as writes: anything ``writes_from`` takes, and also, as
         in LangGraph, several updates applied in order: a list of Commands (and dicts), or
         a Command whose update is a list of ``(key, value)`` pairs. Writes of several
         updates are one dict unless a key is written twice: then a list of one-key
         dicts, in order. Their Commands' ``goto`` are joined into one."""
         if type(output) is dict and self.kind != "root":  # most nodes
-            return self._check_keys(source, dict(output)), None
+            return self._check_keys(source, dict(output), known_only), None
         if isinstance(output, Command) and self.kind != "root" and _is_pairs(output.update):
-            pairs = [(k, v) for k, v in output.update]
+            pairs = [(k, v) for k, v in output.update if not known_only or k in self.channels]
             self._check_keys(source, dict(pairs))
             return _grouped(pairs), output
         several = isinstance(output, list | tuple) and any(isinstance(i, Command) for i in output)
         if not several:
-            return self.writes_from(source, output)
-        parts = [self.node_writes(source, item) for item in output]
+            return self.writes_from(source, output, known_only=known_only)
+        parts = [self.node_writes(source, item, known_only=known_only) for item in output]
         pairs = [pair for writes, _ in parts for pair in each_write(writes)]
         commands = [command for _, command in parts if command is not None]
         goto = [target for command in commands for target in command.goto_nodes]
         return _grouped(pairs), Command(goto=goto) if commands else None
 
-    def _check_keys(self, source: str, writes: dict[str, Any]) -> dict[str, Any]:
+    def _check_keys(
+        self, source: str, writes: dict[str, Any], known_only: bool = False
+    ) -> dict[str, Any]:
         unknown = [k for k in writes if k not in self.channels]
-        if unknown:
+        if unknown and known_only:  # as LangGraph: a key the state lacks is left out
+            writes = {k: v for k, v in writes.items() if k in self.channels}
+        elif unknown:
             unknown.sort()
             raise InvalidUpdateError(
                 f"{source} wrote unknown state key(s) {unknown}; the state has "

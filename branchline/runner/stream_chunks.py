@@ -191,4 +191,17 @@ def shaped(chunks: Iterator[Chunk], single: bool, subgraphs: bool) -> Iterator[A
             yield chunk if single else (mode, chunk)
             continue
         namespace, mode, chunk = chunk if mode == SUBGRAPH else ((), mode, chunk)
+        namespace = langgraph_namespace(namespace)
         yield (namespace, chunk) if single else (namespace, mode, chunk)
+
+
+def langgraph_namespace(namespace: tuple[str, ...]) -> tuple[str, ...]:
+    """A subgraph chunk's namespace as LangGraph streams it: one item per place
+    (``"node:<task id>"``; ``"node"`` for a subgraph kept across calls; ``"2"`` for a
+    task's second graph invoked), and no task ids down to a subgraph kept across calls
+    (its place names no call: ``("outer", "kept")``, not ``("outer:<task id>", "kept")``)."""
+    parts = [part for place in namespace for part in place.split("|")]
+    kept = [i for i, part in enumerate(parts) if ":" not in part and not part.isdigit()]
+    if not kept:
+        return tuple(parts)
+    return tuple(p.partition(":")[0] if i < kept[-1] else p for i, p in enumerate(parts))

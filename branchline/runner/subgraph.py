@@ -25,6 +25,7 @@ from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import (
     AFRESH,
+    KEPT_BASE,
     PARENT_THREAD,
     RESUMING,
     ROOT_THREAD,
@@ -128,6 +129,23 @@ def namespace_thread(thread_id: str, namespace: str) -> str:
     return f"{thread_id}:{namespace}"
 
 
+def subgraph_thread(
+    configurable: Mapping[str, Any], segment: str, kept: bool
+) -> tuple[str, tuple[str, str]]:
+    """The thread of the subgraph at ``segment`` of the graph whose run (or address)
+    ``configurable`` is, and the KEPT_BASE of its own. One kept per call lives in that
+    graph's thread; one kept across calls, as in LangGraph, at its place without task
+    ids from the nearest graph above that is the root or kept itself, so a subgraph kept
+    inside one kept per call is one across that one's calls too."""
+    thread = str(configurable["thread_id"])
+    base_thread, base_path = configurable.get(KEPT_BASE) or (thread, "")
+    place = without_task_ids(f"{base_path}|{segment}" if base_path else segment)
+    if kept:
+        own = namespace_thread(base_thread, place)
+        return own, (own, "")
+    return namespace_thread(thread, segment), (base_thread, place)
+
+
 class SubgraphNode:
     """Runs a compiled subgraph as one task of its parent."""
 
@@ -229,13 +247,19 @@ def enter(
     one of the subgraph's checkpoints goes on from it (``checkpoint_map``): only when the
     parent's replay kept the task's id, so its namespace (as LangGraph's)."""
     assert child.store is not None
-    thread_id = namespace_thread(scope.thread.thread_id, segment)
+    kept = child.persistence == "kept"
+    calling = {**(config.get("configurable") or {}), "thread_id": scope.thread.thread_id}
+    thread_id, base = subgraph_thread(calling, segment, kept)
     here = RunConfig.parse(config).namespace  # where the calling run is
     sub_config = _sub_config(config, scope, thread_id, segment, here)
+    sub_config["configurable"][KEPT_BASE] = base
+    if kept:  # as LangGraph: its place names no call of the graphs above it either
+        sub_config["configurable"]["checkpoint_ns"] = without_task_ids(
+            sub_config["configurable"]["checkpoint_ns"]
+        )
     call = partial(_call, scope, segment)
     thread = child.store.load(thread_id)
     namespace = sub_config["configurable"]["checkpoint_ns"]
-    kept = child.persistence == "kept"
     again = scope.node in scope.thread.breakpoints_hit or any(
         r.task_id == scope.task_id for r in scope.thread.interrupts
     )
@@ -335,5 +359,8 @@ def _bare(config: dict[str, Any]) -> dict[str, Any]:
 def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
     """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
     place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
-    own = ("thread_id", "checkpoint_id", "checkpoint_ns", PARENT_THREAD, ROOT_THREAD, TASK, AFRESH)
+    own = (
+        *("thread_id", "checkpoint_id", "checkpoint_ns"),
+        *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE),
+    )
     return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}

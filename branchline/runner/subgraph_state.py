@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from branchline.runner.batch import Batch
-from branchline.runner.config import RunConfig, namespace_segments, without_task_ids
+from branchline.runner.config import KEPT_BASE, RunConfig, namespace_segments, without_task_ids
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
-from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread
+from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread, subgraph_thread
 from branchline.runner.types import StateSnapshot
 
 
@@ -27,11 +27,12 @@ def split_namespace(namespace: str) -> tuple[str, str]:
     return first, "|".join(rest)
 
 
-def child_config(config: Mapping[str, Any], node: str, rest: str) -> dict[str, Any]:
+def child_config(config: Mapping[str, Any], node: str, rest: str, kept: bool) -> dict[str, Any]:
     """The config addressing a subgraph node's own thread (and maybe its checkpoint)."""
     configurable = dict(config.get("configurable") or {})
-    configurable["thread_id"] = namespace_thread(str(configurable["thread_id"]), node)
-    configurable["checkpoint_ns"] = rest
+    thread_id, base = subgraph_thread(configurable, node, kept)
+    configurable.update(thread_id=thread_id, checkpoint_ns=rest)
+    configurable[KEPT_BASE] = base
     return {**config, "configurable": configurable}
 
 
@@ -112,7 +113,7 @@ def subgraph_of(
             f"Subgraph {names} not found: checkpoint_ns {cfg.checkpoint_ns!r} names no "
             f"subgraph of this graph; its subgraph nodes are {subgraphs}"
         )
-    return child, child_config(config, segment, rest), segment
+    return child, child_config(config, segment, rest, child.persistence == "kept"), segment
 
 
 def node_of(segment: str) -> str:
@@ -191,9 +192,14 @@ def shown_in_history(graph: GraphSpec, thread_id: str) -> Callable[[StateSnapsho
 
 
 def with_subgraph_states(
-    graph: GraphSpec, snapshot: StateSnapshot, thread_id: str, full: bool
+    graph: GraphSpec,
+    snapshot: StateSnapshot,
+    thread_id: str,
+    full: bool,
+    base: tuple[str, str] | None = None,
 ) -> StateSnapshot:
-    """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot."""
+    """Fill ``tasks[i].state`` of subgraph tasks: their config, or (``full``) their snapshot
+    (``base``: the KEPT_BASE of the graph whose snapshot this is, when not the root)."""
     tasks = []
     for task in snapshot.tasks:
         segment = _segment(graph, task.name, task.id)  # None: not a subgraph, or no history
@@ -205,7 +211,10 @@ def with_subgraph_states(
             if full:
                 child = graph_at(graph, task.name)
                 assert child is not None
-                inner = child.get_state(child_config(ns_config, segment, ""), subgraphs=True)
+                kept = child.persistence == "kept"
+                here = {**ns_config["configurable"], KEPT_BASE: base or (thread_id, "")}
+                at = child_config({"configurable": here}, segment, "", kept)
+                inner = child.get_state(at, subgraphs=True)
                 task = task._replace(state=outer_snapshot(inner, thread_id, segment))
             else:
                 task = task._replace(state=ns_config)

@@ -184,7 +184,8 @@ def _run_task(
         if outer is None:
             return Outcome(tid, node, {}, error=_no_parent(node))
         raise ParentCommand(output)  # the enclosing subgraph node returns it
-    writes, command = graph.schema.node_writes(f"node {node!r}", output)
+    # As LangGraph: a key the state lacks, in what a node returned, is left out.
+    writes, command = graph.schema.node_writes(f"node {node!r}", output, known_only=True)
     return Outcome(tid, node, writes, command, index=index)
 
 

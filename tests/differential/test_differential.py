@@ -14,10 +14,6 @@ from tests.differential.runner import run_sequence
 
 CI_SEEDS = range(400)  # graphs without subgraph nodes: about 20 s on 2 cores
 CI_SUBGRAPH_SEEDS = range(100)  # graphs with subgraph nodes (issue 16): about 10 s
-# Seeds of that range on which Branchline does not yet give LangGraph's answers (issue 16
-# is open: `python -m tests.differential --start N --seeds 1 --subgraphs 1` shows each).
-# The list may only shrink: a seed on it that stops diverging fails its test below.
-OPEN_SUBGRAPH_SEEDS = frozenset({50, 85})
 
 # The graphs raise NodeInterrupt on purpose; LangGraph warns that it is deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecatedSinceV10")
@@ -28,17 +24,9 @@ def test_seed_gives_the_same_answers_as_langgraph(seed: int) -> None:
     _check(seed, subgraph_rate=0.0)
 
 
-@pytest.mark.parametrize("seed", [s for s in CI_SUBGRAPH_SEEDS if s not in OPEN_SUBGRAPH_SEEDS])
+@pytest.mark.parametrize("seed", CI_SUBGRAPH_SEEDS)
 def test_seed_with_subgraphs_gives_the_same_answers_as_langgraph(seed: int) -> None:
     _check(seed, subgraph_rate=1.0)
-
-
-@pytest.mark.parametrize("seed", sorted(OPEN_SUBGRAPH_SEEDS))
-def test_an_open_subgraph_seed_is_still_open(seed: int) -> None:
-    spec, ops = case(seed, 1.0)
-    assert run_sequence(spec, ops).divergence is not None, (
-        f"seed {seed} now gives LangGraph's answers: take it out of OPEN_SUBGRAPH_SEEDS"
-    )
 
 
 def _check(seed: int, subgraph_rate: float) -> None:

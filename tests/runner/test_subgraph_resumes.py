@@ -246,3 +246,27 @@ def test_subgraphs_inside_a_subgraph_without_history_keep_none_either(
     assert again == {"log": ["start"]}
     assert graph.get_state(config).next == ("middle",)
     assert calls == []
+
+
+class Notes(TypedDict):
+    log: Annotated[list[str], operator.add]
+    notes: Annotated[list[str], operator.add]
+
+
+def test_a_kept_subgraph_inside_one_kept_per_call_is_kept_across_its_calls(
+    store: CheckpointStore,
+) -> None:
+    kept = StateGraph(Notes).add_node(
+        "note", lambda s: {"notes": ["n"], "log": [f"saw {len(s['notes'])} notes"]}
+    )
+    outer = StateGraph(Notes).add_node("kept", kept.add_edge(START, "note").compile(True))
+    parent = StateGraph(Log).add_node("outer", outer.add_edge(START, "kept").compile())
+    graph = parent.add_edge(START, "outer").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+
+    chunks = list(graph.stream({"log": []}, config, subgraphs=True))
+
+    # As LangGraph: its place names no call of "outer", so each call of "outer" finds it.
+    assert graph.get_state(config).values["log"][-1] == "saw 1 notes"
+    assert next(namespace for namespace, _ in chunks) == ("outer", "kept")
