@@ -137,6 +137,17 @@ def interrupt_id(task_id: str, index: int, attempt: int = 0) -> str:
     return hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
 
 
+def node_interrupt_id(scope: TaskScope) -> str:
+    """The id of the ``NodeInterrupt`` the task of ``scope`` raised: raised again after a
+    resume (LangGraph keeps it pending each time), it is a new question."""
+    before = sum(
+        1
+        for r in scope.thread.interrupts
+        if r.task_id == scope.task_id and r.index == scope.calls and (r.answered or r.dropped)
+    )
+    return interrupt_id(scope.task_id, scope.calls, before)
+
+
 def digest(encoded: bytes) -> str:
     """A short digest of an interrupt's value, recorded with each answer to it."""
     return hashlib.sha256(encoded).hexdigest()[:16]

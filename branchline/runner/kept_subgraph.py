@@ -25,8 +25,13 @@ def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread
     that checkpoint stood."""
     head = parent.head
     assert head is not None
-    stands = head.parent if head.source in ("fork", "update") and head.parent else head.version
     stored = store.timeline(parent.thread_id).states
+    while head.source == "fork" and head.parent in stored:  # a copy of a copy (or edit)
+        above = stored[head.parent].head
+        if above is None or above.source not in ("fork", "update") or not above.parent:
+            break
+        head = above
+    stands = head.parent if head.source in ("fork", "update") and head.parent else head.version
     # Not stored yet (durability "async" or "exit"): the checkpoints before it, in order.
     before: Callable[[int], bool] = (
         _ancestors(stored, stands).__contains__ if stands in stored else stands.__gt__

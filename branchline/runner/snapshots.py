@@ -23,7 +23,7 @@ def interrupts_of(thread: Thread, task: str, *, live: bool) -> tuple[Interrupt, 
     """A task's questions: the unanswered ones (live), or those of its latest run
     (history, as LangGraph shows them: the unanswered ones, which a subgraph asks several
     at a time and asks again after one of them is answered; with none, the ones asked
-    since its last answered one, or that one, if it is the last)."""
+    since its last answered one, or the unanswered ones dropped since, or the last)."""
     if not thread.interrupts:
         return ()
     asked = [r for r in thread.interrupts if r.task_id == task]
@@ -31,7 +31,8 @@ def interrupts_of(thread: Thread, task: str, *, live: bool) -> tuple[Interrupt, 
     if live or pending:
         return tuple(Interrupt(r.value, r.interrupt_id) for r in pending)
     answered = [i for i, r in enumerate(asked) if r.answered]
-    last_run = asked[answered[-1] + 1 if answered else 0 :] or asked[-1:]
+    unanswered = [r for r in asked if not r.answered]  # dropped since (an edit, say)
+    last_run = asked[answered[-1] + 1 if answered else 0 :] or unanswered or asked[-1:]
     return tuple(Interrupt(r.value, r.interrupt_id) for r in last_run)
 
 

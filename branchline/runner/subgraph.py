@@ -38,9 +38,11 @@ from branchline.runner.config import (
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import (
     GraphInterrupt,
+    NodeInterrupt,
     TaskScope,
     current_scope,
     interrupt_id,
+    node_interrupt_id,
     without_history,
 )
 from branchline.runner.kept_subgraph import kept_start
@@ -222,8 +224,11 @@ def _call(
             if mode in modes and not (mode == "updates" and chunk == {"__interrupt__": ()}):
                 # a breakpoint's pause shows once, in the root graph's stream, as LangGraph
                 scope.streamed.append(((namespace, *inner), mode, chunk))
-    except GraphInterrupt as asked:  # one without history asks as the calling task
-        shown = (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
+    except (GraphInterrupt, NodeInterrupt) as asked:  # one without history asks as the task
+        if isinstance(asked, GraphInterrupt):
+            shown = (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
+        else:
+            shown = (Interrupt(asked.value, node_interrupt_id(scope)),)
         if "values" in modes:
             scope.streamed.append(
                 ((namespace,), "values", {**(result or {}), "__interrupt__": shown})
@@ -242,10 +247,14 @@ def enter(
     its final values; raises SubgraphPaused if it pauses again. A thread of one call (its
     segment names the task) that already finished is this task's run of it, done before
     the task was run again (after its question or its pause): its values are returned and
-    nothing runs; one left by a run of the task before its step was replayed starts
-    afresh. One kept across calls goes on from where ``kept_subgraph`` says. A run from
-    one of the subgraph's checkpoints goes on from it (``checkpoint_map``): only when the
-    parent's replay kept the task's id, so its namespace (as LangGraph's)."""
+    nothing runs; one left by a run of the task before its step was replayed (or met
+    first in a time travel) starts afresh. One kept across calls takes its input on its
+    latest state, except in the first step of a call that continues the thread: then it
+    goes on from its pause, or (called by the root graph) gives its final values as
+    LangGraph does (measured: not when a graph run afresh calls it); in a time travel it
+    starts from where ``kept_subgraph`` says. A run from one of the subgraph's
+    checkpoints goes on from it (``checkpoint_map``): only when the parent's replay kept
+    the task's id, so its namespace (as LangGraph's)."""
     assert child.store is not None
     kept = child.persistence == "kept"
     calling = {**(config.get("configurable") or {}), "thread_id": scope.thread.thread_id}
@@ -265,30 +274,32 @@ def enter(
     )
     flags = config.get("configurable") or {}
     mapped = (flags.get("checkpoint_map") or {}).get(namespace)
-    travel = flags.get(TRAVEL)
+    travel = flags.get(TRAVEL)  # the run's first entry here, in a time travel: see kept_start
+    travelled = isinstance(travel, TravelledTo) and travel.first_entry(without_task_ids(namespace))
+    resuming = flags.get(RESUMING, True)
     if thread is None:
         result = call(child, input, sub_config)
     elif mapped is not None:  # a run from one of this subgraph's checkpoints
         sub_config["configurable"]["checkpoint_id"] = mapped
         result = call(child, None, sub_config)
-    elif not kept and not again:  # a run of this task before its step was replayed
+    elif not kept and (not again or travelled):  # a run before its step was replayed
         sub_config["configurable"][AFRESH] = True
         result = call(child, input, sub_config)
-    elif (
-        kept and isinstance(travel, TravelledTo) and travel.first_entry(without_task_ids(namespace))
-    ):
+    elif kept and travelled:
         start = kept_start(child.store, thread_id, here, scope.thread)
         if start is None:
             sub_config["configurable"][AFRESH] = True
         elif thread.head is None or start != thread.head.version:
             sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, start)
         result = call(child, input, sub_config)
-    elif thread.pending_nodes and (flags.get(RESUMING, True) or not kept):
+    elif thread.pending_nodes and (resuming or not kept):
         pending = {r.interrupt_id for r in thread.pending_interrupts}
         answers = {i: v for i, v in scope.answered.items() if i in pending}
         result = call(child, Command(resume=answers) if answers else None, sub_config)
+    elif not kept or (resuming and not here):  # as LangGraph: its final values, nothing runs
+        result = call(child, None, sub_config)
     else:
-        result = call(child, None if not kept else input, sub_config)
+        result = call(child, input, sub_config)
     after = child.store.load(thread_id)
     if after is not None and after.pending_nodes:
         raise SubgraphPaused([_asked(segment, r) for r in after.pending_interrupts])

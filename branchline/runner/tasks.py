@@ -27,6 +27,7 @@ from branchline.runner.interrupts import (
     TaskScope,
     current_scope,
     interrupt_id,
+    node_interrupt_id,
 )
 from branchline.runner.planner import Route, route
 from branchline.runner.schema import Writes, shown_writes
@@ -165,13 +166,7 @@ def _run_task(
             raise
         if not scope.durable:
             return Outcome(tid, node, {}, error=_needs_store("NodeInterrupt"))
-        # Raised again after a resume (LangGraph keeps it pending each time): a new question.
-        before = sum(
-            1
-            for r in thread.interrupts
-            if r.task_id == tid and r.index == scope.calls and (r.answered or r.dropped)
-        )
-        asked_id = interrupt_id(tid, scope.calls, before)
+        asked_id = node_interrupt_id(scope)
         return Outcome(tid, node, {}, questions=[Question(raised.value, scope.calls, asked_id)])
     except SubgraphPaused as paused:
         if inherited:

@@ -184,9 +184,10 @@ def a_rerun_step_starts_clean(
 ) -> bool:
     """Time travel to the latest checkpoint (made by an edit) reruns its step from the
     start, and the state shows that rerun (LangGraph reruns it but keeps showing the
-    results the earlier run stored on the same checkpoint)."""
+    results the earlier run stored on the same checkpoint); also when the time travel is
+    to one of a subgraph's checkpoints, which reruns the parent's step that ran it."""
     return (
-        op.kind == "replay"
+        op.kind in ("replay", "sub_replay")
         and (langgraph.result, langgraph.calls) == (ours.result, ours.calls)
         and langgraph.state != ours.state
     )
@@ -275,7 +276,7 @@ def answers_reach_subgraphs_without_history(
     the question again, under a new id, whatever the call); its parallel nodes' questions
     are asked one at a time (LangGraph asks them all at once)."""
     resumes = op.kind in ("resume", "resume_map")
-    continues = op.kind in ("invoke", "stream") and op.values is None
+    continues = (op.kind in ("invoke", "stream") and op.values is None) or op.kind == "replay"
     if not _without_history(spec):
         return False
     return ((resumes or continues) and _asks(langgraph.result)) or _one_at_a_time(
@@ -319,20 +320,19 @@ def _parent_lists_stale(theirs: Any, ours: Observation, edited: bool = False) ->
     if _is_error(ours.result) or not isinstance(theirs, dict) or not isinstance(mine, dict):
         return False
     dropped = [q for q in theirs.get("interrupts", []) if q not in mine.get("interrupts", [])]
-    inner = [t[2] for t in theirs.get("tasks", []) if len(t) > 2 and isinstance(t[2], dict)]
-    still_asked = any(q in _labels(snapshot) for snapshot in inner for q in dropped)
+    still_asked = any(q in _asked_at_the_bottom(theirs) for q in dropped)
     if not dropped or (still_asked and not edited):
         return False
     return _parent_without(theirs, dropped) == mine
 
 
-def _labels(observed: Any) -> list[Any]:
-    """Every question label under ``observed`` (a subgraph's snapshot), however deep."""
-    if isinstance(observed, dict):
-        return [q for k, v in observed.items() for q in _labels(v)]
-    if isinstance(observed, list):
-        return [observed, *(q for v in observed for q in _labels(v))]
-    return []
+def _asked_at_the_bottom(state: dict[str, Any]) -> list[Any]:
+    """The questions the innermost subgraphs under a parent's state list as their own (a
+    graph between them and the parent may list them too, stale, as the parent does)."""
+    inner = [t[2] for t in state.get("tasks", []) if len(t) > 2 and isinstance(t[2], dict)]
+    if not inner:
+        return [q for t in state.get("tasks", []) for q in t[1]]
+    return [q for snapshot in inner for q in _asked_at_the_bottom(snapshot)]
 
 
 def _parent_without(state: dict[str, Any], questions: list[Any]) -> dict[str, Any]:

@@ -169,8 +169,9 @@ def subgraph_chunks(items: list[Any], mode: str, labels: Labels) -> dict[str, An
 
 
 def updates_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
-    """``stream_mode="updates"`` chunks; within one step the order is not compared."""
-    return sorted((plain(c, labels) for c in chunks), key=order)
+    """``stream_mode="updates"`` chunks; within one step the order is not compared, nor
+    that of the questions of one ``__interrupt__`` chunk (parallel nodes that asked)."""
+    return sorted((result(c, labels) for c in chunks), key=order)
 
 
 def values_chunks(chunks: list[Any], labels: Labels) -> list[Any]:

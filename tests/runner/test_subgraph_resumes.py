@@ -270,3 +270,42 @@ def test_a_kept_subgraph_inside_one_kept_per_call_is_kept_across_its_calls(
     # As LangGraph: its place names no call of "outer", so each call of "outer" finds it.
     assert graph.get_state(config).values["log"][-1] == "saw 1 notes"
     assert next(namespace for namespace, _ in chunks) == ("outer", "kept")
+
+
+def test_a_kept_subgraph_called_again_when_a_call_continues_gives_its_last_values(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    kept = StateGraph(Log).add_node("k", _appends("k", calls)).add_edge(START, "k")
+    parent = StateGraph(Log).add_node("pre", _appends("pre", calls))
+    parent.add_node("kept", kept.compile(checkpointer=True)).add_edge(START, "pre")
+    graph = parent.add_edge("pre", "kept").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+    graph.update_state(config, {"log": ["edit"]}, as_node="pre")  # "kept" is next again
+    calls.clear()
+
+    again = graph.invoke(None, config)
+
+    # As LangGraph: in the first step of a call that continues, it resumes its last run,
+    # which has ended: nothing in it runs, and its last values are its output again.
+    assert calls == []
+    assert again["log"][-2:] == ["pre", "k"]
+
+
+def test_a_time_travel_into_a_subgraph_paused_at_its_breakpoint_stops_there_again(
+    store: CheckpointStore,
+) -> None:
+    calls: list[str] = []
+    child = StateGraph(Log).add_node("late", _appends("late", calls)).add_edge(START, "late")
+    parent = StateGraph(Log).add_node("child", child.compile(interrupt_before=["late"]))
+    graph = parent.add_edge(START, "child").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+    paused = graph.get_state(config)
+
+    replayed = graph.invoke(None, paused.config)
+
+    assert replayed == {"log": []}  # the subgraph starts over and meets its breakpoint
+    assert graph.get_state(config).next == ("child",)
+    assert calls == []
