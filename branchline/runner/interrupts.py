@@ -62,6 +62,10 @@ class TaskScope:
     # the chunks of the subgraph this task runs, as ``(namespace, mode, chunk)``.
     stream_modes: tuple[str, ...] = ()
     streamed: list[Any] = field(default_factory=list)
+    # While it runs a graph without history: that graph's namespace, and which of its
+    # tasks runs now (they run in this scope, one by one), so subgraphs stream under both.
+    stream_at: tuple[str, ...] = ()
+    stream_task: str = ""
     _token: Token[TaskScope | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -108,17 +112,28 @@ def current_scope() -> TaskScope | None:
 
 
 @contextmanager
-def without_history(scope: TaskScope | None) -> Iterator[None]:
-    """While the task of ``scope`` runs a graph that keeps no history: the subgraphs that
-    graph runs keep none either."""
+def without_history(scope: TaskScope | None, namespace: tuple[str, ...]) -> Iterator[None]:
+    """While the task of ``scope`` runs a graph that keeps no history (streaming at
+    ``namespace``): the subgraphs that graph runs keep none either."""
     if scope is None:
         yield
         return
-    kept, scope.without_history = scope.without_history, True
+    kept = scope.without_history, scope.stream_at, scope.stream_task
+    scope.without_history, scope.stream_at = True, namespace
     try:
         yield
     finally:
-        scope.without_history = kept
+        scope.without_history, scope.stream_at, scope.stream_task = kept
+
+
+@contextmanager
+def streaming_for(scope: TaskScope, task_id: str) -> Iterator[None]:
+    """While task ``task_id`` of a graph without history runs in the task of ``scope``."""
+    kept, scope.stream_task = scope.stream_task, task_id
+    try:
+        yield
+    finally:
+        scope.stream_task = kept
 
 
 def in_durable_task() -> bool:

@@ -171,11 +171,16 @@ class SubgraphNode:
     def _run(self, state: Any) -> dict[str, Any]:
         scope = current_scope()
         config = scope.config if scope is not None else {}
-        call = partial(_call, scope, f"{self.name}:{scope.task_id}" if scope else self.name)
+        if scope is None:
+            namespace: tuple[str, ...] = (self.name,)
+        else:
+            task = scope.stream_task or scope.task_id
+            namespace = (*scope.stream_at, f"{self.name}:{task}")
+        call = partial(_call, scope, namespace)
         if self.graph.persistence == "off" or (scope is not None and scope.without_history):
             # Its interrupts are the calling task's own; the subgraphs inside it keep no
             # history either (as LangGraph: they inherit its checkpointer, none).
-            with without_history(scope):
+            with without_history(scope, namespace):
                 input = self._input(self.graph, state)
                 return self._output(call(self.graph, input, _bare(config)))
         child = self.bound(scope.store if scope else None)
@@ -209,7 +214,11 @@ class SubgraphNode:
 
 
 def _call(
-    scope: TaskScope | None, namespace: str, child: Subgraph, input: Any, config: dict[str, Any]
+    scope: TaskScope | None,
+    namespace: tuple[str, ...],
+    child: Subgraph,
+    input: Any,
+    config: dict[str, Any],
 ) -> Any:
     """Run the subgraph, as ``invoke`` does; when the caller streams subgraphs, also keep
     its chunks (under ``namespace``) for the parent's stream."""
@@ -223,18 +232,16 @@ def _call(
                 result = chunk
             if mode in modes and not (mode == "updates" and chunk == {"__interrupt__": ()}):
                 # a breakpoint's pause shows once, in the root graph's stream, as LangGraph
-                scope.streamed.append(((namespace, *inner), mode, chunk))
+                scope.streamed.append(((*namespace, *inner), mode, chunk))
     except (GraphInterrupt, NodeInterrupt) as asked:  # one without history asks as the task
         if isinstance(asked, GraphInterrupt):
             shown = (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
         else:
             shown = (Interrupt(asked.value, node_interrupt_id(scope)),)
         if "values" in modes:
-            scope.streamed.append(
-                ((namespace,), "values", {**(result or {}), "__interrupt__": shown})
-            )
+            scope.streamed.append((namespace, "values", {**(result or {}), "__interrupt__": shown}))
         if "updates" in modes:
-            scope.streamed.append(((namespace,), "updates", {"__interrupt__": shown}))
+            scope.streamed.append((namespace, "updates", {"__interrupt__": shown}))
         raise
     return result
 
@@ -266,7 +273,7 @@ def enter(
         sub_config["configurable"]["checkpoint_ns"] = without_task_ids(
             sub_config["configurable"]["checkpoint_ns"]
         )
-    call = partial(_call, scope, segment)
+    call = partial(_call, scope, (segment,))
     thread = child.store.load(thread_id)
     namespace = sub_config["configurable"]["checkpoint_ns"]
     again = scope.node in scope.thread.breakpoints_hit or any(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,7 @@ from branchline.runner.interrupts import (
     current_scope,
     interrupt_id,
     node_interrupt_id,
+    streaming_for,
 )
 from branchline.runner.planner import Route, route
 from branchline.runner.schema import Writes, shown_writes
@@ -151,7 +151,7 @@ def _run_task(
         streamed=streamed,
     )
     try:
-        with nullcontext() if inherited else scope:
+        with streaming_for(outer, tid) if outer and inherited else scope:
             if spec.takes_config:
                 output = spec.func(state, config=task_config(config, thread, node, tid))
             else:

@@ -208,3 +208,22 @@ def test_stream_with_subgraphs_leads_each_chunk_with_its_namespace(store: Checkp
     ]
     first, *_ = graph.stream({"log": []}, {"configurable": {"thread_id": "u"}})
     assert first == {"pre": {"log": ["pre"]}}  # without subgraphs=True: no namespaces
+
+
+def test_a_subgraph_inside_one_without_history_streams_under_both_namespaces(
+    store: CheckpointStore,
+) -> None:
+    # As LangGraph 1.2.22: ("outer:<task>", "inner:<its task>"), then ("outer:<task>",).
+    leaf = StateGraph(Log).add_node("leaf", lambda s: {"log": ["leaf"]}).add_edge(START, "leaf")
+    inner = StateGraph(Log).add_node("inner", leaf.compile()).add_edge(START, "inner")
+    outer = StateGraph(Log).add_node("outer", inner.compile(checkpointer=False))
+    graph = outer.add_edge(START, "outer").compile(checkpointer=store)
+    items = list(graph.stream({"log": []}, {"configurable": {"thread_id": "t"}}, subgraphs=True))
+    (deep, leaf_chunk), (middle, inner_chunk), (root, outer_chunk) = items
+    assert (leaf_chunk, inner_chunk, outer_chunk) == (
+        {"leaf": {"log": ["leaf"]}},
+        {"inner": {"log": ["leaf"]}},
+        {"outer": {"log": ["leaf"]}},
+    )
+    assert root == () and len(middle) == 1 and middle[0].startswith("outer:")
+    assert deep[0] == middle[0] and deep[1].startswith("inner:") and len(deep) == 2
