@@ -41,8 +41,8 @@ def last_ran(thread: Thread | None) -> str:
         )
     if not ran and head is not None and head.replayed:
         raise InvalidUpdateError(
-            "Ambiguous update: no node has run since this checkpoint's replay began; pass "
-            "as_node= to say which node the update is made as"
+            "Ambiguous update: no node has run since a replay or fork of this thread went on "
+            "(Send tasks do not count); pass as_node= to say which node the update is made as"
         )
     return ran[0] if ran else START
 

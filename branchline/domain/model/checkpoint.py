@@ -33,8 +33,9 @@ class Checkpoint:
     # any did: the node an update is made as when it names none, as in LangGraph.
     ran: tuple[str, ...] = ()
     doubled: tuple[str, ...] = ()  # nodes of ``next`` scheduled by an edge and a join at once
-    # A replay copy is in this lineage: with no node run yet, LangGraph finds an update
-    # without ``as_node`` ambiguous rather than made as ``__start__``.
+    # A run went on in this lineage (a replay copy, or a step of Send tasks only): with
+    # no node run yet, LangGraph finds an update without ``as_node`` ambiguous rather
+    # than made as ``__start__``.
     replayed: bool = False
 
     @property

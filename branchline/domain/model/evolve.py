@@ -253,8 +253,12 @@ def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...]
         if thread.breakpoints_hit
         else ()
     )
-    replayed = thread.head.replayed if thread.head else False
-    head = _checkpoint_from(event, finished, ran=_ran(thread), replayed=replayed)
+    ran = _ran(thread)
+    # a step of only Send tasks, with no node run before it: a run went on from a fork
+    replayed = (thread.head.replayed if thread.head else False) or (
+        bool(thread.results) and not ran
+    )
+    head = _checkpoint_from(event, finished, ran=ran, replayed=replayed)
     version = event.originator_version
     return Thread(thread.id, version, thread.thread_id, thread.live_values, head, results, (), hit)
 
