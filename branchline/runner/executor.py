@@ -30,7 +30,7 @@ from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import Chunk, Emitter
-from branchline.runner.subgraph import SubgraphPaused
+from branchline.runner.subgraph import SubgraphPaused, check_one_run_per_step
 from branchline.runner.tasks import (
     Outcome,
     in_completion_order,
@@ -269,6 +269,8 @@ class Run:
         head = thread.head
         assert head is not None
         tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
+        if self.graph.store is not None:
+            check_one_run_per_step(self.graph, (node for _, node, _ in tasks))
         yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)
         streaming = self.emit.subgraph_modes

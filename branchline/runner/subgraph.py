@@ -35,7 +35,7 @@ from branchline.runner.config import (
     TravelledTo,
     without_task_ids,
 )
-from branchline.runner.errors import InvalidConfigError
+from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
     GraphInterrupt,
     NodeInterrupt,
@@ -124,6 +124,22 @@ def check_runs_alone(persistence: Persistence) -> None:
             "thread) and this graph was run on its own; compile it with a store, e.g. "
             "compile(checkpointer=CheckpointStore.sqlite('threads.db')), or add it to a parent"
         )
+
+
+def check_one_run_per_step(graph: GraphSpec, nodes: Iterable[str]) -> None:
+    """Refuse a step that runs a subgraph kept across calls in two tasks (one thread)."""
+    seen: set[str] = set()
+    for node in nodes:
+        func = graph.topology.nodes[node].func
+        if isinstance(func, SubgraphNode) and func.graph.persistence == "kept":
+            if node in seen:
+                raise InvalidUpdateError(
+                    f"this step runs node {node!r} twice, and its subgraph is compiled with "
+                    "checkpointer=True (one history kept across calls, one thread): the two "
+                    "runs would share it; compile the subgraph with checkpointer=None (a "
+                    "history per call), or schedule the node once per step"
+                )
+            seen.add(node)
 
 
 def namespace_thread(thread_id: str, namespace: str) -> str:

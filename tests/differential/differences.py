@@ -377,6 +377,29 @@ def unknown_breakpoint_at_call_time(
     return unknown and _error(ours.result, "InvalidConfigError") and ours.calls == []
 
 
+def _kept_may_run_twice(spec: GraphSpec) -> bool:
+    """Whether a subgraph compiled with ``checkpointer=True`` may run in two tasks of one
+    step somewhere in ``spec`` (it is a Send's or a goto's target, so an edge's too)."""
+    twice = {t for e in spec.edges if e.kind == "send" for t in e.targets}
+    twice |= {n.goto for n in spec.nodes if n.goto is not None}
+    subs = [n for n in spec.nodes if n.sub is not None]
+    return any(n.sub.checkpointer is True and n.name in twice for n in subs if n.sub) or any(
+        _kept_may_run_twice(n.sub.graph) for n in subs if n.sub
+    )
+
+
+def a_kept_subgraph_runs_once_per_step(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """A step that would run a subgraph compiled with ``checkpointer=True`` in two tasks
+    is refused (LangGraph runs both at once on its one thread)."""
+    return (
+        _kept_may_run_twice(spec)
+        and _error(ours.result, "invalid_update")
+        and not _is_error(langgraph.result)
+    )
+
+
 DIFFERENCES = (
     Difference("strict resumes", stops=True, predicate=strict_resumes),
     Difference("immutable checkpoints", stops=True, predicate=immutable_checkpoints),
@@ -429,6 +452,11 @@ DIFFERENCES = (
         "answers reach subgraphs without history",
         stops=True,
         predicate=answers_reach_subgraphs_without_history,
+    ),
+    Difference(
+        "a kept subgraph runs once per step",
+        stops=True,
+        predicate=a_kept_subgraph_runs_once_per_step,
     ),
     Difference(
         "unknown breakpoints at call time are errors",

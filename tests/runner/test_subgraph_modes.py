@@ -14,6 +14,7 @@ from branchline import (
     Command,
     InvalidConfigError,
     InvalidUpdateError,
+    Send,
     StateGraph,
     interrupt,
 )
@@ -227,3 +228,31 @@ def test_a_subgraph_inside_one_without_history_streams_under_both_namespaces(
     )
     assert root == () and len(middle) == 1 and middle[0].startswith("outer:")
     assert deep[0] == middle[0] and deep[1].startswith("inner:") and len(deep) == 2
+
+
+def test_a_step_running_a_kept_subgraph_twice_is_refused_and_writes_nothing(
+    store: CheckpointStore,
+) -> None:
+    # LangGraph runs both Sends on the one thread: an answer to the first question by id
+    # leaves the second listed twice (docs/differences.md, "a kept subgraph runs once
+    # per step").
+    class Review(TypedDict):
+        log: Annotated[list[str], operator.add]
+        who: str
+
+    ask = StateGraph(Review).add_node("ask", lambda s: {"log": [interrupt(s["who"])]})
+    reviewer = ask.add_edge(START, "ask").compile(checkpointer=True)
+    builder = StateGraph(Review).add_node("review", reviewer)
+    builder.add_conditional_edges(
+        START, lambda s: [Send("review", {"who": w, "log": []}) for w in ("ann", "bob")]
+    )
+    graph = builder.compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    with pytest.raises(InvalidUpdateError, match=r"runs node 'review' twice.*checkpointer=None"):
+        graph.invoke({"log": []}, config)
+    before = [c.config for c in graph.get_state_history(config)]
+    state = graph.get_state(config)
+    assert (state.next, state.interrupts) == (("review", "review"), ())
+    with pytest.raises(InvalidUpdateError):
+        graph.invoke(None, config)
+    assert [c.config for c in graph.get_state_history(config)] == before
