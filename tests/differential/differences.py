@@ -162,20 +162,43 @@ def an_answer_answers_one_question(
     again; an answer's run that comes back to a node (a loop in a subgraph) asks it anew
     (LangGraph hands either the last bare answer, given to an earlier question)."""
     continues = op.kind in ("invoke", "stream") and op.values is None
+    resumes = op.kind in ("resume", "resume_map")
     return (
-        (continues or op.kind in ("resume", "resume_map"))
+        (continues or resumes)
         and _asks(ours.result)
-        and _questions(ours.result) != _questions(langgraph.result)
+        and _questions(ours.result, ids=True) != _questions(langgraph.result, ids=True)
         and set(ours.calls) <= set(langgraph.calls)
+    ) or (
+        resumes
+        and langgraph.result != ours.result
+        and _took_a_stale_answer(langgraph.result, ours.result, str(op.value))
     )
 
 
-def _questions(result: Any) -> list[Any]:
+def _took_a_stale_answer(theirs: Any, mine: Any, given: str) -> bool:
+    """Whether the results differ only where a node logged an earlier bare answer
+    (``node=r<k>``) in LangGraph's and the answer given now (``node=<given>...``) in ours."""
+    if isinstance(theirs, dict) and isinstance(mine, dict):
+        return theirs.keys() == mine.keys() and all(
+            _took_a_stale_answer(theirs[k], mine[k], given) for k in theirs
+        )
+    if isinstance(theirs, list) and isinstance(mine, list):
+        pairs = zip(theirs, mine, strict=False)
+        return len(theirs) == len(mine) and all(_took_a_stale_answer(a, b, given) for a, b in pairs)
+    if isinstance(theirs, str) and isinstance(mine, str) and theirs != mine:
+        node, _, old = theirs.partition("=")
+        mine_node, _, new = mine.partition("=")
+        return node == mine_node and old.startswith("r") and new.startswith(given)
+    return theirs == mine
+
+
+def _questions(result: Any, ids: bool = False) -> list[Any]:
+    """The questions a result asks: their values (and id labels, with ``ids``)."""
     result = _this_graphs(result)
     if isinstance(result, dict):
-        return [i[0] for i in result.get("__interrupt__", ())]
+        return [i if ids else i[0] for i in result.get("__interrupt__", ())]
     if isinstance(result, list):
-        return sorted({repr(q) for chunk in result for q in _questions(chunk)})
+        return sorted({repr(q) for chunk in result for q in _questions(chunk, ids)})
     return []
 
 
@@ -336,15 +359,20 @@ def _asked_at_the_bottom(state: dict[str, Any]) -> list[Any]:
 
 
 def _parent_without(state: dict[str, Any], questions: list[Any]) -> dict[str, Any]:
-    """A parent's observed state with ``questions`` taken out of its own lists (not out
-    of the snapshots of the subgraphs under it)."""
+    """A parent's observed state with ``questions`` taken out of its lists and those of
+    the subgraph snapshots under it (which list them only as stale as the parent does:
+    the innermost ones that ask no longer list them)."""
+
+    def under(t: list[Any]) -> list[Any]:
+        return [_parent_without(x, questions) if isinstance(x, dict) else x for x in t[2:]]
 
     def tasks(listed: list[Any]) -> list[Any]:
-        return [[t[0], [q for q in t[1] if q not in questions], *t[2:]] for t in listed]
+        return [[t[0], [q for q in t[1] if q not in questions], *under(t)] for t in listed]
 
     found = {k: tasks(state[k]) for k in ("tasks", "configs") if k in state}
-    asked = [q for q in state.get("interrupts", []) if q not in questions]
-    return {**state, **found, "interrupts": asked}
+    if "interrupts" in state:
+        found["interrupts"] = [q for q in state["interrupts"] if q not in questions]
+    return {**state, **found}
 
 
 def an_edit_of_an_unknown_key_is_refused(
