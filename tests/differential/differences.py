@@ -358,13 +358,19 @@ def _asked_at_the_bottom(state: dict[str, Any]) -> list[Any]:
     return [q for snapshot in inner for q in _asked_at_the_bottom(snapshot)]
 
 
+def _has_subgraphs(state: Any) -> bool:
+    """Whether an observed state lists the snapshot of a subgraph under one of its tasks."""
+    tasks = state.get("tasks", []) if isinstance(state, dict) else []
+    return any(len(t) > 2 and isinstance(t[2], dict) for t in tasks)
+
+
 def _parent_without(state: dict[str, Any], questions: list[Any]) -> dict[str, Any]:
     """A parent's observed state with ``questions`` taken out of its lists and those of
-    the subgraph snapshots under it (which list them only as stale as the parent does:
-    the innermost ones that ask no longer list them)."""
+    the subgraphs between it and the innermost ones (which list them as stale as the
+    parent does), not out of the innermost ones'."""
 
     def under(t: list[Any]) -> list[Any]:
-        return [_parent_without(x, questions) if isinstance(x, dict) else x for x in t[2:]]
+        return [_parent_without(x, questions) if _has_subgraphs(x) else x for x in t[2:]]
 
     def tasks(listed: list[Any]) -> list[Any]:
         return [[t[0], [q for q in t[1] if q not in questions], *under(t)] for t in listed]
