@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from branchline.domain.model.ids import check_thread_id, checkpoint_id, checkpoint_version
@@ -38,7 +39,8 @@ class TravelledTo:
     there on the run's first entry into it (``kept_subgraph``), its latest on later ones
     (a loop). One per run, shared by the subgraphs in it: never copied with a config."""
 
-    def __init__(self) -> None:
+    def __init__(self, bound: datetime) -> None:
+        self.bound = bound  # when the checkpoint it goes back to was made: travel_bound
         self._entered: set[str] = set()
 
     def first_entry(self, place: str) -> bool:

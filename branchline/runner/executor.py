@@ -26,6 +26,7 @@ from branchline.runner.config import RESUMING, TRAVEL, RunConfig, TravelledTo
 from branchline.runner.durability import Journal
 from branchline.runner.errors import GraphRecursionError
 from branchline.runner.intake import Decided, Intake
+from branchline.runner.kept_subgraph import travel_bound
 from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
@@ -104,7 +105,9 @@ class Run:
             answers = isinstance(input, Command) and input.resume is not None
             flags: dict[str, Any] = {RESUMING: resuming}
             if self.cfg.checkpoint_id is not None and not answers:
-                flags[TRAVEL] = TravelledTo()
+                assert self.graph.store is not None and self.cfg.thread_id is not None
+                bound = travel_bound(self.graph.store, self.cfg.thread_id, self.cfg.checkpoint_id)
+                flags[TRAVEL] = TravelledTo(bound)
             self.cfg = self.cfg.flagged(flags)
         if any(isinstance(e, StepCompleted) for e in batch.events):
             self.continuing = False  # the intake ran a step (a replayed input): new writes

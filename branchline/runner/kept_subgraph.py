@@ -1,57 +1,42 @@
-"""Where a subgraph compiled with ``checkpointer=True`` goes on from.
+"""Where a subgraph compiled with ``checkpointer=True`` goes on from in a time travel.
 
-Such a subgraph keeps one history across calls, in one thread inside its parent's. Each
-of its checkpoints records the parent checkpoint its run started from (its metadata's
-``parents``). A call goes on from the state the subgraph had on the parent's branch, as
-in LangGraph: after the newest run that started from a checkpoint strictly before the one
-the parent's step stands on. So after the parent replays or forks an older checkpoint,
-the subgraph sees its state as it was then, not what a later run on another branch left;
-with no run before it on the branch, it starts afresh (a run of its own in its thread).
+Such a subgraph keeps one history across calls, in one thread inside its parent's. When
+the root graph travels back to a checkpoint, the run's first entry into the subgraph
+takes the state it had when that checkpoint was made (for a copy or an edit, the one it
+was made from), as LangGraph does: its newest checkpoint made before then. With none, it
+starts afresh (a run of its own in its thread). Later entries in the same run (a loop)
+go on from its latest state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import datetime
 
+from branchline.domain.model.checkpoint import Checkpoint
 from branchline.domain.model.ids import checkpoint_version
-from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 
 
-def kept_start(store: CheckpointStore, thread_id: str, here: str, parent: Thread) -> int | None:
-    """The version of the checkpoint of subgraph thread ``thread_id`` that a call from
-    ``parent``'s head goes on from (``here``: the parent's namespace); None: none, it
-    starts afresh. A copy of an older checkpoint (a replay) or an edit of one stands where
-    that checkpoint stood."""
-    head = parent.head
-    assert head is not None
-    stored = store.timeline(parent.thread_id).states
-    while head.source == "fork" and head.parent in stored:  # a copy of a copy (or edit)
-        above = stored[head.parent].head
-        if above is None or above.source not in ("fork", "update") or not above.parent:
-            break
-        head = above
-    stands = head.parent if head.source in ("fork", "update") and head.parent else head.version
-    # Not stored yet (durability "async" or "exit"): the checkpoints before it, in order.
-    before: Callable[[int], bool] = (
-        _ancestors(stored, stands).__contains__ if stands in stored else stands.__gt__
-    )
-    states = store.checkpoint_states(thread_id)
-    for state in reversed(states):
+def travel_bound(store: CheckpointStore, thread_id: str, addressed: str) -> datetime:
+    """When the checkpoint a time travel to checkpoint id ``addressed`` goes back to was
+    made (the one addressed, or, for a copy or an edit, the one it was made from)."""
+    head = _head(store, thread_id, checkpoint_version(thread_id, addressed))
+    if head.source in ("fork", "update") and head.parent is not None:
+        return _head(store, thread_id, head.parent).created_at
+    return head.created_at
+
+
+def _head(store: CheckpointStore, thread_id: str, version: int) -> Checkpoint:
+    state = store.load(thread_id, version)
+    assert state is not None and state.head is not None
+    return state.head
+
+
+def kept_start(store: CheckpointStore, thread_id: str, bound: datetime) -> int | None:
+    """The version of the newest checkpoint of subgraph thread ``thread_id`` made before
+    ``bound`` (see travel_bound); None: none was, it starts afresh."""
+    for state in reversed(store.checkpoint_states(thread_id)):
         assert state.head is not None
-        ran_from = (state.head.metadata.get("parents") or {}).get(here)
-        if ran_from is not None and before(checkpoint_version(parent.thread_id, ran_from)):
+        if state.head.created_at < bound:
             return state.head.version
     return None
-
-
-def _ancestors(states: dict[int, Thread], version: int) -> set[int]:
-    """The checkpoints ``version`` was made from, through its parents (not itself)."""
-    found: set[int] = set()
-    state = states.get(version)
-    at = state.head.parent if state is not None and state.head is not None else None
-    while at is not None and at not in found:
-        found.add(at)
-        state = states.get(at)
-        at = state.head.parent if state is not None and state.head is not None else None
-    return found

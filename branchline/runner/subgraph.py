@@ -308,8 +308,8 @@ def enter(
     elif not kept and (not again or travelled):  # a run before its step was replayed
         sub_config["configurable"][AFRESH] = True
         result = call(child, input, sub_config)
-    elif kept and travelled:
-        start = kept_start(child.store, thread_id, here, scope.thread)
+    elif kept and travelled and isinstance(travel, TravelledTo):
+        start = kept_start(child.store, thread_id, travel.bound)
         if start is None:
             sub_config["configurable"][AFRESH] = True
         elif thread.head is None or start != thread.head.version:

@@ -299,7 +299,8 @@ def answers_reach_subgraphs_without_history(
     the question again, under a new id, whatever the call); its parallel nodes' questions
     are asked one at a time (LangGraph asks them all at once)."""
     resumes = op.kind in ("resume", "resume_map")
-    continues = (op.kind in ("invoke", "stream") and op.values is None) or op.kind == "replay"
+    replays = op.kind in ("replay", "sub_replay")
+    continues = (op.kind in ("invoke", "stream") and op.values is None) or replays
     if not _without_history(spec):
         return False
     return ((resumes or continues) and _asks(langgraph.result)) or _one_at_a_time(
