@@ -212,7 +212,7 @@ def a_rerun_step_starts_clean(
     return (
         op.kind in ("replay", "sub_replay")
         and (langgraph.result, langgraph.calls) == (ours.result, ours.calls)
-        and langgraph.state != ours.state
+        and (langgraph.state, langgraph.history) != (ours.state, ours.history)
     )
 
 
