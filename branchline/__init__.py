@@ -84,7 +84,7 @@ from branchline.runner.errors import (
     ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
-from branchline.runner.reducers import add_messages
+from branchline.runner.reducers import DeltaChannel, add_messages
 from branchline.runner.time_travel import Branch, Diff
 from branchline.runner.types import (
     END,
@@ -115,6 +115,7 @@ __all__ = [
     "ConcurrentUpdate",
     "ConnectionLost",
     "Decision",
+    "DeltaChannel",
     "Diff",
     "EmptyInputError",
     "EventTooLarge",

@@ -27,6 +27,7 @@ PINNED = [
     "ConcurrentUpdate",
     "ConnectionLost",
     "Decision",
+    "DeltaChannel",
     "Diff",
     "EmptyInputError",
     "EventTooLarge",
