@@ -255,16 +255,17 @@ def _one_by_one(
     streaming: tuple[str, ...],
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    raised: BaseException | None = None
+    raised: list[Exception] = []
     for tid, node, index in tasks:
         try:
             outcomes.append(run_task(graph, thread, config, tid, node, index, streaming))
         except Exception as error:  # for the enclosing task: see run_tasks
-            raised = raised or error
+            raised.append(error)
         else:
             outcomes[-1].order = len(outcomes) - 1
-    if raised is not None:
-        raise raised
+    if raised:  # the first question, rather than a pause at a breakpoint (as LangGraph)
+        asked = (e for e in raised if not (isinstance(e, SubgraphPaused) and not e.questions))
+        raise next(asked, raised[0])
     return outcomes
 
 

@@ -256,3 +256,20 @@ def test_a_step_running_a_kept_subgraph_twice_is_refused_and_writes_nothing(
     with pytest.raises(InvalidUpdateError):
         graph.invoke(None, config)
     assert [c.config for c in graph.get_state_history(config)] == before
+
+
+def test_a_question_beside_a_breakpoint_in_a_subgraph_without_history_is_shown(
+    store: CheckpointStore,
+) -> None:
+    # LangGraph 1.2.22: the parent shows the question ("ok?"), not a bare pause.
+    held = StateGraph(Log).add_node("held", lambda s: {"log": ["held"]}).add_edge(START, "held")
+    off = StateGraph(Log).add_node("wait", held.compile(interrupt_before=["held"]))
+    off.add_node("ask", lambda s: {"log": [interrupt("ok?")]})
+    off.add_edge(START, "wait").add_edge(START, "ask")
+    parent = StateGraph(Log).add_node("off", off.compile(checkpointer=False))
+    graph = parent.add_edge(START, "off").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    paused = graph.invoke({"log": []}, config)
+    assert [i.value for i in paused["__interrupt__"]] == ["ok?"]
+    state = graph.get_state(config)
+    assert (state.next, [i.value for i in state.interrupts]) == (("off",), ["ok?"])
