@@ -26,7 +26,7 @@ TASK = "__branchline_task"
 RESUMING, TRAVEL = "__branchline_resuming", "__branchline_travel"
 # In the config of a subgraph's run or address: (the thread of the nearest graph above it
 # that is the root or kept across calls, its place from there without task ids), for the
-# thread of a subgraph kept across calls inside it (``subgraph.subgraph_thread``).
+# thread of a subgraph kept across calls inside it (``subgraph_thread`` below).
 KEPT_BASE = "__branchline_kept_base"
 # In the config of a subgraph's run: its input starts a run of its own in its thread, as
 # on a new thread (a run of it there before is left as it was).
@@ -186,3 +186,25 @@ def without_task_ids(namespace: str) -> str:
         + (f"|{part.rpartition('|')[2]}" if "|" in part else "")
         for part in namespace_segments(namespace)
     )
+
+
+def namespace_thread(thread_id: str, namespace: str) -> str:
+    """The thread of a subgraph node's runs, inside its parent's thread."""
+    return f"{thread_id}:{namespace}"
+
+
+def subgraph_thread(
+    configurable: Mapping[str, Any], segment: str, kept: bool
+) -> tuple[str, tuple[str, str]]:
+    """The thread of the subgraph at ``segment`` of the graph whose run (or address)
+    ``configurable`` is, and the KEPT_BASE of its own. One kept per call lives in that
+    graph's thread; one kept across calls, as in LangGraph, at its place without task
+    ids from the nearest graph above that is the root or kept itself, so a subgraph kept
+    inside one kept per call is one across that one's calls too."""
+    thread = str(configurable["thread_id"])
+    base_thread, base_path = configurable.get(KEPT_BASE) or (thread, "")
+    place = without_task_ids(f"{base_path}|{segment}" if base_path else segment)
+    if kept:
+        own = namespace_thread(base_thread, place)
+        return own, (own, "")
+    return namespace_thread(thread, segment), (base_thread, place)

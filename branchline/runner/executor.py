@@ -12,7 +12,7 @@ before or after the nodes they name.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -24,14 +24,14 @@ from branchline.domain.model.thread import Thread
 from branchline.runner.batch import Batch
 from branchline.runner.config import RESUMING, TRAVEL, RunConfig, TravelledTo
 from branchline.runner.durability import Journal
-from branchline.runner.errors import GraphRecursionError
+from branchline.runner.errors import GraphRecursionError, InvalidUpdateError
 from branchline.runner.intake import Decided, Intake
 from branchline.runner.kept_subgraph import travel_bound
 from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
 from branchline.runner.stream_chunks import Chunk, Emitter
-from branchline.runner.subgraph import SubgraphPaused, check_one_run_per_step
+from branchline.runner.subgraph import SubgraphNode, SubgraphPaused
 from branchline.runner.tasks import (
     Outcome,
     in_completion_order,
@@ -273,7 +273,7 @@ class Run:
         assert head is not None
         tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
         if self.graph.store is not None:
-            check_one_run_per_step(self.graph, (node for _, node, _ in tasks))
+            _check_one_run_per_step(self.graph, (node for _, node, _ in tasks))
         yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)
         streaming = self.emit.subgraph_modes
@@ -351,3 +351,19 @@ def lazy_pool(workers: int, name: str) -> Callable[[], Executor]:
         return pool[0]
 
     return get
+
+
+def _check_one_run_per_step(graph: GraphSpec, nodes: Iterable[str]) -> None:
+    """Refuse a step that runs a subgraph kept across calls in two tasks (one thread)."""
+    seen: set[str] = set()
+    for node in nodes:
+        func = graph.topology.nodes[node].func
+        if isinstance(func, SubgraphNode) and func.graph.persistence == "kept":
+            if node in seen:
+                raise InvalidUpdateError(
+                    f"this step runs node {node!r} twice, and its subgraph is compiled with "
+                    "checkpointer=True (one history kept across calls, one thread): the two "
+                    "runs would share it; compile the subgraph with checkpointer=None (a "
+                    "history per call), or schedule the node once per step"
+                )
+            seen.add(node)

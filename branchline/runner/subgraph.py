@@ -33,9 +33,10 @@ from branchline.runner.config import (
     TRAVEL,
     RunConfig,
     TravelledTo,
+    subgraph_thread,
     without_task_ids,
 )
-from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
+from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import (
     GraphInterrupt,
     NodeInterrupt,
@@ -126,44 +127,6 @@ def check_runs_alone(persistence: Persistence) -> None:
         )
 
 
-def check_one_run_per_step(graph: GraphSpec, nodes: Iterable[str]) -> None:
-    """Refuse a step that runs a subgraph kept across calls in two tasks (one thread)."""
-    seen: set[str] = set()
-    for node in nodes:
-        func = graph.topology.nodes[node].func
-        if isinstance(func, SubgraphNode) and func.graph.persistence == "kept":
-            if node in seen:
-                raise InvalidUpdateError(
-                    f"this step runs node {node!r} twice, and its subgraph is compiled with "
-                    "checkpointer=True (one history kept across calls, one thread): the two "
-                    "runs would share it; compile the subgraph with checkpointer=None (a "
-                    "history per call), or schedule the node once per step"
-                )
-            seen.add(node)
-
-
-def namespace_thread(thread_id: str, namespace: str) -> str:
-    """The thread of a subgraph node's runs, inside its parent's thread."""
-    return f"{thread_id}:{namespace}"
-
-
-def subgraph_thread(
-    configurable: Mapping[str, Any], segment: str, kept: bool
-) -> tuple[str, tuple[str, str]]:
-    """The thread of the subgraph at ``segment`` of the graph whose run (or address)
-    ``configurable`` is, and the KEPT_BASE of its own. One kept per call lives in that
-    graph's thread; one kept across calls, as in LangGraph, at its place without task
-    ids from the nearest graph above that is the root or kept itself, so a subgraph kept
-    inside one kept per call is one across that one's calls too."""
-    thread = str(configurable["thread_id"])
-    base_thread, base_path = configurable.get(KEPT_BASE) or (thread, "")
-    place = without_task_ids(f"{base_path}|{segment}" if base_path else segment)
-    if kept:
-        own = namespace_thread(base_thread, place)
-        return own, (own, "")
-    return namespace_thread(thread, segment), (base_thread, place)
-
-
 class SubgraphNode:
     """Runs a compiled subgraph as one task of its parent."""
 
@@ -193,18 +156,25 @@ class SubgraphNode:
             task = scope.stream_task or scope.task_id
             namespace = (*scope.stream_at, f"{self.name}:{task}")
         call = partial(_call, scope, namespace)
-        if self.graph.persistence == "off" or (scope is not None and scope.without_history):
+        kept = self.graph.persistence == "kept"
+        inside_off = scope is not None and scope.without_history
+        if self.graph.persistence == "off" or (inside_off and not kept):
             # Its interrupts are the calling task's own; the subgraphs inside it keep no
-            # history either (as LangGraph: they inherit its checkpointer, none).
+            # history either (as LangGraph: they inherit its checkpointer, none), but one
+            # kept across calls, which keeps its own at its place ("off|kept").
             with without_history(scope, namespace):
                 input = self._input(self.graph, state)
                 return self._output(call(self.graph, input, _bare(config)))
         child = self.bound(scope.store if scope else None)
         if child.store is None or scope is None or scope.thread is None:
             return self._output(call(child, self._input(child, state), config))
+        input = self._input(child, state)
+        if inside_off:
+            place = (*scope.stream_at, self.name)
+            return self._output(enter(scope, child, "|".join(place), input, config, place))
         segment = self.segment(scope.task_id)
         assert segment is not None
-        return self._output(enter(scope, child, segment, self._input(child, state), config))
+        return self._output(enter(scope, child, segment, input, config))
 
     def segment(self, task_id: str) -> str | None:
         """The namespace of this node's subgraph run by task ``task_id`` (its thread is
@@ -249,11 +219,10 @@ def _call(
             if mode in modes and not (mode == "updates" and chunk == {"__interrupt__": ()}):
                 # a breakpoint's pause shows once, in the root graph's stream, as LangGraph
                 scope.streamed.append(((*namespace, *inner), mode, chunk))
-    except (GraphInterrupt, NodeInterrupt) as asked:  # one without history asks as the task
-        if isinstance(asked, GraphInterrupt):
-            shown = (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
-        else:
-            shown = (Interrupt(asked.value, node_interrupt_id(scope)),)
+    except (GraphInterrupt, NodeInterrupt, SubgraphPaused) as asked:  # one without history
+        shown = _asked_as_task(scope, asked)
+        if not shown:
+            raise
         if "values" in modes:
             scope.streamed.append((namespace, "values", {**(result or {}), "__interrupt__": shown}))
         if "updates" in modes:
@@ -262,8 +231,24 @@ def _call(
     return result
 
 
+def _asked_as_task(
+    scope: TaskScope, asked: GraphInterrupt | NodeInterrupt | SubgraphPaused
+) -> tuple[Interrupt, ...]:
+    """What a subgraph without history asked, as its calling task asks it."""
+    if isinstance(asked, GraphInterrupt):
+        return (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
+    if isinstance(asked, NodeInterrupt):
+        return (Interrupt(asked.value, node_interrupt_id(scope)),)
+    return tuple(Interrupt(value, iid) for iid, value, _ in asked.questions)  # a kept one's
+
+
 def enter(
-    scope: TaskScope, child: Subgraph, segment: str, input: Any, config: Mapping[str, Any]
+    scope: TaskScope,
+    child: Subgraph,
+    segment: str,
+    input: Any,
+    config: Mapping[str, Any],
+    streams_at: tuple[str, ...] = (),
 ) -> Any:
     """Run ``child`` on its own thread in the thread of ``scope``'s task, at ``segment``:
     afresh, or (if it paused there) resumed with the answers the task was given. Returns
@@ -289,7 +274,7 @@ def enter(
         sub_config["configurable"]["checkpoint_ns"] = without_task_ids(
             sub_config["configurable"]["checkpoint_ns"]
         )
-    call = partial(_call, scope, (segment,))
+    call = partial(_call, scope, streams_at or (segment,))
     thread = child.store.load(thread_id)
     namespace = sub_config["configurable"]["checkpoint_ns"]
     again = scope.node in scope.thread.breakpoints_hit or any(

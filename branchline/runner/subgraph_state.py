@@ -3,7 +3,7 @@ it (``checkpoint_ns``), its snapshots as the parent shows them, and the tasks of
 parent's snapshots that ran one.
 
 A subgraph's checkpoints live in a thread of their own inside the parent's thread
-(``subgraph.namespace_thread``); the parent addresses them as LangGraph does, by its own
+(``config.namespace_thread``); the parent addresses them as LangGraph does, by its own
 thread id and the subgraph's namespace.
 """
 
@@ -13,11 +13,18 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from branchline.runner.batch import Batch
-from branchline.runner.config import KEPT_BASE, RunConfig, namespace_segments, without_task_ids
+from branchline.runner.config import (
+    KEPT_BASE,
+    RunConfig,
+    namespace_segments,
+    namespace_thread,
+    subgraph_thread,
+    without_task_ids,
+)
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
-from branchline.runner.subgraph import Subgraph, SubgraphNode, namespace_thread, subgraph_thread
+from branchline.runner.subgraph import Subgraph, SubgraphNode
 from branchline.runner.types import StateSnapshot
 
 

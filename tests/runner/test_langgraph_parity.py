@@ -252,24 +252,6 @@ def test_update_without_as_node_after_a_step_of_several_nodes_is_ambiguous(
         graph.update_state(config, {"log": ["x"]})
 
 
-def test_update_without_as_node_where_only_send_tasks_ran_since_a_fork_is_ambiguous(
-    store: CheckpointStore, config: dict[str, Any]
-) -> None:
-    # LangGraph: a fork of the input checkpoint made as "a", whose Send ran "b": the
-    # next update without as_node raises "Ambiguous update, specify as_node".
-    builder = StateGraph(Counted).add_node("a", _writes("a")).add_node("b", _writes("b"))
-    builder.add_edge(START, "a").add_conditional_edges("a", lambda s: [Send("b", s)], ["b"])
-    graph = builder.compile(checkpointer=store)
-    graph.invoke({"log": ["in"]}, config)
-    first = list(graph.get_state_history(config))[-1].config
-    graph.invoke(None, graph.update_state(first, {"log": ["fork"]}, as_node="a"))
-    assert graph.get_state(config).values["log"] == ["fork", "b"]
-    with pytest.raises(InvalidUpdateError, match=r"Ambiguous update.*as_node=") as raised:
-        graph.update_state(config, {"log": ["x"]})
-    assert "Send tasks do not count" in str(raised.value)
-    graph.update_state(config, {"log": ["x"]}, as_node="b")  # naming the node works
-
-
 def _chain(store: CheckpointStore, **compiled: Any) -> Any:
     builder = StateGraph(Counted)
     builder.add_node("a", _writes("a"))

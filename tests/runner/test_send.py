@@ -16,6 +16,7 @@ from branchline import (
     AmbiguousResume,
     CheckpointStore,
     Command,
+    InvalidUpdateError,
     StateGraph,
     interrupt,
 )
@@ -320,3 +321,22 @@ def test_send_interrupts_survive_a_process_restart(tmp_path: Path, config: dict)
 
     assert values == {"items": ITEMS, "results": ["a=1", "b=2", "c=3"]}
     assert calls["a:start"] == 0
+
+
+def test_update_without_as_node_where_only_send_tasks_ran_since_a_fork_is_ambiguous() -> None:
+    # LangGraph: a fork of the input checkpoint made as "a", whose Send ran "b": the
+    # next update without as_node raises "Ambiguous update, specify as_node".
+    builder = StateGraph(State)
+    builder.add_node("a", lambda s: {"results": ["a"]})
+    builder.add_node("b", lambda s: {"results": ["b"]})
+    builder.add_edge(START, "a").add_conditional_edges("a", lambda s: [Send("b", s)], ["b"])
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"items": []}, config)
+    first = list(graph.get_state_history(config))[-1].config
+    graph.invoke(None, graph.update_state(first, {"results": ["fork"]}, as_node="a"))
+    assert graph.get_state(config).values["results"] == ["fork", "b"]
+    with pytest.raises(InvalidUpdateError, match=r"Ambiguous update.*as_node=") as raised:
+        graph.update_state(config, {"results": ["x"]})
+    assert "Send tasks do not count" in str(raised.value)
+    graph.update_state(config, {"results": ["x"]}, as_node="b")  # naming the node works

@@ -273,3 +273,29 @@ def test_a_question_beside_a_breakpoint_in_a_subgraph_without_history_is_shown(
     assert [i.value for i in paused["__interrupt__"]] == ["ok?"]
     state = graph.get_state(config)
     assert (state.next, [i.value for i in state.interrupts]) == (("off",), ["ok?"])
+
+
+def test_a_subgraph_kept_across_calls_inside_one_without_history_keeps_its_history(
+    store: CheckpointStore,
+) -> None:
+    # As LangGraph 1.2.22: it keeps one history (at "off|kept" in the root thread), so
+    # later calls go on from its state (its loop ends at once).
+    calls: list[str] = []
+
+    def note(s: Log) -> dict[str, Any]:
+        calls.append("aa")
+        return {"log": ["aa"]}
+
+    loop = StateGraph(Log).add_node("aa", note).add_edge(START, "aa")
+    loop.add_conditional_edges("aa", lambda s: "aa" if len(s["log"]) < 6 else "__end__")
+    off = StateGraph(Log).add_node("kept", loop.compile(checkpointer=True))
+    off.add_node("b", lambda s: {"log": [interrupt("q")]}).add_edge(START, "kept")
+    off.add_edge("kept", "b")
+    parent = StateGraph(Log).add_node("off", off.compile(checkpointer=False))
+    graph = parent.add_edge(START, "off").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    for given, runs in ((["start"], 5), (["in2"], 1), (["in3"], 1)):
+        calls.clear()
+        assert [i.value for i in graph.invoke({"log": given}, config)["__interrupt__"]] == ["q"]
+        assert calls == ["aa"] * runs
+    assert store.load("t:off|kept") is not None
