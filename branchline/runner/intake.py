@@ -278,6 +278,7 @@ class Intake:
                 packets=after.packets,
                 discards_step=discards_step,
                 results=results or (),
+                doubled=after.doubled,
             )
         )
 

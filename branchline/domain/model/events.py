@@ -136,6 +136,7 @@ class StateUpdated(CheckpointEvent, Writes):
     # since are dropped with their step, as in LangGraph (older edits kept them).
     discards_step: bool = False
     packets: tuple[tuple[str, Any], ...] = ()  # Send tasks the update routes to
+    doubled: tuple[str, ...] = ()  # nodes of ``next`` an edge and a join both scheduled
     # The pending tasks the update was made as, each with what it wrote (records as
     # ``StepCompleted.results`` has them): the history shows them as those tasks' results
     # on the checkpoint the update edits, as LangGraph does.

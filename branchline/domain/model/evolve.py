@@ -45,12 +45,10 @@ def _checkpoint_from(
     ran: tuple[str, ...] = (),
     replayed: bool = False,
 ) -> Checkpoint:
-    if isinstance(event, StepCompleted):
+    if isinstance(event, (StepCompleted, StateUpdated)):
         packets, doubled = event.packets, event.doubled
     else:
-        packets = (
-            event.packets if isinstance(event, (StateUpdated, Replayed, InputReceived)) else ()
-        )
+        packets = event.packets if isinstance(event, (Replayed, InputReceived)) else ()
         doubled = ()
     return Checkpoint(  # by position: a long fold makes one per step
         event.originator_version,  # version
@@ -143,7 +141,9 @@ def _new_checkpoint(thread: Thread, event: CheckpointEvent) -> Thread:
         ran = _discarded(thread.head) or ran
     if isinstance(event, Replayed):  # a copy of the restored checkpoint, writers and all
         writers = thread.head.writers if thread.head else ()
-        return replace(base, head=_checkpoint_from(event, writers, ran=ran, replayed=True))
+        copy = _checkpoint_from(event, writers, ran=ran, replayed=True)
+        doubled = thread.head.doubled if thread.head else ()
+        return replace(base, head=replace(copy, doubled=doubled))
     head = _checkpoint_from(event, ran=ran, replayed=replayed)
     return replace(base, head=head, breakpoints_hit=())
 

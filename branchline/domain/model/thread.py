@@ -265,6 +265,7 @@ class Thread:
         packets: Sequence[tuple[str, Any]] = (),
         discards_step: bool = False,
         results: Sequence[Mapping[str, Any]] = (),
+        doubled: Sequence[str] = (),
     ) -> StateUpdated:
         """Record an edit made as if ``as_node`` had written it (on the checkpoint's own
         values when ``discards_step``); ``results``: the pending tasks it stands for."""
@@ -282,6 +283,7 @@ class Thread:
             discards_step=discards_step,
             packets=tuple(packets),
             results=tuple(dict(r) for r in results),
+            doubled=tuple(doubled),
         )
 
     def ask(
