@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 
 from branchline.domain.model.checkpoint import InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
+from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import (
     AFRESH,
@@ -169,9 +170,10 @@ class SubgraphNode:
         if child.store is None or scope is None or scope.thread is None:
             return self._output(call(child, self._input(child, state), config))
         input = self._input(child, state)
-        if inside_off:
+        if inside_off:  # as LangGraph: a new run each time (but to take an answer)
             place = (*scope.stream_at, self.name)
-            return self._output(enter(scope, child, "|".join(place), input, config, place))
+            anew = {**config, "configurable": {**config.get("configurable", {}), RESUMING: False}}
+            return self._output(enter(scope, child, "|".join(place), input, anew, place))
         segment = self.segment(scope.task_id)
         assert segment is not None
         return self._output(enter(scope, child, segment, input, config))
@@ -300,9 +302,8 @@ def enter(
         elif thread.head is None or start != thread.head.version:
             sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, start)
         result = call(child, input, sub_config)
-    elif thread.pending_nodes and (resuming or not kept):
-        pending = {r.interrupt_id for r in thread.pending_interrupts}
-        answers = {i: v for i, v in scope.answered.items() if i in pending}
+    elif thread.pending_nodes and (resuming or not kept or _answers(scope, thread)):
+        answers = _answers(scope, thread)  # a question answered now is resumed, always
         result = call(child, Command(resume=answers) if answers else None, sub_config)
     elif not kept or (resuming and not here):  # as LangGraph: its final values, nothing runs
         result = call(child, None, sub_config)
@@ -362,6 +363,12 @@ def _sub_config(
         },
         "metadata": {**metadata, "parents": parents},
     }
+
+
+def _answers(scope: TaskScope, thread: Thread) -> dict[str, Any]:
+    """The answers the task was given to the questions ``thread`` has pending."""
+    pending = {r.interrupt_id for r in thread.pending_interrupts}
+    return {i: v for i, v in scope.answered.items() if i in pending}
 
 
 def _asked(segment: str, record: InterruptRecord) -> tuple[str, Any, str]:

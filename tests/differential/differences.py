@@ -297,14 +297,30 @@ def answers_reach_subgraphs_without_history(
     """A resume answers a question asked in a subgraph compiled with ``checkpointer=False``,
     and a continue asks it again under its id (LangGraph runs the subgraph again and asks
     the question again, under a new id, whatever the call); its parallel nodes' questions
-    are asked one at a time (LangGraph asks them all at once)."""
+    are asked one at a time (LangGraph asks them all at once); a subgraph kept across
+    calls inside it goes on from its question with the answer (LangGraph runs it anew, and
+    the question asked again takes the bare answer)."""
     resumes = op.kind in ("resume", "resume_map")
     replays = op.kind in ("replay", "sub_replay")
     continues = (op.kind in ("invoke", "stream") and op.values is None) or replays
     if not _without_history(spec):
         return False
-    return ((resumes or continues) and _asks(langgraph.result)) or _one_at_a_time(
-        langgraph.result, ours.result
+    kept_inside = resumes and _kept_inside_off(spec) and not _is_error(ours.result)
+    return (
+        ((resumes or continues) and _asks(langgraph.result))
+        or _one_at_a_time(langgraph.result, ours.result)
+        or kept_inside
+    )
+
+
+def _kept_inside_off(spec: GraphSpec, off: bool = False) -> bool:
+    """Whether a subgraph compiled with ``checkpointer=True`` runs inside one compiled
+    with ``checkpointer=False`` somewhere in ``spec``."""
+    subs = [n.sub for n in spec.nodes if n.sub is not None]
+    return any(
+        (off and s.checkpointer is True)
+        or _kept_inside_off(s.graph, off or s.checkpointer is False)
+        for s in subs
     )
 
 

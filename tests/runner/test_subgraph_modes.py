@@ -299,3 +299,27 @@ def test_a_subgraph_kept_across_calls_inside_one_without_history_keeps_its_histo
         assert [i.value for i in graph.invoke({"log": given}, config)["__interrupt__"]] == ["q"]
         assert calls == ["aa"] * runs
     assert store.load("t:off|kept") is not None
+
+
+def test_an_answer_reaches_a_kept_subgraph_inside_one_without_history(
+    store: CheckpointStore,
+) -> None:
+    # LangGraph runs the kept subgraph anew on the resume and asks again under a new id, so
+    # an answer by id never lands (docs/differences.md, "answers reach subgraphs without
+    # history"); here it reaches the question and the run goes on.
+    calls: list[str] = []
+
+    def pre(s: Log) -> dict[str, Any]:
+        calls.append("pre")
+        return {"log": ["pre"]}
+
+    ask = StateGraph(Log).add_node("pre", pre).add_node("ask", lambda s: {"log": [interrupt("q")]})
+    kept = ask.add_edge(START, "pre").add_edge("pre", "ask").compile(checkpointer=True)
+    off = StateGraph(Log).add_node("kept", kept).add_edge(START, "kept")
+    parent = StateGraph(Log).add_node("off", off.compile(checkpointer=False))
+    graph = parent.add_edge(START, "off").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    (asked,) = graph.invoke({"log": ["start"]}, config)["__interrupt__"]
+    done = graph.invoke(Command(resume={asked.id: "yes"}), config)
+    assert "__interrupt__" not in done and done["log"][-1] == "yes"
+    assert calls == ["pre"]  # the kept subgraph went on from its question
