@@ -84,7 +84,8 @@ from branchline.runner.errors import (
     ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
-from branchline.runner.reducers import DeltaChannel, add_messages
+from branchline.runner.messages import REMOVE_ALL_MESSAGES, MessagesState, add_messages
+from branchline.runner.reducers import DeltaChannel
 from branchline.runner.time_travel import Branch, Diff
 from branchline.runner.types import (
     END,
@@ -101,6 +102,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "END",
+    "REMOVE_ALL_MESSAGES",
     "START",
     "AmbiguousResume",
     "Branch",
@@ -130,6 +132,7 @@ __all__ = [
     "InvalidThreadId",
     "InvalidUpdateError",
     "LogMismatch",
+    "MessagesState",
     "NodeInterrupt",
     "PendingInterrupt",
     "PregelTask",

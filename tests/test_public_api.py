@@ -13,6 +13,7 @@ from branchline import BranchlineError
 
 PINNED = [
     "END",
+    "REMOVE_ALL_MESSAGES",
     "START",
     "AmbiguousResume",
     "Branch",
@@ -42,6 +43,7 @@ PINNED = [
     "InvalidThreadId",
     "InvalidUpdateError",
     "LogMismatch",
+    "MessagesState",
     "NodeInterrupt",
     "PendingInterrupt",
     "PregelTask",
@@ -142,3 +144,14 @@ def test_python_dash_m_branchline_runs_the_cli() -> None:
         [sys.executable, "-m", "branchline", "--help"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and "Usage" in done.stdout and "demo" in done.stdout
+
+
+def test_importing_branchline_does_not_import_langchain() -> None:
+    # langchain-core is an optional extra, loaded only when a message needs it.
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, branchline; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "langchain" not in done.stdout

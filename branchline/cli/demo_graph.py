@@ -6,20 +6,25 @@ the customer's order, and after feedback it proposes a smaller one.
 
 from __future__ import annotations
 
+import operator
 from typing import Annotated, Any, TypedDict
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.builder import StateGraph
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.interrupts import interrupt
-from branchline.runner.reducers import add_messages
 from branchline.runner.types import END, START, Command
 
 
 class Ticket(TypedDict, total=False):
-    """The demo's state: the conversation, the proposed tool call and its result."""
+    """The demo's state: the conversation, the proposed tool call and its result.
 
-    messages: Annotated[list[dict[str, Any]], add_messages]
+    The conversation is plain dicts appended in order (not ``add_messages``, which makes
+    LangChain messages of them when langchain-core is installed): the demo needs nothing
+    but Branchline.
+    """
+
+    messages: Annotated[list[dict[str, Any]], operator.add]
     proposal: dict[str, Any]
     result: str
 

@@ -1,59 +1,9 @@
-"""Reducers users put in ``Annotated[...]`` state keys."""
+"""``DeltaChannel``: a state key whose reducer is given a step's writes at once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-
-from branchline.domain.model.ids import new_id
-
-
-def _message_id(message: Any) -> Any:
-    if isinstance(message, dict):
-        return message.get("id")
-    return getattr(message, "id", None)
-
-
-def _with_id(message: Any) -> Any:
-    if _message_id(message) is not None:
-        return message
-    if isinstance(message, dict):
-        return {**message, "id": new_id()}
-    if hasattr(message, "model_copy"):
-        return message.model_copy(update={"id": new_id()})
-    raise TypeError(
-        f"add_messages needs messages that are dicts or have an 'id' attribute, got "
-        f"{type(message).__name__}: {message!r:.80}"
-    )
-
-
-def _as_list(messages: Any) -> list[Any]:
-    if isinstance(messages, list | tuple):
-        return list(messages)
-    return [messages]
-
-
-def add_messages(left: Sequence[Any] | Any, right: Sequence[Any] | Any) -> list[Any]:
-    """Merge two message lists by message id.
-
-    A message in ``right`` whose id is already in ``left`` replaces it in place; the
-    rest are appended. Messages without an id get one. A message that is a dict with
-    ``"type": "remove"`` deletes the message with its id. Works for dict messages and
-    pydantic messages with an ``id`` field.
-    """
-    merged = [_with_id(m) for m in _as_list(left or [])]
-    position = {_message_id(m): i for i, m in enumerate(merged)}
-    removed: set[Any] = set()
-    for message in (_with_id(m) for m in _as_list(right or [])):
-        key = _message_id(message)
-        if isinstance(message, dict) and message.get("type") == "remove":
-            removed.add(key)
-        elif key in position:
-            merged[position[key]] = message
-        else:
-            position[key] = len(merged)
-            merged.append(message)
-    return [m for m in merged if _message_id(m) not in removed]
 
 
 class DeltaChannel:

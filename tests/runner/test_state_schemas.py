@@ -15,7 +15,6 @@ from branchline import (
     Command,
     DeltaChannel,
     StateGraph,
-    add_messages,
     interrupt,
 )
 
@@ -34,19 +33,6 @@ class DataState:
 class ModelState(BaseModel):
     count: int = 0
     log: Annotated[list[str], operator.add] = []
-
-
-class Msg(BaseModel):
-    content: str
-    id: str | None = None
-
-
-class DictChat(TypedDict, total=False):
-    messages: Annotated[list[dict[str, Any]], add_messages]
-
-
-class ModelChat(TypedDict, total=False):
-    messages: Annotated[list[Msg], add_messages]
 
 
 def one_node_graph(schema: Any, node: Any, store: CheckpointStore | None = None) -> Any:
@@ -187,100 +173,6 @@ def test_reducer_channel_of_a_pydantic_state_combines_writes() -> None:
     builder.add_edge("a", "b")
 
     assert builder.compile().invoke({"log": ["in"]})["log"] == ["in", "a", "b"]
-
-
-# add_messages --------------------------------------------------------------------------
-
-
-def test_add_messages_replaces_dict_message_with_the_same_id() -> None:
-    graph = one_node_graph(
-        DictChat, lambda s: {"messages": [{"id": "1", "role": "user", "content": "edited"}]}
-    )
-
-    result = graph.invoke({"messages": [{"id": "1", "role": "user", "content": "hi"}]})
-
-    assert result["messages"] == [{"id": "1", "role": "user", "content": "edited"}]
-
-
-def test_add_messages_appends_dict_message_with_a_new_id() -> None:
-    graph = one_node_graph(
-        DictChat, lambda s: {"messages": [{"id": "2", "role": "ai", "content": "hello"}]}
-    )
-
-    result = graph.invoke({"messages": [{"id": "1", "role": "user", "content": "hi"}]})
-
-    assert [m["id"] for m in result["messages"]] == ["1", "2"]
-
-
-def test_add_messages_gives_an_id_to_dict_messages_without_one() -> None:
-    graph = one_node_graph(DictChat, lambda s: {"messages": [{"role": "ai", "content": "yo"}]})
-
-    result = graph.invoke({"messages": [{"role": "user", "content": "hi"}]})
-
-    ids = [m["id"] for m in result["messages"]]
-    assert [m["content"] for m in result["messages"]] == ["hi", "yo"]
-    assert all(isinstance(i, str) and i for i in ids)
-    assert len(set(ids)) == 2
-
-
-def test_add_messages_accepts_a_single_message_not_in_a_list() -> None:
-    graph = one_node_graph(DictChat, lambda s: {"messages": {"id": "2", "content": "yo"}})
-
-    result = graph.invoke({"messages": [{"id": "1", "content": "hi"}]})
-
-    assert [m["id"] for m in result["messages"]] == ["1", "2"]
-
-
-def test_add_messages_replaces_pydantic_message_with_the_same_id(
-    store: CheckpointStore, config: dict[str, Any]
-) -> None:
-    graph = one_node_graph(
-        ModelChat, lambda s: {"messages": [Msg(id="1", content="edited")]}, store
-    )
-
-    result = graph.invoke({"messages": [Msg(id="1", content="hi")]}, config)
-
-    assert result["messages"] == [Msg(id="1", content="edited")]
-    assert graph.get_state(config).values["messages"] == [Msg(id="1", content="edited")]
-
-
-def test_add_messages_appends_pydantic_message_with_a_new_id(
-    store: CheckpointStore, config: dict[str, Any]
-) -> None:
-    graph = one_node_graph(ModelChat, lambda s: {"messages": [Msg(id="2", content="yo")]}, store)
-
-    result = graph.invoke({"messages": [Msg(id="1", content="hi")]}, config)
-
-    assert result["messages"] == [Msg(id="1", content="hi"), Msg(id="2", content="yo")]
-
-
-def test_add_messages_gives_an_id_to_pydantic_messages_without_one() -> None:
-    graph = one_node_graph(ModelChat, lambda s: {"messages": [Msg(content="yo")]})
-
-    result = graph.invoke({"messages": [Msg(content="hi")]})
-
-    assert [m.content for m in result["messages"]] == ["hi", "yo"]
-    assert all(isinstance(m, Msg) and m.id for m in result["messages"])
-    assert result["messages"][0].id != result["messages"][1].id
-
-
-def test_add_messages_called_directly_merges_by_id() -> None:
-    left = [{"id": "1", "content": "a"}, {"id": "2", "content": "b"}]
-    right = [{"id": "2", "content": "B"}, {"id": "3", "content": "c"}]
-
-    assert add_messages(left, right) == [
-        {"id": "1", "content": "a"},
-        {"id": "2", "content": "B"},
-        {"id": "3", "content": "c"},
-    ]
-
-
-def test_add_messages_keeps_the_position_of_a_replaced_message() -> None:
-    left = [{"id": "1", "content": "a"}, {"id": "2", "content": "b"}]
-
-    merged = add_messages(left, [{"id": "1", "content": "A"}])
-
-    assert [m["content"] for m in merged] == ["A", "b"]
 
 
 def _unseen(state: list[str], writes: list[list[str]]) -> list[str]:

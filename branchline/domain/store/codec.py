@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
@@ -53,6 +53,12 @@ from branchline.domain.store.tagged_kinds import (
     TAG,
     Decoder,
     Encoder,
+)
+from branchline.domain.store.trusted_classes import (
+    MESSAGES_MODULE,
+    field_classes,
+    message_class,
+    message_topic,
 )
 
 __all__ = [
@@ -140,10 +146,10 @@ class Codec(Transcoder):
             cls = pending.pop()
             if cls in self._topics:
                 continue
-            topic = f"{cls.__module__}:{cls.__qualname__}"
+            topic = _topic(cls)
             self._allowed[topic] = cls
             self._topics[cls] = topic
-            pending.extend(_field_classes(cls))
+            pending.extend(field_classes(cls))
 
     def encode(self, obj: Any) -> bytes:
         """Return ``obj`` as compact UTF-8 JSON; raise UnsupportedValueError on unknown types."""
@@ -203,6 +209,8 @@ class Codec(Transcoder):
             encoder = self._encode_enum
         elif isinstance(obj, BaseModel):
             encoder = self._encode_model
+            if topic := message_topic(type(obj)):  # LangChain's: a name any process reads
+                self.name(type(obj), topic, formerly=[_topic(type(obj))])
         elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             encoder = self._encode_dataclass
         else:
@@ -298,13 +306,28 @@ class Codec(Transcoder):
     def _resolve(self, obj: dict[str, Any]) -> type | None:
         """Return the allow-listed class for a stored topic; None means "decode leniently"."""
         topic: str = obj["t"]
-        cls = self._allowed.get(topic)
+        cls = self._allowed.get(topic) or self._trusted(topic)
         if cls is None and not self.lenient:
             name = topic.rpartition(":")[2]
             raise CodecError(
                 f"stored value has class {topic!r}, which is not on this codec's allow-list. "
                 f"Register it with CheckpointStore(..., types=[{name}]) or codec.allow({name})."
             )
+        return cls
+
+    def _trusted(self, topic: str) -> type | None:
+        """A LangChain message class named by ``topic``, allowed from now on; else None."""
+        try:
+            cls = message_class(topic)
+        except ModuleNotFoundError:
+            if self.lenient:
+                return None
+            raise CodecError(
+                f"stored value has class {topic!r}, a LangChain message, and langchain-core "
+                "is not installed here. Install it: pip install 'branchline[langchain]'"
+            ) from None
+        if cls is not None:
+            self.name(cls, f"{MESSAGES_MODULE}:{cls.__qualname__}", formerly=[topic, _topic(cls)])
         return cls
 
     def _decode_enum(self, obj: dict[str, Any]) -> Any:
@@ -360,6 +383,10 @@ def _key_segment(obj: dict[Any, Any], child: object) -> str:
     return ".keys()"
 
 
+def _topic(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
 def _describe(value: object) -> str:
     if isinstance(value, type):
         return f"the class {_type_name(value)} (a class object, not an instance)"
@@ -370,27 +397,3 @@ def _type_name(cls: type) -> str:
     if cls.__module__ == "builtins":
         return cls.__qualname__
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _field_classes(cls: type) -> Iterator[type]:
-    """Yield the dataclasses, models and Enums named in the field annotations of ``cls``."""
-    if isinstance(cls, type) and issubclass(cls, BaseModel):
-        annotations: Iterable[Any] = [f.annotation for f in cls.model_fields.values()]
-    elif dataclasses.is_dataclass(cls):
-        try:
-            annotations = typing.get_type_hints(cls).values()
-        except (NameError, TypeError):
-            return  # annotations that do not resolve: the caller can still allow() by hand
-    else:
-        return
-    for annotation in annotations:
-        yield from _classes_in(annotation)
-
-
-def _classes_in(annotation: Any) -> Iterator[type]:
-    if isinstance(annotation, type) and (
-        issubclass(annotation, (Enum, BaseModel)) or dataclasses.is_dataclass(annotation)
-    ):
-        yield annotation
-    for arg in typing.get_args(annotation):
-        yield from _classes_in(arg)
