@@ -84,7 +84,11 @@ from branchline.runner.errors import (
     ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
+from branchline.runner.managed import RemainingSteps
+from branchline.runner.node_cache import CachePolicy
+from branchline.runner.overwrite import Overwrite
 from branchline.runner.reducers import DeltaChannel, add_messages
+from branchline.runner.retry import RetryPolicy
 from branchline.runner.time_travel import Branch, Diff
 from branchline.runner.types import (
     END,
@@ -105,6 +109,7 @@ __all__ = [
     "AmbiguousResume",
     "Branch",
     "BranchlineError",
+    "CachePolicy",
     "CheckpointNotFound",
     "CheckpointRow",
     "CheckpointStore",
@@ -131,10 +136,13 @@ __all__ = [
     "InvalidUpdateError",
     "LogMismatch",
     "NodeInterrupt",
+    "Overwrite",
     "PendingInterrupt",
     "PregelTask",
     "ProjectionError",
     "ReducerTypeError",
+    "RemainingSteps",
+    "RetryPolicy",
     "Send",
     "SkippedEvent",
     "StateGraph",

@@ -6,7 +6,8 @@ from the compiled-graph facade, so none of them imports it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.errors import InvalidConfigError
@@ -21,6 +22,11 @@ class GraphSpec:
     schema: StateSchema
     topology: Topology
     store: CheckpointStore | None
+    cache: Any = None  # a NodeCache for the nodes with a cache_policy (compile(cache=...))
+
+    def cached_in(self, cache: Any) -> GraphSpec:
+        """This spec with the node cache ``cache``."""
+        return self if cache is None else replace(self, cache=cache)
 
     def durable_store(self, what: str) -> CheckpointStore:
         """The store, or a clear error saying that ``what`` needs one."""

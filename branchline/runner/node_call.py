@@ -1,0 +1,32 @@
+"""Calling a node's function in its task: with the config it asks for, and again as its
+retry policy says when it raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, current_scope
+from branchline.runner.retry import with_retries
+from branchline.runner.subgraph import ParentCommand, SubgraphPaused
+from branchline.runner.topology import Node
+
+# What a node raises to pause or to route: never retried.
+SIGNALS = (GraphInterrupt, NodeInterrupt, SubgraphPaused, ParentCommand)
+
+
+def call_node(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
+    """What ``node`` returns for ``state`` (``config()`` is passed when it takes one).
+    Each retry asks its ``interrupt()`` questions from the first, as a resumed node does,
+    so the answers given to the task answer them again (as LangGraph)."""
+    scope = current_scope()
+    asked = scope.calls if scope is not None else 0
+
+    def attempt() -> Any:
+        if scope is not None:
+            scope.calls = asked
+        return node.func(state, config=config()) if node.takes_config else node.func(state)
+
+    if not node.retry_policy:
+        return attempt()
+    return with_retries(node.name, node.retry_policy, attempt, SIGNALS)
