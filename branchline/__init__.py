@@ -85,7 +85,7 @@ from branchline.runner.errors import (
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
 from branchline.runner.managed import RemainingSteps
-from branchline.runner.node_cache import CachePolicy
+from branchline.runner.node_cache import CachePolicy, InMemoryCache
 from branchline.runner.overwrite import Overwrite
 from branchline.runner.reducers import DeltaChannel, add_messages
 from branchline.runner.retry import RetryPolicy
@@ -128,6 +128,7 @@ __all__ = [
     "GraphInterrupt",
     "GraphRecursionError",
     "GraphValidationError",
+    "InMemoryCache",
     "Interrupt",
     "InterruptNotPending",
     "InvalidCommand",

@@ -36,6 +36,7 @@ PINNED = [
     "GraphInterrupt",
     "GraphRecursionError",
     "GraphValidationError",
+    "InMemoryCache",
     "Interrupt",
     "InterruptNotPending",
     "InvalidCommand",

@@ -10,7 +10,7 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.boundary import Boundary
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.errors import CheckpointerTypeError, GraphValidationError
-from branchline.runner.node_cache import CachePolicy, NodeCache
+from branchline.runner.node_cache import CachePolicy, InMemoryCache
 from branchline.runner.node_options import destinations_of, node_options
 from branchline.runner.retry import RetryPolicy
 from branchline.runner.schema import StateSchema
@@ -195,7 +195,7 @@ class StateGraph:
         interrupt_after: Sequence[str] | str | None = None,
         debug: bool = False,
         name: str | None = None,
-        cache: NodeCache | None = None,
+        cache: InMemoryCache | None = None,
     ) -> CompiledStateGraph:
         """Validate the graph and return it ready to run; ``debug``: every run prints
         its steps' updates and values (``invoke(..., debug=...)`` decides per call);
@@ -203,7 +203,7 @@ class StateGraph:
         ``cache``: where the nodes with a ``cache_policy`` keep their results."""
         if name is not None and not isinstance(name, str):
             raise TypeError(f"compile(name={name!r}): a graph's name is a str, or None")
-        if cache is not None and not isinstance(cache, NodeCache):
+        if cache is not None and not isinstance(cache, InMemoryCache):
             raise TypeError(
                 f"compile(cache=...) takes an InMemoryCache, got {type(cache).__name__} "
                 f"{cache!r:.80}; pass e.g. compile(cache=InMemoryCache())"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, current_scope
+from branchline.runner.node_cache import InMemoryCache, cache_entry
 from branchline.runner.retry import with_retries
 from branchline.runner.subgraph import ParentCommand, SubgraphPaused
 from branchline.runner.topology import Node
@@ -15,10 +16,25 @@ from branchline.runner.topology import Node
 SIGNALS = (GraphInterrupt, NodeInterrupt, SubgraphPaused, ParentCommand)
 
 
-def call_node(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
-    """What ``node`` returns for ``state`` (``config()`` is passed when it takes one).
-    Each retry asks its ``interrupt()`` questions from the first, as a resumed node does,
-    so the answers given to the task answer them again (as LangGraph)."""
+def call_node(
+    node: Node, state: Any, config: Callable[[], dict[str, Any]], cache: InMemoryCache | None
+) -> tuple[Any, bool]:
+    """What ``node`` returns for ``state`` (``config()`` is passed when it takes one), and
+    whether it came from ``cache`` (see ``node_cache``) rather than a run."""
+    if cache is None or node.cache_policy is None:
+        return _run(node, state, config), False
+    namespace, key = cache_entry(node.name, node.func, node.cache_policy, state)
+    hit, output = cache.get(namespace, key)
+    if hit:
+        return output, True
+    output = _run(node, state, config)
+    cache.set(namespace, key, output, node.cache_policy.ttl)
+    return output, False
+
+
+def _run(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
+    """Each retry asks its ``interrupt()`` questions from the first, as a resumed node
+    does, so the answers given to the task answer them again (as LangGraph)."""
     scope = current_scope()
     asked = scope.calls if scope is not None else 0
 

@@ -79,6 +79,7 @@ class StateSchema:
         self.type = schema
         self.kind = _kind(schema)
         self._adapters: dict[str, TypeAdapter[Any]] = {}
+        self.managed: tuple[str, ...] = ()  # computed per task, never stored: managed.py
         if self.kind == "root":  # the state is one value: LangGraph's root channel
             self.channels = {ROOT: _channel(ROOT, schema)}
             return
@@ -87,7 +88,7 @@ class StateSchema:
             hints = {k: hints[k] for k in schema.model_fields}
             fields = schema.model_fields.items()
             self._adapters = {k: TypeAdapter(f.annotation) for k, f in fields}
-        self.managed = managed_keys(hints)  # computed per task, never stored: managed.py
+        self.managed = managed_keys(hints)
         hints = {k: v for k, v in hints.items() if k not in self.managed}
         self.channels = {name: _channel(name, hint) for name, hint in hints.items()}
 

@@ -7,10 +7,10 @@ from the compiled-graph facade, so none of them imports it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.node_cache import InMemoryCache
 from branchline.runner.schema import StateSchema
 from branchline.runner.topology import Topology
 
@@ -22,9 +22,9 @@ class GraphSpec:
     schema: StateSchema
     topology: Topology
     store: CheckpointStore | None
-    cache: Any = None  # a NodeCache for the nodes with a cache_policy (compile(cache=...))
+    cache: InMemoryCache | None = None  # for the nodes with a cache_policy: node_cache.py
 
-    def cached_in(self, cache: Any) -> GraphSpec:
+    def cached_in(self, cache: InMemoryCache | None) -> GraphSpec:
         """This spec with the node cache ``cache``."""
         return self if cache is None else replace(self, cache=cache)
 

@@ -66,6 +66,7 @@ class Outcome:
     index: int = 0  # the task's place in its step (Send tasks after the others)
     streamed: list[Any] = field(default_factory=list)  # its subgraph's chunks (see TaskScope)
     managed: dict[str, Any] = field(default_factory=dict)  # its managed values (managed.py)
+    cached: bool = False  # its node's result came from the node cache (node_cache.py)
 
     @property
     def finished(self) -> bool:
@@ -157,7 +158,9 @@ def _run_task(
     )
     try:
         with streaming_for(outer, tid) if outer and inherited else scope:
-            output = call_node(spec, state, lambda: task_config(config, thread, node, tid))
+            output, cached = call_node(
+                spec, state, lambda: task_config(config, thread, node, tid), graph.cache
+            )
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question
@@ -183,7 +186,7 @@ def _run_task(
         raise ParentCommand(output)  # the enclosing subgraph node returns it
     # As LangGraph: a key the state lacks, in what a node returned, is left out.
     writes, command = graph.schema.node_writes(f"node {node!r}", output, known_only=True)
-    return Outcome(tid, node, writes, command, index=index, managed=managed)
+    return Outcome(tid, node, writes, command, index=index, managed=managed, cached=cached)
 
 
 def _no_parent(node: str) -> InvalidUpdateError:
