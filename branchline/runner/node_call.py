@@ -43,6 +43,6 @@ def _run(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
             scope.calls = asked
         return node.func(state, config=config()) if node.takes_config else node.func(state)
 
-    if not node.retry_policy:
+    if not node.retries:
         return attempt()
-    return with_retries(node.name, node.retry_policy, attempt, SIGNALS)
+    return with_retries(node.name, node.retries, attempt, SIGNALS)

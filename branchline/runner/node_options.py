@@ -42,7 +42,8 @@ def node_options(
             "cache_policy=CachePolicy(ttl=60)"
         )
     return {
-        "retry_policy": retry_policies(name, retry_policy),
+        "retry_policy": retry_policy,
+        "retries": retry_policies(name, retry_policy),
         "cache_policy": cache_policy,
         "defer": defer,
         "metadata": None if metadata is None else dict(metadata),

@@ -340,6 +340,7 @@ def _reduce_in_order(
         if graph.schema.channels[channel].reducer is not None:
             last = next((d for d in reversed(deltas) if channel in d.assigned), deltas[-1])
             last.assigned[channel] = writer.values[channel]
+            last.appended.pop(channel, None)  # made before the writes after it: in the value
 
 
 def write_order(node: str, index: int, pulls: int) -> tuple[int, str, int]:

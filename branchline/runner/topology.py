@@ -17,7 +17,8 @@ class Node:
     func: Callable[..., Any]
     takes_config: bool
     calls: Any = None  # a compiled graph the function invokes (see builder.called_graph)
-    retry_policy: tuple[Any, ...] = ()  # RetryPolicy, tried in order (runner/retry.py)
+    retry_policy: Any = None  # as add_node was given it: a RetryPolicy, a list, None
+    retries: tuple[Any, ...] = ()  # the RetryPolicy's, tried in order (runner/retry.py)
     cache_policy: Any = None  # a CachePolicy (runner/node_cache.py)
     defer: bool = False  # runs only when nothing else is left to run (runner/deferred.py)
     ends: tuple[str, ...] | dict[str, str] = ()  # where it may route: drawing only
