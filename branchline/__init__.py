@@ -84,8 +84,12 @@ from branchline.runner.errors import (
     ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
+from branchline.runner.managed import RemainingSteps
 from branchline.runner.messages import REMOVE_ALL_MESSAGES, MessagesState, add_messages
+from branchline.runner.node_cache import CachePolicy, InMemoryCache
+from branchline.runner.overwrite import Overwrite
 from branchline.runner.reducers import DeltaChannel
+from branchline.runner.retry import RetryPolicy
 from branchline.runner.time_travel import Branch, Diff
 from branchline.runner.types import (
     END,
@@ -107,6 +111,7 @@ __all__ = [
     "AmbiguousResume",
     "Branch",
     "BranchlineError",
+    "CachePolicy",
     "CheckpointNotFound",
     "CheckpointRow",
     "CheckpointStore",
@@ -125,6 +130,7 @@ __all__ = [
     "GraphInterrupt",
     "GraphRecursionError",
     "GraphValidationError",
+    "InMemoryCache",
     "Interrupt",
     "InterruptNotPending",
     "InvalidCommand",
@@ -134,10 +140,13 @@ __all__ = [
     "LogMismatch",
     "MessagesState",
     "NodeInterrupt",
+    "Overwrite",
     "PendingInterrupt",
     "PregelTask",
     "ProjectionError",
     "ReducerTypeError",
+    "RemainingSteps",
+    "RetryPolicy",
     "Send",
     "SkippedEvent",
     "StateGraph",

@@ -10,6 +10,9 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.boundary import Boundary
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.errors import CheckpointerTypeError, GraphValidationError
+from branchline.runner.node_cache import CachePolicy, InMemoryCache
+from branchline.runner.node_options import destinations_of, node_options
+from branchline.runner.retry import RetryPolicy
 from branchline.runner.schema import StateSchema
 from branchline.runner.subgraph import Persistence, SubgraphNode
 from branchline.runner.topology import ConditionalEdge, Node, Topology, node_names
@@ -41,11 +44,22 @@ class StateGraph:
         self._problems: list[str] = []
 
     def add_node(
-        self, node: str | Callable[..., Any], action: Callable[..., Any] | Any | None = None
+        self,
+        node: str | Callable[..., Any],
+        action: Callable[..., Any] | Any | None = None,
+        *,
+        defer: bool = False,
+        metadata: dict[str, Any] | None = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        cache_policy: CachePolicy | None = None,
+        destinations: dict[str, str] | tuple[str, ...] | None = None,
     ) -> StateGraph:
         """Add a node: ``add_node(func)`` (named after it) or ``add_node(name, func)``.
 
-        ``func`` may also be a compiled graph: it runs as a subgraph.
+        ``func`` may also be a compiled graph: it runs as a subgraph. ``retry_policy``:
+        run it again when it raises (``RetryPolicy``); ``cache_policy``: reuse its result
+        for the same input (with ``compile(cache=...)``); ``defer``: run it only when
+        nothing else is left to run; ``destinations``: where it routes, for drawing.
         """
         if action is None:
             if not callable(node):
@@ -53,6 +67,8 @@ class StateGraph:
             name, action = _name_of(node), node
         else:
             name = str(node)
+        options = node_options(name, action, defer, metadata, retry_policy, cache_policy)
+        options["ends"] = destinations_of(name, action, destinations)
         if name in RESERVED:
             self._problems.append(f"node name {name!r} is reserved; choose another name")
         elif name in self.topology.nodes:
@@ -61,14 +77,28 @@ class StateGraph:
                 [f"node {name!r} is added twice; node names must be unique, rename one"]
             )
         elif isinstance(action, CompiledStateGraph):
-            self.topology.nodes[name] = Node(
-                name, SubgraphNode(name, action, self.schema.channels), False
-            )
+            subgraph = SubgraphNode(name, action, self.schema.channels)
+            self.topology.nodes[name] = Node(name, subgraph, False, **options)
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
-            self.topology.nodes[name] = Node.of(name, action, called_graph(action))
+            self.topology.nodes[name] = Node.of(name, action, called_graph(action), **options)
         return self
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        """The nodes by name, each with its function (``runnable``) and options."""
+        return dict(self.topology.nodes)
+
+    @property
+    def edges(self) -> set[tuple[str, str]]:
+        """The plain edges as ``(start, end)`` pairs (joins are in ``waiting_edges``)."""
+        return set(self.topology.edges)
+
+    @property
+    def waiting_edges(self) -> set[tuple[tuple[str, ...], str]]:
+        """The joins as ``((start, ...), end)``: ``end`` waits for all of its starts."""
+        return set(self.topology.joins)
 
     def add_sequence(
         self, nodes: Sequence[Callable[..., Any] | tuple[str, Callable[..., Any] | Any]]
@@ -164,9 +194,20 @@ class StateGraph:
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         debug: bool = False,
+        name: str | None = None,
+        cache: InMemoryCache | None = None,
     ) -> CompiledStateGraph:
         """Validate the graph and return it ready to run; ``debug``: every run prints
-        its steps' updates and values (``invoke(..., debug=...)`` decides per call)."""
+        its steps' updates and values (``invoke(..., debug=...)`` decides per call);
+        ``name``: the graph's ``name`` (``"LangGraph"`` by default, as LangGraph's);
+        ``cache``: where the nodes with a ``cache_policy`` keep their results."""
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"compile(name={name!r}): a graph's name is a str, or None")
+        if cache is not None and not isinstance(cache, InMemoryCache):
+            raise TypeError(
+                f"compile(cache=...) takes an InMemoryCache, got {type(cache).__name__} "
+                f"{cache!r:.80}; pass e.g. compile(cache=InMemoryCache())"
+            )
         if not isinstance(checkpointer, CheckpointStore | bool | None):
             raise CheckpointerTypeError(
                 "Invalid checkpointer provided: expected a CheckpointStore or None, got "
@@ -181,7 +222,7 @@ class StateGraph:
         persistence: Persistence = "per_call"
         if isinstance(checkpointer, bool):
             persistence, checkpointer = ("kept" if checkpointer else "off"), None
-        return CompiledStateGraph(
+        graph = CompiledStateGraph(
             self.schema,
             self.topology,
             checkpointer,
@@ -191,6 +232,9 @@ class StateGraph:
             self.boundary,
             persistence,
         )
+        graph.name = name or graph.name
+        graph.spec = graph.spec.cached_in(cache)
+        return graph
 
 
 def _name_of(func: Any) -> str:

@@ -15,6 +15,8 @@ from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.thread import Thread
 from branchline.runner.channel_writes import Delta, StepWriter, delta_between
 from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.managed import for_edits
+from branchline.runner.overwrite import storable
 from branchline.runner.planner import Plan, Route, edge_scheduled, plan, route
 from branchline.runner.spec import GraphSpec
 from branchline.runner.types import END, Command, StateUpdate
@@ -112,7 +114,9 @@ def routed(graph: GraphSpec, node: str, values: dict[str, Any], command: Command
     """Where an update made as ``node`` routes: its edges on the new values, or the
     ``goto`` of a Command given as the update's values."""
     goto = command.goto_nodes if command is not None else ()
-    return route(graph.topology, node, graph.schema.node_input(values), goto)
+    return route(
+        graph.topology, node, graph.schema.node_input(values, for_edits(graph.schema.managed)), goto
+    )
 
 
 def task_results(
@@ -127,7 +131,7 @@ def task_results(
         if task is None or node == END:
             continue
         open_tasks.remove(task)
-        returned = {k: v for k, v in raw.items() if delta.assigned.get(k, v) is not v}
+        returned = storable({k: v for k, v in raw.items() if delta.assigned.get(k, v) is not v})
         result = TaskResult(
             task[2],
             node,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from branchline.runner.errors import InvalidUpdateError, ReducerTypeError
+from branchline.runner.overwrite import Overwrite, overwrite_of
 from branchline.runner.schema import Reducer, StateSchema, Writes
 
 
@@ -53,6 +54,7 @@ class StepWriter:
         self.schema = schema
         self.values = dict(values)
         self.written = {k for k in written if schema.channels[k].reducer is None}
+        self.overwritten: set[str] = set()  # reducer keys given an Overwrite in this step
 
     def write(self, source: str, writes: Writes) -> Delta:
         """Apply one task's writes (several in order, if a list); return them as deltas."""
@@ -60,8 +62,17 @@ class StepWriter:
             return self._write_each(source, writes)
         delta = Delta()
         for channel, value in writes.items():
+            forced = False
             reducer = self.schema.channels[channel].reducer
             old = self.values.get(channel)
+            if reducer is not None:
+                forced, value = overwrite_of(value)
+                if (forced or channel in self.overwritten) and self._dropped(
+                    source, channel, forced
+                ):
+                    continue
+            elif isinstance(value, Overwrite):
+                value = value.value
             if reducer is None:
                 if channel in self.written:
                     raise InvalidUpdateError(
@@ -71,15 +82,27 @@ class StepWriter:
                     )
                 self.written.add(channel)
                 new = value
+            elif forced or channel not in self.values:
+                new = value
             else:
-                new = (
-                    value
-                    if channel not in self.values
-                    else _reduce(reducer, channel, source, old, value)
-                )
+                new = _reduce(reducer, channel, source, old, value)
             _record(delta, channel, old, new)
             self.values[channel] = new
         return delta
+
+    def _dropped(self, source: str, channel: str, forced: bool) -> bool:
+        """Whether a write to reducer ``channel`` is dropped: a plain one after an
+        Overwrite of it in this step. A second Overwrite is refused."""
+        if channel not in self.overwritten:
+            if forced:
+                self.overwritten.add(channel)
+            return False
+        if forced:
+            raise InvalidUpdateError(
+                f"At key {channel!r}: can receive only one Overwrite value per step, and "
+                f"{source} wrote a second one. Overwrite the key from one node per step"
+            )
+        return True
 
     def _write_each(self, source: str, updates: list[dict[str, Any]]) -> Delta:
         """Several updates of one task, in order, as one delta."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -44,6 +45,8 @@ TASKS, WRITER = "branchline-task", "branchline-writer"  # the names of a graph's
 class CompiledStateGraph(Branching):
     """A validated graph, bound to an optional checkpoint store."""
 
+    name: str = "LangGraph"  # compile(name=...), as LangGraph's default
+
     def __init__(
         self,
         schema: StateSchema,
@@ -69,7 +72,7 @@ class CompiledStateGraph(Branching):
         bound = self._on_stores.get(id(store))
         if bound is None or bound.store is not store:
             bound = copy.copy(self)
-            bound.store, bound.spec = store, GraphSpec(self.schema, self.topology, store)
+            bound.store, bound.spec = store, replace(self.spec, store=store)
             bound._pool, bound._writer = lazy_pool(8, TASKS), lazy_pool(1, WRITER)
             bound._on_stores, self._on_stores[id(store)] = {}, bound
         return bound

@@ -10,6 +10,8 @@ from typing import Any
 from branchline.runner.batch import Batch
 from branchline.runner.channel_writes import StepWriter
 from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.managed import for_edits
+from branchline.runner.overwrite import storable
 from branchline.runner.planner import route
 from branchline.runner.spec import GraphSpec
 from branchline.runner.types import StateUpdate
@@ -44,8 +46,12 @@ def finish_copied_tasks(batch: Batch, graph: GraphSpec, updates: Sequence[StateU
         _, node, task_id = task
         writes, _ = graph.schema.writes_from("StateUpdate", update.values)
         delta = writer.write(f"StateUpdate as {node!r}", writes)
-        where = route(graph.topology, node, graph.schema.node_input(writer.values))
-        raw = {k: v for k, v in writes.items() if delta.assigned.get(k, v) is not v}
+        where = route(
+            graph.topology,
+            node,
+            graph.schema.node_input(writer.values, for_edits(graph.schema.managed)),
+        )
+        raw = storable({k: v for k, v in writes.items() if delta.assigned.get(k, v) is not v})
         batch.add(
             batch.current.complete_task(
                 task_id,

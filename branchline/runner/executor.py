@@ -27,6 +27,7 @@ from branchline.runner.durability import Journal
 from branchline.runner.errors import GraphRecursionError, InvalidUpdateError
 from branchline.runner.intake import Decided, Intake
 from branchline.runner.kept_subgraph import travel_bound
+from branchline.runner.managed import STOP, stop_step
 from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
@@ -96,6 +97,9 @@ class Run:
     def execute(self, input: Any, thread: Thread | None) -> Iterator[Chunk]:
         """Take in the call's input, then run until nothing is pending or the run pauses."""
         self.thread = thread
+        if self.graph.schema.managed:  # RemainingSteps counts from where the call starts
+            start = thread.head.step if thread is not None and thread.head else None
+            self.cfg = self.cfg.flagged({STOP: stop_step(start, self.cfg.recursion_limit)})
         # As LangGraph: a call that continues (None, a Command, a replay) runs the pending
         # tasks it finds without stopping before them again; later steps can stop.
         resuming = thread is not None and (input is None or isinstance(input, Command))

@@ -22,6 +22,7 @@ from branchline.runner.config import RunConfig
 from branchline.runner.edits import Edits
 from branchline.runner.errors import EmptyInputError, InvalidUpdateError
 from branchline.runner.interrupts import digest
+from branchline.runner.managed import managed_values
 from branchline.runner.planner import (
     Plan,
     Route,
@@ -221,7 +222,10 @@ class Intake:
         thread = batch.current
         delta = StepWriter(schema, thread.values).write("the input", writes)
         self.input_wrote = bool(delta.assigned or delta.appended)
-        fresh = schema.node_input(apply_writes(thread.values, delta.assigned, delta.appended))
+        assert thread.head is not None
+        managed = managed_values(schema.managed, self.cfg.raw, thread.head.step)
+        values = apply_writes(thread.values, delta.assigned, delta.appended)
+        fresh = schema.node_input(values, managed)
         where = route(topology, START, fresh, command.goto_nodes if command else ())
         self._start_step(batch, delta, where)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from branchline.domain.model.checkpoint import Checkpoint, TaskResult
+from branchline.runner.deferred import hold_deferred
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.topology import Topology
 from branchline.runner.types import END, Send
@@ -77,7 +78,8 @@ class Plan:
 
 def step_after(topology: Topology, head: Checkpoint, results: Sequence[TaskResult]) -> Plan:
     """The step after ``head``'s, whose tasks all finished with ``results``."""
-    if not topology.joins:  # the common case: the routes' targets, then the Send tasks
+    if not topology.joins and not topology.deferred:
+        # The common case: the routes' targets, then the Send tasks.
         nodes: list[str] = []
         packets: list[tuple[str, Any]] = []
         for result in results:
@@ -131,8 +133,11 @@ def plan(
         for starts, end in topology.joins
         if set(starts) <= arrived.get(join_key(starts, end), set())
     ]
+    pulled = topology.order(nodes)
+    if topology.deferred:
+        pulled = hold_deferred(topology, pulled, arrived)
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
-    next_nodes = (*topology.order(nodes), *(node for node, _ in packets))
+    next_nodes = (*pulled, *(node for node, _ in packets))
     doubled = [node for node in dict.fromkeys(doubled) if node in next_nodes]
     return Plan(next_nodes, remaining, tuple(packets), tuple(doubled))
 

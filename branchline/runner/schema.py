@@ -20,12 +20,14 @@ import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.managed import managed_keys
 from branchline.runner.types import Command, StateSnapshot
 
 ROOT = "__root__"  # the one channel of a graph whose state is a single value
 Reducer = Callable[[Any, Any], Any]
 # A task's writes: one update (a dict), or several applied in order (see node_writes).
 Writes = dict[str, Any] | list[dict[str, Any]]
+EMPTY: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class StateSchema:
         self.type = schema
         self.kind = _kind(schema)
         self._adapters: dict[str, TypeAdapter[Any]] = {}
+        self.managed: tuple[str, ...] = ()  # computed per task, never stored: managed.py
         if self.kind == "root":  # the state is one value: LangGraph's root channel
             self.channels = {ROOT: _channel(ROOT, schema)}
             return
@@ -85,20 +88,22 @@ class StateSchema:
             hints = {k: hints[k] for k in schema.model_fields}
             fields = schema.model_fields.items()
             self._adapters = {k: TypeAdapter(f.annotation) for k, f in fields}
+        self.managed = managed_keys(hints)
+        hints = {k: v for k, v in hints.items() if k not in self.managed}
         self.channels = {name: _channel(name, hint) for name, hint in hints.items()}
 
     def initial_values(self) -> dict[str, Any]:
         """Values a new thread starts with: each reducer channel's empty value."""
         return {n: c.default() for n, c in self.channels.items() if c.default is not None}
 
-    def node_input(self, values: Mapping[str, Any]) -> Any:
+    def node_input(self, values: Mapping[str, Any], managed: Mapping[str, Any] = EMPTY) -> Any:
         """What a node receives: a dict, an instance of the dataclass/pydantic schema, or
-        (a root schema) the one value."""
+        (a root schema) the one value; with the ``managed`` values of its task."""
         if self.kind == "dict":
-            return dict(values)
+            return {**values, **managed} if managed else dict(values)
         if self.kind == "root":
             return values.get(ROOT)
-        return self.type(**values)
+        return self.type(**values, **managed)
 
     def shown(self, values: Mapping[str, Any]) -> Any:
         """Channel values as the API shows a state: the one value of a root schema."""
@@ -171,6 +176,8 @@ class StateSchema:
     def _check_keys(
         self, source: str, writes: dict[str, Any], known_only: bool = False
     ) -> dict[str, Any]:
+        if self.managed:  # computed, not written: dropped, as LangGraph does
+            writes = {k: v for k, v in writes.items() if k not in self.managed}
         unknown = [k for k in writes if k not in self.channels]
         if unknown and known_only:  # as LangGraph: a key the state lacks is left out
             writes = {k: v for k, v in writes.items() if k in self.channels}

@@ -6,10 +6,11 @@ from the compiled-graph facade, so none of them imports it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.node_cache import InMemoryCache
 from branchline.runner.schema import StateSchema
 from branchline.runner.topology import Topology
 
@@ -21,6 +22,11 @@ class GraphSpec:
     schema: StateSchema
     topology: Topology
     store: CheckpointStore | None
+    cache: InMemoryCache | None = None  # for the nodes with a cache_policy: node_cache.py
+
+    def cached_in(self, cache: InMemoryCache | None) -> GraphSpec:
+        """This spec with the node cache ``cache``."""
+        return self if cache is None else replace(self, cache=cache)
 
     def durable_store(self, what: str) -> CheckpointStore:
         """The store, or a clear error saying that ``what`` needs one."""

@@ -85,7 +85,8 @@ class Emitter:
         for o in in_completion_order(outcomes):
             chunks += [(SUBGRAPH, c) for c in o.streamed]
             if updates and o.finished:
-                chunks.append(("updates", {o.node: shown(o.writes) or None}))
+                update = {o.node: shown(o.writes) or None}
+                chunks.append(("updates", {**update, **CACHED} if o.cached else update))
         return chunks
 
     def paused(self, interrupts: tuple[Interrupt, ...]) -> Iterable[Chunk]:
@@ -122,6 +123,7 @@ class Emitter:
         return [
             chunk
             for o in outcomes
+            if not o.cached  # as LangGraph: a task the node cache answered has no result
             for chunk in self._event(
                 "task_result",
                 step,

@@ -29,6 +29,9 @@ from branchline.runner.interrupts import (
     node_interrupt_id,
     streaming_for,
 )
+from branchline.runner.managed import managed_values
+from branchline.runner.node_call import call_node
+from branchline.runner.overwrite import storable
 from branchline.runner.planner import Route, route
 from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
@@ -62,6 +65,8 @@ class Outcome:
     order: int = 0  # when it ended among its step's tasks (streams follow this order)
     index: int = 0  # the task's place in its step (Send tasks after the others)
     streamed: list[Any] = field(default_factory=list)  # its subgraph's chunks (see TaskScope)
+    managed: dict[str, Any] = field(default_factory=dict)  # its managed values (managed.py)
+    cached: bool = False  # its node's result came from the node cache (node_cache.py)
 
     @property
     def finished(self) -> bool:
@@ -89,14 +94,14 @@ class Outcome:
         assert self.delta is not None
         assigned, writes = self.delta.assigned, self.writes
         if isinstance(writes, dict):  # most tasks
-            return {k: v for k, v in writes.items() if k in assigned and assigned[k] is not v}
+            return storable(
+                {k: v for k, v in writes.items() if k in assigned and assigned[k] is not v}
+            )
         shown = self.shown  # a channel written several times shows every write
         several = {c for c, v in shown.items() if isinstance(v, dict) and "$writes" in v}
-        return {
-            k: v
-            for k, v in shown.items()
-            if k in several or (k in assigned and assigned[k] is not v)
-        }
+        return storable(
+            {k: v for k, v in shown.items() if k in several or assigned.get(k, v) is not v}
+        )
 
     @property
     def shown(self) -> dict[str, Any]:
@@ -133,7 +138,8 @@ def _run_task(
     spec = graph.topology.nodes[node]
     assert thread.head is not None
     sent, packet = thread.head.task_input(index)
-    state = packet if sent else graph.schema.node_input(thread.values)
+    managed = managed_values(graph.schema.managed, config, thread.head.step)
+    state = packet if sent else graph.schema.node_input(thread.values, managed)
     # A graph that keeps no history run inside another's task (a subgraph compiled with
     # checkpointer=False, or one a node invokes): its questions are that task's own.
     outer = current_scope()
@@ -152,10 +158,9 @@ def _run_task(
     )
     try:
         with streaming_for(outer, tid) if outer and inherited else scope:
-            if spec.takes_config:
-                output = spec.func(state, config=task_config(config, thread, node, tid))
-            else:
-                output = spec.func(state)
+            output, cached = call_node(
+                spec, state, lambda: task_config(config, thread, node, tid), graph.cache
+            )
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question
@@ -181,7 +186,7 @@ def _run_task(
         raise ParentCommand(output)  # the enclosing subgraph node returns it
     # As LangGraph: a key the state lacks, in what a node returned, is left out.
     writes, command = graph.schema.node_writes(f"node {node!r}", output, known_only=True)
-    return Outcome(tid, node, writes, command, index=index)
+    return Outcome(tid, node, writes, command, index=index, managed=managed, cached=cached)
 
 
 def _no_parent(node: str) -> InvalidUpdateError:
@@ -300,7 +305,7 @@ def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -
         assert outcome.delta is not None
         fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
         goto = outcome.command.goto_nodes if outcome.command else ()
-        state = graph.schema.node_input(fresh)
+        state = graph.schema.node_input(fresh, outcome.managed)
         outcome.route = route(graph.topology, outcome.node, state, goto)
 
 
@@ -335,6 +340,7 @@ def _reduce_in_order(
         if graph.schema.channels[channel].reducer is not None:
             last = next((d for d in reversed(deltas) if channel in d.assigned), deltas[-1])
             last.assigned[channel] = writer.values[channel]
+            last.appended.pop(channel, None)  # made before the writes after it: in the value
 
 
 def write_order(node: str, index: int, pulls: int) -> tuple[int, str, int]:

@@ -10,17 +10,29 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Node:
-    """A named step of the graph and the function that runs it."""
+    """A named step of the graph and the function that runs it, with the options
+    ``add_node`` was given (``builder.nodes`` shows these, as LangGraph's node specs)."""
 
     name: str
     func: Callable[..., Any]
     takes_config: bool
     calls: Any = None  # a compiled graph the function invokes (see builder.called_graph)
+    retry_policy: Any = None  # as add_node was given it: a RetryPolicy, a list, None
+    retries: tuple[Any, ...] = ()  # the RetryPolicy's, tried in order (runner/retry.py)
+    cache_policy: Any = None  # a CachePolicy (runner/node_cache.py)
+    defer: bool = False  # runs only when nothing else is left to run (runner/deferred.py)
+    ends: tuple[str, ...] | dict[str, str] = ()  # where it may route: drawing only
+    metadata: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, name: str, func: Callable[..., Any], calls: Any = None) -> Node:
+    def of(cls, name: str, func: Callable[..., Any], calls: Any = None, **options: Any) -> Node:
         """A node running ``func``; it gets the run's config if it has a ``config`` parameter."""
-        return cls(name, func, _takes_config(func), calls)
+        return cls(name, func, _takes_config(func), calls, **options)
+
+    @property
+    def runnable(self) -> Callable[..., Any]:
+        """The node's function (LangGraph's name for it)."""
+        return self.func
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,11 @@ class Topology:
     edges: list[tuple[str, str]] = field(default_factory=list)
     joins: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     branches: dict[str, list[ConditionalEdge]] = field(default_factory=dict)
+
+    @property
+    def deferred(self) -> frozenset[str]:
+        """The nodes added with ``defer=True``."""
+        return frozenset(n for n, node in self.nodes.items() if node.defer)
 
     def successors(self, source: str) -> list[str]:
         """Targets of the plain edges from a node."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from branchline.domain.model.thread import Thread
 from branchline.runner.errors import InvalidUpdateError
+from branchline.runner.managed import for_edits
 from branchline.runner.planner import Plan, Route, edge_scheduled, plan, route
 from branchline.runner.spec import GraphSpec
 from branchline.runner.topology import Topology
@@ -61,5 +62,7 @@ def after_update(
         done = [(r.node, Route(r.triggers, r.sends)) for r in thread.results if not r.error]
         return plan(graph.topology, done, waiting, ran=pending, cleared=cleared)
     if where is None:
-        where = route(graph.topology, node, graph.schema.node_input(values))
+        where = route(
+            graph.topology, node, graph.schema.node_input(values, for_edits(graph.schema.managed))
+        )
     return plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)

@@ -1,0 +1,39 @@
+"""Deferred nodes (``add_node(..., defer=True)``): held until nothing else is left to run.
+
+As LangGraph's: a deferred node that an edge, a branch, a ``goto`` or a complete join
+schedules is held, across steps, until a step would schedule no other node (``Send``
+tasks do not count): it then runs in that next step, with whatever else is held. A
+join of map-reduce branches of different lengths waits for the longest so.
+
+A held node is kept with the joins' arrivals in a checkpoint's ``waiting``, under
+``defer:<node>``, so a pause, an edit or a new process keeps holding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from branchline.runner.topology import Topology
+
+PREFIX = "defer:"
+
+
+def held_key(node: str) -> str:
+    """The ``waiting`` key under which a held deferred node is remembered."""
+    return f"{PREFIX}{node}"
+
+
+def hold_deferred(
+    topology: Topology, scheduled: Sequence[str], arrived: dict[str, set[str]]
+) -> tuple[str, ...]:
+    """The nodes of ``scheduled`` (in order) that run next: the deferred ones among them
+    join the held ones in ``arrived``; if no other node is left, all held ones run (and
+    are no longer held)."""
+    deferred = topology.deferred
+    for node in scheduled:
+        if node in deferred:
+            arrived[held_key(node)] = {node}
+    ready = tuple(n for n in scheduled if n not in deferred)
+    if ready:
+        return ready
+    return tuple(n for n in topology.nodes if arrived.pop(held_key(n), None))

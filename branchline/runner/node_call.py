@@ -1,0 +1,48 @@
+"""Calling a node's function in its task: with the config it asks for, and again as its
+retry policy says when it raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, current_scope
+from branchline.runner.node_cache import InMemoryCache, cache_entry
+from branchline.runner.retry import with_retries
+from branchline.runner.subgraph import ParentCommand, SubgraphPaused
+from branchline.runner.topology import Node
+
+# What a node raises to pause or to route: never retried.
+SIGNALS = (GraphInterrupt, NodeInterrupt, SubgraphPaused, ParentCommand)
+
+
+def call_node(
+    node: Node, state: Any, config: Callable[[], dict[str, Any]], cache: InMemoryCache | None
+) -> tuple[Any, bool]:
+    """What ``node`` returns for ``state`` (``config()`` is passed when it takes one), and
+    whether it came from ``cache`` (see ``node_cache``) rather than a run."""
+    if cache is None or node.cache_policy is None:
+        return _run(node, state, config), False
+    namespace, key = cache_entry(node.name, node.func, node.cache_policy, state)
+    hit, output = cache.get(namespace, key)
+    if hit:
+        return output, True
+    output = _run(node, state, config)
+    cache.set(namespace, key, output, node.cache_policy.ttl)
+    return output, False
+
+
+def _run(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
+    """Each retry asks its ``interrupt()`` questions from the first, as a resumed node
+    does, so the answers given to the task answer them again (as LangGraph)."""
+    scope = current_scope()
+    asked = scope.calls if scope is not None else 0
+
+    def attempt() -> Any:
+        if scope is not None:
+            scope.calls = asked
+        return node.func(state, config=config()) if node.takes_config else node.func(state)
+
+    if not node.retries:
+        return attempt()
+    return with_retries(node.name, node.retries, attempt, SIGNALS)

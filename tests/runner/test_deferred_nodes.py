@@ -1,0 +1,150 @@
+"""add_node(..., defer=True): the node runs only when nothing else is left to run, as
+LangGraph 1.2.22's deferred nodes (checked by running both)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from typing_extensions import TypedDict
+
+from branchline import START, CheckpointStore, Command, Send, StateGraph, interrupt
+
+
+class State(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+def logs(name: str) -> Callable[[State], dict[str, Any]]:
+    def node(state: State) -> dict[str, Any]:
+        return {"log": [name]}
+
+    return node
+
+
+def branches(store: CheckpointStore | None = None, **compile: Any) -> Any:
+    """START -> a -> join and START -> b1 -> b2 -> join; join deferred."""
+    builder = StateGraph(State)
+    for name in ("a", "b1", "b2"):
+        builder.add_node(name, logs(name))
+    builder.add_node("join", logs("join"), defer=True)
+    builder.add_edge(START, "a").add_edge(START, "b1").add_edge("b1", "b2")
+    builder.add_edge("a", "join").add_edge("b2", "join")
+    return builder.compile(checkpointer=store, **compile)
+
+
+def steps(graph: Any, config: dict[str, Any]) -> list[tuple[int, tuple[str, ...]]]:
+    return [(s.metadata["step"], s.next) for s in graph.get_state_history(config)][::-1]
+
+
+def test_a_deferred_join_waits_for_the_longest_branch(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph gives the same log and the same steps.
+    graph = branches(store)
+
+    assert graph.invoke({"log": []}, config) == {"log": ["a", "b1", "b2", "join"]}
+    assert steps(graph, config) == [
+        (-1, ("__start__",)),
+        (0, ("a", "b1")),
+        (1, ("b2",)),
+        (2, ("join",)),
+        (3, ()),
+    ]
+
+
+def test_without_defer_the_join_node_runs_once_per_branch_arrival() -> None:
+    builder = StateGraph(State)
+    for name in ("a", "b1", "b2", "join"):
+        builder.add_node(name, logs(name))
+    builder.add_edge(START, "a").add_edge(START, "b1").add_edge("b1", "b2")
+    builder.add_edge("a", "join").add_edge("b2", "join")
+
+    assert builder.compile().invoke({"log": []}) == {"log": ["a", "b1", "b2", "join", "join"]}
+
+
+def test_a_deferred_end_of_a_join_waits_for_the_other_nodes() -> None:
+    # LangGraph gives the same: the join of a and b1 runs after b2 and d.
+    builder = StateGraph(State)
+    for name in ("a", "b1", "b2", "d"):
+        builder.add_node(name, logs(name))
+    builder.add_node("c", logs("c"), defer=True)
+    builder.add_edge(START, "a").add_edge(START, "b1").add_edge("b1", "b2").add_edge("b2", "d")
+    builder.add_edge(["a", "b1"], "c")
+
+    assert builder.compile().invoke({"log": []}) == {"log": ["a", "b1", "b2", "d", "c"]}
+
+
+def test_send_tasks_do_not_hold_a_deferred_node_back() -> None:
+    # LangGraph gives the same: c runs in the step of the Send tasks.
+    def fan_out(state: State) -> list[Send]:
+        return [Send("w", {"log": []}) for _ in range(2)]
+
+    builder = StateGraph(State)
+    builder.add_node("a", logs("a")).add_node("w", logs("w")).add_node("z", logs("z"))
+    builder.add_node("c", logs("c"), defer=True)
+    builder.add_edge(START, "a").add_conditional_edges("a", fan_out)
+    builder.add_edge("a", "c").add_edge("w", "z")
+
+    assert builder.compile().invoke({"log": []}) == {"log": ["a", "c", "w", "w", "z"]}
+
+
+def test_a_deferred_node_reached_by_a_branch_and_by_goto_waits_too() -> None:
+    # LangGraph gives the same: c after b's loop ends, once.
+    def go(state: State) -> Command[Any]:
+        return Command(goto=["b", "c"])
+
+    def again(state: State) -> str:
+        return "b" if state["log"].count("b") < 3 else "__end__"
+
+    builder = StateGraph(State)
+    builder.add_node("a", go).add_node("b", logs("b")).add_node("c", logs("c"), defer=True)
+    builder.add_edge(START, "a").add_conditional_edges("b", again)
+    builder.add_conditional_edges("a", lambda state: ["c"])
+
+    assert builder.compile().invoke({"log": []}) == {"log": ["b", "b", "b", "c"]}
+
+
+def test_a_held_deferred_node_survives_a_pause_and_a_new_process(tmp_path: Path) -> None:
+    # LangGraph gives the same: paused before b2, then b2 and join.
+    config = {"configurable": {"thread_id": "t1"}}
+    with CheckpointStore.sqlite(tmp_path / "threads.db") as store:
+        graph = branches(store, interrupt_before=["b2"])
+        graph.invoke({"log": []}, config)
+        assert graph.get_state(config).next == ("b2",)
+
+    with CheckpointStore.sqlite(tmp_path / "threads.db") as store:
+        graph = branches(store, interrupt_before=["b2"])
+        assert graph.invoke(None, config) == {"log": ["a", "b1", "b2", "join"]}
+
+
+def test_an_update_as_the_last_node_lets_the_held_node_run(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph gives the same: next is ("join",) after the update.
+    graph = branches(store, interrupt_before=["b2"])
+    graph.invoke({"log": []}, config)
+
+    graph.update_state(config, {"log": ["edited"]}, as_node="b2")
+
+    assert graph.get_state(config).next == ("join",)
+    assert graph.invoke(None, config) == {"log": ["a", "b1", "edited", "join"]}
+
+
+def test_a_deferred_node_waits_for_a_branch_paused_on_a_question(
+    store: CheckpointStore, config: dict[str, Any]
+) -> None:
+    # LangGraph gives the same: join after the answered branch.
+    def asks(state: State) -> dict[str, Any]:
+        return {"log": [interrupt("which?")]}
+
+    builder = StateGraph(State)
+    builder.add_node("a", logs("a")).add_node("b", asks)
+    builder.add_node("join", logs("join"), defer=True)
+    builder.add_edge(START, "a").add_edge(START, "b").add_edge("a", "join").add_edge("b", "join")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({"log": []}, config)
+
+    assert graph.invoke(Command(resume="this"), config) == {"log": ["a", "this", "join"]}
