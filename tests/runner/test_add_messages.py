@@ -198,3 +198,12 @@ def test_a_node_deletes_a_message_with_remove_message() -> None:
     result = graph.invoke({"messages": [HumanMessage("q", id="h"), call, done]}, CONFIG)
 
     assert result["messages"] == [done]  # LangGraph: the same
+
+
+def test_the_callers_message_is_left_alone_and_the_stored_copy_gets_the_id() -> None:
+    # LangGraph sets the id on the caller's object, as str(uuid4()) (docs/differences.md,
+    # "stored values stay plain").
+    mine = HumanMessage(content="hi")
+    (stored,) = add_messages([], [mine])
+    assert mine.id is None
+    assert stored.content == "hi" and len(stored.id) == 32 and int(stored.id, 16) >= 0

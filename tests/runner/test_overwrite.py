@@ -120,3 +120,16 @@ def test_an_overwrite_of_a_finished_task_applies_again_when_its_sibling_resumes(
     with CheckpointStore.sqlite(tmp_path / "threads.db") as store:
         graph = parallel(replaces, asks, zadds, store=store)
         assert graph.invoke(Command(resume="r"), config) == {"items": ["new"]}
+
+
+def test_an_overwrite_of_a_key_without_a_reducer_stores_the_value() -> None:
+    # LangGraph stores the Overwrite object itself (docs/differences.md, "stored values
+    # stay plain").
+    class Plain(TypedDict):
+        plain: str
+
+    builder = StateGraph(Plain).add_node("a", lambda s: {"plain": Overwrite("x")})
+    graph = builder.add_edge(START, "a").compile(checkpointer=CheckpointStore.in_memory())
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"plain": "p"}, config) == {"plain": "x"}
+    assert graph.get_state(config).values == {"plain": "x"}

@@ -160,3 +160,27 @@ def test_a_malformed_retry_policy_is_refused_when_the_node_is_added(
     with pytest.raises(error, match=message):
         builder.add_node("a", failing(0, ValueError), retry_policy=policy)
     assert builder.nodes == {}
+
+
+def test_a_refused_http_request_is_not_retried_by_default(waits: list[float]) -> None:
+    # LangGraph retries every requests.HTTPError, 4xx included (docs/differences.md,
+    # "retries stop at errors that will not go away"); a 5xx is retried by both.
+    import requests  # langchain-core's dependency, in the test extras
+
+    attempts: list[int] = []
+
+    def call(status: int) -> Callable[[Any], dict[str, Any]]:
+        def node(state: Any) -> dict[str, Any]:
+            attempts.append(status)
+            response = requests.Response()
+            response.status_code = status
+            raise requests.HTTPError(str(status), response=response)
+
+        return node
+
+    for status, tries in ((404, 1), (503, 3)):
+        policy = RetryPolicy(max_attempts=3, initial_interval=0.0, jitter=False)
+        builder = StateGraph(State).add_node("a", call(status), retry_policy=policy)
+        with pytest.raises(requests.HTTPError):
+            builder.add_edge(START, "a").compile().invoke({"log": []})
+        assert attempts.count(status) == tries
