@@ -85,6 +85,13 @@ from branchline.runner.errors import (
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
 from branchline.runner.reducers import DeltaChannel, add_messages
+from branchline.runner.runtime import (
+    Runtime,
+    StreamWriter,
+    get_config,
+    get_runtime,
+    get_stream_writer,
+)
 from branchline.runner.time_travel import Branch, Diff
 from branchline.runner.types import (
     END,
@@ -135,6 +142,7 @@ __all__ = [
     "PregelTask",
     "ProjectionError",
     "ReducerTypeError",
+    "Runtime",
     "Send",
     "SkippedEvent",
     "StateGraph",
@@ -143,6 +151,7 @@ __all__ = [
     "StoreConfigError",
     "StoreReadOnly",
     "StoreUnavailable",
+    "StreamWriter",
     "ThreadNotFound",
     "ThreadRow",
     "UnknownStream",
@@ -152,6 +161,9 @@ __all__ = [
     "ViewsConfigError",
     "__version__",
     "add_messages",
+    "get_config",
+    "get_runtime",
+    "get_stream_writer",
     "interrupt",
     "open_views",
 ]

@@ -29,13 +29,17 @@ class StateGraph:
     def __init__(
         self,
         state_schema: type[Any],
+        context_schema: type[Any] | None = None,
         *,
         input_schema: type[Any] | None = None,
         output_schema: type[Any] | None = None,
     ) -> None:
-        """``input_schema``: what a call's input may write (by default the state's keys);
-        ``output_schema``: the keys ``invoke`` returns (by default all of them)."""
+        """``context_schema``: the type of ``invoke(..., context=...)`` (a dict given for
+        a dataclass or pydantic model is made into one); ``input_schema``: what a call's
+        input may write (by default the state's keys); ``output_schema``: the keys
+        ``invoke`` returns (by default all of them)."""
         self.schema = StateSchema(state_schema)
+        self.context_schema = context_schema
         self.boundary = Boundary.of(input_schema, output_schema)
         self.topology = Topology()
         self._problems: list[str] = []
@@ -181,7 +185,7 @@ class StateGraph:
         persistence: Persistence = "per_call"
         if isinstance(checkpointer, bool):
             persistence, checkpointer = ("kept" if checkpointer else "off"), None
-        return CompiledStateGraph(
+        graph = CompiledStateGraph(
             self.schema,
             self.topology,
             checkpointer,
@@ -191,6 +195,8 @@ class StateGraph:
             self.boundary,
             persistence,
         )
+        graph.context_schema = self.context_schema
+        return graph
 
 
 def _name_of(func: Any) -> str:

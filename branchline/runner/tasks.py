@@ -30,6 +30,7 @@ from branchline.runner.interrupts import (
     streaming_for,
 )
 from branchline.runner.planner import Route, route
+from branchline.runner.runtime import NodeCall
 from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import ParentCommand, SubgraphPaused
@@ -61,7 +62,9 @@ class Outcome:
     route: Route = field(default_factory=Route)
     order: int = 0  # when it ended among its step's tasks (streams follow this order)
     index: int = 0  # the task's place in its step (Send tasks after the others)
-    streamed: list[Any] = field(default_factory=list)  # its subgraph's chunks (see TaskScope)
+    # What it streamed as ``(namespace, mode, chunk)``: its subgraph's chunks (see
+    # TaskScope), and its own ``"custom"`` ones (namespace ``()``: see runtime.NodeCall).
+    streamed: list[Any] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -150,12 +153,10 @@ def _run_task(
         stream_modes=streaming,
         streamed=streamed,
     )
+    call = NodeCall(config, streamed, lambda: task_config(config, thread, node, tid))
     try:
-        with streaming_for(outer, tid) if outer and inherited else scope:
-            if spec.takes_config:
-                output = spec.func(state, config=task_config(config, thread, node, tid))
-            else:
-                output = spec.func(state)
+        with streaming_for(outer, tid) if outer and inherited else scope, call:
+            output = spec.func(state, **call.arguments(spec.func))
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question
