@@ -59,8 +59,10 @@ def with_run_context(
     task runs this graph) and whether it streams ``"custom"``."""
     config = dict(config or {})
     configurable = dict(config.get("configurable") or {})
-    if context is None:
+    if context is None:  # a graph run in a node: the context of that node's run
         inherited = configurable.get(RUNTIME)
+        if not isinstance(inherited, RunContext) and (call := _current.get()) is not None:
+            inherited = call.run
         context = inherited.context if isinstance(inherited, RunContext) else None
     else:
         context = coerced_context(schema, context)
@@ -89,7 +91,7 @@ class NodeCall:
     """One task's run of its node: what ``get_runtime()``, ``get_config()`` and
     ``get_stream_writer()`` return in it. ``with call:`` makes it the current one."""
 
-    __slots__ = ("_config", "_run", "_runtime", "_streamed", "_token")
+    __slots__ = ("_config", "_runtime", "_streamed", "_token", "run")
 
     def __init__(
         self, run: Mapping[str, Any], streamed: list[Any], config: Callable[[], dict[str, Any]]
@@ -97,7 +99,7 @@ class NodeCall:
         """``run``: the run's config; ``streamed``: where the task's stream chunks go,
         as ``(namespace, mode, chunk)``; ``config``: makes the config the node gets."""
         found = (run.get("configurable") or {}).get(RUNTIME)
-        self._run = found if isinstance(found, RunContext) else RunContext()
+        self.run = found if isinstance(found, RunContext) else RunContext()
         self._streamed, self._config = streamed, config
         self._token: Token[NodeCall | None] | None = None
         self._runtime: Runtime[Any] | None = None
@@ -117,13 +119,13 @@ class NodeCall:
     @property
     def writer(self) -> StreamWriter:
         """The task's writer to the ``"custom"`` stream (dropping, when not streamed)."""
-        return self.write if self._run.custom else _no_writer
+        return self.write if self.run.custom else _no_writer
 
     @property
     def runtime(self) -> Runtime[Any]:
         """The task's ``Runtime``, made on first use."""
         if self._runtime is None:
-            self._runtime = Runtime(self._run.context, stream_writer=self.writer)
+            self._runtime = Runtime(self.run.context, stream_writer=self.writer)
         return self._runtime
 
     def config(self) -> dict[str, Any]:
