@@ -1,6 +1,7 @@
 """The LangChain ``Runnable`` methods a LangGraph graph has beyond ``invoke`` and
-``stream``: ``with_config`` (a graph whose calls merge a config bound to it) and
-``batch`` (several calls, one after another here; LangGraph runs them in threads)."""
+``stream``: ``with_config`` (a graph whose calls merge a config bound to it), ``batch``
+(several calls, one after another here; LangGraph runs them in threads) and
+``get_graph`` (a drawing of the graph)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
+from branchline.runner.drawing import DrawableGraph, drawing
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.topology import Topology
 
 # The keys of a config itself; any other key given to with_config goes in "configurable",
 # as LangGraph moves it there.
@@ -52,10 +55,27 @@ def merge_configs(*configs: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 class RunnableMethods:
-    """``with_config`` and ``batch`` (``CompiledStateGraph`` mixes them in)."""
+    """``with_config``, ``batch`` and ``get_graph`` (``CompiledStateGraph`` mixes them in)."""
 
     config: dict[str, Any] | None = None  # bound by with_config; merged into each call's
     invoke: Callable[..., Any]
+    topology: Topology
+    interrupt_before: tuple[str, ...]
+    interrupt_after: tuple[str, ...]
+
+    def get_graph(
+        self, config: Mapping[str, Any] | None = None, *, xray: int | bool = False
+    ) -> DrawableGraph:
+        """The graph's nodes and edges, to draw: ``get_graph().draw_mermaid()``.
+        ``xray`` (drawing the insides of subgraphs) is not supported yet."""
+        subgraphs = [n for n, node in self.topology.nodes.items() if _is_subgraph(node.func)]
+        if xray and subgraphs:
+            raise NotImplementedError(
+                f"get_graph(xray={xray!r}) is not supported yet: the subgraph nodes "
+                f"{subgraphs} are drawn as single nodes; call get_graph() without xray, "
+                "or get_graph() on each subgraph"
+            )
+        return drawing(self.topology, self.interrupt_before, self.interrupt_after)
 
     def with_config(self, config: Mapping[str, Any] | None = None, **kwargs: Any) -> Self:
         """This graph with ``config`` (and ``kwargs``, e.g. ``recursion_limit=50``) bound:
@@ -92,6 +112,11 @@ class RunnableMethods:
                     raise
                 results.append(error)
         return results
+
+
+def _is_subgraph(func: Any) -> bool:
+    """Whether a node runs a compiled graph (a SubgraphNode, known by what it holds)."""
+    return isinstance(getattr(func, "graph", None), RunnableMethods)
 
 
 def _config_list(
