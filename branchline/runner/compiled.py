@@ -109,33 +109,21 @@ class CompiledStateGraph(Branching, RunnableMethods):
         check_output_keys(output_keys, tuple(self.schema.channels))
         if joins_task(self):  # called in a node: part of that task's run
             return join_task(self, input, self.bound_config(config))
-        run, values = self._last_values(input, config, stops, durable, context, debug)
-        values = self.boundary.output(values) if output_keys is None else values
-        if output_keys is not None:
+        run, chunks = self._start(
+            input, config, ("values",), stops, durable, debug, context=context
+        )
+        values: Any = None
+        for _, chunk in chunks:
+            values = chunk
+        if output_keys is None:
+            values = self.boundary.output(values)
+        else:
             values = selected_values(values, output_keys)
         # As LangGraph: the last values streamed, with every question the run asked.
         if run.asked:
             shown = {} if self.schema.kind == "root" or not isinstance(values, dict) else values
             return {**shown, "__interrupt__": list(run.asked)}
         return values  # None only when nothing at all was streamed, as in LangGraph
-
-    def _last_values(
-        self,
-        input: Any,
-        config: Mapping[str, Any] | None,
-        stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
-        durability: tuple[object, bool | None],
-        context: Any,
-        debug: bool | None,
-    ) -> tuple[Run, Any]:
-        """Run, and return the run with the last values it streamed."""
-        run, chunks = self._start(
-            input, config, ("values",), stops, durability, debug, context=context
-        )
-        values: dict[str, Any] | None = None
-        for _, chunk in chunks:
-            values = chunk
-        return run, values
 
     def stream(
         self,
