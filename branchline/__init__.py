@@ -90,6 +90,13 @@ from branchline.runner.node_cache import CachePolicy, InMemoryCache
 from branchline.runner.overwrite import Overwrite
 from branchline.runner.reducers import DeltaChannel
 from branchline.runner.retry import RetryPolicy
+from branchline.runner.runtime import (
+    Runtime,
+    StreamWriter,
+    get_config,
+    get_runtime,
+    get_stream_writer,
+)
 from branchline.runner.time_travel import Branch, Diff
 from branchline.runner.types import (
     END,
@@ -147,6 +154,7 @@ __all__ = [
     "ReducerTypeError",
     "RemainingSteps",
     "RetryPolicy",
+    "Runtime",
     "Send",
     "SkippedEvent",
     "StateGraph",
@@ -155,6 +163,7 @@ __all__ = [
     "StoreConfigError",
     "StoreReadOnly",
     "StoreUnavailable",
+    "StreamWriter",
     "ThreadNotFound",
     "ThreadRow",
     "UnknownStream",
@@ -164,6 +173,9 @@ __all__ = [
     "ViewsConfigError",
     "__version__",
     "add_messages",
+    "get_config",
+    "get_runtime",
+    "get_stream_writer",
     "interrupt",
     "open_views",
 ]

@@ -32,13 +32,17 @@ class StateGraph:
     def __init__(
         self,
         state_schema: type[Any],
+        context_schema: type[Any] | None = None,
         *,
         input_schema: type[Any] | None = None,
         output_schema: type[Any] | None = None,
     ) -> None:
-        """``input_schema``: what a call's input may write (by default the state's keys);
-        ``output_schema``: the keys ``invoke`` returns (by default all of them)."""
+        """``context_schema``: the type of ``invoke(..., context=...)`` (a dict given for
+        a dataclass or pydantic model is made into one); ``input_schema``: what a call's
+        input may write (by default the state's keys); ``output_schema``: the keys
+        ``invoke`` returns (by default all of them)."""
         self.schema = StateSchema(state_schema)
+        self.context_schema = context_schema
         self.boundary = Boundary.of(input_schema, output_schema)
         self.topology = Topology()
         self._problems: list[str] = []
@@ -78,7 +82,7 @@ class StateGraph:
             )
         elif isinstance(action, CompiledStateGraph):
             subgraph = SubgraphNode(name, action, self.schema.channels)
-            self.topology.nodes[name] = Node(name, subgraph, False, **options)
+            self.topology.nodes[name] = Node(name, subgraph, **options)
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
@@ -234,6 +238,7 @@ class StateGraph:
         )
         graph.name = name or graph.name
         graph.spec = graph.spec.cached_in(cache)
+        graph.context_schema = self.context_schema
         return graph
 
 

@@ -21,10 +21,13 @@ from branchline.runner.errors import InvalidConfigError
 from branchline.runner.executor import Breakpoints, Run, lazy_pool
 from branchline.runner.intake import Intake
 from branchline.runner.interrupts import in_durable_task
+from branchline.runner.output_keys import OutputKeys, check_output_keys, selected, selected_values
+from branchline.runner.runnable import RunnableMethods
+from branchline.runner.runtime import with_run_context
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
-from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed, shaped
+from branchline.runner.stream_chunks import DEBUG_MODES, Emitter, printed, shaped, stream_modes
 from branchline.runner.subgraph import Persistence, check_runs_alone, join_task, joins_task
 from branchline.runner.subgraph_state import (
     outer_snapshot,
@@ -38,14 +41,14 @@ from branchline.runner.subgraph_state import (
 from branchline.runner.topology import Topology, node_names
 from branchline.runner.types import StateSnapshot, StateUpdate
 
-STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug")
 TASKS, WRITER = "branchline-task", "branchline-writer"  # the names of a graph's threads
 
 
-class CompiledStateGraph(Branching):
+class CompiledStateGraph(Branching, RunnableMethods):
     """A validated graph, bound to an optional checkpoint store."""
 
     name: str = "LangGraph"  # compile(name=...), as LangGraph's default
+    context_schema: type[Any] | None = None  # StateGraph(..., context_schema=...)
 
     def __init__(
         self,
@@ -84,6 +87,9 @@ class CompiledStateGraph(Branching):
         input: Any,
         config: Mapping[str, Any] | None = None,
         *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        output_keys: OutputKeys | None = None,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
@@ -92,25 +98,32 @@ class CompiledStateGraph(Branching):
     ) -> dict[str, Any] | Any:  # LangGraph's annotation: a dict, or None (see below)
         """Run until the graph finishes or pauses; return the latest values, with
         ``"__interrupt__"`` (the pending ``Interrupt(value, id)``) when a node waits for an
-        answer. ``durability``: when steps are committed, ``"sync"`` (the default),
-        ``"async"`` or ``"exit"``; ``debug=True`` prints each step's updates and values."""
+        answer. ``context``: what nodes find in ``runtime.context``; ``durability``: when
+        steps are committed, ``"sync"`` (the default), ``"async"`` or ``"exit"``;
+        ``debug=True`` prints each step's updates and values. With another
+        ``stream_mode`` than ``"values"``: the list of chunks ``stream`` yields.
+        ``output_keys``: the state keys returned (one key: its value alone)."""
+        stops, durable = (interrupt_before, interrupt_after), (durability, checkpoint_during)
+        if stream_mode != "values":  # as LangGraph: every chunk, in a list
+            options = {"context": context, "output_keys": output_keys, "debug": debug}
+            chunks = self._stream(input, config, stream_mode, stops, durable, **options)
+            return list(chunks)
+        check_output_keys(output_keys, tuple(self.schema.channels))
         if joins_task(self):  # called in a node: part of that task's run
-            return join_task(self, input, config)
+            return join_task(self, input, self.bound_config(config))
         run, chunks = self._start(
-            input,
-            config,
-            ("values",),
-            (interrupt_before, interrupt_after),
-            (durability, checkpoint_during),
-            debug,
+            input, config, ("values",), stops, durable, debug, context=context
         )
-        values: dict[str, Any] | None = None
+        values: Any = None
         for _, chunk in chunks:
             values = chunk
-        values = self.boundary.output(values)
+        if output_keys is None:
+            values = self.boundary.output(values)
+        else:
+            values = selected_values(values, output_keys)
         # As LangGraph: the last values streamed, with every question the run asked.
         if run.asked:
-            shown = {} if self.schema.kind == "root" else values or {}
+            shown = {} if self.schema.kind == "root" or not isinstance(values, dict) else values
             return {**shown, "__interrupt__": list(run.asked)}
         return values  # None only when nothing at all was streamed, as in LangGraph
 
@@ -119,7 +132,9 @@ class CompiledStateGraph(Branching):
         input: Any,
         config: Mapping[str, Any] | None = None,
         *,
+        context: Any = None,
         stream_mode: str | Sequence[str] = "updates",
+        output_keys: OutputKeys | None = None,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         durability: Durability | None = None,
@@ -128,23 +143,36 @@ class CompiledStateGraph(Branching):
         subgraphs: bool = False,
     ) -> Iterator[Any]:
         """Run and yield chunks as steps complete: each already stored with the default
-        durability; with ``"async"``/``"exit"``, all stored by the time the stream ends."""
-        modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
-        unknown = [m for m in modes if m not in STREAM_MODES]
-        if unknown or not modes:
-            raise InvalidConfigError(
-                f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
-            )
+        durability; with ``"async"``/``"exit"``, all stored by the time the stream ends.
+        ``"custom"`` chunks are what nodes gave ``get_stream_writer()``, yielded when
+        their task ends, before its update. ``output_keys``: the state keys shown in
+        ``"values"`` and ``"updates"`` chunks (one key: its value alone)."""
+        stops, durable = (interrupt_before, interrupt_after), (durability, checkpoint_during)
+        options = {"context": context, "output_keys": output_keys, "debug": debug}
+        yield from self._stream(input, config, stream_mode, stops, durable, subgraphs, **options)
+
+    def _stream(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None,
+        stream_mode: str | Sequence[str],
+        stops: tuple[Sequence[str] | str | None, Sequence[str] | str | None],
+        durability: tuple[object, bool | None],
+        subgraphs: bool = False,
+        *,
+        context: Any,
+        output_keys: OutputKeys | None,
+        debug: bool | None,
+    ) -> Iterator[Any]:
+        modes = stream_modes(stream_mode)
+        check_output_keys(output_keys, tuple(self.schema.channels))
+        shown = (*modes, "updates") if output_keys is not None and "values" in modes else modes
         _, chunks = self._start(
-            input,
-            config,
-            modes,
-            (interrupt_before, interrupt_after),
-            (durability, checkpoint_during),
-            debug,
-            subgraphs,
+            input, config, shown, stops, durability, debug, subgraphs, context=context
         )
-        yield from shaped(chunks, isinstance(stream_mode, str), subgraphs)
+        if output_keys is not None:
+            chunks = selected(chunks, output_keys, modes, input)
+        return shaped(chunks, isinstance(stream_mode, str), subgraphs)
 
     def _start(
         self,
@@ -155,7 +183,12 @@ class CompiledStateGraph(Branching):
         durability: tuple[object, bool | None],
         debug: bool | None = None,
         subgraphs: bool = False,
+        *,
+        context: Any = None,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
+        config = self.bound_config(config)
+        RunConfig.parse(config)  # a config that is not a dict: said as such
+        config = with_run_context(config, context, "custom" in modes, self.context_schema)
         cfg = RunConfig.parse(config)
         if cfg.checkpoint_ns:
             cfg = RunConfig.parse(run_from_subgraph(self.spec, config or {}, cfg, input))

@@ -12,27 +12,30 @@ from branchline.runner.retry import with_retries
 from branchline.runner.subgraph import ParentCommand, SubgraphPaused
 from branchline.runner.topology import Node
 
+# The keyword arguments a node function asks for (config, runtime, writer), by function.
+Arguments = Callable[[Callable[..., Any]], dict[str, Any]]
 # What a node raises to pause or to route: never retried.
 SIGNALS = (GraphInterrupt, NodeInterrupt, SubgraphPaused, ParentCommand)
 
 
 def call_node(
-    node: Node, state: Any, config: Callable[[], dict[str, Any]], cache: InMemoryCache | None
+    node: Node, state: Any, arguments: Arguments, cache: InMemoryCache | None
 ) -> tuple[Any, bool]:
-    """What ``node`` returns for ``state`` (``config()`` is passed when it takes one), and
-    whether it came from ``cache`` (see ``node_cache``) rather than a run."""
+    """What ``node`` returns for ``state`` (with the ``arguments`` its function asks for:
+    ``runtime.NodeCall.arguments``), and whether it came from ``cache`` (see
+    ``node_cache``) rather than a run."""
     if cache is None or node.cache_policy is None:
-        return _run(node, state, config), False
+        return _run(node, state, arguments), False
     namespace, key = cache_entry(node.name, node.func, node.cache_policy, state)
     hit, output = cache.get(namespace, key)
     if hit:
         return output, True
-    output = _run(node, state, config)
+    output = _run(node, state, arguments)
     cache.set(namespace, key, output, node.cache_policy.ttl)
     return output, False
 
 
-def _run(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
+def _run(node: Node, state: Any, arguments: Arguments) -> Any:
     """Each retry asks its ``interrupt()`` questions from the first, as a resumed node
     does, so the answers given to the task answer them again (as LangGraph)."""
     scope = current_scope()
@@ -41,7 +44,7 @@ def _run(node: Node, state: Any, config: Callable[[], dict[str, Any]]) -> Any:
     def attempt() -> Any:
         if scope is not None:
             scope.calls = asked
-        return node.func(state, config=config()) if node.takes_config else node.func(state)
+        return node.func(state, **arguments(node.func))
 
     if not node.retries:
         return attempt()

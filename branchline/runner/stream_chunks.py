@@ -9,6 +9,7 @@ from typing import Any
 from branchline.domain.model import clock
 from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.thread import Thread
+from branchline.runner.errors import InvalidConfigError
 from branchline.runner.schema import StateSchema, Writes
 from branchline.runner.snapshots import snapshot_of
 from branchline.runner.tasks import Outcome, in_completion_order
@@ -17,12 +18,24 @@ from branchline.runner.types import Interrupt, StateSnapshot
 Chunk = tuple[str, Any]
 
 
+STREAM_MODES = ("values", "updates", "custom", "checkpoints", "tasks", "debug")
 CACHED = {"__metadata__": {"cached": True}}
 SUBGRAPH = "__subgraph__"  # the mode of a chunk a subgraph streamed: (namespace, mode, chunk)
 
 
 def _as_written(writes: Writes) -> Writes:
     return writes
+
+
+def stream_modes(stream_mode: str | Sequence[str]) -> tuple[str, ...]:
+    """The modes a call asks for, checked: one or several of ``STREAM_MODES``."""
+    modes = (stream_mode,) if isinstance(stream_mode, str) else tuple(stream_mode)
+    unknown = [m for m in modes if m not in STREAM_MODES]
+    if unknown or not modes:
+        raise InvalidConfigError(
+            f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
+        )
+    return modes
 
 
 class Emitter:
@@ -75,15 +88,16 @@ class Emitter:
         ]
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
-        """For each task, in the order they ended: the chunks its subgraph streamed (as
-        ``(SUBGRAPH, (namespace, mode, chunk))``), then ``{node: writes}`` if it finished."""
+        """For each task, in the order they ended: what it streamed while it ran, in
+        order (its ``"custom"`` chunks; its subgraph's, as ``(SUBGRAPH, (namespace,
+        mode, chunk))``), then ``{node: writes}`` if it finished."""
         updates = "updates" in self.modes
-        if not updates and not self.subgraph_modes:
+        if not updates and not self.subgraph_modes and "custom" not in self.modes:
             return ()
         shown = self._root.shown_writes if self._root is not None else _as_written
         chunks: list[Chunk] = []
         for o in in_completion_order(outcomes):
-            chunks += [(SUBGRAPH, c) for c in o.streamed]
+            chunks += [(SUBGRAPH, c) if c[0] else (c[1], c[2]) for c in o.streamed]
             if updates and o.finished:
                 update = {o.node: shown(o.writes) or None}
                 chunks.append(("updates", {**update, **CACHED} if o.cached else update))

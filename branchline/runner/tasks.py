@@ -33,6 +33,7 @@ from branchline.runner.managed import managed_values
 from branchline.runner.node_call import call_node
 from branchline.runner.overwrite import storable
 from branchline.runner.planner import Route, route
+from branchline.runner.runtime import NodeCall
 from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import ParentCommand, SubgraphPaused
@@ -64,7 +65,9 @@ class Outcome:
     route: Route = field(default_factory=Route)
     order: int = 0  # when it ended among its step's tasks (streams follow this order)
     index: int = 0  # the task's place in its step (Send tasks after the others)
-    streamed: list[Any] = field(default_factory=list)  # its subgraph's chunks (see TaskScope)
+    # What it streamed as ``(namespace, mode, chunk)``: its subgraph's chunks (see
+    # TaskScope), and its own ``"custom"`` ones (namespace ``()``: see runtime.NodeCall).
+    streamed: list[Any] = field(default_factory=list)
     managed: dict[str, Any] = field(default_factory=dict)  # its managed values (managed.py)
     cached: bool = False  # its node's result came from the node cache (node_cache.py)
 
@@ -156,11 +159,10 @@ def _run_task(
         stream_modes=streaming,
         streamed=streamed,
     )
+    call = NodeCall(config, streamed, lambda: task_config(config, thread, node, tid))
     try:
-        with streaming_for(outer, tid) if outer and inherited else scope:
-            output, cached = call_node(
-                spec, state, lambda: task_config(config, thread, node, tid), graph.cache
-            )
+        with streaming_for(outer, tid) if outer and inherited else scope, call:
+            output, cached = call_node(spec, state, call.arguments, graph.cache)
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,6 @@ class Node:
 
     name: str
     func: Callable[..., Any]
-    takes_config: bool
     calls: Any = None  # a compiled graph the function invokes (see builder.called_graph)
     retry_policy: Any = None  # as add_node was given it: a RetryPolicy, a list, None
     retries: tuple[Any, ...] = ()  # the RetryPolicy's, tried in order (runner/retry.py)
@@ -26,8 +24,8 @@ class Node:
 
     @classmethod
     def of(cls, name: str, func: Callable[..., Any], calls: Any = None, **options: Any) -> Node:
-        """A node running ``func``; it gets the run's config if it has a ``config`` parameter."""
-        return cls(name, func, _takes_config(func), calls, **options)
+        """A node running ``func`` (what it gets besides the state: runtime.NodeCall)."""
+        return cls(name, func, calls, **options)
 
     @property
     def runnable(self) -> Callable[..., Any]:
@@ -76,12 +74,3 @@ def node_names(value: Sequence[str] | str | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
-
-
-def _takes_config(func: Callable[..., Any]) -> bool:
-    """Whether a node asks for the run's config, by a parameter named ``config``."""
-    try:
-        params = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == "config" and p.kind != p.POSITIONAL_ONLY for p in params)
