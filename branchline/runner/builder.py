@@ -146,6 +146,14 @@ class StateGraph:
         """Same as ``add_edge(START, key)``."""
         return self.add_edge(START, key)
 
+    def set_conditional_entry_point(
+        self,
+        path: Callable[..., Any],
+        path_map: Mapping[Hashable, str] | Sequence[str] | None = None,
+    ) -> StateGraph:
+        """Same as ``add_conditional_edges(START, path, path_map)``."""
+        return self.add_conditional_edges(START, path, path_map)
+
     def set_finish_point(self, key: str) -> StateGraph:
         """Same as ``add_edge(key, END)``."""
         return self.add_edge(key, END)

@@ -166,6 +166,18 @@ def test_set_entry_and_finish_point_are_edges_from_start_and_to_end() -> None:
     assert builder.compile().invoke({"log": []}) == {"log": ["a"]}
 
 
+def test_set_conditional_entry_point_routes_from_start() -> None:
+    # LangGraph: the same as add_conditional_edges(START, path, path_map).
+    builder = StateGraph(State)
+    builder.add_node("a", record("a")).add_node("b", record("b"))
+    builder.set_conditional_entry_point(
+        lambda s: "left" if not s["log"] else "right", {"left": "a", "right": "b"}
+    )
+    graph = builder.compile()
+    assert graph.invoke({"log": []}) == {"log": ["a"]}
+    assert graph.invoke({"log": ["x"]}) == {"log": ["x", "b"]}
+
+
 def test_join_node_runs_once_after_all_its_sources(
     store: CheckpointStore, config: dict[str, Any]
 ) -> None:
