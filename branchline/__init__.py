@@ -40,7 +40,9 @@ builtin it resembles, so ``except LookupError`` keeps working)::
 pause its run, and they never reach the caller of ``invoke``.
 """
 
-from branchline.bootstrap import open_views
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from branchline.domain.model.errors import (
     BranchlineError,
     CheckpointNotFound,
@@ -56,17 +58,11 @@ from branchline.domain.model.errors import (
 )
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.codec import CodecError, UnsupportedValueError
-from branchline.projections import (
-    CheckpointRow,
+from branchline.projections.errors import (
     ConnectionLost,
-    Decision,
     LogMismatch,
-    PendingInterrupt,
     ProjectionError,
-    SkippedEvent,
-    ThreadRow,
     UnknownStream,
-    Views,
     ViewsConfigError,
 )
 from branchline.runner.builder import StateGraph
@@ -108,6 +104,37 @@ from branchline.runner.types import (
     StateSnapshot,
     StateUpdate,
 )
+
+if TYPE_CHECKING:
+    from branchline.bootstrap import open_views
+    from branchline.projections import (
+        CheckpointRow,
+        Decision,
+        PendingInterrupt,
+        SkippedEvent,
+        ThreadRow,
+        Views,
+    )
+
+# The read models load when first named (sqlite-utils under them): see projections.
+_LAZY = {
+    "CheckpointRow": "branchline.projections",
+    "Decision": "branchline.projections",
+    "PendingInterrupt": "branchline.projections",
+    "SkippedEvent": "branchline.projections",
+    "ThreadRow": "branchline.projections",
+    "Views": "branchline.projections",
+    "open_views": "branchline.bootstrap",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.2.0"
 

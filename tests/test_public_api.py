@@ -156,12 +156,18 @@ def test_python_dash_m_branchline_runs_the_cli() -> None:
     assert done.returncode == 0 and "Usage" in done.stdout and "demo" in done.stdout
 
 
-def test_importing_branchline_does_not_import_langchain() -> None:
-    # langchain-core is an optional extra, loaded only when a message needs it.
-    done = subprocess.run(
-        [sys.executable, "-c", "import sys, branchline; print(sorted(sys.modules))"],
-        capture_output=True,
-        text=True,
-        check=True,
+def test_importing_branchline_loads_neither_langchain_nor_the_read_models() -> None:
+    # langchain-core is an optional extra, loaded only when a message needs it; the read
+    # models (sqlite-utils) load when a program first names them.
+    script = (
+        "import sys, branchline\n"
+        "print(sorted(sys.modules))\n"
+        "branchline.open_views, branchline.Views\n"
+        "print('sqlite_utils' in sys.modules)\n"
     )
-    assert "langchain" not in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded, named = done.stdout.splitlines()
+    assert "langchain" not in loaded and "sqlite_utils" not in loaded
+    assert named == "True"
