@@ -188,7 +188,7 @@ class CompiledStateGraph(Branching, RunnableMethods):
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         config = self.bound_config(config)
         RunConfig.parse(config)  # a config that is not a dict: said as such
-        config = with_run_context(config, context, "custom" in modes, self.context_schema)
+        config = with_run_context(config, context, modes, self.context_schema)
         cfg = RunConfig.parse(config)
         if cfg.checkpoint_ns:
             cfg = RunConfig.parse(run_from_subgraph(self.spec, config or {}, cfg, input))
