@@ -65,6 +65,8 @@ class Emitter:
         self._tasks = self._debug or "tasks" in self.modes
         self._checkpoints = self._debug or "checkpoints" in self.modes
         self._listed = history() if history is not None and self._checkpoints else None
+        # Tasks stream chunks of their own while they run (see updates).
+        self._streamed = bool(self.subgraph_modes or {"custom", "messages"} & self.modes)
 
     def values(
         self, thread: Thread, interrupts: tuple[Interrupt, ...] = (), *, live: bool = True
@@ -95,8 +97,7 @@ class Emitter:
         order (its ``"custom"`` and ``"messages"`` chunks; its subgraph's, as
         ``(SUBGRAPH, (namespace, mode, chunk))``), then ``{node: writes}`` if it finished."""
         updates = "updates" in self.modes
-        streamed = self.subgraph_modes or {"custom", "messages"} & self.modes
-        if not updates and not streamed:
+        if not updates and not self._streamed:
             return ()
         shown = self._root.shown_writes if self._root is not None else _as_written
         chunks: list[Chunk] = []
