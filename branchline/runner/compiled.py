@@ -144,9 +144,11 @@ class CompiledStateGraph(Branching, RunnableMethods):
     ) -> Iterator[Any]:
         """Run and yield chunks as steps complete: each already stored with the default
         durability; with ``"async"``/``"exit"``, all stored by the time the stream ends.
-        ``"custom"`` chunks are what nodes gave ``get_stream_writer()``, yielded when
-        their task ends, before its update. ``output_keys``: the state keys shown in
-        ``"values"`` and ``"updates"`` chunks (one key: its value alone)."""
+        ``"custom"`` chunks (what nodes gave ``get_stream_writer()``) and ``"messages"``
+        ones (``(message, metadata)``: a chat model's chunks, the messages nodes return;
+        needs langchain-core) are yielded when their task ends, before its update.
+        ``output_keys``: the state keys shown in ``"values"`` and ``"updates"`` chunks
+        (one key: its value alone)."""
         stops, durable = (interrupt_before, interrupt_after), (durability, checkpoint_during)
         options = {"context": context, "output_keys": output_keys, "debug": debug}
         yield from self._stream(input, config, stream_mode, stops, durable, subgraphs, **options)
@@ -188,7 +190,7 @@ class CompiledStateGraph(Branching, RunnableMethods):
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         config = self.bound_config(config)
         RunConfig.parse(config)  # a config that is not a dict: said as such
-        config = with_run_context(config, context, "custom" in modes, self.context_schema)
+        config = with_run_context(config, context, modes, self.context_schema)
         cfg = RunConfig.parse(config)
         if cfg.checkpoint_ns:
             cfg = RunConfig.parse(run_from_subgraph(self.spec, config or {}, cfg, input))

@@ -3,48 +3,50 @@ retry policy says when it raises."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, current_scope
 from branchline.runner.node_cache import InMemoryCache, cache_entry
 from branchline.runner.retry import with_retries
+from branchline.runner.runtime import NodeCall
 from branchline.runner.subgraph import ParentCommand, SubgraphPaused
 from branchline.runner.topology import Node
 
-# The keyword arguments a node function asks for (config, runtime, writer), by function.
-Arguments = Callable[[Callable[..., Any]], dict[str, Any]]
 # What a node raises to pause or to route: never retried.
 SIGNALS = (GraphInterrupt, NodeInterrupt, SubgraphPaused, ParentCommand)
 
 
 def call_node(
-    node: Node, state: Any, arguments: Arguments, cache: InMemoryCache | None
+    node: Node, state: Any, call: NodeCall, cache: InMemoryCache | None
 ) -> tuple[Any, bool]:
-    """What ``node`` returns for ``state`` (with the ``arguments`` its function asks for:
-    ``runtime.NodeCall.arguments``), and whether it came from ``cache`` (see
-    ``node_cache``) rather than a run."""
+    """What ``node`` returns for ``state`` (with the arguments its function asks for:
+    ``NodeCall.arguments``), and whether it came from ``cache`` (see ``node_cache``)
+    rather than a run."""
     if cache is None or node.cache_policy is None:
-        return _run(node, state, arguments), False
+        return _run(node, state, call), False
     namespace, key = cache_entry(node.name, node.func, node.cache_policy, state)
     hit, output = cache.get(namespace, key)
     if hit:
         return output, True
-    output = _run(node, state, arguments)
+    output = _run(node, state, call)
     cache.set(namespace, key, output, node.cache_policy.ttl)
     return output, False
 
 
-def _run(node: Node, state: Any, arguments: Arguments) -> Any:
+def _run(node: Node, state: Any, call: NodeCall) -> Any:
     """Each retry asks its ``interrupt()`` questions from the first, as a resumed node
-    does, so the answers given to the task answer them again (as LangGraph)."""
+    does, so the answers given to the task answer them again (as LangGraph); each is a
+    run of the node to the ``"messages"`` stream (``NodeCall.started``, ``returned``)."""
     scope = current_scope()
     asked = scope.calls if scope is not None else 0
 
     def attempt() -> Any:
         if scope is not None:
             scope.calls = asked
-        return node.func(state, **arguments(node.func))
+        call.started(state)
+        output = node.func(state, **call.arguments(node.func))
+        call.returned(output)
+        return output
 
     if not node.retries:
         return attempt()

@@ -11,7 +11,7 @@ runs inside a ``NodeCall`` that ``get_*()`` find in a context variable.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, is_dataclass
@@ -21,6 +21,7 @@ from weakref import WeakKeyDictionary
 from pydantic import BaseModel
 
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.message_stream import MessageStream, TaskMessages, installed, task_metadata
 
 ContextT = TypeVar("ContextT")
 StreamWriter = Callable[[Any], None]
@@ -46,27 +47,31 @@ class Runtime(Generic[ContextT]):
 
 @dataclass(frozen=True)
 class RunContext:
-    """A run's context and whether its caller streams ``"custom"``."""
+    """A run's context, whether its caller streams ``"custom"``, and its ``"messages"``
+    stream if it has one (a subgraph streamed for its caller shares its caller's)."""
 
     context: Any = None
     custom: bool = False
+    messages: MessageStream | None = None
 
 
 def with_run_context(
-    config: Mapping[str, Any] | None, context: Any, custom: bool, schema: type[Any] | None
+    config: Mapping[str, Any] | None,
+    context: Any,
+    modes: Sequence[str],
+    schema: type[Any] | None,
 ) -> dict[str, Any]:
     """``config`` carrying this run's context (given now, else the one of the run whose
-    task runs this graph) and whether it streams ``"custom"``."""
+    task runs this graph) and the streams of ``modes`` its tasks write to."""
     config = dict(config or {})
     configurable = dict(config.get("configurable") or {})
-    if context is None:  # a graph run in a node: the context of that node's run
-        inherited = configurable.get(RUNTIME)
-        if not isinstance(inherited, RunContext) and (call := _current.get()) is not None:
-            inherited = call.run
-        context = inherited.context if isinstance(inherited, RunContext) else None
-    else:
-        context = coerced_context(schema, context)
-    configurable[RUNTIME] = RunContext(context, custom)
+    inherited = configurable.get(RUNTIME)  # a graph run in a node: that node's run's
+    if not isinstance(inherited, RunContext) and (call := _current.get()) is not None:
+        inherited = call.run
+    outer = inherited if isinstance(inherited, RunContext) else RunContext()
+    context = outer.context if context is None else coerced_context(schema, context)
+    messages = (outer.messages or MessageStream()) if "messages" in modes else None
+    configurable[RUNTIME] = RunContext(context, "custom" in modes, messages)
     return {**config, "configurable": configurable}
 
 
@@ -89,28 +94,65 @@ def coerced_context(schema: type[Any] | None, context: Any) -> Any:
 
 class NodeCall:
     """One task's run of its node: what ``get_runtime()``, ``get_config()`` and
-    ``get_stream_writer()`` return in it. ``with call:`` makes it the current one."""
+    ``get_stream_writer()`` return in it, and its share of the ``"messages"`` stream.
+    ``with call:`` makes it the current one (and its config the one LangChain chat
+    models called in it inherit, when the run streams messages)."""
 
-    __slots__ = ("_config", "_runtime", "_streamed", "_token", "run")
+    __slots__ = (
+        "_config",
+        "_described",
+        "_given",
+        "_messages",
+        "_runtime",
+        "_streamed",
+        "_token",
+        "_undo",
+        "run",
+    )
 
     def __init__(
-        self, run: Mapping[str, Any], streamed: list[Any], config: Callable[[], dict[str, Any]]
+        self,
+        run: Mapping[str, Any],
+        streamed: list[Any],
+        config: Callable[[], dict[str, Any]],
+        described: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         """``run``: the run's config; ``streamed``: where the task's stream chunks go,
-        as ``(namespace, mode, chunk)``; ``config``: makes the config the node gets."""
+        as ``(namespace, mode, chunk)``; ``config``: makes the config the node gets;
+        ``described``: makes the task's ``langgraph_*`` metadata."""
         found = (run.get("configurable") or {}).get(RUNTIME)
         self.run = found if isinstance(found, RunContext) else RunContext()
-        self._streamed, self._config = streamed, config
+        self._given = run
+        self._streamed, self._config, self._described = streamed, config, described
         self._token: Token[NodeCall | None] | None = None
         self._runtime: Runtime[Any] | None = None
+        self._messages: TaskMessages | None = None
+        self._undo: Callable[[], None] | None = None
 
     def __enter__(self) -> NodeCall:
         self._token = _current.set(self)
+        if self.run.messages is not None:
+            config = self._config()
+            metadata = task_metadata(self._given, config, self._described())
+            self._messages = self.run.messages.task(config, metadata, self._streamed)
+        self._undo = installed(self._messages)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         assert self._token is not None
+        if self._undo is not None:
+            self._undo()
         _current.reset(self._token)
+
+    def started(self, state: Any) -> None:
+        """The node starts on ``state`` (the ``"messages"`` stream skips its messages)."""
+        if self._messages is not None:
+            self._messages.started(state)
+
+    def returned(self, output: Any) -> None:
+        """The node returned ``output`` (its new messages go to the ``"messages"`` stream)."""
+        if self._messages is not None:
+            self._messages.returned(output)
 
     def write(self, chunk: Any) -> None:
         """Stream ``chunk`` in the ``"custom"`` mode, after what the task wrote before."""
@@ -129,7 +171,10 @@ class NodeCall:
         return self._runtime
 
     def config(self) -> dict[str, Any]:
-        """The config the node gets (``config`` parameter, ``get_config()``)."""
+        """The config the node gets (``config`` parameter, ``get_config()``): with the
+        task's metadata and callbacks when the run streams messages, as LangGraph's."""
+        if self._messages is not None:
+            return dict(self._messages.config)
         return self._config()
 
     def arguments(self, func: Callable[..., Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from branchline.domain.model import clock
 from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.thread import Thread
 from branchline.runner.errors import InvalidConfigError
+from branchline.runner.message_stream import check_messages_mode
 from branchline.runner.schema import StateSchema, Writes
 from branchline.runner.snapshots import snapshot_of
 from branchline.runner.tasks import Outcome, in_completion_order
@@ -18,7 +19,7 @@ from branchline.runner.types import Interrupt, StateSnapshot
 Chunk = tuple[str, Any]
 
 
-STREAM_MODES = ("values", "updates", "custom", "checkpoints", "tasks", "debug")
+STREAM_MODES = ("values", "updates", "messages", "custom", "checkpoints", "tasks", "debug")
 CACHED = {"__metadata__": {"cached": True}}
 SUBGRAPH = "__subgraph__"  # the mode of a chunk a subgraph streamed: (namespace, mode, chunk)
 
@@ -35,6 +36,8 @@ def stream_modes(stream_mode: str | Sequence[str]) -> tuple[str, ...]:
         raise InvalidConfigError(
             f"unknown stream_mode {unknown or modes!r}; use one or more of {list(STREAM_MODES)}"
         )
+    if "messages" in modes:
+        check_messages_mode()
     return modes
 
 
@@ -62,6 +65,8 @@ class Emitter:
         self._tasks = self._debug or "tasks" in self.modes
         self._checkpoints = self._debug or "checkpoints" in self.modes
         self._listed = history() if history is not None and self._checkpoints else None
+        # Tasks stream chunks of their own while they run (see updates).
+        self._streamed = bool(self.subgraph_modes or {"custom", "messages"} & self.modes)
 
     def values(
         self, thread: Thread, interrupts: tuple[Interrupt, ...] = (), *, live: bool = True
@@ -89,10 +94,10 @@ class Emitter:
 
     def updates(self, outcomes: Sequence[Outcome]) -> Iterable[Chunk]:
         """For each task, in the order they ended: what it streamed while it ran, in
-        order (its ``"custom"`` chunks; its subgraph's, as ``(SUBGRAPH, (namespace,
-        mode, chunk))``), then ``{node: writes}`` if it finished."""
+        order (its ``"custom"`` and ``"messages"`` chunks; its subgraph's, as
+        ``(SUBGRAPH, (namespace, mode, chunk))``), then ``{node: writes}`` if it finished."""
         updates = "updates" in self.modes
-        if not updates and not self.subgraph_modes and "custom" not in self.modes:
+        if not updates and not self._streamed:
             return ()
         shown = self._root.shown_writes if self._root is not None else _as_written
         chunks: list[Chunk] = []

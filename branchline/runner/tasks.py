@@ -11,6 +11,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
@@ -30,6 +31,7 @@ from branchline.runner.interrupts import (
     streaming_for,
 )
 from branchline.runner.managed import managed_values
+from branchline.runner.message_stream import task_described
 from branchline.runner.node_call import call_node
 from branchline.runner.overwrite import storable
 from branchline.runner.planner import Route, route
@@ -159,10 +161,13 @@ def _run_task(
         stream_modes=streaming,
         streamed=streamed,
     )
-    call = NodeCall(config, streamed, lambda: task_config(config, thread, node, tid))
+    packet = index - thread.head.first_packet if sent else None
+    step, joins = thread.head.step + 1, graph.topology.joins
+    described = partial(task_described, step, node, packet, joins, spec.metadata)
+    call = NodeCall(config, streamed, lambda: task_config(config, thread, node, tid), described)
     try:
         with streaming_for(outer, tid) if outer and inherited else scope, call:
-            output, cached = call_node(spec, state, call.arguments, graph.cache)
+            output, cached = call_node(spec, state, call, graph.cache)
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question

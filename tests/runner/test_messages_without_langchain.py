@@ -152,3 +152,29 @@ with CheckpointStore.sqlite(sys.argv[1]) as store:
     graph = builder.compile(checkpointer=store)
     graph.invoke({"messages": "hi"}, {"configurable": {"thread_id": "chat"}})
 """
+
+
+def test_streaming_messages_asks_for_langchain_and_writes_nothing() -> None:
+    printed = run_without_langchain("""
+        from typing import TypedDict
+        from branchline import START, CheckpointStore, InvalidConfigError, StateGraph
+        class State(TypedDict):
+            n: int
+        builder = StateGraph(State)
+        builder.add_node("step", lambda s: {"n": s["n"] + 1})
+        builder.add_edge(START, "step")
+        graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+        config = {"configurable": {"thread_id": "t"}}
+        try:
+            list(graph.stream({"n": 0}, config, stream_mode=["updates", "messages"]))
+        except InvalidConfigError as error:
+            print(error)
+        print(graph.get_state(config).values, list(graph.get_state_history(config)))
+    """)
+
+    # LangGraph cannot run without langchain-core at all; Branchline runs and says this.
+    assert printed == (
+        "stream_mode 'messages' streams the messages of LangChain chat models and needs "
+        "langchain-core, which is not installed; run pip install 'branchline[langchain]', "
+        "or stream another mode ('updates', 'values', 'custom')\n{} []"
+    )
