@@ -8,15 +8,18 @@ ids, in the order they were asked) and prints the result. Each print is one JSON
 - ``edit``: a node shows a draft and takes the person's edited text as the state.
 - ``validate``: a node asks for an age until the answer is a positive whole number.
 - ``parallel``: two nodes ask at once; one call answers both by id.
+- ``streaming``: a chat model's tokens and the question stream in one ``stream`` call
+  (modes ``messages`` and ``updates``); the resume streams the rest. Its calls print
+  ``{"tokens": [...], "asked": [...]}``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
-from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, Command, StateGraph, add_messages, interrupt
 
 
 class Proposal(TypedDict, total=False):
@@ -94,13 +97,59 @@ def parallel() -> StateGraph:
     return builder.add_edge(START, "first").add_edge(START, "second")
 
 
-PATTERNS = {"approval": approval, "edit": edit, "validate": validate, "parallel": parallel}
+class Chat(TypedDict, total=False):
+    messages: Annotated[list[Any], add_messages]
+    approved: str
+
+
+def reply(state: Chat) -> Chat:
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    said = "refund five euros" if len(state["messages"]) == 1 else "done, refunded"
+    model = GenericFakeChatModel(messages=iter([AIMessage(said)]))
+    return {"messages": [model.invoke(state["messages"])]}
+
+
+def confirm(state: Chat) -> Chat:
+    return {"approved": interrupt({"confirm": state["messages"][-1].content})}
+
+
+def streaming() -> StateGraph:
+    builder = StateGraph(Chat).add_sequence(
+        [("propose", reply), ("confirm", confirm), ("finish", reply)]
+    )
+    return builder.add_edge(START, "propose")
+
+
+def stream(graph: Any, given: Any, config: Any) -> dict[str, Any]:
+    """A ``stream`` call of the ``streaming`` pattern: the tokens, then the questions."""
+    tokens, asked = [], []
+    for mode, chunk in graph.stream(given, config, stream_mode=["messages", "updates"]):
+        if mode == "messages":
+            tokens.append(chunk[0].content)
+        elif "__interrupt__" in chunk:
+            asked += [i.value for i in chunk["__interrupt__"]]
+    return {"tokens": tokens, "asked": asked}
+
+
+PATTERNS = {
+    "approval": approval,
+    "edit": edit,
+    "validate": validate,
+    "parallel": parallel,
+    "streaming": streaming,
+}
 
 
 def main(db: str, pattern: str, action: str, given: str) -> None:
     config = {"configurable": {"thread_id": pattern}}
     with CheckpointStore.sqlite(db) as store:
         graph = PATTERNS[pattern]().compile(checkpointer=store)
+        if pattern == "streaming":
+            given_input = json.loads(given) if action == "start" else Command(resume=given)
+            print(json.dumps(stream(graph, given_input, config)))
+            return
         if action == "start":
             result = graph.invoke(json.loads(given), config)
         else:

@@ -63,3 +63,16 @@ def test_two_questions_asked_at_once_are_answered_in_one_call_by_id(tmp_path: Pa
     answers = [f"{text} edited" for text in order]
     done = run(db, "parallel", "resume", {"by_id": answers})
     assert done == {"values": {"first": "a edited", "second": "b edited"}, "asked": []}
+
+
+def test_tokens_and_the_question_stream_in_one_call_and_the_resume_streams_the_rest(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "hitl.db"
+    paused = run(db, "streaming", "start", {"messages": [["user", "my parcel never came"]]})
+    assert paused == {
+        "tokens": ["refund", " ", "five", " ", "euros"],
+        "asked": [{"confirm": "refund five euros"}],
+    }
+    done = run(db, "streaming", "resume", "yes")
+    assert done == {"tokens": ["done,", " ", "refunded"], "asked": []}
