@@ -7,6 +7,7 @@ The layers and what each may import of ours (its own modules are always allowed)
     branchline.domain           the model and the store (its __init__ re-exports them)
     branchline.projections      the model only, never the adapters
     branchline.runner           the domain
+    branchline.prebuilt         the runner (its nodes run in graphs; nothing imports them)
     branchline.cli, the package's __init__ and bootstrap: anything
 """
 
@@ -25,6 +26,7 @@ LAYERS = {
     "branchline.domain.store": ("branchline.domain.model", "branchline.domain.store"),
     "branchline.projections": ("branchline.domain.model", "branchline.projections"),
     "branchline.runner": ("branchline.domain", "branchline.runner"),
+    "branchline.prebuilt": ("branchline.runner", "branchline.prebuilt"),
 }
 NO_IO = ("eventsourcing", "sqlite3", "sqlite_utils", "psycopg", "psycopg_pool", "os", "pathlib")
 NO_IO += ("io", "socket", "threading", "logging", "gc", "subprocess", "time")
