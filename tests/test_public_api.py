@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import branchline
+import branchline.prebuilt as prebuilt
 from branchline import BranchlineError
 
 PINNED = [
@@ -81,6 +82,10 @@ PINNED = [
 ]
 
 
+# branchline.prebuilt needs langchain-core (the langchain extra), so its names are its own.
+PINNED_PREBUILT = ["ToolInvocationError", "ToolNode", "tools_condition"]
+
+
 def _isort_style(name: str) -> tuple[int, str]:
     return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
@@ -89,6 +94,12 @@ def test_all_is_pinned_sorted_and_importable() -> None:
     assert branchline.__all__ == PINNED
     assert sorted(PINNED, key=_isort_style) == PINNED
     assert all(hasattr(branchline, name) for name in PINNED)
+
+
+def test_prebuilt_all_is_pinned_sorted_and_importable() -> None:
+    assert prebuilt.__all__ == PINNED_PREBUILT
+    assert sorted(PINNED_PREBUILT, key=_isort_style) == PINNED_PREBUILT
+    assert all(hasattr(prebuilt, name) for name in PINNED_PREBUILT)
 
 
 def _subclasses(cls: type) -> set[type]:

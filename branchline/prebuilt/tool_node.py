@@ -39,6 +39,9 @@ class ToolNode:
     may call ``interrupt()``: the node pauses, and on resume runs again from its first
     call, the answered ``interrupt()`` returning the answer.
 
+    ``tags`` are taken as LangGraph takes them (for tracing), and not used here.
+    ``tools_by_name`` lists the tools.
+
     The calls run one after another, in order (LangGraph runs them in a thread pool):
     each ``interrupt()`` is then asked and answered in the same order on every run.
     """

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import InjectedToolCallId, tool
 from tool_agent import agent_graph, asking, call
 
-from branchline import START, Command, MessagesState, StateGraph, add_messages
+from branchline import START, Command, MessagesState, Send, StateGraph, add_messages
 from branchline.prebuilt import ToolNode
 
 
@@ -172,3 +172,21 @@ def test_a_state_without_a_model_reply_is_refused_and_writes_nothing(
     assert "HumanMessage(content='hi'" in str(refused.value)
     state = graph.get_state(config)
     assert state.next == ("tools",) and len(state.values["messages"]) == 1
+
+
+def test_tool_calls_sent_to_the_node_one_by_one_are_each_answered() -> None:
+    def fan_out(state: MessagesState) -> list[Send]:
+        asked = state["messages"][-1].tool_calls
+        return [Send("tools", [{**c, "type": "tool_call"}]) for c in asked]
+
+    builder = StateGraph(MessagesState)
+    calls = [call("add", f"c{i}", a=i, b=1) for i in range(3)]
+    builder.add_node("agent", lambda state: {"messages": [asking(*calls)]})
+    builder.add_node(ToolNode([add]))
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", fan_out, ["tools"])
+
+    result = builder.compile().invoke({"messages": [HumanMessage("count")]})
+
+    # LangGraph gives the same: a list of tool calls in, the state's messages key out.
+    assert [m.content for m in result["messages"][2:]] == ["1", "2", "3"]
