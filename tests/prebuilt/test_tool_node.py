@@ -12,7 +12,7 @@ from langchain_core.tools import InjectedToolCallId, tool
 from tool_agent import agent_graph, asking, call
 
 from branchline import START, Command, MessagesState, Send, StateGraph, add_messages
-from branchline.prebuilt import ToolNode
+from branchline.prebuilt import ToolNode, tools_condition
 
 
 @tool
@@ -190,3 +190,23 @@ def test_tool_calls_sent_to_the_node_one_by_one_are_each_answered() -> None:
 
     # LangGraph gives the same: a list of tool calls in, the state's messages key out.
     assert [m.content for m in result["messages"][2:]] == ["1", "2", "3"]
+
+
+def test_the_tool_messages_stream_in_the_messages_mode(store: Any, config: dict[str, Any]) -> None:
+    replies = iter([asking(call("add", "c1", a=1, b=2)), AIMessage("3")])
+    builder = StateGraph(MessagesState)
+    builder.add_node("agent", lambda state: {"messages": [next(replies)]})
+    builder.add_node(ToolNode([add]))
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", tools_condition)
+    builder.add_edge("tools", "agent")
+    graph = builder.compile(checkpointer=store)
+
+    streamed = graph.stream({"messages": [HumanMessage("1+2?")]}, config, stream_mode="messages")
+
+    # LangGraph gives the same.
+    assert [(type(m).__name__, m.content, meta["langgraph_node"]) for m, meta in streamed] == [
+        ("AIMessage", "", "agent"),
+        ("ToolMessage", "3", "tools"),
+        ("AIMessage", "3", "agent"),
+    ]
