@@ -41,7 +41,7 @@ class StateGraph:
         a dataclass or pydantic model is made into one); ``input_schema``: what a call's
         input may write (by default the state's keys); ``output_schema``: the keys
         ``invoke`` returns (by default all of them)."""
-        self.schema = StateSchema(state_schema)
+        self.schema = StateSchema(state_schema, also=(input_schema, output_schema))
         self.context_schema = context_schema
         self.boundary = Boundary.of(input_schema, output_schema)
         self.topology = Topology()

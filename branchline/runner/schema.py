@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -75,11 +75,14 @@ def _default(base: Any) -> Callable[[], Any] | None:
 class StateSchema:
     """How a graph's state type maps to channels, node inputs and outputs."""
 
-    def __init__(self, schema: type[Any]) -> None:
+    def __init__(self, schema: type[Any], also: Sequence[type[Any] | None] = ()) -> None:
+        """``also``: the graph's input and output schemas, whose keys the state lacks are
+        channels too (as LangGraph's), though nodes do not receive them."""
         self.type = schema
         self.kind = _kind(schema)
         self._adapters: dict[str, TypeAdapter[Any]] = {}
         self.managed: tuple[str, ...] = ()  # computed per task, never stored: managed.py
+        self.own: tuple[str, ...] | None = None  # the state's keys, when ``also`` adds some
         if self.kind == "root":  # the state is one value: LangGraph's root channel
             self.channels = {ROOT: _channel(ROOT, schema)}
             return
@@ -91,6 +94,15 @@ class StateSchema:
         self.managed = managed_keys(hints)
         hints = {k: v for k, v in hints.items() if k not in self.managed}
         self.channels = {name: _channel(name, hint) for name, hint in hints.items()}
+        extra = {
+            name: channel
+            for other in also
+            if other is not None and _kind(other) != "root"
+            for name, channel in StateSchema(other).channels.items()
+            if name not in self.channels and name not in self.managed
+        }
+        if extra:
+            self.own, self.channels = tuple(self.channels), {**self.channels, **extra}
 
     def initial_values(self) -> dict[str, Any]:
         """Values a new thread starts with: each reducer channel's empty value."""
@@ -99,6 +111,8 @@ class StateSchema:
     def node_input(self, values: Mapping[str, Any], managed: Mapping[str, Any] = EMPTY) -> Any:
         """What a node receives: a dict, an instance of the dataclass/pydantic schema, or
         (a root schema) the one value; with the ``managed`` values of its task."""
+        if self.own is not None:  # not the keys only the input/output schemas have
+            values = {k: values[k] for k in self.own if k in values}
         if self.kind == "dict":
             return {**values, **managed} if managed else dict(values)
         if self.kind == "root":

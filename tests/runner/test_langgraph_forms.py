@@ -314,3 +314,32 @@ def test_a_one_value_state_pauses_and_resumes(store: CheckpointStore) -> None:
         StateGraph(int).add_node("inc", lambda s: s + 1).add_edge(START, "inc").compile().invoke(1)
         == 2
     )
+
+
+class Operands(TypedDict):
+    a: int
+    b: int
+
+
+class Sum(TypedDict):
+    result: int
+
+
+def test_a_key_only_the_output_schema_has_is_the_graphs_but_not_its_nodes() -> None:
+    # LangGraph 1.2.22: {'result': 5}; the state holds it; nodes see only a and b.
+    seen: list[list[str]] = []
+
+    def add(state: Operands) -> dict[str, int]:
+        seen.append(sorted(state))
+        return {"result": state["a"] + state["b"]}
+
+    builder = StateGraph(Operands, output_schema=Sum).add_node(add).add_node("then", add)
+    graph = (
+        builder.add_edge(START, "add")
+        .add_edge("add", "then")
+        .compile(checkpointer=CheckpointStore.in_memory())
+    )
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"a": 2, "b": 3}, config) == {"result": 5}
+    assert graph.get_state(config).values == {"a": 2, "b": 3, "result": 5}
+    assert seen == [["a", "b"], ["a", "b"]]
