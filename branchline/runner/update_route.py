@@ -7,6 +7,7 @@ decides the same way.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from branchline.domain.model.thread import Thread
@@ -65,4 +66,11 @@ def after_update(
         where = route(
             graph.topology, node, graph.schema.node_input(values, for_edits(graph.schema.managed))
         )
-    return plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)
+    after = plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)
+    # As LangGraph's: a deferred node that is due stays due until it runs, whatever the
+    # edit was made as, and runs beside what the edit schedules.
+    due = [n for n in pending if n in graph.topology.deferred and n not in after.next]
+    if not due:
+        return after
+    pulled = graph.topology.order([*after.next[: len(after.next) - len(after.packets)], *due])
+    return replace(after, next=(*pulled, *(n for n, _ in after.packets)))
