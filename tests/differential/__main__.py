@@ -1,5 +1,5 @@
-"""``python -m tests.differential --seeds N [--start S]``: run seeds, print each failing
-seed's first divergence as a minimal runnable reproduction."""
+"""``python -m tests.differential --seeds N [--start S] [--subgraphs R] [--features R]``:
+run seeds, print each failing seed's first divergence as a minimal runnable reproduction."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import collections
 import sys
 import time
 
-from tests.differential.cases import SUBGRAPH_RATE, as_python, case, shrink
+from tests.differential.cases import FEATURE_RATE, SUBGRAPH_RATE, as_python, case, shrink
 from tests.differential.runner import run_sequence
 
 
@@ -25,12 +25,19 @@ def main(argv: list[str] | None = None) -> int:
         default=SUBGRAPH_RATE,
         help=f"the share of seeds whose graphs have subgraph nodes (default {SUBGRAPH_RATE})",
     )
+    parser.add_argument(
+        "--features",
+        type=float,
+        default=FEATURE_RATE,
+        help="the share of seeds whose nodes use retries, defer, Command[...], custom "
+        f"streams and messages (default {FEATURE_RATE})",
+    )
     args = parser.parse_args(argv)
     began = time.monotonic()
     failing: list[int] = []
     stopped: collections.Counter[str] = collections.Counter()
     for seed in range(args.start, args.start + args.seeds):
-        spec, ops = case(seed, args.subgraphs)
+        spec, ops = case(seed, args.subgraphs, args.features)
         report = run_sequence(spec, ops)
         if report.stopped_by:
             stopped[report.stopped_by] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+from tests.differential.features import with_feature_ops, with_features
 from tests.differential.graphs import GraphSpec, random_graph, simpler_variants
 from tests.differential.operations import Op, random_operations
 from tests.differential.runner import Report, run_sequence
@@ -17,15 +18,24 @@ from tests.differential.subgraphs import (
 
 MAX_SHRINK_RUNS = 300
 SUBGRAPH_RATE = 0.5  # python -m tests.differential: half the seeds have subgraph nodes
+FEATURE_RATE = 0.3  # and about a third use the newer node features (features.py)
 
 
-def case(seed: int, subgraph_rate: float = 0.0) -> tuple[GraphSpec, list[Op]]:
-    """The graph and the operations of one seed. With chance ``subgraph_rate`` some of
-    its nodes are subgraphs and calls reaching into them are mixed in, drawn from a
-    generator of their own: without them the seed's case is the same at any rate."""
+def case(
+    seed: int, subgraph_rate: float = 0.0, feature_rate: float = 0.0
+) -> tuple[GraphSpec, list[Op]]:
+    """The graph and the operations of one seed. With chance ``feature_rate`` its nodes
+    use the newer features (retries, defer, Command[...], custom streams, messages); with
+    chance ``subgraph_rate`` some of its nodes are subgraphs and calls reaching into them
+    are mixed in. Each is drawn from a generator of its own: without them the seed's
+    case is the same at any rate."""
     rng = random.Random(seed)
     spec = random_graph(rng)
     ops = random_operations(rng, spec, rng.randint(3, 12))
+    featured = random.Random(f"features {seed}")
+    if featured.random() < feature_rate:
+        spec = with_features(featured, spec)
+        ops = with_feature_ops(featured, spec, ops)
     more = random.Random(f"subgraphs {seed}")
     if more.random() < subgraph_rate:
         spec = with_subgraphs(more, spec)
@@ -121,11 +131,7 @@ def graph_source(spec: GraphSpec, indent: str = "") -> list[str]:
             )
             lines += graph_source(sub.graph, indent + "    ")
             continue
-        features = [
-            f"{k}={v!r}"
-            for k, v in vars(node).items()
-            if k not in ("name", "sub") and v not in (0, False, None)
-        ]
+        features = [f"{k}={v!r}" for k, v in vars(node).items() if k not in ("name", "sub") and v]
         lines.append(
             f"{indent}add_node({node.name!r})  # {', '.join(features) or 'appends its name'}"
         )

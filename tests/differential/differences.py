@@ -18,6 +18,7 @@ from tests.differential.operations import Op
 if TYPE_CHECKING:
     from tests.differential.runner import Observation
 
+STREAM_MODES = ("values", "updates", "custom")  # normalise.mode_chunks' keys
 Predicate = Callable[[Op, GraphSpec, "Observation", "Observation"], bool]
 
 
@@ -142,9 +143,12 @@ def new_answer_to_old_question(
 
 
 def _this_graphs(result: Any) -> Any:
-    """A ``stream(..., subgraphs=True)`` result's chunks of this graph (the parent's)."""
+    """A ``stream(..., subgraphs=True)`` result's chunks of this graph (the parent's); a
+    stream of several modes' chunks of the ``values`` and ``updates`` modes."""
     if isinstance(result, dict) and set(result) == {"root", "subgraphs"}:
         return result["root"]
+    if isinstance(result, dict) and "custom" in result and set(result) <= set(STREAM_MODES):
+        return [chunk for mode in ("values", "updates") for chunk in result.get(mode, [])]
     return result
 
 
@@ -163,16 +167,26 @@ def an_answer_answers_one_question(
     (LangGraph hands either the last bare answer, given to an earlier question)."""
     continues = op.kind in ("invoke", "stream") and op.values is None
     resumes = op.kind in ("resume", "resume_map")
+    if op.stream_mode == "custom":  # the chunks show no question: the state does
+        theirs, mine = _pending(langgraph.state), _pending(ours.state)
+    else:
+        theirs = _questions(langgraph.result, ids=True)
+        mine = _questions(ours.result, ids=True) if _asks(ours.result) else []
     return (
         (continues or resumes)
-        and _asks(ours.result)
-        and _questions(ours.result, ids=True) != _questions(langgraph.result, ids=True)
+        and bool(mine)
+        and mine != theirs
         and set(ours.calls) <= set(langgraph.calls)
     ) or (
         resumes
         and langgraph.result != ours.result
         and _took_a_stale_answer(langgraph.result, ours.result, str(op.value))
     )
+
+
+def _pending(state: Any) -> list[Any]:
+    """The questions an observed state lists as pending (none for an error)."""
+    return sorted(map(repr, state.get("interrupts", []))) if isinstance(state, dict) else []
 
 
 def _took_a_stale_answer(theirs: Any, mine: Any, given: str) -> bool:
@@ -261,13 +275,15 @@ def without_early_join_ends(
 
 
 def readable_threads(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
-    """A step that writes two values to a last-value key fails and the thread stays
+    """A step that writes two values to a last-value key, or whose writes a reducer
+    refuses (``add_messages`` removing a message twice), fails and the thread stays
     readable (LangGraph: the thread cannot be read or continued any more)."""
+    refused = ("invalid_update", "ValueError") if spec.messages else ("invalid_update",)
     return (
-        _error(langgraph.state, "invalid_update")
+        _error(langgraph.state, *refused)
         and not _is_error(ours.state)
-        and _error(ours.result, "invalid_update")
-        and _error(langgraph.result, "invalid_update")
+        and _error(ours.result, *refused)
+        and _error(langgraph.result, *refused)
     )
 
 
@@ -451,6 +467,29 @@ def a_kept_subgraph_runs_once_per_step(
     )
 
 
+def _made_ids_blurred(observed: Any) -> Any:
+    """An observation with the message ids an engine made (``~k``) all alike."""
+    if isinstance(observed, dict):
+        made = observed.get("class") and str(observed.get("id", "")).startswith("~")
+        return {k: "~" if made and k == "id" else _made_ids_blurred(v) for k, v in observed.items()}
+    if isinstance(observed, list):
+        return [_made_ids_blurred(v) for v in observed]
+    return observed
+
+
+def message_ids_are_made_once(
+    op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
+) -> bool:
+    """Time travel to a checkpoint whose step applied input with messages lacking an id
+    replays the messages with the ids they were stored with (LangGraph runs
+    ``add_messages`` on the raw input again, making new ids)."""
+    return (
+        spec.messages
+        and op.kind in ("replay", "sub_replay")
+        and _made_ids_blurred(langgraph.as_dict()) == _made_ids_blurred(ours.as_dict())
+    )
+
+
 DIFFERENCES = (
     Difference("strict resumes", stops=True, predicate=strict_resumes),
     Difference("immutable checkpoints", stops=True, predicate=immutable_checkpoints),
@@ -514,4 +553,6 @@ DIFFERENCES = (
         stops=True,
         predicate=unknown_breakpoint_at_call_time,
     ),
+    # After it, the two sides' labels of made ids no longer match: the sequence ends.
+    Difference("stored values stay plain", stops=True, predicate=message_ids_are_made_once),
 )

@@ -5,24 +5,39 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import langgraph.errors as lg_errors
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.config import get_stream_writer as langgraph_stream_writer
 from langgraph.graph import StateGraph as LangGraphStateGraph
+from langgraph.graph.message import add_messages as langgraph_add_messages
 from langgraph.types import Command as LangGraphCommand
+from langgraph.types import RetryPolicy as LangGraphRetryPolicy
 from langgraph.types import Send as LangGraphSend
 from langgraph.types import interrupt as langgraph_interrupt
 from langgraph.warnings import LangGraphDeprecatedSinceV10
 
 import branchline
-from tests.differential.graphs import Engine, GraphSpec, build
+from tests.differential.graphs import Engine, GraphSpec, State, build
 
 # LangGraph warns each time a node raises NodeInterrupt (deprecated since 1.0); the
 # graphs raise it on purpose, in worker threads where catch_warnings cannot reach.
 warnings.filterwarnings("ignore", category=LangGraphDeprecatedSinceV10)
 
 THREAD = {"configurable": {"thread_id": "t"}}
+
+
+class LangGraphChatState(State, total=False):
+    """The graphs' state with LangChain messages, as LangGraph reduces them."""
+
+    messages: Annotated[list[Any], langgraph_add_messages]
+
+
+class BranchlineChatState(State, total=False):
+    """The graphs' state with LangChain messages, as Branchline reduces them."""
+
+    messages: Annotated[list[Any], branchline.add_messages]
 
 
 def langgraph_engine() -> Engine:
@@ -34,6 +49,9 @@ def langgraph_engine() -> Engine:
         lg_errors.NodeInterrupt,
         LangGraphCommand,
         LangGraphSend,
+        LangGraphRetryPolicy,
+        langgraph_stream_writer,
+        LangGraphChatState,
     )
 
 
@@ -46,6 +64,9 @@ def branchline_engine(name: str) -> Engine:
         branchline.NodeInterrupt,
         branchline.Command,
         branchline.Send,
+        branchline.RetryPolicy,
+        branchline.get_stream_writer,
+        BranchlineChatState,
     )
 
 

@@ -12,15 +12,21 @@ last-value string) and ``gate`` (a last-value flag that opens guards). A node ma
 a compiled subgraph (``NodeSpec.sub``, a ``SubSpec``: a graph of its own over one of
 ``SCHEMAS``, which share some or all of these keys and may add ``notes``, a list only
 the subgraph has; see ``subgraphs.py`` for how they are drawn).
+
+Some nodes also use LangGraph's node options and newer API (``features.py`` draws them):
+a retry policy over a node that fails its first attempts, ``defer=True``, a return
+annotated ``-> Command[Literal[...]]``, the stream writer of the ``"custom"`` mode, and
+LangChain messages in a ``messages`` key with ``add_messages`` (``GraphSpec.messages``).
 """
 
 from __future__ import annotations
 
 import operator
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 LOOP_LIMIT = 9  # a loop edge goes back while the log is shorter than this
 
@@ -71,6 +77,14 @@ class NodeSpec:
     goto: str | None = None  # returns Command(update=..., goto=goto)
     notes: bool = False  # appends its name to notes, logs how many it saw (name/k)
     sub: SubSpec | None = None  # the node is this compiled subgraph (no other feature)
+    # LangGraph's node options and newer API (features.py):
+    fails: int = 0  # its first `fails` attempts (on the side, ever) raise Flaky
+    retry: int = 0  # RetryPolicy(max_attempts=retry), no wait; 0: no policy
+    defer: bool = False  # add_node(..., defer=True)
+    routes: tuple[str, ...] = ()  # -> Command[Literal[*routes]], goto one by the log's length
+    writes: bool = False  # sends a chunk with get_stream_writer() (stream mode "custom")
+    says: bool = False  # adds an AIMessage with an id of its own to messages
+    forgets: bool = False  # removes the oldest message (RemoveMessage)
 
     def __repr__(self) -> str:
         return compact_repr(self)
@@ -98,6 +112,7 @@ class GraphSpec:
     edges: tuple[Edge, ...]
     interrupt_before: tuple[str, ...] = ()
     interrupt_after: tuple[str, ...] = ()
+    messages: bool = False  # the state also has messages: Annotated[list, add_messages]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -215,15 +230,36 @@ class Engine:
     NodeInterrupt: type[BaseException]
     Command: Any
     Send: Any
+    RetryPolicy: Any
+    get_stream_writer: Callable[[], Any]
+    chat_state: type  # State with messages, reduced by this library's add_messages
     calls: list[str] = field(default_factory=list)  # nodes run, in the order they started
+    attempts: dict[str, int] = field(default_factory=dict)  # a node's runs, failed ones too
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def flaky(self, name: str, fails: int) -> None:
+        """Raise ``Flaky`` on the first ``fails`` runs of node ``name`` on this side."""
+        with self.lock:
+            done = self.attempts.get(name, 0)
+            self.attempts[name] = done + 1
+        if done < fails:
+            raise Flaky(f"{name} failed (attempt {done + 1})")
+
+
+class Flaky(Exception):
+    """A node's passing failure: retried by a RetryPolicy's default ``retry_on``."""
 
 
 def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
     def node(state: Any) -> Any:
         engine.calls.append(spec.name)
+        if spec.fails:
+            engine.flaky(spec.name, spec.fails)
         if spec.guard and not state.get("gate"):
             raise engine.NodeInterrupt(f"guard {spec.name}")
         log = [f"{spec.name}/{len(state.get('notes') or [])}" if spec.notes else spec.name]
+        if spec.writes:
+            engine.get_stream_writer()({"from": spec.name, "seen": len(state.get("log") or [])})
         for i in range(spec.interrupts):
             log.append(f"{spec.name}={engine.interrupt(f'{spec.name}?{i}')}")
         update: dict[str, Any] = {"log": log}
@@ -233,12 +269,34 @@ def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
             update["last"] = spec.name
         if spec.notes:
             update["notes"] = [spec.name]
+        if spec.says or spec.forgets:
+            update["messages"] = _messages(spec, state.get("messages") or [])
+        if spec.routes:
+            goto = spec.routes[len(state.get("log") or []) % len(spec.routes)]
+            return engine.Command(update=update, goto=goto)
         if spec.goto is not None:
             return engine.Command(update=update, goto=spec.goto)
         return update
 
     node.__name__ = spec.name
+    if spec.routes:
+        node.__annotations__ = {"return": engine.Command[Literal[spec.routes]]}
     return node
+
+
+def _messages(spec: NodeSpec, messages: list[Any]) -> list[Any]:
+    """What a node adds to ``messages``: an answer whose id says who made it after how
+    many messages (so a rerun replaces it), and the removal of the oldest message."""
+    from langchain_core.messages import AIMessage, RemoveMessage  # only graphs that chat
+
+    out: list[Any] = []
+    if spec.forgets and messages:
+        out.append(RemoveMessage(id=messages[0].id))
+    if spec.says:
+        out.append(
+            AIMessage(f"{spec.name} read {len(messages)}", id=f"{spec.name}.{len(messages)}")
+        )
+    return out
 
 
 def _path(edge: Edge, engine: Engine) -> Callable[[Any], Any]:
@@ -252,10 +310,10 @@ def _path(edge: Edge, engine: Engine) -> Callable[[Any], Any]:
 
 def build(spec: GraphSpec, engine: Engine, schema: type = State) -> Any:
     """The spec as an uncompiled ``StateGraph`` of ``engine`` (on ``schema``)."""
-    builder = engine.StateGraph(schema)
+    builder = engine.StateGraph(engine.chat_state if spec.messages else schema)
     for node in spec.nodes:
         if node.sub is None:
-            builder.add_node(node.name, _node_function(node, engine))
+            builder.add_node(node.name, _node_function(node, engine), **_options(node, engine))
         else:
             builder.add_node(node.name, compile_subgraph(node.sub, engine))
     for edge in spec.edges:
@@ -267,6 +325,16 @@ def build(spec: GraphSpec, engine: Engine, schema: type = State) -> Any:
             path_map = None if edge.kind == "send" else list(edge.targets)
             builder.add_conditional_edges(edge.sources[0], _path(edge, engine), path_map)
     return builder
+
+
+def _options(node: NodeSpec, engine: Engine) -> dict[str, Any]:
+    """``add_node`` keywords: a retry policy that does not wait, and ``defer``."""
+    options: dict[str, Any] = {"defer": True} if node.defer else {}
+    if node.retry:
+        options["retry_policy"] = engine.RetryPolicy(
+            max_attempts=node.retry, initial_interval=0.0, jitter=False
+        )
+    return options
 
 
 def compile_subgraph(sub: SubSpec, engine: Engine) -> Any:
@@ -282,7 +350,13 @@ def compile_subgraph(sub: SubSpec, engine: Engine) -> Any:
 def without_node(spec: GraphSpec, name: str) -> GraphSpec | None:
     """The spec without node ``name`` (its edges dropped, START re-wired), or None."""
     nodes = tuple(
-        replace(n, goto=None if n.goto == name else n.goto) for n in spec.nodes if n.name != name
+        replace(
+            n,
+            goto=None if n.goto == name else n.goto,
+            routes=tuple(r for r in n.routes if r != name),
+        )
+        for n in spec.nodes
+        if n.name != name
     )
     if not nodes:
         return None
@@ -297,11 +371,12 @@ def without_node(spec: GraphSpec, name: str) -> GraphSpec | None:
             edges.append(replace(edge, targets=targets))
     if not any(START in e.sources for e in edges):
         edges.insert(0, Edge("plain", (START,), (nodes[0].name,)))
-    return GraphSpec(
-        nodes,
-        tuple(edges),
-        tuple(n for n in spec.interrupt_before if n != name),
-        tuple(n for n in spec.interrupt_after if n != name),
+    return replace(
+        spec,
+        nodes=nodes,
+        edges=tuple(edges),
+        interrupt_before=tuple(n for n in spec.interrupt_before if n != name),
+        interrupt_after=tuple(n for n in spec.interrupt_after if n != name),
     )
 
 
@@ -317,6 +392,13 @@ def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
             {"sets_last": False},
             {"goto": None},
             {"notes": False},
+            {"fails": 0},
+            {"retry": 0},
+            {"defer": False},
+            {"routes": ()},
+            {"writes": False},
+            {"says": False},
+            {"forgets": False},
         ):
             simpler = replace(node, **change)  # type: ignore[arg-type]
             if simpler != node and (
@@ -328,6 +410,8 @@ def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
         variants.append(replace(spec, interrupt_before=()))
     if spec.interrupt_after:
         variants.append(replace(spec, interrupt_after=()))
+    if spec.messages and not any(n.says or n.forgets for n in spec.nodes):
+        variants.append(replace(spec, messages=False))
     return variants
 
 

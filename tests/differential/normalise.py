@@ -2,7 +2,10 @@
 
 Interrupt ids become labels (``#0``, ``#1``... per question, in the order a side showed them),
 checkpoints become positions in the thread's history (newest first), so two engines
-that made the same checkpoints and asked the same questions give equal data.
+that made the same checkpoints and asked the same questions give equal data. A LangChain
+message becomes its fields; an id the graph gave it stays, one its engine made
+(``add_messages``: LangGraph's uuid4, Branchline's 32 hex digits) becomes ``~0``, ``~1``...
+in the order the side showed them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from typing import Any
 
 _LABEL = re.compile(r"'#(\d+|\*)'")
+_MADE_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def order(item: Any) -> tuple[str, str]:
@@ -29,6 +33,13 @@ class Labels:
         self._labels: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
         self.twins: set[str] = set()  # questions seen pending twice at once (see blur_twins)
+        self._message_ids: dict[str, str] = {}
+
+    def message_id(self, given: Any) -> Any:
+        """A message's id as shown: ``~k`` for the k-th id this side made, else itself."""
+        if not isinstance(given, str) or not _MADE_ID.fullmatch(given):
+            return given
+        return self._message_ids.setdefault(given, f"~{len(self._message_ids)}")
 
     def __call__(self, value: Any, interrupt_id: str) -> str:
         key = (repr(value), interrupt_id)
@@ -49,7 +60,17 @@ def plain(value: Any, labels: Labels) -> Any:
         return [plain(v, labels) for v in value]
     if hasattr(value, "value") and hasattr(value, "id") and type(value).__name__ == "Interrupt":
         return interrupt(value, labels)
+    if type(value).__module__.startswith("langchain_core.messages"):
+        return message(value, labels)
     return value
+
+
+def message(value: Any, labels: Labels) -> dict[str, Any]:
+    """A LangChain message as its class and the fields it set (empty ones left out), its
+    id labelled if its engine made it."""
+    fields = {k: v for k, v in value.model_dump().items() if v and k != "type"}
+    fields["id"] = labels.message_id(fields.get("id"))
+    return {"class": type(value).__name__, **plain(fields, labels)}
 
 
 def interrupt(item: Any, labels: Labels) -> list[Any]:
@@ -172,6 +193,17 @@ def updates_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
     """``stream_mode="updates"`` chunks; within one step the order is not compared, nor
     that of the questions of one ``__interrupt__`` chunk (parallel nodes that asked)."""
     return sorted((result(c, labels) for c in chunks), key=order)
+
+
+def custom_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
+    """``stream_mode="custom"`` chunks, sorted: parallel nodes write as they happen to run."""
+    return sorted((plain(c, labels) for c in chunks), key=order)
+
+
+def mode_chunks(items: list[Any], modes: list[str], labels: Labels) -> dict[str, Any]:
+    """``stream_mode=[...]`` items ``(mode, chunk)``: each mode's chunks as alone."""
+    shapes = {"values": values_chunks, "updates": updates_chunks, "custom": custom_chunks}
+    return {m: shapes[m]([c for mode, c in items if mode == m], labels) for m in modes}
 
 
 def values_chunks(chunks: list[Any], labels: Labels) -> list[Any]:

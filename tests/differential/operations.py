@@ -22,10 +22,12 @@ class Op:
     ``value``), ``resume_map`` (``picks``: positions of the pending interrupts answered),
     ``update`` (``values``, ``as_node``; at history position ``at`` when given: a fork),
     ``replay`` (``invoke(None)`` at history position ``at``), ``stream`` (``invoke`` with
-    ``stream_mode``), ``stateless`` (the graph compiled without a checkpointer, run on
-    ``values``), ``peek`` (``get_state`` at a checkpoint id of no checkpoint), ``goto``
-    (``Command(goto=value)`` as input), ``history`` (``get_state_history`` with a
-    ``query``: ``limit=2``, ``filter={"source": "loop"}`` or ``before`` position ``at``).
+    ``stream_mode``: ``"values"``, ``"updates"``, ``"custom"``, or several joined by
+    ``+``, streamed as a list of modes), ``stateless`` (the graph compiled without a
+    checkpointer, run on ``values``), ``peek`` (``get_state`` at a checkpoint id of no
+    checkpoint), ``goto`` (``Command(goto=value)`` as input), ``history``
+    (``get_state_history`` with a ``query``: ``limit=2``, ``filter={"source": "loop"}`` or
+    ``before`` position ``at``).
 
     Calls that reach into subgraphs (``subgraph_calls.py``): ``stream`` with ``subgraphs``,
     ``sub_history`` (the history of the subgraph run number ``pick`` among those the

@@ -124,7 +124,13 @@ class Player:
         if op.kind in subgraph_calls.KINDS or op.subgraphs:
             return subgraph_calls.call(op, self)
         if op.kind == "stream":
+            if op.stream_mode and "+" in op.stream_mode:
+                modes = op.stream_mode.split("+")
+                items = list(graph.stream(op.values, THREAD, stream_mode=modes))
+                return normalise.mode_chunks(items, modes, self.labels)
             chunks = list(graph.stream(op.values, THREAD, stream_mode=op.stream_mode))
+            if op.stream_mode == "custom":
+                return normalise.custom_chunks(chunks, self.labels)
             if op.stream_mode == "updates":
                 return normalise.updates_chunks(chunks, self.labels)
             return normalise.values_chunks(chunks, self.labels)
