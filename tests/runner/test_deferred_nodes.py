@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict
 
-from branchline import START, CheckpointStore, Command, Send, StateGraph, interrupt
+from branchline import END, START, CheckpointStore, Command, Send, StateGraph, interrupt
 
 
 class State(TypedDict):
@@ -148,3 +148,24 @@ def test_a_deferred_node_waits_for_a_branch_paused_on_a_question(
     graph.invoke({"log": []}, config)
 
     assert graph.invoke(Command(resume="this"), config) == {"log": ["a", "this", "join"]}
+
+
+def test_a_due_deferred_node_stays_due_through_edits_and_runs_beside_what_they_schedule() -> None:
+    # LangGraph 1.2.22: next stays ('d',) after edits made as 'z' and as 'd', becomes
+    # ('a', 'd') after one made as '__start__', and invoke(None) runs a and d together.
+    class Log(TypedDict, total=False):
+        log: Annotated[list[str], operator.add]
+
+    builder = StateGraph(Log)
+    builder.add_node("a", lambda s: {"log": ["a"]})
+    builder.add_node("d", lambda s: {"log": ["d"]}, defer=True)
+    builder.add_node("z", lambda s: {"log": ["z"]})
+    builder.add_edge(START, "a").add_edge("a", "d").add_edge("d", END)
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory(), interrupt_before=["d"])
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": ["in"]}, config)
+    for as_node, after in (("z", ("d",)), ("d", ("d",)), ("__start__", ("a", "d"))):
+        graph.update_state(config, {"log": [f"as {as_node}"]}, as_node=as_node)
+        assert graph.get_state(config).next == after
+    done = graph.invoke(None, config)["log"]
+    assert done == ["in", "a", "as z", "as d", "as __start__", "a", "d"]
