@@ -82,11 +82,11 @@ class StateGraph:
             )
         elif isinstance(action, CompiledStateGraph):
             subgraph = SubgraphNode(name, action, self.schema.channels)
-            self.topology.nodes[name] = Node(name, subgraph, **options)
+            self.topology.add(Node(name, subgraph, **options))
         elif not callable(action):
             self._problems.append(f"node {name!r} is not callable: {action!r}")
         else:
-            self.topology.nodes[name] = Node.of(name, action, called_graph(action), **options)
+            self.topology.add(Node.of(name, action, called_graph(action), **options))
         return self
 
     @property

@@ -276,7 +276,7 @@ class Run:
         head = thread.head
         assert head is not None
         tasks = [(tid, node, index) for index, node, tid in thread.pending_tasks]
-        if self.graph.store is not None:
+        if len(tasks) > 1 and self.graph.store is not None:
             _check_one_run_per_step(self.graph, (node for _, node, _ in tasks))
         yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)

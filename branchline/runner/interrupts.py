@@ -66,6 +66,7 @@ class TaskScope:
     # tasks runs now (they run in this scope, one by one), so subgraphs stream under both.
     stream_at: tuple[str, ...] = ()
     stream_task: str = ""
+    call: Any = None  # the running node's runtime.NodeCall (get_config, get_runtime)
     _token: Token[TaskScope | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -127,13 +128,15 @@ def without_history(scope: TaskScope | None, namespace: tuple[str, ...]) -> Iter
 
 
 @contextmanager
-def streaming_for(scope: TaskScope, task_id: str) -> Iterator[None]:
-    """While task ``task_id`` of a graph without history runs in the task of ``scope``."""
-    kept, scope.stream_task = scope.stream_task, task_id
+def streaming_for(scope: TaskScope, task_id: str, call: Any) -> Iterator[None]:
+    """While task ``task_id`` of a graph without history runs in the task of ``scope``
+    (its node's ``call``)."""
+    kept = scope.stream_task, scope.call
+    scope.stream_task, scope.call = task_id, call
     try:
         yield
     finally:
-        scope.stream_task = kept
+        scope.stream_task, scope.call = kept
 
 
 def in_durable_task() -> bool:

@@ -156,6 +156,11 @@ def task_described(
 _installed: ContextVar[bool] = ContextVar("branchline_langchain_config", default=False)
 
 
+def langchain_config_set() -> bool:
+    """Whether an enclosing task made its config the one LangChain runnables inherit."""
+    return _installed.get()
+
+
 def installed(task: TaskMessages | None) -> Callable[[], None] | None:
     """Make ``task``'s config the one LangChain runnables called from here inherit; with
     no ``task`` (a run that does not stream messages), clear the one an enclosing task

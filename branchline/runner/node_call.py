@@ -23,31 +23,25 @@ def call_node(
     ``NodeCall.arguments``), and whether it came from ``cache`` (see ``node_cache``)
     rather than a run."""
     if cache is None or node.cache_policy is None:
-        return _run(node, state, call), False
+        return (_retried(node, state, call) if node.retries else call.run_node(node, state)), False
     namespace, key = cache_entry(node.name, node.func, node.cache_policy, state)
     hit, output = cache.get(namespace, key)
     if hit:
         return output, True
-    output = _run(node, state, call)
+    output = _retried(node, state, call) if node.retries else call.run_node(node, state)
     cache.set(namespace, key, output, node.cache_policy.ttl)
     return output, False
 
 
-def _run(node: Node, state: Any, call: NodeCall) -> Any:
+def _retried(node: Node, state: Any, call: NodeCall) -> Any:
     """Each retry asks its ``interrupt()`` questions from the first, as a resumed node
-    does, so the answers given to the task answer them again (as LangGraph); each is a
-    run of the node to the ``"messages"`` stream (``NodeCall.started``, ``returned``)."""
+    does, so the answers given to the task answer them again (as LangGraph)."""
     scope = current_scope()
     asked = scope.calls if scope is not None else 0
 
     def attempt() -> Any:
         if scope is not None:
             scope.calls = asked
-        call.started(state)
-        output = node.func(state, **call.arguments(node.func))
-        call.returned(output)
-        return output
+        return call.run_node(node, state)
 
-    if not node.retries:
-        return attempt()
     return with_retries(node.name, node.retries, attempt, SIGNALS)

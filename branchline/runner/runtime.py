@@ -10,18 +10,22 @@ runs inside a ``NodeCall`` that ``get_*()`` find in a context variable.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
-from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any, Generic, TypeVar
-from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel
 
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.message_stream import MessageStream, TaskMessages, installed, task_metadata
+from branchline.runner.interrupts import current_scope
+from branchline.runner.message_stream import (
+    MessageStream,
+    TaskMessages,
+    installed,
+    langchain_config_set,
+    task_metadata,
+)
+from branchline.runner.topology import Node
 
 ContextT = TypeVar("ContextT")
 StreamWriter = Callable[[Any], None]
@@ -66,7 +70,7 @@ def with_run_context(
     config = dict(config or {})
     configurable = dict(config.get("configurable") or {})
     inherited = configurable.get(RUNTIME)  # a graph run in a node: that node's run's
-    if not isinstance(inherited, RunContext) and (call := _current.get()) is not None:
+    if not isinstance(inherited, RunContext) and (call := _running()) is not None:
         inherited = call.run
     outer = inherited if isinstance(inherited, RunContext) else RunContext()
     context = outer.context if context is None else coerced_context(schema, context)
@@ -105,7 +109,6 @@ class NodeCall:
         "_messages",
         "_runtime",
         "_streamed",
-        "_token",
         "_undo",
         "run",
     )
@@ -124,35 +127,33 @@ class NodeCall:
         self.run = found if isinstance(found, RunContext) else RunContext()
         self._given = run
         self._streamed, self._config, self._described = streamed, config, described
-        self._token: Token[NodeCall | None] | None = None
         self._runtime: Runtime[Any] | None = None
         self._messages: TaskMessages | None = None
         self._undo: Callable[[], None] | None = None
 
     def __enter__(self) -> NodeCall:
-        self._token = _current.set(self)
         if self.run.messages is not None:
             config = self._config()
             metadata = task_metadata(self._given, config, self._described())
             self._messages = self.run.messages.task(config, metadata, self._streamed)
-        self._undo = installed(self._messages)
+        if self._messages is not None or langchain_config_set():
+            self._undo = installed(self._messages)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        assert self._token is not None
         if self._undo is not None:
             self._undo()
-        _current.reset(self._token)
 
-    def started(self, state: Any) -> None:
-        """The node starts on ``state`` (the ``"messages"`` stream skips its messages)."""
-        if self._messages is not None:
-            self._messages.started(state)
-
-    def returned(self, output: Any) -> None:
-        """The node returned ``output`` (its new messages go to the ``"messages"`` stream)."""
-        if self._messages is not None:
-            self._messages.returned(output)
+    def run_node(self, node: Node, state: Any) -> Any:
+        """One run of ``node`` on ``state``, with the arguments it asks for; the
+        ``"messages"`` stream skips its input's messages and takes its new ones."""
+        messages = self._messages
+        if messages is not None:
+            messages.started(state)
+        output = node.func(state, **self.arguments(node.asks)) if node.asks else node.func(state)
+        if messages is not None:
+            messages.returned(output)
+        return output
 
     def write(self, chunk: Any) -> None:
         """Stream ``chunk`` in the ``"custom"`` mode, after what the task wrote before."""
@@ -177,12 +178,9 @@ class NodeCall:
             return dict(self._messages.config)
         return self._config()
 
-    def arguments(self, func: Callable[..., Any]) -> dict[str, Any]:
-        """The keyword arguments ``func`` asks for by name: ``config``, ``runtime``,
-        ``writer``, as LangGraph injects them."""
-        wanted = injected(func)
-        if not wanted:
-            return {}
+    def arguments(self, wanted: frozenset[str]) -> dict[str, Any]:
+        """The keyword arguments a node asks for by name (``Node.asks``): ``config``,
+        ``runtime``, ``writer``, as LangGraph injects them."""
         given: dict[str, Any] = {}
         if "config" in wanted:
             given["config"] = self._config()
@@ -193,33 +191,14 @@ class NodeCall:
         return given
 
 
-_current: ContextVar[NodeCall | None] = ContextVar("branchline_node_call", default=None)
-_INJECTED = ("config", "runtime", "writer")
-_asked: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
-
-
-def injected(func: Callable[..., Any]) -> frozenset[str]:
-    """The parameters of ``func`` the runner fills in (``config``, ``runtime``,
-    ``writer``), read once per function."""
-    try:
-        return _asked[func]
-    except (KeyError, TypeError):
-        pass
-    try:
-        params = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        found: frozenset[str] = frozenset()
-    else:
-        found = frozenset(
-            p.name for p in params if p.name in _INJECTED and p.kind != p.POSITIONAL_ONLY
-        )
-    with suppress(TypeError):  # not weakly referable: read again next time
-        _asked[func] = found
-    return found
+def _running() -> NodeCall | None:
+    """The call of the node running here, if one is (its task's scope holds it)."""
+    scope = current_scope()
+    return scope.call if scope is not None else None
 
 
 def _inside(what: str) -> NodeCall:
-    call = _current.get()
+    call = _running()
     if call is None:
         raise RuntimeError(
             f"{what} was called outside a graph node; call it from a node function while "

@@ -143,7 +143,8 @@ def _run_task(
     spec = graph.topology.nodes[node]
     assert thread.head is not None
     sent, packet = thread.head.task_input(index)
-    managed = managed_values(graph.schema.managed, config, thread.head.step)
+    keys = graph.schema.managed  # most graphs have none
+    managed = managed_values(keys, config, thread.head.step) if keys else {}
     state = packet if sent else graph.schema.node_input(thread.values, managed)
     # A graph that keeps no history run inside another's task (a subgraph compiled with
     # checkpointer=False, or one a node invokes): its questions are that task's own.
@@ -165,8 +166,9 @@ def _run_task(
     step, joins = thread.head.step + 1, graph.topology.joins
     described = partial(task_described, step, node, packet, joins, spec.metadata)
     call = NodeCall(config, streamed, lambda: task_config(config, thread, node, tid), described)
+    scope.call = call
     try:
-        with streaming_for(outer, tid) if outer and inherited else scope, call:
+        with streaming_for(outer, tid, call) if outer and inherited else scope, call:
             output, cached = call_node(spec, state, call, graph.cache)
     except GraphInterrupt as asked:
         if inherited:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +22,13 @@ class Node:
     defer: bool = False  # runs only when nothing else is left to run (runner/deferred.py)
     ends: tuple[str, ...] | dict[str, str] = ()  # where it may route: drawing only
     metadata: dict[str, Any] | None = None
+    asks: frozenset[str] = frozenset()  # what it gets besides the state: runtime.NodeCall
 
     @classmethod
     def of(cls, name: str, func: Callable[..., Any], calls: Any = None, **options: Any) -> Node:
-        """A node running ``func`` (what it gets besides the state: runtime.NodeCall)."""
-        return cls(name, func, calls, **options)
+        """A node running ``func``, which may ask by name for ``config``, ``runtime`` and
+        ``writer`` (read once, here)."""
+        return cls(name, func, calls, **options, asks=_asks(func))
 
     @property
     def runnable(self) -> Callable[..., Any]:
@@ -49,11 +52,13 @@ class Topology:
     edges: list[tuple[str, str]] = field(default_factory=list)
     joins: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     branches: dict[str, list[ConditionalEdge]] = field(default_factory=dict)
+    deferred: frozenset[str] = frozenset()  # the nodes added with ``defer=True``
 
-    @property
-    def deferred(self) -> frozenset[str]:
-        """The nodes added with ``defer=True``."""
-        return frozenset(n for n, node in self.nodes.items() if node.defer)
+    def add(self, node: Node) -> None:
+        """Add ``node`` (its name is new)."""
+        self.nodes[node.name] = node
+        if node.defer:
+            self.deferred |= {node.name}
 
     def successors(self, source: str) -> list[str]:
         """Targets of the plain edges from a node."""
@@ -74,3 +79,15 @@ def node_names(value: Sequence[str] | str | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+INJECTED = ("config", "runtime", "writer")
+
+
+def _asks(func: Callable[..., Any]) -> frozenset[str]:
+    """The parameters of ``func`` the runner fills in (``INJECTED``), by name."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(p.name for p in params if p.name in INJECTED and p.kind != p.POSITIONAL_ONLY)
