@@ -23,17 +23,25 @@ def held_key(node: str) -> str:
     return f"{PREFIX}{node}"
 
 
+DOUBLED = "+"  # in a held node's entry: it was scheduled on two triggers at once
+
+
 def hold_deferred(
-    topology: Topology, scheduled: Sequence[str], arrived: dict[str, set[str]]
-) -> tuple[str, ...]:
+    topology: Topology,
+    scheduled: Sequence[str],
+    arrived: dict[str, set[str]],
+    doubled: Sequence[str] = (),
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The nodes of ``scheduled`` (in order) that run next: the deferred ones among them
     join the held ones in ``arrived``; if no other node is left, all held ones run (and
-    are no longer held)."""
+    are no longer held). Also: the released ones held when ``doubled`` (see planner)."""
     deferred = topology.deferred
     for node in scheduled:
         if node in deferred:
-            arrived[held_key(node)] = {node}
+            held = arrived.setdefault(held_key(node), set())  # a mark stays till it runs
+            held |= {node, DOUBLED} if node in doubled else {node}
     ready = tuple(n for n in scheduled if n not in deferred)
     if ready:
-        return ready
-    return tuple(n for n in topology.nodes if arrived.pop(held_key(n), None))
+        return ready, ()
+    released = {n: arrived.pop(held_key(n)) for n in topology.nodes if held_key(n) in arrived}
+    return tuple(released), tuple(n for n, held in released.items() if DOUBLED in held)

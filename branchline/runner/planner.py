@@ -135,7 +135,8 @@ def plan(
     ]
     pulled = topology.order(nodes)
     if topology.deferred:
-        pulled = hold_deferred(topology, pulled, arrived)
+        pulled, released = hold_deferred(topology, pulled, arrived, doubled)
+        doubled += released
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*pulled, *(node for node, _ in packets))
     doubled = [node for node in dict.fromkeys(doubled) if node in next_nodes]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from branchline.domain.model.thread import Thread
+from branchline.runner.deferred import PREFIX
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.managed import for_edits
 from branchline.runner.planner import Plan, Route, edge_scheduled, plan, route
@@ -68,8 +69,14 @@ def after_update(
         )
     after = plan(graph.topology, [(node, where)], waiting, ran=(), cleared=cleared)
     # As LangGraph's: a deferred node that is due stays due until it runs, whatever the
-    # edit was made as, and runs beside what the edit schedules.
-    due = [n for n in pending if n in graph.topology.deferred and n not in after.next]
+    # edit was made as, and runs beside what the edit schedules (but held again when the
+    # edit's routes schedule it anew).
+    again = set(where.targets) | {k.removeprefix(PREFIX) for k in after.waiting}
+    due = [
+        n
+        for n in pending
+        if n in graph.topology.deferred and n not in after.next and n not in again
+    ]
     if not due:
         return after
     pulled = graph.topology.order([*after.next[: len(after.next) - len(after.packets)], *due])

@@ -8,9 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import pytest
 from typing_extensions import TypedDict
 
-from branchline import END, START, CheckpointStore, Command, Send, StateGraph, interrupt
+from branchline import (
+    END,
+    START,
+    CheckpointStore,
+    Command,
+    InvalidUpdateError,
+    Send,
+    StateGraph,
+    interrupt,
+)
 
 
 class State(TypedDict):
@@ -169,3 +179,42 @@ def test_a_due_deferred_node_stays_due_through_edits_and_runs_beside_what_they_s
         assert graph.get_state(config).next == after
     done = graph.invoke(None, config)["log"]
     assert done == ["in", "a", "as z", "as d", "as __start__", "a", "d"]
+
+
+class Trail(TypedDict, total=False):
+    log: Annotated[list[str], operator.add]
+
+
+def _trail(name: str) -> Callable[[Trail], dict[str, list[str]]]:
+    return lambda s: {"log": [name]}
+
+
+def test_an_edit_whose_routes_schedule_a_due_deferred_node_holds_it_again() -> None:
+    # LangGraph 1.2.22: n3 (deferred) asked its question; an edit made as n1, which
+    # routes to n2 and n3, leaves next ('n2',): n3 waits for n2 again.
+    builder = StateGraph(Trail).add_node("n1", _trail("n1"))
+    builder.add_node("n2", _trail("n2"))
+    builder.add_node("n3", lambda s: {"log": [interrupt("n3?")]}, defer=True)
+    builder.add_edge(START, "n1").add_edge("n1", "n3").add_edge("n1", "n2").add_edge("n3", END)
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+    assert graph.get_state(config).next == ("n3",)
+    graph.update_state(config, {"log": ["edit"]}, as_node="n1")
+    assert graph.get_state(config).next == ("n2",)
+
+
+def test_a_deferred_join_end_also_scheduled_by_an_edge_is_an_ambiguous_last_run() -> None:
+    # LangGraph 1.2.22: after n4 ran (held since its join and n3's edge scheduled it at
+    # once), an update without as_node raises "Ambiguous update, specify as_node".
+    builder = StateGraph(Trail)
+    for name in ("n0", "n2", "n3"):
+        builder.add_node(name, _trail(name))
+    builder.add_node("n4", _trail("n4"), defer=True)
+    builder.add_edge(START, "n0").add_edge("n0", "n3").add_edge("n0", "n2")
+    builder.add_edge("n2", "n3").add_edge("n3", "n4").add_edge(["n2", "n3"], "n4")
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"log": []}, config)["log"][-1] == "n4"
+    with pytest.raises(InvalidUpdateError, match="Ambiguous update"):
+        graph.update_state(config, {"log": ["edit"]})
