@@ -162,10 +162,12 @@ def _asks(result: Any) -> bool:
 def an_answer_answers_one_question(
     op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation
 ) -> bool:
-    """A continue (``None``) re-runs a node that still has a question open and asks it
-    again; an answer's run that comes back to a node (a loop in a subgraph) asks it anew
-    (LangGraph hands either the last bare answer, given to an earlier question)."""
-    continues = op.kind in ("invoke", "stream") and op.values is None
+    """A continue (``None``, or a replay of a checkpoint) re-runs a node that still has a
+    question open and asks it again; an answer's run that comes back to a node (a loop in
+    a subgraph) asks it anew (LangGraph hands either the last bare answer, given to an
+    earlier question)."""
+    replays = op.kind in ("replay", "sub_replay")
+    continues = (op.kind in ("invoke", "stream") and op.values is None) or replays
     resumes = op.kind in ("resume", "resume_map")
     if op.stream_mode == "custom":  # the chunks show no question: the state does
         theirs, mine = _pending(langgraph.state), _pending(ours.state)
