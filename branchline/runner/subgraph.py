@@ -287,6 +287,7 @@ def enter(
     travel = flags.get(TRAVEL)  # the run's first entry here, in a time travel: see kept_start
     travelled = isinstance(travel, TravelledTo) and travel.first_entry(without_task_ids(namespace))
     resuming = flags.get(RESUMING, True)
+    answers = _answers(scope, thread) if thread is not None else {}  # resumed, always
     if thread is None:
         result = call(child, input, sub_config)
     elif mapped is not None:  # a run from one of this subgraph's checkpoints
@@ -302,8 +303,7 @@ def enter(
         elif thread.head is None or start != thread.head.version:
             sub_config["configurable"]["checkpoint_id"] = checkpoint_id(thread_id, start)
         result = call(child, input, sub_config)
-    elif thread.pending_nodes and (resuming or not kept or _answers(scope, thread)):
-        answers = _answers(scope, thread)  # a question answered now is resumed, always
+    elif thread.pending_nodes and (resuming or not kept or answers):
         result = call(child, Command(resume=answers) if answers else None, sub_config)
     elif not kept or (resuming and not here):  # as LangGraph: its final values, nothing runs
         result = call(child, None, sub_config)
@@ -367,6 +367,8 @@ def _sub_config(
 
 def _answers(scope: TaskScope, thread: Thread) -> dict[str, Any]:
     """The answers the task was given to the questions ``thread`` has pending."""
+    if not scope.answered:
+        return {}
     pending = {r.interrupt_id for r in thread.pending_interrupts}
     return {i: v for i, v in scope.answered.items() if i in pending}
 
