@@ -40,7 +40,7 @@ class NodeInterrupt(Exception):
         self.value = value
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskScope:
     """What ``interrupt()`` (and a subgraph node) needs to know about its task.
 
@@ -67,6 +67,7 @@ class TaskScope:
     stream_at: tuple[str, ...] = ()
     stream_task: str = ""
     call: Any = None  # the running node's runtime.NodeCall (get_config, get_runtime)
+    place: Any = None  # where the task runs (runtime.TaskPlace): its NodeCall's
     _token: Token[TaskScope | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )

@@ -16,13 +16,15 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from branchline.runner.config import task_config
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import current_scope
+from branchline.runner.interrupts import TaskScope, current_scope
 from branchline.runner.message_stream import (
     MessageStream,
     TaskMessages,
     installed,
     langchain_config_set,
+    task_described,
     task_metadata,
 )
 from branchline.runner.topology import Node
@@ -30,6 +32,11 @@ from branchline.runner.topology import Node
 ContextT = TypeVar("ContextT")
 StreamWriter = Callable[[Any], None]
 RUNTIME = "__branchline_runtime"  # in a run's configurable: its RunContext
+# Where a task runs, as ``task_described`` takes it: its step, node, Send packet (None
+# for a task its edges started), the graph's joins, and the metadata add_node was given.
+TaskPlace = tuple[
+    int, str, int | None, Sequence[tuple[Sequence[str], str]], Mapping[str, Any] | None
+]
 
 
 def _no_writer(chunk: Any) -> None:
@@ -102,40 +109,24 @@ class NodeCall:
     ``with call:`` makes it the current one (and its config the one LangChain chat
     models called in it inherit, when the run streams messages)."""
 
-    __slots__ = (
-        "_config",
-        "_described",
-        "_given",
-        "_messages",
-        "_runtime",
-        "_streamed",
-        "_undo",
-        "run",
-    )
+    __slots__ = ("_messages", "_place", "_runtime", "_scope", "_undo", "run")
 
-    def __init__(
-        self,
-        run: Mapping[str, Any],
-        streamed: list[Any],
-        config: Callable[[], dict[str, Any]],
-        described: Callable[[], dict[str, Any]] = dict,
-    ) -> None:
-        """``run``: the run's config; ``streamed``: where the task's stream chunks go,
-        as ``(namespace, mode, chunk)``; ``config``: makes the config the node gets;
-        ``described``: makes the task's ``langgraph_*`` metadata."""
-        found = (run.get("configurable") or {}).get(RUNTIME)
+    def __init__(self, scope: TaskScope, place: TaskPlace) -> None:
+        """``scope``: the task's (its run's config, its thread, node and id, and where its
+        stream chunks go, as ``(namespace, mode, chunk)``); ``place``: the arguments of
+        ``task_described``, the task's ``langgraph_*`` metadata, made when asked for."""
+        found = (scope.config.get("configurable") or {}).get(RUNTIME)
         self.run = found if isinstance(found, RunContext) else RunContext()
-        self._given = run
-        self._streamed, self._config, self._described = streamed, config, described
+        self._scope, self._place = scope, place
         self._runtime: Runtime[Any] | None = None
         self._messages: TaskMessages | None = None
         self._undo: Callable[[], None] | None = None
 
     def __enter__(self) -> NodeCall:
         if self.run.messages is not None:
-            config = self._config()
-            metadata = task_metadata(self._given, config, self._described())
-            self._messages = self.run.messages.task(config, metadata, self._streamed)
+            config, scope = self._task_config(), self._scope
+            metadata = task_metadata(scope.config, config, task_described(*self._place))
+            self._messages = self.run.messages.task(config, metadata, scope.streamed)
         if self._messages is not None or langchain_config_set():
             self._undo = installed(self._messages)
         return self
@@ -157,7 +148,7 @@ class NodeCall:
 
     def write(self, chunk: Any) -> None:
         """Stream ``chunk`` in the ``"custom"`` mode, after what the task wrote before."""
-        self._streamed.append(((), "custom", chunk))
+        self._scope.streamed.append(((), "custom", chunk))
 
     @property
     def writer(self) -> StreamWriter:
@@ -176,14 +167,18 @@ class NodeCall:
         task's metadata and callbacks when the run streams messages, as LangGraph's."""
         if self._messages is not None:
             return dict(self._messages.config)
-        return self._config()
+        return self._task_config()
+
+    def _task_config(self) -> dict[str, Any]:
+        scope = self._scope
+        return task_config(scope.config, scope.thread, scope.node, scope.task_id)
 
     def arguments(self, wanted: frozenset[str]) -> dict[str, Any]:
         """The keyword arguments a node asks for by name (``Node.asks``): ``config``,
         ``runtime``, ``writer``, as LangGraph injects them."""
         given: dict[str, Any] = {}
         if "config" in wanted:
-            given["config"] = self._config()
+            given["config"] = self._task_config()
         if "runtime" in wanted:
             given["runtime"] = self.runtime
         if "writer" in wanted:
@@ -191,10 +186,25 @@ class NodeCall:
         return given
 
 
+def needs_call(config: Mapping[str, Any]) -> bool:
+    """Whether a task of the run of ``config`` must run its node in a ``NodeCall``
+    entered at its start: the run streams messages, or an enclosing task set the config
+    LangChain runnables inherit. (Otherwise the call is made when the node asks.)"""
+    found = (config.get("configurable") or {}).get(RUNTIME)
+    streams = isinstance(found, RunContext) and found.messages is not None
+    return streams or langchain_config_set()
+
+
 def _running() -> NodeCall | None:
-    """The call of the node running here, if one is (its task's scope holds it)."""
+    """The call of the node running here, if one is (its task's scope holds it, or
+    the task's place to make it from)."""
     scope = current_scope()
-    return scope.call if scope is not None else None
+    if scope is None:
+        return None
+    if scope.call is None and scope.place is not None:
+        scope.call = NodeCall(scope, scope.place)
+    call: NodeCall | None = scope.call
+    return call
 
 
 def _inside(what: str) -> NodeCall:

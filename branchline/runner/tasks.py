@@ -11,7 +11,6 @@ import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
@@ -19,7 +18,6 @@ from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import task_id
 from branchline.domain.model.thread import Thread
 from branchline.runner.channel_writes import Delta, StepWriter
-from branchline.runner.config import task_config
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
     GraphInterrupt,
@@ -31,11 +29,10 @@ from branchline.runner.interrupts import (
     streaming_for,
 )
 from branchline.runner.managed import managed_values
-from branchline.runner.message_stream import task_described
 from branchline.runner.node_call import call_node
 from branchline.runner.overwrite import storable
 from branchline.runner.planner import Route, route
-from branchline.runner.runtime import NodeCall
+from branchline.runner.runtime import NodeCall, needs_call
 from branchline.runner.schema import Writes, shown_writes
 from branchline.runner.spec import GraphSpec
 from branchline.runner.subgraph import ParentCommand, SubgraphPaused
@@ -52,7 +49,7 @@ class Question:
     namespace: str = ""  # asked inside a subgraph: see events.Interrupted
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What one task did."""
 
@@ -99,6 +96,8 @@ class Outcome:
         assert self.delta is not None
         assigned, writes = self.delta.assigned, self.writes
         if isinstance(writes, dict):  # most tasks
+            if all(assigned.get(k) is v for k, v in writes.items()):  # no reducer's
+                return {}
             return storable(
                 {k: v for k, v in writes.items() if k in assigned and assigned[k] is not v}
             )
@@ -163,13 +162,15 @@ def _run_task(
         streamed=streamed,
     )
     packet = index - thread.head.first_packet if sent else None
-    step, joins = thread.head.step + 1, graph.topology.joins
-    described = partial(task_described, step, node, packet, joins, spec.metadata)
-    call = NodeCall(config, streamed, lambda: task_config(config, thread, node, tid), described)
-    scope.call = call
+    scope.place = (thread.head.step + 1, node, packet, graph.topology.joins, spec.metadata)
     try:
-        with streaming_for(outer, tid, call) if outer and inherited else scope, call:
-            output, cached = call_node(spec, state, call, graph.cache)
+        if spec.plain and not inherited and not needs_call(config):  # most tasks
+            with scope:  # its NodeCall is made if the node asks for it (get_config()...)
+                output, cached = spec.func(state), False
+        else:
+            scope.call = call = NodeCall(scope, scope.place)
+            with streaming_for(outer, tid, call) if outer and inherited else scope, call:
+                output, cached = call_node(spec, state, call, graph.cache)
     except GraphInterrupt as asked:
         if inherited:
             raise  # the enclosing task records the question

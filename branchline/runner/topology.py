@@ -23,6 +23,12 @@ class Node:
     ends: tuple[str, ...] | dict[str, str] = ()  # where it may route: drawing only
     metadata: dict[str, Any] | None = None
     asks: frozenset[str] = frozenset()  # what it gets besides the state: runtime.NodeCall
+    # Called with the state alone, once: no parameters to inject, no retries, no cache.
+    plain: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain = not self.asks and not self.retries and self.cache_policy is None
+        object.__setattr__(self, "plain", plain)
 
     @classmethod
     def of(cls, name: str, func: Callable[..., Any], calls: Any = None, **options: Any) -> Node:

@@ -114,6 +114,8 @@ class Thread:
 
     def answered(self, task: str) -> dict[str, Any]:
         """The answers given to a task's questions, by interrupt id."""
+        if not self.interrupts:
+            return {}
         return {r.interrupt_id: r.answer for r in self._answered(task)}
 
     def _answered(self, task: str) -> list[InterruptRecord]:
