@@ -75,15 +75,15 @@ def _discarded(head: Checkpoint) -> tuple[str, ...]:
     return (*pulled, *(node for node in head.doubled if node in pulled))
 
 
-def _ran(thread: Thread) -> tuple[str, ...]:
-    """The nodes that ran as pulled tasks (not ``Send`` ones) in the step being closed,
-    or, if none did, the ones of the step before."""
+def _ran(thread: Thread, finished: tuple[str, ...]) -> tuple[str, ...]:
+    """The nodes that ran as pulled tasks (not ``Send`` ones) in the step being closed
+    (whose ``finished`` nodes are known), or, if none did, the ones of the step before."""
     head = thread.head
     before = head.ran if head else ()
     if head is None or not thread.results:
         return before
     if not head.packets and not head.doubled:  # most steps
-        return tuple([r.node for r in thread.results if r.error is None]) or before
+        return finished or before
     sent = (
         {
             task_id(thread.thread_id, head.version, n, i)
@@ -253,7 +253,7 @@ def closed(thread: Thread, event: StepCompleted, results: tuple[TaskResult, ...]
         if thread.breakpoints_hit
         else ()
     )
-    ran = _ran(thread)
+    ran = _ran(thread, finished)
     # a step of only Send tasks, with no node run before it: a run went on from a fork
     replayed = (thread.head.replayed if thread.head else False) or (
         bool(thread.results) and not ran
