@@ -124,7 +124,7 @@ class StateGraph:
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
         """Run ``end_key`` after ``start_key``; a list of starts waits for all of them."""
         if isinstance(start_key, str):
-            self.topology.edges.append((start_key, end_key))
+            self.topology.add_edge(start_key, end_key)
         else:
             self.topology.joins.append((tuple(start_key), end_key))
         return self

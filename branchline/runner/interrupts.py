@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
 from typing import Any
 
 from branchline.runner.errors import InvalidConfigError
@@ -40,37 +39,48 @@ class NodeInterrupt(Exception):
         self.value = value
 
 
-@dataclass(slots=True)
 class TaskScope:
     """What ``interrupt()`` (and a subgraph node) needs to know about its task.
 
     ``with scope:`` runs a node with it as the answer source of its ``interrupt()`` calls.
+    The attributes below the constructor's start at these shared values: most tasks
+    never change them, and a task is made for every node run.
     """
 
-    task_id: str
-    answers: list[Any]
-    durable: bool
-    calls: int = field(default=0)
-    answered: dict[str, Any] = field(default_factory=dict)
-    store: Any = None
-    thread: Any = None  # the Thread whose task this is (a subgraph's parent)
-    node: str = ""
-    config: Any = None  # the config of the task's run
-    joined: int = 0  # graphs without a store invoked in this task so far (subgraph.join_task)
-    without_history: bool = False  # it runs a subgraph compiled with checkpointer=False
-    # When the caller streams subgraphs (``stream(..., subgraphs=True)``): the modes, and
-    # the chunks of the subgraph this task runs, as ``(namespace, mode, chunk)``.
-    stream_modes: tuple[str, ...] = ()
-    streamed: list[Any] = field(default_factory=list)
+    calls = 0  # the interrupt() calls its node made so far
+    joined = 0  # graphs without a store invoked in this task so far (subgraph.join_task)
+    without_history = False  # it runs a subgraph compiled with checkpointer=False
     # While it runs a graph without history: that graph's namespace, and which of its
     # tasks runs now (they run in this scope, one by one), so subgraphs stream under both.
     stream_at: tuple[str, ...] = ()
-    stream_task: str = ""
+    stream_task = ""
     call: Any = None  # the running node's runtime.NodeCall (get_config, get_runtime)
     place: Any = None  # where the task runs (runtime.TaskPlace): its NodeCall's
-    _token: Token[TaskScope | None] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    _token: Token[TaskScope | None] | None = None
+
+    def __init__(
+        self,
+        task_id: str,
+        answers: list[Any],
+        durable: bool,
+        answered: dict[str, Any] | None = None,
+        store: Any = None,
+        thread: Any = None,
+        node: str = "",
+        config: Any = None,
+        stream_modes: tuple[str, ...] = (),
+        streamed: list[Any] | None = None,
+    ) -> None:
+        """``answered``: the answers given to its questions, by interrupt id; ``thread``:
+        the Thread whose task this is (a subgraph's parent); ``config``: the config of the
+        task's run. When the caller streams subgraphs (``stream(..., subgraphs=True)``):
+        ``stream_modes``, and ``streamed``, where the chunks of the subgraph this task
+        runs go, as ``(namespace, mode, chunk)``."""
+        self.task_id, self.answers, self.durable = task_id, answers, durable
+        self.answered = {} if answered is None else answered
+        self.store, self.thread, self.node, self.config = store, thread, node, config
+        self.stream_modes = stream_modes
+        self.streamed = [] if streamed is None else streamed
 
     def __enter__(self) -> TaskScope:
         self._token = _scope.set(self)

@@ -42,6 +42,8 @@ def route(topology: Topology, node: str, state: Any, goto: Sequence[str | Send] 
             sends.append((_known(topology, node, choice.node, None), choice.arg))
         else:
             targets.append(_known(topology, node, choice, None))
+    if len(targets) == 1:  # a chain's next node
+        return Route(() if targets[0] == END else (targets[0],), tuple(sends))
     return Route(tuple(t for t in dict.fromkeys(targets) if t != END), tuple(sends))
 
 

@@ -96,11 +96,8 @@ class Outcome:
         assert self.delta is not None
         assigned, writes = self.delta.assigned, self.writes
         if isinstance(writes, dict):  # most tasks
-            if all(assigned.get(k) is v for k, v in writes.items()):  # no reducer's
-                return {}
-            return storable(
-                {k: v for k, v in writes.items() if k in assigned and assigned[k] is not v}
-            )
+            changed = {k: v for k, v in writes.items() if k in assigned and assigned[k] is not v}
+            return storable(changed) if changed else {}
         shown = self.shown  # a channel written several times shows every write
         several = {c for c, v in shown.items() if isinstance(v, dict) and "$writes" in v}
         return storable(
@@ -149,17 +146,10 @@ def _run_task(
     # checkpointer=False, or one a node invokes): its questions are that task's own.
     outer = current_scope()
     inherited = graph.store is None and outer is not None and outer.durable
+    store = graph.store
+    answers, answered = thread.answers(tid), thread.answered(tid)
     scope = TaskScope(
-        tid,
-        thread.answers(tid),
-        durable=graph.store is not None,
-        answered=thread.answered(tid),
-        store=graph.store,
-        thread=thread,
-        node=node,
-        config=config,
-        stream_modes=streaming,
-        streamed=streamed,
+        tid, answers, store is not None, answered, store, thread, node, config, streaming, streamed
     )
     packet = index - thread.head.first_packet if sent else None
     scope.place = (thread.head.step + 1, node, packet, graph.topology.joins, spec.metadata)

@@ -59,6 +59,8 @@ class Topology:
     joins: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     branches: dict[str, list[ConditionalEdge]] = field(default_factory=dict)
     deferred: frozenset[str] = frozenset()  # the nodes added with ``defer=True``
+    # The targets of each node's plain edges, in declaration order (see add_edge).
+    _successors: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def add(self, node: Node) -> None:
         """Add ``node`` (its name is new)."""
@@ -66,9 +68,14 @@ class Topology:
         if node.defer:
             self.deferred |= {node.name}
 
-    def successors(self, source: str) -> list[str]:
+    def add_edge(self, start: str, end: str) -> None:
+        """Add the plain edge ``start`` -> ``end``."""
+        self.edges.append((start, end))
+        self._successors.setdefault(start, []).append(end)
+
+    def successors(self, source: str) -> Sequence[str]:
         """Targets of the plain edges from a node."""
-        return [end for start, end in self.edges if start == source]
+        return self._successors.get(source, ())
 
     def order(self, names: Sequence[str]) -> tuple[str, ...]:
         """Names without duplicates, in node declaration order."""
