@@ -114,9 +114,8 @@ class Thread:
 
     def answered(self, task: str) -> dict[str, Any]:
         """The answers given to a task's questions, by interrupt id."""
-        if not self.interrupts:
-            return {}
-        return {r.interrupt_id: r.answer for r in self._answered(task)}
+        found = self._answered(task) if self.interrupts else ()  # most threads: none
+        return {r.interrupt_id: r.answer for r in found}
 
     def _answered(self, task: str) -> list[InterruptRecord]:
         return [r for r in self.interrupts if r.task_id == task and r.answered]
