@@ -7,7 +7,7 @@ from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult
 from branchline.domain.model.events import CheckpointEvent, ThreadEvent
-from branchline.domain.model.evolve import evolve
+from branchline.domain.model.evolve import closed, evolve, settled
 from branchline.domain.model.thread import Thread
 from branchline.runner.planner import Plan
 
@@ -21,11 +21,12 @@ class Batch:
         self.events: list[ThreadEvent] = []
         self._before: list[Thread | None] = []  # the state before each event
 
-    def add(self, event: ThreadEvent) -> Thread:
-        """Record one event and return the state it leads to."""
+    def add(self, event: ThreadEvent, state: Thread | None = None) -> Thread:
+        """Record one event and return the state it leads to (``state``, when the caller
+        folded it already)."""
         self._before.append(self.thread)
         self.events.append(event)
-        self.thread = evolve(self.thread, event)
+        self.thread = evolve(self.thread, event) if state is None else state
         return self.thread
 
     def close_step(
@@ -34,10 +35,11 @@ class Batch:
         """Close the step in progress with the tasks that ``finished`` just now: they
         travel inside its ``StepCompleted``, one event a step rather than one per task;
         ``after`` runs next."""
-        step = self.current.complete_step(
+        current = self.current
+        step = current.complete_step(
             after.next, after.waiting, metadata, after.packets, finished, after.doubled
         )
-        return self.add(step)
+        return self.add(step, closed(settled(current, step, tuple(finished)), step))
 
     def checkpoints(self) -> list[Thread]:
         """The state at each checkpoint the batch made, oldest first."""

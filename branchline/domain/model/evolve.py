@@ -225,8 +225,13 @@ def carried_results(event: StepCompleted | StateUpdated) -> tuple[TaskResult, ..
     )
 
 
-def settled(thread: Thread, event: StepCompleted | StateUpdated) -> Thread:
-    """The state just before ``event`` closes the step: the results it carries recorded."""
+def settled(
+    thread: Thread,
+    event: StepCompleted | StateUpdated,
+    carried: tuple[TaskResult, ...] | None = None,
+) -> Thread:
+    """The state just before ``event`` closes the step: the results it carries recorded
+    (``carried``: those, when the caller made the event from them, else read from it)."""
     if not event.results:
         return thread
     return Thread(
@@ -235,7 +240,7 @@ def settled(thread: Thread, event: StepCompleted | StateUpdated) -> Thread:
         thread.thread_id,
         thread.values,
         thread.head,
-        (*thread.results, *carried_results(event)),
+        (*thread.results, *(carried_results(event) if carried is None else carried)),
         thread.interrupts,
         thread.breakpoints_hit,
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
 from branchline.domain.model import checkpoint, clock
 from branchline.domain.model.checkpoint import Checkpoint, InterruptRecord, TaskResult
+from branchline.domain.model.computed_once import computed_once
 from branchline.domain.model.dataclass_init import one_assignment_init
 from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
@@ -71,7 +71,7 @@ class Thread:
         """Nodes of the step in progress that completed without error."""
         return tuple([r.node for r in self.results if r.error is None])
 
-    @cached_property  # a state is immutable; a step asks for its tasks several times
+    @computed_once  # a state is immutable; a step asks for its tasks several times
     def pending_tasks(self) -> tuple[tuple[int, str, str], ...]:
         """``(index, node, task_id)`` of each task of the head's step not completed yet."""
         if self.head is None:
