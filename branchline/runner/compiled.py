@@ -189,7 +189,8 @@ class CompiledStateGraph(Branching, RunnableMethods):
         context: Any = None,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         config = self.bound_config(config)
-        RunConfig.parse(config)  # a config that is not a dict: said as such
+        if config is not None and not isinstance(config, Mapping):
+            RunConfig.parse(config)  # raises, saying what it takes
         config = with_run_context(config, context, modes, self.context_schema)
         cfg = RunConfig.parse(config)
         if cfg.checkpoint_ns:

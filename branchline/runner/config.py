@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -120,7 +120,9 @@ class RunConfig:
     def flagged(self, flags: Mapping[str, Any]) -> RunConfig:
         """This config with ``flags`` (RESUMING, TRAVEL) for the tasks of its run."""
         configurable = {**(self.raw.get("configurable") or {}), **flags}
-        return replace(self, raw={**self.raw, "configurable": configurable})
+        # vars(), not dataclasses.replace, which reads each field through getattr: a
+        # resumed run flags its config twice.
+        return RunConfig(**{**vars(self), "raw": {**self.raw, "configurable": configurable}})
 
     def require_thread(self) -> str:
         """The thread id, or a clear error naming the missing key."""
