@@ -189,7 +189,7 @@ class CompiledStateGraph(Branching, RunnableMethods):
         context: Any = None,
     ) -> tuple[Run, Iterator[tuple[str, Any]]]:
         config = self.bound_config(config)
-        if config is not None and not isinstance(config, Mapping):
+        if config is not None and type(config) is not dict and not isinstance(config, Mapping):
             RunConfig.parse(config)  # raises, saying what it takes
         config = with_run_context(config, context, modes, self.context_schema)
         cfg = RunConfig.parse(config)
