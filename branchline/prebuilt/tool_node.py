@@ -18,6 +18,7 @@ from branchline.prebuilt.tool_errors import (
     answer_invocation_errors,
 )
 from branchline.prebuilt.tool_output import Result, keeping_commands, node_output, tool_result
+from branchline.runner.aio import awaited
 from branchline.runner.node_call import SIGNALS
 
 
@@ -87,7 +88,7 @@ class ToolNode:
             return [_error_message(text, call)]
         try:
             try:
-                response = run.invoke({**call, "type": "tool_call"}, config)
+                response = _called(run, {**call, "type": "tool_call"}, config)
             except ValidationError as refused:
                 raise ToolInvocationError(call["name"], refused, call["args"]) from refused
             return tool_result(response, call, kind, self.messages_key)
@@ -101,6 +102,14 @@ class ToolNode:
 
     def __repr__(self) -> str:
         return f"ToolNode(tools={list(self._tools)!r}, name={self.name!r})"
+
+
+def _called(run: BaseTool, request: dict[str, Any], config: RunnableConfig | None) -> Any:
+    """A tool's response to one call: an async-only tool (a coroutine, no function) is
+    awaited on the loop of the async call running the node."""
+    if getattr(run, "func", None) is None and getattr(run, "coroutine", None) is not None:
+        return awaited(run.ainvoke(request, config), str(request["name"]))
+    return run.invoke(request, config)
 
 
 def _tool_of(func: Callable[..., Any]) -> BaseTool:

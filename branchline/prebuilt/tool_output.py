@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain_core.messages import RemoveMessage, ToolCall, ToolMessage, convert_to_messages
@@ -36,16 +36,28 @@ class Returned(ToolOutputMixin):
 
 def keeping_commands(tool: BaseTool) -> BaseTool:
     """``tool``, or a copy of it whose function's ``Command`` results reach the node."""
-    func = getattr(tool, "func", None)
-    if not isinstance(tool, StructuredTool | Tool) or func is None:
+    if not isinstance(tool, StructuredTool | Tool):
         return tool
-    return tool.model_copy(update={"func": _wrapping_commands(func)})
+    func, coroutine = tool.func, tool.coroutine
+    if func is not None:
+        return tool.model_copy(update={"func": _wrapping_commands(func)})
+    if coroutine is not None:
+        return tool.model_copy(update={"coroutine": _awaiting_commands(coroutine)})
+    return tool
 
 
 def _wrapping_commands(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)  # the same signature and hints: LangChain reads them
     def run(*args: Any, **kwargs: Any) -> Any:
         return _wrapped(func(*args, **kwargs))
+
+    return run
+
+
+def _awaiting_commands(coroutine: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    @functools.wraps(coroutine)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return _wrapped(await coroutine(*args, **kwargs))
 
     return run
 

@@ -13,6 +13,7 @@ from branchline.domain.model.ids import checkpoint_version
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.domain.store.collection_pause import collection_paused
+from branchline.runner.async_methods import AsyncMethods
 from branchline.runner.boundary import Boundary
 from branchline.runner.branching import Branching
 from branchline.runner.config import KEPT_BASE, ROOT_THREAD, RunConfig
@@ -44,7 +45,7 @@ from branchline.runner.types import StateSnapshot, StateUpdate
 TASKS, WRITER = "branchline-task", "branchline-writer"  # the names of a graph's threads
 
 
-class CompiledStateGraph(Branching, RunnableMethods):
+class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
     """A validated graph, bound to an optional checkpoint store."""
 
     name: str = "LangGraph"  # compile(name=...), as LangGraph's default

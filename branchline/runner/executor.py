@@ -21,6 +21,7 @@ from branchline.domain.model.checkpoint import START, TaskResult
 from branchline.domain.model.errors import ConcurrentUpdate
 from branchline.domain.model.events import StepCompleted
 from branchline.domain.model.thread import Thread
+from branchline.runner.aio import stop_if_cancelled
 from branchline.runner.batch import Batch
 from branchline.runner.config import RESUMING, TRAVEL, RunConfig, TravelledTo
 from branchline.runner.durability import Journal
@@ -199,6 +200,7 @@ class Run:
                     "Progress is saved; raise the limit with config['recursion_limit'] and call "
                     "invoke(None, config) to continue"
                 )
+            stop_if_cancelled()  # an async call whose caller gave up stops between steps
             continuing, self.continuing = self.continuing, False
             if not continuing and (yield from self._pause_before()):
                 return
@@ -282,6 +284,7 @@ class Run:
         yield from self.emit.tasks(thread, tasks)
         streaming = self.emit.subgraph_modes
         outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool, streaming)
+        stop_if_cancelled()  # ... or with a step under way: not written
         reduce_outcomes(self.graph, thread, outcomes)
         if not all(o.finished for o in outcomes):
             batch = Batch(thread)

@@ -1,6 +1,6 @@
 """The options of ``add_node`` beyond the function: checked when the node is added.
 
-A node's function must be synchronous (``async def`` nodes wait for async support);
+A node's function returns its update (it may be ``async def``, not an async generator);
 ``retry_policy``, ``cache_policy``, ``defer``, ``metadata`` and ``destinations`` are
 checked here, so a mistake is reported at the line that made it.
 """
@@ -28,7 +28,7 @@ def node_options(
     cache_policy: Any,
 ) -> dict[str, Any]:
     """The checked options of node ``name`` (its function ``action``), as ``Node`` fields."""
-    refuse_async(name, action)
+    refuse_async_generator(name, action)
     if not isinstance(defer, bool):
         raise TypeError(f"add_node({name!r}, defer={defer!r}): defer is True or False")
     if metadata is not None and not isinstance(metadata, Mapping):
@@ -50,23 +50,19 @@ def node_options(
     }
 
 
-def refuse_async(name: str, action: Any) -> None:
-    """Refuse an ``async def`` node (or an object whose ``__call__`` is one): Branchline
-    runs nodes synchronously, and would get a coroutine that never runs."""
+def refuse_async_generator(name: str, action: Any) -> None:
+    """Refuse an async generator as a node (or an object whose ``__call__`` is one): a
+    node returns its update once."""
     call = getattr(action, "__call__", None)  # noqa: B004 - the method itself is inspected
-    if not any(_is_async(f) for f in (action, call)):
+    if not any(inspect.isasyncgenfunction(f) for f in (action, call)):
         return
     raise GraphValidationError(
         [
-            f"node {name!r} is async ({action!r:.80}); Branchline runs nodes synchronously and "
-            "does not support ainvoke/astream or async nodes yet. Define it with a plain "
-            "def (run async code inside it with asyncio.run(...) if you must)"
+            f"node {name!r} is an async generator ({action!r:.80}); a node returns its "
+            "update once: define it with async def and return the update, or stream parts "
+            "of it with get_stream_writer()"
         ]
     )
-
-
-def _is_async(func: Any) -> bool:
-    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
 
 
 def destinations_of(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from branchline.domain.model.checkpoint import Checkpoint, TaskResult
+from branchline.runner.aio import awaited
 from branchline.runner.deferred import hold_deferred
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.topology import Topology
@@ -31,6 +33,8 @@ def route(topology: Topology, node: str, state: Any, goto: Sequence[str | Send] 
     choices: list[Any] = list(topology.successors(node))
     for branch in topology.branches.get(node, ()):
         result = branch.path(state)
+        if inspect.iscoroutine(result):  # an async path function, in an async call
+            result = awaited(result, f"the path function of {node!r}")
         for choice in result if isinstance(result, list | tuple) else [result]:
             mapped = branch.path_map is not None and not isinstance(choice, Send)
             choices.append(branch.path_map.get(choice, choice) if mapped else choice)  # type: ignore[union-attr]

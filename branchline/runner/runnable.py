@@ -102,7 +102,7 @@ class RunnableMethods:
         or a list with one per input. ``return_exceptions``: an input whose run raised
         gets its exception in the results instead of stopping the batch. ``kwargs`` go
         to each ``invoke`` (``context=``, ``stream_mode=``...)."""
-        configs = _config_list(config, len(inputs))
+        configs = config_list(config, len(inputs))
         results: list[Any] = []
         for input, each in zip(inputs, configs, strict=True):
             try:
@@ -119,7 +119,7 @@ def _is_subgraph(func: Any) -> bool:
     return isinstance(getattr(func, "graph", None), RunnableMethods)
 
 
-def _config_list(
+def config_list(
     config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None, count: int
 ) -> list[Mapping[str, Any] | None]:
     """One config per input, checked before anything runs."""

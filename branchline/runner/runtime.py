@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from branchline.runner.aio import awaited
 from branchline.runner.config import task_config
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
@@ -142,6 +143,8 @@ class NodeCall:
         if messages is not None:
             messages.started(state)
         output = node.func(state, **self.arguments(node.asks)) if node.asks else node.func(state)
+        if node.awaits:
+            output = awaited(output, node.name)
         if messages is not None:
             messages.returned(output)
         return output

@@ -23,18 +23,19 @@ class Node:
     ends: tuple[str, ...] | dict[str, str] = ()  # where it may route: drawing only
     metadata: dict[str, Any] | None = None
     asks: frozenset[str] = frozenset()  # what it gets besides the state: runtime.NodeCall
+    awaits: bool = False  # an ``async def``: awaited on the loop of an async call (aio.py)
     # Called with the state alone, once: no parameters to inject, no retries, no cache.
     plain: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         plain = not self.asks and not self.retries and self.cache_policy is None
-        object.__setattr__(self, "plain", plain)
+        object.__setattr__(self, "plain", plain and not self.awaits)
 
     @classmethod
     def of(cls, name: str, func: Callable[..., Any], calls: Any = None, **options: Any) -> Node:
         """A node running ``func``, which may ask by name for ``config``, ``runtime`` and
-        ``writer`` (read once, here)."""
-        return cls(name, func, calls, **options, asks=_asks(func))
+        ``writer`` (read once, here), and may be async."""
+        return cls(name, func, calls, **options, asks=_asks(func), awaits=is_async(func))
 
     @property
     def runnable(self) -> Callable[..., Any]:
@@ -104,3 +105,10 @@ def _asks(func: Callable[..., Any]) -> frozenset[str]:
     except (TypeError, ValueError):
         return frozenset()
     return frozenset(p.name for p in params if p.name in INJECTED and p.kind != p.POSITIONAL_ONLY)
+
+
+def is_async(func: Any) -> bool:
+    """Whether calling ``func`` makes a coroutine: an ``async def``, or an object whose
+    ``__call__`` is one."""
+    call = getattr(func, "__call__", None)  # noqa: B004 - the method itself is inspected
+    return any(inspect.iscoroutinefunction(f) for f in (func, call))

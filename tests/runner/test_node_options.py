@@ -3,6 +3,7 @@ its nodes and edges: each as LangGraph 1.2.22 gives it (checked by running both)
 
 from __future__ import annotations
 
+import asyncio
 import operator
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from branchline import (
     END,
     START,
     CachePolicy,
+    CheckpointStore,
     Command,
     GraphValidationError,
     RetryPolicy,
@@ -45,17 +47,33 @@ class AsyncAgent:
 
 
 @pytest.mark.parametrize("action", [thinks, AsyncAgent()], ids=["async def", "async __call__"])
-def test_an_async_node_is_refused_when_added_saying_to_use_a_plain_def(action: Any) -> None:
-    # LangGraph accepts it and fails at invoke ("No synchronous function provided").
+def test_an_async_node_run_by_a_sync_call_fails_saying_to_use_the_async_api(action: Any) -> None:
+    # LangGraph gives the same: a TypeError at invoke, the task's error on the thread.
+    builder = StateGraph(State)
+    builder.add_node("think", action)
+    builder.add_edge(START, "think")
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+    config = {"configurable": {"thread_id": "t"}}
+
+    with pytest.raises(TypeError, match='No synchronous function provided to "think"'):
+        graph.invoke({"log": []}, config)
+
+    assert graph.get_state(config).next == ("think",)
+    assert asyncio.run(graph.ainvoke(None, config)) == {"log": ["async"]}
+
+
+async def streams(state: State) -> Any:
+    yield {"log": ["part"]}
+
+
+def test_an_async_generator_node_is_refused_when_added() -> None:
     builder = StateGraph(State)
 
     with pytest.raises(GraphValidationError) as refused:
-        builder.add_node("think", action)
+        builder.add_node("parts", streams)
 
-    message = str(refused.value)
-    assert "'think' is async" in message
-    assert "does not support ainvoke/astream" in message
-    assert "plain def" in message
+    assert "'parts' is an async generator" in str(refused.value)
+    assert "get_stream_writer()" in str(refused.value)
     assert builder.nodes == {}
 
 
