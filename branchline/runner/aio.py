@@ -141,12 +141,14 @@ async def iterated_off_loop(
     fn: Callable[P, Iterable[R]], /, *args: P.args, **kwargs: P.kwargs
 ) -> AsyncIterator[R]:
     """The items of ``fn(*args, **kwargs)`` (a generator: ``stream``, a history),
-    produced on a worker thread as an async call of its own. Leaving the loop early
-    (``break``, ``aclose()``, a cancellation) stops the generator as the sync API's
-    caller would, by closing it, and waits for it."""
+    produced on a worker thread as an async call of its own, one when the caller asks
+    for it (as the sync generator runs). Leaving the loop early (``break``,
+    ``aclose()``, a cancellation) stops the generator where the sync API's caller would,
+    by closing it, and waits for it."""
     loop = asyncio.get_running_loop()
     call = AsyncCall(loop)
     queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
+    asked = threading.Semaphore(0)  # the caller asks for the item after the one it has
 
     def put(more: bool, item: Any) -> None:
         loop.call_soon_threadsafe(queue.put_nowait, (more, item))
@@ -158,6 +160,7 @@ async def iterated_off_loop(
             try:
                 for item in items:
                     put(True, item)
+                    asked.acquire()
                     if call.cancelled.is_set():
                         break
             finally:
@@ -180,8 +183,10 @@ async def iterated_off_loop(
                     raise item
                 return
             yield item
+            asked.release()
     finally:
         if not running.done():
             call.cancel()
+            asked.release()
             with suppress(BaseException):
                 await asyncio.shield(running)

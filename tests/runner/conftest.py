@@ -1,6 +1,6 @@
 """Fixtures for the runner tests: graphs run on the in-memory store, the
-human-in-the-loop and time-travel tests on PostgreSQL too, and the subgraph tests on
-SQLite and PostgreSQL too."""
+human-in-the-loop and time-travel tests on PostgreSQL too, and the subgraph and async
+tests on SQLite and PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from branchline import CheckpointStore
 
 ON_POSTGRES_TOO = ("test_hitl_", "test_time_travel_")
-ON_EVERY_STORE = ("test_subgraph",)
+ON_EVERY_STORE = ("test_subgraph", "test_async")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
