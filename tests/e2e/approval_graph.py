@@ -2,13 +2,16 @@
 
 DB is an SQLite path or a ``postgresql://`` URL (schema from ``BRANCHLINE_PG_SCHEMA``).
 Actions: ``start``; ``show``; ``resume VALUE ACTOR [GO_FILE]`` (waits for GO_FILE to
-exist first, so racing processes start together). Prints one JSON line. The ``act``
+exist first, so racing processes start together); ``aresume ACTORS GO_FILE``: each of
+the comma-separated ACTORS answers with its name, all at once, from tasks of one event
+loop (``ainvoke``). Prints one JSON line. The ``act``
 node appends a line to ``BRANCHLINE_TEST_ACTED`` (default ``DB.acted``) each time it
 runs, so tests count its runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -68,6 +71,12 @@ def main(db: str, thread: str, action: str, *args: str) -> None:
     config: dict[str, Any] = {"configurable": {"thread_id": thread}}
     if action == "start":
         graph.invoke({}, config)
+    elif action == "aresume":
+        actors, go = args
+        while not Path(go).exists():
+            time.sleep(0.001)
+        print(json.dumps({"answers": asyncio.run(_answers(graph, thread, actors.split(",")))}))
+        return
     elif action == "resume":
         value, actor, *go = args
         config["configurable"]["actor"] = actor
@@ -81,6 +90,19 @@ def main(db: str, thread: str, action: str, *args: str) -> None:
     snapshot = graph.get_state(config)
     asked = [{"id": i.id, "value": i.value} for i in snapshot.interrupts]
     print(json.dumps({"values": snapshot.values, "next": list(snapshot.next), "interrupts": asked}))
+
+
+async def _answers(graph: CompiledStateGraph, thread: str, actors: list[str]) -> list[Any]:
+    """Each actor's answer, given at once; what each got: the values, or the refusal."""
+
+    async def answer(actor: str) -> Any:
+        config = {"configurable": {"thread_id": thread, "actor": actor}}
+        try:
+            return {"values": await graph.ainvoke(Command(resume=actor), config)}
+        except InterruptNotPending as error:
+            return {"refused": str(error)}
+
+    return list(await asyncio.gather(*(answer(a) for a in actors)))
 
 
 if __name__ == "__main__":

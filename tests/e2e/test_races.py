@@ -78,6 +78,26 @@ def test_eight_racing_resumes_of_one_interrupt_resume_exactly_once(
     assert [d.actor for d in decisions] == [winner]
 
 
+def test_many_tasks_of_many_processes_answering_at_once_resume_exactly_once(
+    target: Target, tmp_path: Path
+) -> None:
+    outcome(launch(target, "approval_graph.py", "start"))
+    go = tmp_path / "go"
+    teams = [",".join(f"p{p}-t{t}" for t in range(4)) for p in range(4)]
+    racers = [launch(target, "approval_graph.py", "aresume", team, str(go)) for team in teams]
+    go.touch()
+    answers = [a for p in racers for a in outcome(p)["answers"]]
+
+    winners = [a["values"]["approved_by"] for a in answers if "values" in a]
+    refused = [a["refused"] for a in answers if "refused" in a]
+    assert len(winners) == 1 and len(refused) == 15, answers
+    assert all(f"already answered by {winners[0]}" in r for r in refused)
+    assert acted(target) == winners  # the node after the interrupt ran once
+    with target.store() as store:
+        decisions = [e for e in store.events("req-1") if isinstance(e, Resumed)]
+    assert [d.actor for d in decisions] == winners
+
+
 def test_two_actors_answering_two_questions_at_once_both_land(
     target: Target, tmp_path: Path
 ) -> None:
