@@ -259,3 +259,25 @@ def test_many_threads_pause_and_resume_in_one_event_loop(store: CheckpointStore)
         return await asyncio.gather(*(cycle(n) for n in range(40)))
 
     assert asyncio.run(many()) == [{"log": [f"approved by p{n}", "act"]} for n in range(40)]
+
+
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
+def test_ctrl_c_in_a_sync_call_keeps_the_completed_steps_as_a_cancellation_does(
+    store: CheckpointStore, durability: str
+) -> None:
+    runs: list[str] = []
+
+    def interrupted(state: State) -> dict[str, Any]:
+        runs.append("b")
+        if len(runs) == 1:  # Ctrl-C while it runs the first time
+            raise KeyboardInterrupt
+        return {"log": ["b"]}
+
+    graph = chain(store, ("a", add("a")), ("b", interrupted))
+
+    with pytest.raises(KeyboardInterrupt):
+        graph.invoke({"log": []}, CONFIG, durability=durability)  # type: ignore[arg-type]
+
+    assert steps_written(store) == [["__start__"], ["a"]]
+    assert graph.get_state(CONFIG).next == ("b",)
+    assert graph.invoke(None, CONFIG) == {"log": ["a", "b"]}
