@@ -46,6 +46,26 @@ class Mark(NamedTuple):
     appends: int
 
 
+class _Append:
+    """One append waiting in the group commit queue, and then what became of it."""
+
+    def __init__(self, rows: Sequence[Row], head: Head) -> None:
+        self.rows, self.head = rows, head
+        self.done = threading.Event()
+        self._outcome: tuple[list[int], int] | BaseException | None = None
+
+    def settle(self, outcome: tuple[list[int], int] | BaseException) -> None:
+        self._outcome = outcome
+        self.done.set()
+
+    def outcome(self) -> tuple[list[int], int]:
+        """Its positions and data version; raises what refused it."""
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
+
+
 class SQLiteFile:
     """Appends to an eventsourcing SQLite events table, and knows which cached threads
     are still the latest."""
@@ -64,6 +84,9 @@ class SQLiteFile:
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
         self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
         self._lock = threading.Lock()  # one statement or transaction at a time
+        self._queue: list[_Append] = []  # appends waiting for a commit (see insert)
+        self._queue_lock = threading.Lock()
+        self._committing = threading.Lock()  # held by the thread committing the queue
         self._keep_lock = threading.Lock()
         self._appends = 0  # appends of this process so far (they leave the data version)
         # stream -> (data version, stream version) of the state last marked current
@@ -84,32 +107,91 @@ class SQLiteFile:
         rows' log positions (rowids) and the data version the append was made at.
         ``sqlite3.IntegrityError`` if a stream version is taken (another writer got there
         first), ``sqlite3.OperationalError`` if the file stayed locked past the timeout:
-        either way nothing is written."""
+        either way nothing of it is written.
 
-        def attempt(conn: sqlite3.Connection) -> tuple[list[int], int]:
+        Group commit: appends of this process's threads that arrive while another commits
+        wait in a queue, and the first of them to get the connection commits them all in
+        one transaction (one fsync), each in a savepoint of its own, so one refused append
+        refuses no other. Each returns once its rows are committed."""
+        mine = _Append(rows, head)
+        with self._queue_lock:
+            self._queue.append(mine)
+        with self._committing:  # one committer at a time; appends queue meanwhile
+            if not mine.done.is_set():  # else the committer before took it along
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        return mine.outcome()
+
+    def _commit(self, batch: list[_Append]) -> None:
+        """Commit ``batch`` in one transaction; settle each append with what became of it
+        (an error is its append's, raised in its own thread)."""
+
+        def attempt(conn: sqlite3.Connection) -> list[tuple[list[int], int] | Exception]:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 version = self._data_version()  # every other commit is before ours
-                positions = [conn.execute(self._insert, row).lastrowid or 0 for row in rows]
-                conn.execute(stream_heads.SQLITE_UPSERT, head.row())
-                conn.execute("COMMIT")
+                if len(batch) == 1:  # alone: no savepoint, a refusal rolls it all back
+                    outcomes = [self._insert_one(conn, batch[0], version)]
+                else:
+                    outcomes = [self._in_savepoint(conn, a, version) for a in batch]
+                if conn.in_transaction:  # (not if its one append was refused)
+                    conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            return positions, version
+            return outcomes
 
         try:
-            return self._retrying(attempt)
-        except sqlite3.OperationalError as exc:
-            if "readonly" not in str(exc):
-                raise
-            raise StoreReadOnly(
+            outcomes = self._retrying(attempt)
+        except Exception as exc:  # the file's: every append of the batch gets it
+            outcomes = [self._file_error(exc) for _ in batch]
+        except BaseException as exc:  # Ctrl-C in the committing thread: all stop
+            for append in batch:
+                append.settle(exc)
+            raise
+        for append, outcome in zip(batch, outcomes, strict=True):
+            append.settle(outcome)
+
+    def _insert_one(
+        self, conn: sqlite3.Connection, append: _Append, version: int
+    ) -> tuple[list[int], int] | Exception:
+        """One append's rows and head; the IntegrityError refusing it (the transaction
+        rolled back) if a stream version is taken."""
+        try:
+            positions = [conn.execute(self._insert, row).lastrowid or 0 for row in append.rows]
+            conn.execute(stream_heads.SQLITE_UPSERT, append.head.row())
+        except sqlite3.IntegrityError as refused:
+            conn.execute("ROLLBACK")
+            return refused
+        return positions, version
+
+    def _in_savepoint(
+        self, conn: sqlite3.Connection, append: _Append, version: int
+    ) -> tuple[list[int], int] | Exception:
+        """``_insert_one`` inside a savepoint: a refused append leaves the others be."""
+        conn.execute("SAVEPOINT one_append")
+        try:
+            positions = [conn.execute(self._insert, row).lastrowid or 0 for row in append.rows]
+            conn.execute(stream_heads.SQLITE_UPSERT, append.head.row())
+        except sqlite3.IntegrityError as refused:
+            conn.execute("ROLLBACK TO one_append")
+            return refused
+        finally:
+            conn.execute("RELEASE one_append")
+        return positions, version
+
+    def _file_error(self, error: Exception) -> Exception:
+        """An error of the file, as an append refused by it gets it (one per append)."""
+        if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+            return StoreReadOnly(
                 f"cannot write to {self._name!r}: this process may only read it (the file, "
                 "its directory or its filesystem is read-only), so it was opened for "
                 "inspection and nothing was written; write as a user who may, or fix its "
                 "permissions"
-            ) from None
+            )
+        return type(error)(*error.args) if isinstance(error, sqlite3.Error) else error
 
     def heads(self) -> list[Head]:
         """Every stream's recorded head."""
