@@ -24,6 +24,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any, NamedTuple, TypeVar
@@ -47,23 +48,21 @@ class Mark(NamedTuple):
 
 
 class _Append:
-    """One append waiting in the group commit queue, and then what became of it."""
+    """One append waiting in the group commit queue, and then what became of it (set by
+    its committer before it lets the next one in)."""
+
+    __slots__ = ("head", "outcome", "rows")
 
     def __init__(self, rows: Sequence[Row], head: Head) -> None:
         self.rows, self.head = rows, head
-        self.done = threading.Event()
-        self._outcome: tuple[list[int], int] | BaseException | None = None
+        self.outcome: tuple[list[int], int] | BaseException | None = None
 
-    def settle(self, outcome: tuple[list[int], int] | BaseException) -> None:
-        self._outcome = outcome
-        self.done.set()
-
-    def outcome(self) -> tuple[list[int], int]:
+    def result(self) -> tuple[list[int], int]:
         """Its positions and data version; raises what refused it."""
-        if isinstance(self._outcome, BaseException):
-            raise self._outcome
-        assert self._outcome is not None
-        return self._outcome
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert self.outcome is not None
+        return self.outcome
 
 
 class SQLiteFile:
@@ -84,8 +83,7 @@ class SQLiteFile:
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
         self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
         self._lock = threading.Lock()  # one statement or transaction at a time
-        self._queue: list[_Append] = []  # appends waiting for a commit (see insert)
-        self._queue_lock = threading.Lock()
+        self._queue: deque[_Append] = deque()  # appends waiting for a commit (see insert)
         self._committing = threading.Lock()  # held by the thread committing the queue
         self._keep_lock = threading.Lock()
         self._appends = 0  # appends of this process so far (they leave the data version)
@@ -114,14 +112,13 @@ class SQLiteFile:
         one transaction (one fsync), each in a savepoint of its own, so one refused append
         refuses no other. Each returns once its rows are committed."""
         mine = _Append(rows, head)
-        with self._queue_lock:
-            self._queue.append(mine)
+        queue = self._queue
+        queue.append(mine)
         with self._committing:  # one committer at a time; appends queue meanwhile
-            if not mine.done.is_set():  # else the committer before took it along
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
+            if mine.outcome is None:  # else the committer before took it along
+                batch = [queue.popleft() for _ in range(len(queue))]
                 self._commit(batch)
-        return mine.outcome()
+        return mine.result()
 
     def _commit(self, batch: list[_Append]) -> None:
         """Commit ``batch`` in one transaction; settle each append with what became of it
@@ -149,10 +146,10 @@ class SQLiteFile:
             outcomes = [self._file_error(exc) for _ in batch]
         except BaseException as exc:  # Ctrl-C in the committing thread: all stop
             for append in batch:
-                append.settle(exc)
+                append.outcome = exc
             raise
         for append, outcome in zip(batch, outcomes, strict=True):
-            append.settle(outcome)
+            append.outcome = outcome
 
     def _insert_one(
         self, conn: sqlite3.Connection, append: _Append, version: int
