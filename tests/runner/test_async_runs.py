@@ -281,3 +281,29 @@ def test_ctrl_c_in_a_sync_call_keeps_the_completed_steps_as_a_cancellation_does(
     assert steps_written(store) == [["__start__"], ["a"]]
     assert graph.get_state(CONFIG).next == ("b",)
     assert graph.invoke(None, CONFIG) == {"log": ["a", "b"]}
+
+
+def test_a_subgraph_with_an_async_node_pauses_and_resumes_in_an_async_call(
+    store: CheckpointStore,
+) -> None:
+    async def inner_asks(state: State) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"log": [f"inner:{interrupt('inner?')}"]}
+
+    inner = StateGraph(State)
+    inner.add_node("inner_asks", inner_asks)
+    inner.add_edge(START, "inner_asks")
+    graph = chain(store, ("a", add("a")), ("sub", inner.compile()), ("b", add("b")))
+
+    async def pause_then_answer() -> tuple[list[Any], Any]:
+        chunks = [c async for c in graph.astream({"log": []}, CONFIG, subgraphs=True)]
+        return chunks, await graph.ainvoke(Command(resume="yes"), CONFIG)
+
+    chunks, done = asyncio.run(pause_then_answer())
+    namespaces = {namespace for namespace, _ in chunks}
+    assert () in namespaces and any(n and n[0].startswith("sub:") for n in namespaces)
+    # As LangGraph: the question under both namespaces; the subgraph's log starts with
+    # the parent's ("a"), which its reducer adds to the parent's again.
+    asked = [c["__interrupt__"][0].value for _, c in chunks if "__interrupt__" in c]
+    assert asked == ["inner?", "inner?"]
+    assert done == {"log": ["a", "a", "inner:yes", "b"]}
