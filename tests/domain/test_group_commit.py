@@ -1,5 +1,5 @@
-"""Group commit on SQLite: appends of several threads of one process that arrive while
-another commits are committed together, one transaction (one fsync) for all, each still
+"""Group commit on SQLite and PostgreSQL: appends of several threads of one process that
+arrive while another commits are committed together, one transaction for all, each still
 refused on its own when its stream version is taken."""
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ def test_appends_waiting_behind_a_commit_are_committed_together(file: SQLiteFile
     def appender(n: int) -> None:
         results[n] = file.insert(*append(streams[n], 1))
 
-    with file._committing:  # a commit under way: the six appends queue behind it
+    with file._appends_queue._committing:  # a commit under way: the six appends queue behind it
         threads = [threading.Thread(target=appender, args=(n,)) for n in range(6)]
         for t in threads:
             t.start()
-        while len(file._queue) < 6:
+        while len(file._appends_queue) < 6:
             threading.Event().wait(0.001)
     for t in threads:
         t.join(timeout=30)
@@ -65,14 +65,14 @@ def test_a_refused_append_in_a_group_refuses_no_other(file: SQLiteFile) -> None:
         except sqlite3.IntegrityError as refused:
             outcomes[name] = refused
 
-    with file._committing:
+    with file._appends_queue._committing:
         threads = [
             threading.Thread(target=appender, args=("taken", taken)),
             threading.Thread(target=appender, args=("free", free)),
         ]
         for t in threads:
             t.start()
-        while len(file._queue) < 2:
+        while len(file._appends_queue) < 2:
             threading.Event().wait(0.001)
     for t in threads:
         t.join(timeout=30)
@@ -114,3 +114,46 @@ def test_many_threads_running_at_once_on_one_file_each_keep_every_step(tmp_path:
             for n in range(16)
         ]
         assert {len(h) for h in histories} == {7}  # input, START's step and five nodes
+
+
+def test_appends_on_postgresql_waiting_behind_a_commit_share_one_insert(
+    open_postgres: Any,
+) -> None:
+    store = open_postgres()
+    graph = one_node_graph(store)
+    log = store._logs[0]
+    inserts: list[int] = []
+    insert_events = log.recorder.insert_events
+
+    def counted(stored: Any, **kwargs: Any) -> Any:
+        inserts.append(len(stored))
+        return insert_events(stored, **kwargs)
+
+    log.recorder.insert_events = counted
+    group = log._appends._group
+    results: dict[int, Any] = {}
+
+    def run(n: int) -> None:
+        results[n] = graph.invoke({"log": []}, {"configurable": {"thread_id": f"t{n}"}})
+
+    with group._committing:  # a commit under way: the first appends of six runs queue
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        while len(group) < 6:
+            threading.Event().wait(0.001)
+    for t in threads:
+        t.join(timeout=60)
+
+    assert results == {n: {"log": [0]} for n in range(6)}
+    assert max(inserts) >= 6  # the six queued appends' rows went in one insert
+    heads = {h.thread_id for h in store._logs[0].recorded_heads() or ()}
+    assert heads == {f"t{n}" for n in range(6)}  # each append's head written with it
+
+
+def one_node_graph(store: CheckpointStore) -> Any:
+    builder = StateGraph(Counter)
+    builder.add_node("n0", lambda state: {"log": [0]})
+    builder.add_edge(START, "n0")
+    builder.add_edge("n0", END)
+    return builder.compile(checkpointer=store)

@@ -24,7 +24,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
-    InterfaceError,
     Mapper,
     OperationalError,
     StoredEvent,
@@ -48,7 +47,7 @@ from branchline.domain.store.chain import (
 from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
 from branchline.domain.store.event_mapper import EventMapper, event_class
-from branchline.domain.store.lost_replies import landed_positions
+from branchline.domain.store.recorder_appends import RecorderAppends
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.storage_faults import reaching_server, server_name
 from branchline.domain.store.stream_heads import Head, MemoryHeads, PostgresHeads
@@ -110,6 +109,9 @@ class EventLog(Application[UUID]):
             self._recorded_heads = PostgresHeads(self.recorder, create=create)
         elif self._file is None:
             self._recorded_heads = MemoryHeads()
+        if self._recorded_heads is not None:  # grouped on PostgreSQL (see recorder_appends)
+            grouped = self.server is not None
+            self._appends = RecorderAppends(self.recorder, self._recorded_heads, grouped)
 
     def latest(self, stream: UUID) -> Thread:
         """A thread at its newest version (AggregateNotFoundError if it has none): cached,
@@ -198,7 +200,7 @@ class EventLog(Application[UUID]):
         if self._file is None:
             # The recorder directly: ``save`` would first check each event against
             # the library's runtime-checkable protocols (a fifth of a superstep).
-            positions = self._put(stream, stored, head)
+            positions = self._appends.put(stream, stored, head)
         else:
             positions, version = self._insert(self._file, stored, head)
         written = [
@@ -214,35 +216,6 @@ class EventLog(Application[UUID]):
         elif cache is not None:
             cache.put(stream, thread)
         return written
-
-    def _put(self, stream: UUID, stored: list[StoredEvent], head: Head) -> Sequence[int]:
-        """Insert one append's rows; their log positions.
-
-        A failure after the server committed (the reply lost with the connection) is
-        ambiguous, and the library's retry of the insert then conflicts with our own rows.
-        So on any failure the stream is read back: if the rows at our versions are ours,
-        byte for byte (each is sealed into the chain with its time, so no other append
-        stores the same bytes), the append landed and counts as done, once.
-        """
-        recorded = self._recorded_heads
-        try:
-            if recorded is not None:
-                recorded.writing(head)  # in the same transaction, on PostgreSQL
-            positions = self.recorder.insert_events(stored)
-        except (IntegrityError, OperationalError, InterfaceError):
-            landed = landed_positions(self.recorder, stream, stored)
-            if landed is None:
-                raise
-            logger.warning(
-                "stream %s: the database's reply to an append was lost, but the append "
-                "was committed (read back); carrying on",
-                stream,
-            )
-            return landed
-        assert positions is not None, "an application recorder returns the log positions"
-        if recorded is not None:
-            recorded.written(head)
-        return positions
 
     @reaching_server
     def recorded_heads(self) -> list[Head] | None:

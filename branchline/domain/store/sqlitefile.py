@@ -24,7 +24,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any, NamedTuple, TypeVar
@@ -33,10 +32,12 @@ from uuid import UUID
 
 from branchline.domain.model.errors import StoreReadOnly
 from branchline.domain.store import stream_heads
+from branchline.domain.store.group_commit import GroupCommit
 from branchline.domain.store.stream_heads import Head
 
 T = TypeVar("T")
 Row = tuple[str, int, str, bytes]  # stream id (hex), stream version, topic, stored bytes
+Append = tuple[Sequence[Row], Head]
 _KEPT = 10_000  # threads whose data version is remembered
 
 
@@ -45,24 +46,6 @@ class Mark(NamedTuple):
 
     data_version: int
     appends: int
-
-
-class _Append:
-    """One append waiting in the group commit queue, and then what became of it (set by
-    its committer before it lets the next one in)."""
-
-    __slots__ = ("head", "outcome", "rows")
-
-    def __init__(self, rows: Sequence[Row], head: Head) -> None:
-        self.rows, self.head = rows, head
-        self.outcome: tuple[list[int], int] | BaseException | None = None
-
-    def result(self) -> tuple[list[int], int]:
-        """Its positions and data version; raises what refused it."""
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        assert self.outcome is not None
-        return self.outcome
 
 
 class SQLiteFile:
@@ -83,8 +66,7 @@ class SQLiteFile:
         self._insert = f"INSERT INTO {table} VALUES (?,?,?,?)"
         self._exists = f"SELECT 1 FROM {table} WHERE originator_id=? LIMIT 1"
         self._lock = threading.Lock()  # one statement or transaction at a time
-        self._queue: deque[_Append] = deque()  # appends waiting for a commit (see insert)
-        self._committing = threading.Lock()  # held by the thread committing the queue
+        self._appends_queue = GroupCommit(self._commit)  # see insert
         self._keep_lock = threading.Lock()
         self._appends = 0  # appends of this process so far (they leave the data version)
         # stream -> (data version, stream version) of the state last marked current
@@ -111,18 +93,11 @@ class SQLiteFile:
         wait in a queue, and the first of them to get the connection commits them all in
         one transaction (one fsync), each in a savepoint of its own, so one refused append
         refuses no other. Each returns once its rows are committed."""
-        mine = _Append(rows, head)
-        queue = self._queue
-        queue.append(mine)
-        with self._committing:  # one committer at a time; appends queue meanwhile
-            if mine.outcome is None:  # else the committer before took it along
-                batch = [queue.popleft() for _ in range(len(queue))]
-                self._commit(batch)
-        return mine.result()
+        return self._appends_queue.append((rows, head))
 
-    def _commit(self, batch: list[_Append]) -> None:
-        """Commit ``batch`` in one transaction; settle each append with what became of it
-        (an error is its append's, raised in its own thread)."""
+    def _commit(self, batch: list[Append]) -> list[tuple[list[int], int] | Exception]:
+        """Commit ``batch`` in one transaction; what each append gets (its refusal, when a
+        stream version it writes is taken)."""
 
         def attempt(conn: sqlite3.Connection) -> list[tuple[list[int], int] | Exception]:
             conn.execute("BEGIN IMMEDIATE")
@@ -141,37 +116,31 @@ class SQLiteFile:
             return outcomes
 
         try:
-            outcomes = self._retrying(attempt)
-        except Exception as exc:  # the file's: every append of the batch gets it
-            outcomes = [self._file_error(exc) for _ in batch]
-        except BaseException as exc:  # Ctrl-C in the committing thread: all stop
-            for append in batch:
-                append.outcome = exc
-            raise
-        for append, outcome in zip(batch, outcomes, strict=True):
-            append.outcome = outcome
+            return self._retrying(attempt)
+        except sqlite3.OperationalError as exc:  # the file's: every append gets it
+            return [self._file_error(exc) for _ in batch]
 
     def _insert_one(
-        self, conn: sqlite3.Connection, append: _Append, version: int
+        self, conn: sqlite3.Connection, append: Append, version: int
     ) -> tuple[list[int], int] | Exception:
         """One append's rows and head; the IntegrityError refusing it (the transaction
         rolled back) if a stream version is taken."""
         try:
-            positions = [conn.execute(self._insert, row).lastrowid or 0 for row in append.rows]
-            conn.execute(stream_heads.SQLITE_UPSERT, append.head.row())
+            positions = [conn.execute(self._insert, row).lastrowid or 0 for row in append[0]]
+            conn.execute(stream_heads.SQLITE_UPSERT, append[1].row())
         except sqlite3.IntegrityError as refused:
             conn.execute("ROLLBACK")
             return refused
         return positions, version
 
     def _in_savepoint(
-        self, conn: sqlite3.Connection, append: _Append, version: int
+        self, conn: sqlite3.Connection, append: Append, version: int
     ) -> tuple[list[int], int] | Exception:
         """``_insert_one`` inside a savepoint: a refused append leaves the others be."""
         conn.execute("SAVEPOINT one_append")
         try:
-            positions = [conn.execute(self._insert, row).lastrowid or 0 for row in append.rows]
-            conn.execute(stream_heads.SQLITE_UPSERT, append.head.row())
+            positions = [conn.execute(self._insert, row).lastrowid or 0 for row in append[0]]
+            conn.execute(stream_heads.SQLITE_UPSERT, append[1].row())
         except sqlite3.IntegrityError as refused:
             conn.execute("ROLLBACK TO one_append")
             return refused

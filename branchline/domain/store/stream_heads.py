@@ -69,8 +69,8 @@ class MemoryHeads:
     def __init__(self) -> None:
         self._heads: dict[UUID, Head] = {}
 
-    def writing(self, head: Head) -> None:
-        """An append that leads to ``head`` is about to be inserted."""
+    def writing(self, *heads: Head) -> None:
+        """Appends that lead to ``heads`` are about to be inserted."""
 
     def written(self, head: Head) -> None:
         """The append that leads to ``head`` is stored."""
@@ -118,20 +118,20 @@ class PostgresHeads:
             before = recorder._insert_events
 
             def insert_events(cursor: Any, stored: Any, **kwargs: Any) -> None:
-                head = getattr(self._pending, "head", None)
-                if head is not None:
+                for head in getattr(self._pending, "heads", ()):
                     cursor.execute(self._upsert, head.row())
                 before(cursor, stored, **kwargs)
 
             recorder._insert_events = insert_events
 
-    def writing(self, head: Head) -> None:
-        """The head the next insert of this thread of control writes, in its transaction."""
-        self._pending.head = head
+    def writing(self, *heads: Head) -> None:
+        """The heads the next insert of this thread of control writes, in its transaction
+        (one for each append it holds)."""
+        self._pending.heads = heads
 
     def written(self, head: Head) -> None:
         """The append is stored (its head with it)."""
-        self._pending.head = None
+        self._pending.heads = ()
 
     def all(self) -> list[Head] | None:
         if not self.recorded:

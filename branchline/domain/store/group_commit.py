@@ -1,0 +1,70 @@
+"""Group commit: appends of several threads of one process, committed together.
+
+An append waits in a queue; whoever gets to commit next takes every append queued by
+then and commits them in one transaction: one fsync (SQLite) or one table lock and one
+WAL flush (PostgreSQL) for all. While one thread commits, the appends that arrive queue
+behind it and go together in the next transaction. A lone append commits at once, alone.
+Each thread returns once its own append is committed, or raises what refused it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+A = TypeVar("A")  # an append
+R = TypeVar("R")  # what committing it gives
+
+
+class _Waiting(Generic[A, R]):
+    __slots__ = ("append", "done", "outcome")
+
+    def __init__(self, append: A) -> None:
+        self.append = append
+        self.done = False
+        self.outcome: R | BaseException | None = None
+
+
+class GroupCommit(Generic[A, R]):
+    """Commits appends through ``commit``, several at a time when they queue up.
+
+    ``commit(appends)`` commits them in one transaction and returns, for each, what it
+    gives or the exception refusing that one alone (the others committed); an exception
+    it raises refuses them all.
+    """
+
+    def __init__(self, commit: Callable[[list[A]], Sequence[R | Exception]]) -> None:
+        self._commit = commit
+        self._queue: deque[_Waiting[A, R]] = deque()
+        self._committing = threading.Lock()  # held by the thread committing the queue
+
+    def __len__(self) -> int:
+        """How many appends wait for a commit."""
+        return len(self._queue)
+
+    def append(self, append: A) -> R:
+        """Commit ``append`` (with the others queued by then); what committing it gave."""
+        mine: _Waiting[A, R] = _Waiting(append)
+        queue = self._queue
+        queue.append(mine)
+        with self._committing:  # one committer at a time; appends queue meanwhile
+            if not mine.done:  # else the committer before took it along
+                batch = [queue.popleft() for _ in range(len(queue))]
+                self._settle(batch)
+        if isinstance(mine.outcome, BaseException):
+            raise mine.outcome
+        return mine.outcome  # type: ignore[return-value]  # set, as done is
+
+    def _settle(self, batch: list[_Waiting[A, R]]) -> None:
+        try:
+            outcomes: Sequence[R | BaseException] = self._commit([w.append for w in batch])
+        except Exception as refused:  # all of them: each thread raises it
+            outcomes = [refused] * len(batch)
+        except BaseException as stopped:  # Ctrl-C in the committing thread
+            for waiting in batch:
+                waiting.outcome, waiting.done = stopped, True
+            raise
+        for waiting, outcome in zip(batch, outcomes, strict=True):
+            waiting.outcome, waiting.done = outcome, True
