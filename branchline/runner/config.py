@@ -28,6 +28,9 @@ RESUMING, TRAVEL = "__branchline_resuming", "__branchline_travel"
 # that is the root or kept across calls, its place from there without task ids), for the
 # thread of a subgraph kept across calls inside it (``subgraph_thread`` below).
 KEPT_BASE = "__branchline_kept_base"
+# In the config of the run of a subgraph that keeps no history (it has no thread of its
+# own): its place in the root thread, which its tasks' places start with, as LangGraph's.
+PLACE = "__branchline_place"
 # In the config of a subgraph's run: its input starts a run of its own in its thread, as
 # on a new thread (a run of it there before is left as it was).
 AFRESH = "__branchline_afresh"
@@ -155,11 +158,12 @@ def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) ->
     parent = configurable.pop(PARENT_THREAD, None)
     root = configurable.pop(ROOT_THREAD, None)
     here = str(configurable.get("checkpoint_ns") or "") if parent else ""
+    place = here or str(configurable.pop(PLACE, None) or "")
     parents = (run.get("metadata") or {}).get("parents", {}) if parent else {}
     assert thread.head is not None
     configurable.update(
         thread_id=root or configurable.get("thread_id"),
-        checkpoint_ns=f"{here}|{node}:{task}" if here else f"{node}:{task}",
+        checkpoint_ns=f"{place}|{node}:{task}" if place else f"{node}:{task}",
         checkpoint_map={**parents, here: checkpoint_id(thread.thread_id, thread.head.version)},
         checkpoint_id=None,
     )

@@ -28,6 +28,7 @@ from branchline.runner.config import (
     AFRESH,
     KEPT_BASE,
     PARENT_THREAD,
+    PLACE,
     RESUMING,
     ROOT_THREAD,
     TASK,
@@ -165,7 +166,7 @@ class SubgraphNode:
             # kept across calls, which keeps its own at its place ("off|kept").
             with without_history(scope, namespace):
                 input = self._input(self.graph, state)
-                return self._output(call(self.graph, input, _bare(config)))
+                return self._output(call(self.graph, input, _bare(config, namespace)))
         child = self.bound(scope.store if scope else None)
         if child.store is None or scope is None or scope.thread is None:
             return self._output(call(child, self._input(child, state), config))
@@ -379,9 +380,13 @@ def _asked(segment: str, record: InterruptRecord) -> tuple[str, Any, str]:
     return record.interrupt_id, record.value, f"{segment}|{inner}"
 
 
-def _bare(config: dict[str, Any]) -> dict[str, Any]:
-    """A subgraph that keeps no history runs without the parent's thread."""
-    return {**config, "configurable": _inherited(config)}
+def _bare(config: dict[str, Any], namespace: tuple[str, ...]) -> dict[str, Any]:
+    """A subgraph that keeps no history runs without the parent's thread, at its place
+    (``namespace``) in the root thread, which its tasks' configs name (as LangGraph's)."""
+    configurable = config.get("configurable") or {}
+    root = configurable.get(ROOT_THREAD, configurable.get("thread_id"))
+    place = {PLACE: "|".join(namespace), ROOT_THREAD: root}
+    return {**config, "configurable": {**_inherited(config), **place}}
 
 
 def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -389,6 +394,6 @@ def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
     place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
     own = (
         *("thread_id", "checkpoint_id", "checkpoint_ns"),
-        *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE),
+        *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE, PLACE),
     )
     return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}

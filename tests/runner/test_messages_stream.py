@@ -17,6 +17,8 @@ from langchain_core.language_models.fake_chat_models import (
 )
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import StateGraph as LangGraphStateGraph
 from typing_extensions import TypedDict
 
 from branchline import (
@@ -346,3 +348,43 @@ def test_a_model_run_outside_a_messages_stream_streams_nothing(store: Checkpoint
 
     # LangGraph gives the same: the model answers whole, once.
     assert [c["call"]["messages"][0].content for c in chunks] == ["a b"]
+
+
+def _chat_in_a_subgraph_without_history(graph_class: Any, checkpointer: Any) -> Any:
+    """START -> sub (compiled with checkpointer=False: START -> inner, a chat model)."""
+
+    def inner(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [fake_model("x").invoke(state["messages"])]}
+
+    sub = graph_class(MessagesState)
+    sub.add_node("inner", inner)
+    sub.add_edge(START, "inner")
+    builder = graph_class(MessagesState)
+    builder.add_node("sub", sub.compile(checkpointer=False))
+    builder.add_edge(START, "sub")
+    return builder.compile(checkpointer=checkpointer)
+
+
+def _places(graph: Any) -> list[tuple[str, ...]]:
+    """Each chunk's namespace and its metadata's places, task ids left out."""
+    chunks = graph.stream(hello(), thread("t"), stream_mode="messages", subgraphs=True)
+    return [
+        (
+            *(n.split(":")[0] for n in namespace),
+            str(meta.get("thread_id")),
+            "|".join(p.split(":")[0] for p in meta["langgraph_checkpoint_ns"].split("|")),
+            "|".join(p.split(":")[0] for p in meta["checkpoint_ns"].split("|")),
+        )
+        for namespace, (_, meta) in chunks
+    ]
+
+
+def test_a_subgraph_without_history_streams_its_chunks_at_its_place_in_the_thread(
+    store: CheckpointStore,
+) -> None:
+    ours = _places(_chat_in_a_subgraph_without_history(StateGraph, store))
+    theirs = _places(_chat_in_a_subgraph_without_history(LangGraphStateGraph, InMemorySaver()))
+
+    # Found by the differential harness: the inner node's place named no subgraph, and
+    # its metadata no thread.
+    assert ours == theirs == [("sub", "t", "sub|inner", "sub")]
