@@ -214,3 +214,33 @@ def subgraph_thread(
         own = namespace_thread(base_thread, place)
         return own, (own, "")
     return namespace_thread(thread, segment), (base_thread, place)
+
+
+def bare_config(config: dict[str, Any], namespace: tuple[str, ...]) -> dict[str, Any]:
+    """The config of a run of a subgraph that keeps no history: without the parent's
+    thread, at its place (``namespace``) in the root thread, which its tasks' configs
+    name (as LangGraph's)."""
+    configurable = config.get("configurable") or {}
+    root = configurable.get(ROOT_THREAD, configurable.get("thread_id"))
+    # Called from a subgraph's thread: its place there starts where that thread is.
+    here = configurable.get("checkpoint_ns") if configurable.get(PARENT_THREAD) else None
+    place = {PLACE: "|".join((here, *namespace) if here else namespace), ROOT_THREAD: root}
+    # As LangGraph, whose runs' metadata keeps the first checkpoint_ns given: that thread's.
+    metadata = config.get("metadata") or {}
+    if here and "checkpoint_ns" not in metadata:
+        metadata = {**metadata, "checkpoint_ns": here}
+    return {
+        **config,
+        "metadata": metadata,
+        "configurable": {**inherited_configurable(config), **place},
+    }
+
+
+def inherited_configurable(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
+    place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
+    own = (
+        *("thread_id", "checkpoint_id", "checkpoint_ns"),
+        *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE, PLACE),
+    )
+    return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}
