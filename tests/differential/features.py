@@ -131,8 +131,9 @@ def _message_edit(rng: random.Random, i: int) -> Any:
 def with_chat(rng: random.Random, spec: GraphSpec) -> GraphSpec:
     """``spec`` with messages in its state and some nodes (at least one) asking a fake chat
     model first (``chat_model.py``), each called one way of ``CHAT_MODES``."""
+    pushed = _send_targets(spec)
     nodes = [
-        replace(n, chats=rng.choice(CHAT_MODES))
+        replace(n, chats=_chat_mode(rng, n.name, pushed))
         if n.sub is None and rng.random() < CHAT_NODE_RATE
         else n
         for n in spec.nodes
@@ -174,12 +175,29 @@ def with_inner_chat(
 
 
 def _chatting(rng: random.Random, spec: GraphSpec, inner: bool = True) -> GraphSpec:
+    pushed = _send_targets(spec)
     nodes = []
     for node in spec.nodes:
         if node.sub is not None:
             graph = _chatting(rng, node.sub.graph)
             node = replace(node, sub=replace(node.sub, graph=graph))
         elif inner and rng.random() < CHAT_NODE_RATE:
-            node = replace(node, chats=rng.choice(CHAT_MODES))
+            node = replace(node, chats=_chat_mode(rng, node.name, pushed))
         nodes.append(node)
     return replace(spec, nodes=tuple(nodes))
+
+
+def _send_targets(spec: GraphSpec) -> set[str]:
+    return {t for edge in spec.edges if edge.kind == "send" for t in edge.targets}
+
+
+def _chat_mode(rng: random.Random, name: str, pushed: set[str]) -> str:
+    """How node ``name`` calls its chat model: drawn, but ``"stream"`` for a target of
+    ``Send`` (``pushed``). Its task reads the ``Send``'s payload, not the state's
+    messages, so its answer's id is the same in every ``Send`` task of it (two can run
+    in one step) and may be in the state a parallel task reads; LangGraph streams a
+    returned or whole message only if its id was neither streamed nor in a task's input
+    yet, so which task's answer streams would be a race between threads. Chunks always
+    stream."""
+    mode = rng.choice(CHAT_MODES)  # drawn all the same: the other nodes draw as before
+    return "stream" if name in pushed else mode
