@@ -7,6 +7,7 @@ otherwise. That keeps a long conversation's steps as small as what they wrote.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,10 @@ class Delta:
 
 def _record(delta: Delta, channel: str, old: Any, new: Any) -> None:
     extends = type(new) is list and type(old) is list and len(new) >= len(old)
-    if extends and new[: len(old)] == old:
+    # The old items themselves, not equal ones: an item a reducer replaced with an equal
+    # one (``add_messages`` given a message again under its id) was written all the same,
+    # and the task's result (a cached update, a snapshot's task) shows it.
+    if extends and all(map(operator.is_, new, old)):  # map stops at old's end
         delta.appended[channel] = new[len(old) :]
     else:
         delta.assigned[channel] = new

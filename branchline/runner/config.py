@@ -28,6 +28,9 @@ RESUMING, TRAVEL = "__branchline_resuming", "__branchline_travel"
 # that is the root or kept across calls, its place from there without task ids), for the
 # thread of a subgraph kept across calls inside it (``subgraph_thread`` below).
 KEPT_BASE = "__branchline_kept_base"
+# In the config of the run of a subgraph that keeps no history (it has no thread of its
+# own): its place in the root thread, which its tasks' places start with, as LangGraph's.
+PLACE = "__branchline_place"
 # In the config of a subgraph's run: its input starts a run of its own in its thread, as
 # on a new thread (a run of it there before is left as it was).
 AFRESH = "__branchline_afresh"
@@ -155,11 +158,12 @@ def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) ->
     parent = configurable.pop(PARENT_THREAD, None)
     root = configurable.pop(ROOT_THREAD, None)
     here = str(configurable.get("checkpoint_ns") or "") if parent else ""
+    place = here or str(configurable.pop(PLACE, None) or "")
     parents = (run.get("metadata") or {}).get("parents", {}) if parent else {}
     assert thread.head is not None
     configurable.update(
         thread_id=root or configurable.get("thread_id"),
-        checkpoint_ns=f"{here}|{node}:{task}" if here else f"{node}:{task}",
+        checkpoint_ns=f"{place}|{node}:{task}" if place else f"{node}:{task}",
         checkpoint_map={**parents, here: checkpoint_id(thread.thread_id, thread.head.version)},
         checkpoint_id=None,
     )
@@ -210,3 +214,33 @@ def subgraph_thread(
         own = namespace_thread(base_thread, place)
         return own, (own, "")
     return namespace_thread(thread, segment), (base_thread, place)
+
+
+def bare_config(config: dict[str, Any], namespace: tuple[str, ...]) -> dict[str, Any]:
+    """The config of a run of a subgraph that keeps no history: without the parent's
+    thread, at its place (``namespace``) in the root thread, which its tasks' configs
+    name (as LangGraph's)."""
+    configurable = config.get("configurable") or {}
+    root = configurable.get(ROOT_THREAD, configurable.get("thread_id"))
+    # Called from a subgraph's thread: its place there starts where that thread is.
+    here = configurable.get("checkpoint_ns") if configurable.get(PARENT_THREAD) else None
+    place = {PLACE: "|".join((here, *namespace) if here else namespace), ROOT_THREAD: root}
+    # As LangGraph, whose runs' metadata keeps the first checkpoint_ns given: that thread's.
+    metadata = config.get("metadata") or {}
+    if here and "checkpoint_ns" not in metadata:
+        metadata = {**metadata, "checkpoint_ns": here}
+    return {
+        **config,
+        "metadata": metadata,
+        "configurable": {**inherited_configurable(config), **place},
+    }
+
+
+def inherited_configurable(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
+    place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
+    own = (
+        *("thread_id", "checkpoint_id", "checkpoint_ns"),
+        *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE, PLACE),
+    )
+    return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}

@@ -24,6 +24,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from branchline.domain.model.ids import new_id
+from branchline.runner.config import PLACE
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.types import Command
 
@@ -121,6 +122,8 @@ def task_metadata(
     metadata = {k: v for k, v in (run.get("metadata") or {}).items() if k != "parents"}
     configurable = task["configurable"]
     given = {**(run.get("configurable") or {}), "thread_id": configurable.get("thread_id")}
+    if given.get(PLACE):  # a subgraph's run without history: its place is its namespace
+        given["checkpoint_ns"] = given[PLACE]
     for key in _PROPAGATED:
         if key not in metadata and given.get(key):
             metadata[key] = given[key]

@@ -30,10 +30,11 @@ from branchline.runner.config import (
     PARENT_THREAD,
     RESUMING,
     ROOT_THREAD,
-    TASK,
     TRAVEL,
     RunConfig,
     TravelledTo,
+    bare_config,
+    inherited_configurable,
     subgraph_thread,
     without_task_ids,
 )
@@ -165,7 +166,7 @@ class SubgraphNode:
             # kept across calls, which keeps its own at its place ("off|kept").
             with without_history(scope, namespace):
                 input = self._input(self.graph, state)
-                return self._output(call(self.graph, input, _bare(config)))
+                return self._output(call(self.graph, input, bare_config(config, namespace)))
         child = self.bound(scope.store if scope else None)
         if child.store is None or scope is None or scope.thread is None:
             return self._output(call(child, self._input(child, state), config))
@@ -328,7 +329,7 @@ def join_task(graph: Subgraph, input: Any, config: Mapping[str, Any] | None) -> 
     place = scope.node if graph.persistence == "kept" else f"{scope.node}:{scope.task_id}"
     segment = place + (f"|{calls}" if calls else "")
     base = scope.config or {}
-    given = {k: v for k, v in _inherited(config or {}).items() if k != "checkpoint_map"}
+    given = {k: v for k, v in inherited_configurable(config or {}).items() if k != "checkpoint_map"}
     mine = dict(base, configurable={**given, **(base.get("configurable") or {})})
     return enter(scope, graph.with_store(scope.store), segment, input, mine)
 
@@ -355,7 +356,7 @@ def _sub_config(
     return {
         **config,
         "configurable": {
-            **_inherited(config),
+            **inherited_configurable(config),
             "thread_id": thread_id,
             "checkpoint_ns": f"{here}|{segment}" if here else segment,
             PARENT_THREAD: scope.thread.thread_id,
@@ -377,18 +378,3 @@ def _asked(segment: str, record: InterruptRecord) -> tuple[str, Any, str]:
     """A subgraph's pending question as its parent's task asks it, with where it came from."""
     inner = record.namespace or f"{record.node}:{record.task_id}"
     return record.interrupt_id, record.value, f"{segment}|{inner}"
-
-
-def _bare(config: dict[str, Any]) -> dict[str, Any]:
-    """A subgraph that keeps no history runs without the parent's thread."""
-    return {**config, "configurable": _inherited(config)}
-
-
-def _inherited(config: Mapping[str, Any]) -> dict[str, Any]:
-    """What a subgraph's run takes of its parent's ``configurable``: all but the parent's
-    place (its thread, checkpoint and namespace, which a subgraph has of its own)."""
-    own = (
-        *("thread_id", "checkpoint_id", "checkpoint_ns"),
-        *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE),
-    )
-    return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=FEATURE_RATE,
         help="the share of seeds whose nodes use retries, defer, Command[...], custom "
-        f"streams and messages (default {FEATURE_RATE})",
+        f"streams, messages and chat models (default {FEATURE_RATE})",
     )
     args = parser.parse_args(argv)
     began = time.monotonic()

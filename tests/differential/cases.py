@@ -5,7 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from tests.differential.features import with_feature_ops, with_features
+from tests.differential.features import (
+    with_chat,
+    with_chat_ops,
+    with_feature_ops,
+    with_features,
+    with_inner_chat,
+)
 from tests.differential.graphs import GraphSpec, random_graph, simpler_variants
 from tests.differential.operations import Op, random_operations
 from tests.differential.runner import Report, run_sequence
@@ -19,27 +25,37 @@ from tests.differential.subgraphs import (
 MAX_SHRINK_RUNS = 300
 SUBGRAPH_RATE = 0.5  # python -m tests.differential: half the seeds have subgraph nodes
 FEATURE_RATE = 0.3  # and about a third use the newer node features (features.py)
+CHAT_RATE = 0.5  # half of those also have chat models streamed in the "messages" mode
 
 
 def case(
     seed: int, subgraph_rate: float = 0.0, feature_rate: float = 0.0
 ) -> tuple[GraphSpec, list[Op]]:
     """The graph and the operations of one seed. With chance ``feature_rate`` its nodes
-    use the newer features (retries, defer, Command[...], custom streams, messages); with
-    chance ``subgraph_rate`` some of its nodes are subgraphs and calls reaching into them
-    are mixed in. Each is drawn from a generator of its own: without them the seed's
-    case is the same at any rate."""
+    use the newer features (retries, defer, Command[...], custom streams, messages), and
+    then with chance ``CHAT_RATE`` chat models and ``"messages"`` streams; with chance
+    ``subgraph_rate`` some of its nodes are subgraphs and calls reaching into them are
+    mixed in. Each is drawn from a generator of its own: without them the seed's case is
+    the same at any rate."""
     rng = random.Random(seed)
     spec = random_graph(rng)
     ops = random_operations(rng, spec, rng.randint(3, 12))
     featured = random.Random(f"features {seed}")
+    chat = random.Random(f"chat {seed}")
+    chats = False
     if featured.random() < feature_rate:
         spec = with_features(featured, spec)
         ops = with_feature_ops(featured, spec, ops)
+        chats = chat.random() < CHAT_RATE
+        if chats:
+            spec = with_chat(chat, spec)
+            ops = with_chat_ops(chat, ops)
     more = random.Random(f"subgraphs {seed}")
     if more.random() < subgraph_rate:
         spec = with_subgraphs(more, spec)
         ops = with_subgraph_ops(more, spec, ops)
+        if chats:
+            spec, ops = with_inner_chat(chat, spec, ops)
     return spec, ops
 
 

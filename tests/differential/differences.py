@@ -18,7 +18,7 @@ from tests.differential.operations import Op
 if TYPE_CHECKING:
     from tests.differential.runner import Observation
 
-STREAM_MODES = ("values", "updates", "custom")  # normalise.mode_chunks' keys
+STREAM_MODES = ("values", "updates", "custom", "messages")  # normalise.mode_chunks' keys
 Predicate = Callable[[Op, GraphSpec, "Observation", "Observation"], bool]
 
 
@@ -144,10 +144,11 @@ def new_answer_to_old_question(
 
 def _this_graphs(result: Any) -> Any:
     """A ``stream(..., subgraphs=True)`` result's chunks of this graph (the parent's); a
-    stream of several modes' chunks of the ``values`` and ``updates`` modes."""
+    stream of several modes' chunks of the ``values`` and ``updates`` modes (a state has a
+    ``messages`` key too, but never with only other modes' names beside it)."""
     if isinstance(result, dict) and set(result) == {"root", "subgraphs"}:
         return result["root"]
-    if isinstance(result, dict) and "custom" in result and set(result) <= set(STREAM_MODES):
+    if isinstance(result, dict) and len(result) > 1 and set(result) <= set(STREAM_MODES):
         return [chunk for mode in ("values", "updates") for chunk in result.get(mode, [])]
     return result
 
@@ -169,7 +170,7 @@ def an_answer_answers_one_question(
     replays = op.kind in ("replay", "sub_replay")
     continues = (op.kind in ("invoke", "stream") and op.values is None) or replays
     resumes = op.kind in ("resume", "resume_map")
-    if op.stream_mode == "custom":  # the chunks show no question: the state does
+    if not _shows_questions(op):  # the chunks show no question: the state does
         theirs, mine = _pending(langgraph.state), _pending(ours.state)
     else:
         theirs = _questions(langgraph.result, ids=True)
@@ -184,6 +185,13 @@ def an_answer_answers_one_question(
         and langgraph.result != ours.result
         and _took_a_stale_answer(langgraph.result, ours.result, str(op.value))
     )
+
+
+def _shows_questions(op: Op) -> bool:
+    """Whether the call's result shows the questions it asked (an invoke's does; a
+    stream's, in the ``values`` or ``updates`` mode)."""
+    modes = set((op.stream_mode or "values").split("+"))
+    return op.kind not in ("stream", "resume") or bool(modes & {"values", "updates"})
 
 
 def _pending(state: Any) -> list[Any]:

@@ -1,10 +1,13 @@
 """LangGraph's node options and newer API in random graphs (issue 17): retry policies over
 nodes that fail their first attempts, ``defer=True``, nodes annotated ``-> Command[
-Literal[...]]``, the ``"custom"`` stream mode, and LangChain messages in state.
+Literal[...]]``, the ``"custom"`` stream mode, LangChain messages in state, and chat
+models streamed in the ``"messages"`` mode.
 
 Drawn from a random generator of their own (``case`` seeds it apart), over a graph and
 calls already drawn, so that a seed drawn without them is the same case as before they
-existed. The features change what nodes do, never the graph's edges.
+existed. The features change what nodes do, never the graph's edges. Chat models and the
+``"messages"`` mode (``with_chat``, ``with_chat_ops``) come from a third generator, over
+a case drawn with features, so a case that draws none is the same as before they existed.
 
 Messages reach a graph as plain data both engines turn into LangChain messages the same
 way (``add_messages``): ``("user", "hi")`` tuples, bare strings and dicts, some with an
@@ -17,12 +20,17 @@ import random
 from dataclasses import replace
 from typing import Any
 
+from tests.differential.chat_model import CHAT_MODES
 from tests.differential.graphs import END, GraphSpec, NodeSpec
 from tests.differential.operations import Op
 
 MESSAGES_RATE = 0.4  # chance that a graph drawn with features has messages in its state
 STREAM_RATE = 0.3  # chance of a stream call with mode "custom" after each drawn call
 CUSTOM_MODES = ("custom", "updates+custom", "values+custom")  # "+": a list of modes
+CHAT_NODE_RATE = 0.4  # chance that a node of a graph drawn with chat models has one
+MESSAGES_RATE_PER_OP = 0.35  # chance of a "messages" stream call after each drawn call
+STREAMED_RESUME_RATE = 0.5  # chance that a bare resume is streamed in a "messages" mode
+MESSAGES_MODES = ("messages", "messages", "messages+updates", "values+messages", "messages+custom")
 
 
 def with_features(rng: random.Random, spec: GraphSpec) -> GraphSpec:
@@ -118,3 +126,78 @@ def _message_edit(rng: random.Random, i: int) -> Any:
     if roll < 0.85:
         return [{"type": "remove", "id": f"h{rng.randrange(i + 1)}"}]  # may name none
     return [{"type": "remove", "id": "__remove_all__"}]
+
+
+def with_chat(rng: random.Random, spec: GraphSpec) -> GraphSpec:
+    """``spec`` with messages in its state and some nodes (at least one) asking a fake chat
+    model first (``chat_model.py``), each called one way of ``CHAT_MODES``."""
+    pushed = _send_targets(spec)
+    nodes = [
+        replace(n, chats=_chat_mode(rng, n.name, pushed))
+        if n.sub is None and rng.random() < CHAT_NODE_RATE
+        else n
+        for n in spec.nodes
+    ]
+    if not any(n.chats for n in nodes):
+        i = rng.randrange(len(nodes))
+        nodes[i] = replace(nodes[i], chats="stream")
+    return replace(spec, nodes=tuple(nodes), messages=True)
+
+
+def with_chat_ops(rng: random.Random, ops: list[Op]) -> list[Op]:
+    """``ops`` with stream calls in the ``"messages"`` mode (alone or with another mode)
+    mixed in, never before the first call, and some bare resumes streamed in one."""
+    out = ops[:1]
+    for i, op in enumerate(ops[1:], start=1):
+        if rng.random() < MESSAGES_RATE_PER_OP:
+            values = rng.choice([None, None, {"log": [f"in{i}"]}, {"messages": f"ask{i}"}])
+            out.append(Op("stream", values=values, stream_mode=rng.choice(MESSAGES_MODES)))
+        bare = op.kind == "resume" and op.at is None and op.values is None
+        if bare and rng.random() < STREAMED_RESUME_RATE:
+            op = replace(op, stream_mode=rng.choice(MESSAGES_MODES))
+        out.append(op)
+    return out
+
+
+def with_inner_chat(
+    rng: random.Random, spec: GraphSpec, ops: list[Op]
+) -> tuple[GraphSpec, list[Op]]:
+    """``spec`` with some nodes of its subgraphs, at any depth, asking a chat model too
+    (a subgraph's state has no messages: their answers are streamed, not kept), and
+    ``ops`` with some ``"messages"`` stream calls made with ``subgraphs=True``."""
+    ops = [
+        replace(op, subgraphs=True)
+        if op.kind == "stream" and op.stream_mode == "messages" and rng.random() < 0.5
+        else op
+        for op in ops
+    ]
+    return _chatting(rng, spec, inner=False), ops
+
+
+def _chatting(rng: random.Random, spec: GraphSpec, inner: bool = True) -> GraphSpec:
+    pushed = _send_targets(spec)
+    nodes = []
+    for node in spec.nodes:
+        if node.sub is not None:
+            graph = _chatting(rng, node.sub.graph)
+            node = replace(node, sub=replace(node.sub, graph=graph))
+        elif inner and rng.random() < CHAT_NODE_RATE:
+            node = replace(node, chats=_chat_mode(rng, node.name, pushed))
+        nodes.append(node)
+    return replace(spec, nodes=tuple(nodes))
+
+
+def _send_targets(spec: GraphSpec) -> set[str]:
+    return {t for edge in spec.edges if edge.kind == "send" for t in edge.targets}
+
+
+def _chat_mode(rng: random.Random, name: str, pushed: set[str]) -> str:
+    """How node ``name`` calls its chat model: drawn, but ``"stream"`` for a target of
+    ``Send`` (``pushed``). Its task reads the ``Send``'s payload, not the state's
+    messages, so its answer's id is the same in every ``Send`` task of it (two can run
+    in one step) and may be in the state a parallel task reads; LangGraph streams a
+    returned or whole message only if its id was neither streamed nor in a task's input
+    yet, so which task's answer streams would be a race between threads. Chunks always
+    stream."""
+    mode = rng.choice(CHAT_MODES)  # drawn all the same: the other nodes draw as before
+    return "stream" if name in pushed else mode

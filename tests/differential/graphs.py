@@ -15,8 +15,10 @@ the subgraph has; see ``subgraphs.py`` for how they are drawn).
 
 Some nodes also use LangGraph's node options and newer API (``features.py`` draws them):
 a retry policy over a node that fails its first attempts, ``defer=True``, a return
-annotated ``-> Command[Literal[...]]``, the stream writer of the ``"custom"`` mode, and
-LangChain messages in a ``messages`` key with ``add_messages`` (``GraphSpec.messages``).
+annotated ``-> Command[Literal[...]]``, the stream writer of the ``"custom"`` mode,
+LangChain messages in a ``messages`` key with ``add_messages`` (``GraphSpec.messages``),
+and a fake LangChain chat model whose answer the node adds to them (``chat_model.py``:
+what the ``"messages"`` stream mode streams).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Annotated, Any, Literal, TypedDict
+
+from tests.differential import chat_model
 
 LOOP_LIMIT = 9  # a loop edge goes back while the log is shorter than this
 
@@ -85,6 +89,7 @@ class NodeSpec:
     writes: bool = False  # sends a chunk with get_stream_writer() (stream mode "custom")
     says: bool = False  # adds an AIMessage with an id of its own to messages
     forgets: bool = False  # removes the oldest message (RemoveMessage)
+    chats: str | None = None  # first asks a chat model, called as chat_model.CHAT_MODES says
 
     def __repr__(self) -> str:
         return compact_repr(self)
@@ -250,9 +255,16 @@ class Flaky(Exception):
     """A node's passing failure: retried by a RetryPolicy's default ``retry_on``."""
 
 
-def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
+def _node_function(spec: NodeSpec, engine: Engine, chat: bool) -> Callable[[Any], Any]:
+    """Node ``spec`` as a function; ``chat``: the state has messages (else the answer of
+    its chat model, as in a subgraph's state, is streamed and not kept)."""
+
     def node(state: Any) -> Any:
         engine.calls.append(spec.name)
+        # Before anything that can end the attempt: the chunks of a failed attempt, or of
+        # one that asks a question, stream too.
+        messages = state.get("messages") or []
+        said = [chat_model.answer(spec.name, spec.chats, messages)] if spec.chats else []
         if spec.fails:
             engine.flaky(spec.name, spec.fails)
         if spec.guard and not state.get("gate"):
@@ -269,8 +281,8 @@ def _node_function(spec: NodeSpec, engine: Engine) -> Callable[[Any], Any]:
             update["last"] = spec.name
         if spec.notes:
             update["notes"] = [spec.name]
-        if spec.says or spec.forgets:
-            update["messages"] = _messages(spec, state.get("messages") or [])
+        if chat and (spec.says or spec.forgets or said):
+            update["messages"] = said + _messages(spec, messages)
         if spec.routes:
             goto = spec.routes[len(state.get("log") or []) % len(spec.routes)]
             return engine.Command(update=update, goto=goto)
@@ -313,7 +325,9 @@ def build(spec: GraphSpec, engine: Engine, schema: type = State) -> Any:
     builder = engine.StateGraph(engine.chat_state if spec.messages else schema)
     for node in spec.nodes:
         if node.sub is None:
-            builder.add_node(node.name, _node_function(node, engine), **_options(node, engine))
+            builder.add_node(
+                node.name, _node_function(node, engine, spec.messages), **_options(node, engine)
+            )
         else:
             builder.add_node(node.name, compile_subgraph(node.sub, engine))
     for edge in spec.edges:
@@ -399,6 +413,7 @@ def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
             {"writes": False},
             {"says": False},
             {"forgets": False},
+            {"chats": None},
         ):
             simpler = replace(node, **change)  # type: ignore[arg-type]
             if simpler != node and (
@@ -410,7 +425,7 @@ def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
         variants.append(replace(spec, interrupt_before=()))
     if spec.interrupt_after:
         variants.append(replace(spec, interrupt_after=()))
-    if spec.messages and not any(n.says or n.forgets for n in spec.nodes):
+    if spec.messages and not any(n.says or n.forgets or n.chats for n in spec.nodes):
         variants.append(replace(spec, messages=False))
     return variants
 

@@ -180,7 +180,8 @@ def subgraph_chunks(items: list[Any], mode: str, labels: Labels) -> dict[str, An
     """``stream(..., subgraphs=True)`` items ``(namespace, chunk)``: this graph's chunks as
     without subgraphs, and each subgraph run's chunks, in order, under its namespace
     without ids (the runs listed sorted: parallel runs interleave as they happen to)."""
-    shape = values_chunks if mode == "values" else updates_chunks
+    shapes = {"values": values_chunks, "messages": messages_chunks}
+    shape = shapes.get(mode, updates_chunks)
     runs: dict[tuple[str, ...], list[Any]] = {}
     for ns, chunk in items:
         runs.setdefault(tuple(ns), []).append(chunk)
@@ -200,9 +201,38 @@ def custom_chunks(chunks: list[Any], labels: Labels) -> list[Any]:
     return sorted((plain(c, labels) for c in chunks), key=order)
 
 
+# What the "messages" mode's metadata says that both engines can agree on: the task's
+# place (the namespace without its task ids), not the run's ids, versions or model keys.
+TASK_KEYS = (
+    "langgraph_node",
+    "langgraph_step",
+    "langgraph_triggers",
+    "langgraph_path",
+    "langgraph_checkpoint_ns",
+)
+
+
+def messages_chunks(items: list[Any], labels: Labels) -> list[Any]:
+    """``stream_mode="messages"`` items ``(message, metadata)``, each as the message and
+    its ``TASK_KEYS``, grouped by task: a task's chunks in the order it sent them, the
+    tasks sorted by step (the tasks of one step end as they happen to)."""
+    tasks: dict[str, list[Any]] = {}
+    for message, metadata in items:
+        place = {k: metadata.get(k) for k in TASK_KEYS}
+        place["langgraph_checkpoint_ns"] = namespace(metadata.get("langgraph_checkpoint_ns", ""))
+        chunk = [plain(message, labels), plain(place, labels)]
+        tasks.setdefault(metadata.get("langgraph_checkpoint_ns", ""), []).append(chunk)
+    return sorted(tasks.values(), key=lambda task: (task[0][1]["langgraph_step"], order(task)))
+
+
 def mode_chunks(items: list[Any], modes: list[str], labels: Labels) -> dict[str, Any]:
     """``stream_mode=[...]`` items ``(mode, chunk)``: each mode's chunks as alone."""
-    shapes = {"values": values_chunks, "updates": updates_chunks, "custom": custom_chunks}
+    shapes = {
+        "values": values_chunks,
+        "updates": updates_chunks,
+        "custom": custom_chunks,
+        "messages": messages_chunks,
+    }
     return {m: shapes[m]([c for mode, c in items if mode == m], labels) for m in modes}
 
 

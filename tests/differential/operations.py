@@ -19,11 +19,12 @@ class Op:
     """One call on a thread.
 
     kinds: ``invoke`` (``values`` as input, None to continue), ``resume`` (a bare
-    ``value``), ``resume_map`` (``picks``: positions of the pending interrupts answered),
-    ``update`` (``values``, ``as_node``; at history position ``at`` when given: a fork),
-    ``replay`` (``invoke(None)`` at history position ``at``), ``stream`` (``invoke`` with
-    ``stream_mode``: ``"values"``, ``"updates"``, ``"custom"``, or several joined by
-    ``+``, streamed as a list of modes), ``stateless`` (the graph compiled without a
+    ``value``; streamed when it has a ``stream_mode``), ``resume_map`` (``picks``:
+    positions of the pending interrupts answered), ``update`` (``values``, ``as_node``; at
+    history position ``at`` when given: a fork), ``replay`` (``invoke(None)`` at history
+    position ``at``), ``stream`` (``invoke`` with ``stream_mode``: ``"values"``,
+    ``"updates"``, ``"custom"``, ``"messages"``, or several joined by ``+``, streamed as a
+    list of modes), ``stateless`` (the graph compiled without a
     checkpointer, run on ``values``), ``peek`` (``get_state`` at a checkpoint id of no
     checkpoint), ``goto`` (``Command(goto=value)`` as input), ``history``
     (``get_state_history`` with a ``query``: ``limit=2``, ``filter={"source": "loop"}`` or

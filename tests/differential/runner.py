@@ -112,6 +112,8 @@ class Player:
         if op.kind == "resume":
             config = THREAD if op.at is None else self._config_at(op.at)
             command = engine.Command(resume=op.value, update=op.values)
+            if op.stream_mode:
+                return self._streamed(command, config, op.stream_mode)
             return normalise.result(graph.invoke(command, config), self.labels)
         if op.kind == "resume_map":
             return normalise.result(graph.invoke(self._answers(op), THREAD), self.labels)
@@ -124,16 +126,7 @@ class Player:
         if op.kind in subgraph_calls.KINDS or op.subgraphs:
             return subgraph_calls.call(op, self)
         if op.kind == "stream":
-            if op.stream_mode and "+" in op.stream_mode:
-                modes = op.stream_mode.split("+")
-                items = list(graph.stream(op.values, THREAD, stream_mode=modes))
-                return normalise.mode_chunks(items, modes, self.labels)
-            chunks = list(graph.stream(op.values, THREAD, stream_mode=op.stream_mode))
-            if op.stream_mode == "custom":
-                return normalise.custom_chunks(chunks, self.labels)
-            if op.stream_mode == "updates":
-                return normalise.updates_chunks(chunks, self.labels)
-            return normalise.values_chunks(chunks, self.labels)
+            return self._streamed(op.values, THREAD, op.stream_mode)
         if op.kind == "goto":
             return normalise.result(
                 graph.invoke(engine.Command(goto=op.value), THREAD), self.labels
@@ -147,6 +140,22 @@ class Player:
             # A graph of its own: its questions are labelled apart from the thread's.
             return normalise.result(self.side.stateless().invoke(op.values), normalise.Labels())
         raise ValueError(f"unknown operation kind {op.kind!r}")
+
+    def _streamed(self, given: Any, config: dict[str, Any], mode: str | None) -> Any:
+        """``stream(given, config)`` in ``mode`` (several joined by ``+``), normalised."""
+        graph = self.side.graph
+        if mode and "+" in mode:
+            modes = mode.split("+")
+            items = list(graph.stream(given, config, stream_mode=modes))
+            return normalise.mode_chunks(items, modes, self.labels)
+        chunks = list(graph.stream(given, config, stream_mode=mode))
+        if mode == "custom":
+            return normalise.custom_chunks(chunks, self.labels)
+        if mode == "messages":
+            return normalise.messages_chunks(chunks, self.labels)
+        if mode == "updates":
+            return normalise.updates_chunks(chunks, self.labels)
+        return normalise.values_chunks(chunks, self.labels)
 
     def _query(self, op: Op) -> Any:
         """A history query, each checkpoint as its position in the whole history."""

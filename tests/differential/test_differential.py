@@ -3,7 +3,8 @@ and on Branchline (in memory and on SQLite): no divergence outside docs/differen
 
 About a third of the seeds (``FEATURE_RATE``) also use the newer node features: retry
 policies, ``defer=True``, ``-> Command[Literal[...]]`` nodes, the ``"custom"`` stream mode
-and LangChain messages (``features.py``); the others are the same cases as before those
+and LangChain messages (``features.py``), and half of those chat models streamed in the
+``"messages"`` mode (``chat_model.py``); the others are the same cases as before those
 existed.
 
 More seeds locally: ``python -m tests.differential --seeds 2000`` (half of them with

@@ -27,6 +27,7 @@ from branchline import (
     MessagesState,
     StateGraph,
     add_messages,
+    interrupt,
 )
 
 CONFIG = {"configurable": {"thread_id": "chat"}}
@@ -207,3 +208,24 @@ def test_the_callers_message_is_left_alone_and_the_stored_copy_gets_the_id() -> 
     (stored,) = add_messages([], [mine])
     assert mine.id is None
     assert stored.content == "hi" and len(stored.id) == 32 and int(stored.id, 16) >= 0
+
+
+def test_a_message_written_again_under_its_id_shows_in_the_writers_cached_update() -> None:
+    # LangGraph: both cached updates show the message (Branchline stored b's write as
+    # nothing appended, the list being equal, and showed {'messages': []}).
+    builder = StateGraph(MessagesState)
+    for name in ("a", "b"):
+        builder.add_node(name, lambda s: {"messages": [AIMessage("same", id="m")]})
+        builder.add_edge(START, name)
+    builder.add_node("ask", lambda s: {"messages": [interrupt("q")]})
+    builder.add_edge(START, "ask")
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+    graph.invoke({"messages": []}, CONFIG)
+
+    chunks = list(graph.stream(None, CONFIG, stream_mode="updates"))
+
+    written = [AIMessage("same", id="m")]
+    assert sorted((c for c in chunks if "__interrupt__" not in c), key=repr) == [
+        {"a": {"messages": written}, "__metadata__": {"cached": True}},
+        {"b": {"messages": written}, "__metadata__": {"cached": True}},
+    ]

@@ -17,6 +17,8 @@ from langchain_core.language_models.fake_chat_models import (
 )
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import StateGraph as LangGraphStateGraph
 from typing_extensions import TypedDict
 
 from branchline import (
@@ -346,3 +348,64 @@ def test_a_model_run_outside_a_messages_stream_streams_nothing(store: Checkpoint
 
     # LangGraph gives the same: the model answers whole, once.
     assert [c["call"]["messages"][0].content for c in chunks] == ["a b"]
+
+
+def _chat_in_a_subgraph_without_history(
+    graph_class: Any, checkpointer: Any, nested: bool = False
+) -> Any:
+    """START -> sub (compiled with checkpointer=False: START -> inner, a chat model);
+    ``nested``: sub inside a subgraph ``mid`` compiled with checkpointer=None."""
+
+    def inner(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [fake_model("x").invoke(state["messages"])]}
+
+    sub = graph_class(MessagesState)
+    sub.add_node("inner", inner)
+    sub.add_edge(START, "inner")
+    compiled = sub.compile(checkpointer=False)
+    if nested:
+        mid = graph_class(MessagesState)
+        mid.add_node("sub", compiled)
+        mid.add_edge(START, "sub")
+        compiled = mid.compile()
+    builder = graph_class(MessagesState)
+    builder.add_node("mid" if nested else "sub", compiled)
+    builder.add_edge(START, "mid" if nested else "sub")
+    return builder.compile(checkpointer=checkpointer)
+
+
+def _places(graph: Any) -> list[tuple[str, ...]]:
+    """Each chunk's namespace and its metadata's places, task ids left out."""
+    chunks = graph.stream(hello(), thread("t"), stream_mode="messages", subgraphs=True)
+    return [
+        (
+            *(n.split(":")[0] for n in namespace),
+            str(meta.get("thread_id")),
+            "|".join(p.split(":")[0] for p in meta["langgraph_checkpoint_ns"].split("|")),
+            "|".join(p.split(":")[0] for p in meta["checkpoint_ns"].split("|")),
+        )
+        for namespace, (_, meta) in chunks
+    ]
+
+
+def test_a_subgraph_without_history_streams_its_chunks_at_its_place_in_the_thread(
+    store: CheckpointStore,
+) -> None:
+    ours = _places(_chat_in_a_subgraph_without_history(StateGraph, store))
+    theirs = _places(_chat_in_a_subgraph_without_history(LangGraphStateGraph, InMemorySaver()))
+
+    # Found by the differential harness: the inner node's place named no subgraph, and
+    # its metadata no thread.
+    assert ours == theirs == [("sub", "t", "sub|inner", "sub")]
+
+
+def test_a_subgraph_without_history_in_one_with_a_thread_streams_at_its_full_place(
+    store: CheckpointStore,
+) -> None:
+    ours = _places(_chat_in_a_subgraph_without_history(StateGraph, store, nested=True))
+    theirs = _places(
+        _chat_in_a_subgraph_without_history(LangGraphStateGraph, InMemorySaver(), nested=True)
+    )
+
+    assert ours == theirs
+    assert ours[0][-2] == "mid|sub|inner"  # it was 'sub|inner', mid left out
