@@ -173,8 +173,12 @@ class NodeCall:
         return self._task_config()
 
     def _task_config(self) -> dict[str, Any]:
+        """The task's config, with its metadata as LangGraph gives a node: the run's, the
+        thread's id and the task's ``langgraph_*`` keys (``task_metadata``)."""
         scope = self._scope
-        return task_config(scope.config, scope.thread, scope.node, scope.task_id)
+        config = task_config(scope.config, scope.thread, scope.node, scope.task_id)
+        config["metadata"] = task_metadata(scope.config, config, task_described(*self._place))
+        return config
 
     def arguments(self, wanted: frozenset[str]) -> dict[str, Any]:
         """The keyword arguments a node asks for by name (``Node.asks``): ``config``,

@@ -153,6 +153,32 @@ def test_get_config_in_a_node_returns_the_config_a_config_parameter_gets(
     assert got["configurable"]["checkpoint_ns"] == asked["configurable"]["checkpoint_ns"]
 
 
+def test_a_nodes_config_carries_the_task_metadata_langgraph_gives(
+    store: CheckpointStore,
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def node(state: State, config) -> dict[str, Any]:
+        seen.extend([config["metadata"], get_config()["metadata"]])
+        return {}
+
+    graph = one_node(node).compile(checkpointer=store)
+    graph.invoke({"log": []}, {**thread("t"), "metadata": {"m": 1}})
+
+    # LangGraph 1.2.22 gives the same keys and values (the namespace has its task id).
+    asked, got = seen
+    assert asked == got
+    assert {k: v for k, v in got.items() if k != "langgraph_checkpoint_ns"} == {
+        "m": 1,
+        "thread_id": "t",
+        "langgraph_step": 1,
+        "langgraph_node": "node",
+        "langgraph_triggers": ("branch:to:node",),
+        "langgraph_path": ("__pregel_pull", "node"),
+    }
+    assert got["langgraph_checkpoint_ns"].startswith("node:")
+
+
 @pytest.mark.parametrize("call", [get_runtime, get_config])
 def test_outside_a_node_get_runtime_and_get_config_are_errors(call: Any) -> None:
     # LangGraph raises a RuntimeError too.
