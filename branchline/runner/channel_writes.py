@@ -25,12 +25,14 @@ class Delta:
     appended: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def _record(delta: Delta, channel: str, old: Any, new: Any) -> None:
+def _record(delta: Delta, channel: str, old: Any, new: Any, adds: bool = False) -> None:
+    """Record ``channel`` going from ``old`` to ``new``; ``adds``: ``new`` is ``old + x``
+    (the ``operator.add`` reducer), which keeps the old items as they are."""
     extends = type(new) is list and type(old) is list and len(new) >= len(old)
     # The old items themselves, not equal ones: an item a reducer replaced with an equal
     # one (``add_messages`` given a message again under its id) was written all the same,
     # and the task's result (a cached update, a snapshot's task) shows it.
-    if extends and all(map(operator.is_, new, old)):  # map stops at old's end
+    if extends and (adds or all(map(operator.is_, new, old))):  # map stops at old's end
         delta.appended[channel] = new[len(old) :]
     else:
         delta.assigned[channel] = new
@@ -66,7 +68,7 @@ class StepWriter:
             return self._write_each(source, writes)
         delta = Delta()
         for channel, value in writes.items():
-            forced = False
+            forced = adds = False
             reducer = self.schema.channels[channel].reducer
             old = self.values.get(channel)
             if reducer is not None:
@@ -90,7 +92,8 @@ class StepWriter:
                 new = value
             else:
                 new = _reduce(reducer, channel, source, old, value)
-            _record(delta, channel, old, new)
+                adds = reducer is operator.add
+            _record(delta, channel, old, new, adds)
             self.values[channel] = new
         return delta
 
