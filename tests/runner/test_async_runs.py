@@ -307,3 +307,32 @@ def test_a_subgraph_with_an_async_node_pauses_and_resumes_in_an_async_call(
     asked = [c["__interrupt__"][0].value for _, c in chunks if "__interrupt__" in c]
     assert asked == ["inner?", "inner?"]
     assert done == {"log": ["a", "a", "inner:yes", "b"]}
+
+
+def test_a_cancelled_astream_stops_its_run_as_a_cancelled_ainvoke(store: CheckpointStore) -> None:
+    started = asyncio.Event()
+
+    async def slow(state: State) -> dict[str, Any]:
+        started.set()
+        await asyncio.sleep(60)
+        return {"log": ["slow"]}
+
+    graph = chain(store, ("a", add("a")), ("slow", slow))
+
+    async def cancelled_midway() -> list[Any]:
+        seen: list[Any] = []
+
+        async def consume() -> None:
+            async for chunk in graph.astream({"log": []}, CONFIG, stream_mode="updates"):
+                seen.append(chunk)
+
+        call = asyncio.create_task(consume())
+        await started.wait()
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        return seen
+
+    assert asyncio.run(cancelled_midway()) == [{"a": {"log": ["a"]}}]
+    assert graph.get_state(CONFIG).next == ("slow",)
+    assert steps_written(store) == [["__start__"], ["a"]]
