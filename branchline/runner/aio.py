@@ -86,7 +86,7 @@ def awaited(value: Coroutine[Any, Any, R], what: str) -> R:
     """What the coroutine ``value`` returns, ``what`` (a node's name, say) having made it:
     awaited on the loop of the async call this runs in. A sync call cannot await it."""
     call = _call.get()
-    if call is None:
+    if call is None or _on_loop(call.loop):  # a sync call, maybe made by an async node
         value.close()
         raise TypeError(
             f'No synchronous function provided to "{what}": it is async. Invoke the graph '
@@ -94,6 +94,15 @@ def awaited(value: Coroutine[Any, Any, R], what: str) -> R:
             f'"{what}" a plain def'
         )
     return call.run(value)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether this runs on ``loop``'s own thread (a sync ``invoke`` called inside an
+    async node): awaiting on the loop from here would wait for itself."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def stop_if_cancelled() -> None:

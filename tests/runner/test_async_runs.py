@@ -336,3 +336,22 @@ def test_a_cancelled_astream_stops_its_run_as_a_cancelled_ainvoke(store: Checkpo
     assert asyncio.run(cancelled_midway()) == [{"a": {"log": ["a"]}}]
     assert graph.get_state(CONFIG).next == ("slow",)
     assert steps_written(store) == [["__start__"], ["a"]]
+
+
+def test_a_sync_invoke_inside_an_async_node_of_a_graph_with_async_nodes_fails_not_hangs(
+    store: CheckpointStore,
+) -> None:
+    # As LangGraph: the inner sync call cannot await the inner graph's async node.
+    async def inner(state: State) -> dict[str, Any]:
+        return {"log": ["inner"]}
+
+    inner_graph = chain(CheckpointStore.in_memory(), ("inner", inner))
+
+    async def calls_sync(state: State) -> dict[str, Any]:
+        inner_graph.invoke({"log": []}, {"configurable": {"thread_id": "inner"}})
+        return {"log": ["outer"]}
+
+    graph = chain(store, ("outer", calls_sync))
+
+    with pytest.raises(TypeError, match='No synchronous function provided to "inner"'):
+        asyncio.run(graph.ainvoke({"log": []}, CONFIG))
