@@ -169,7 +169,8 @@ def test_python_dash_m_branchline_runs_the_cli() -> None:
 
 def test_importing_branchline_loads_neither_langchain_nor_the_read_models() -> None:
     # langchain-core is an optional extra, loaded only when a message needs it; the read
-    # models (sqlite-utils) load when a program first names them.
+    # models (sqlite-utils) load when a program first names them; asyncio, when an async
+    # call is made.
     script = (
         "import sys, branchline\n"
         "print(sorted(sys.modules))\n"
@@ -181,4 +182,5 @@ def test_importing_branchline_loads_neither_langchain_nor_the_read_models() -> N
     )
     loaded, named = done.stdout.splitlines()
     assert "langchain" not in loaded and "sqlite_utils" not in loaded
+    assert "'asyncio'" not in loaded
     assert named == "True"

@@ -15,13 +15,15 @@ is written afterwards.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+if TYPE_CHECKING:  # asyncio loads when an async call is made: ``import branchline`` stays quick
+    import asyncio
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,6 +47,8 @@ class AsyncCall:
         """Await ``coroutine`` on the call's loop, in this context; block this (worker)
         thread until it is done. Raises what it raises; ``CancelledError`` if the call
         was cancelled meanwhile."""
+        import asyncio
+
         done: Future[R] = Future()
         context = contextvars.copy_context()
 
@@ -61,6 +65,8 @@ class AsyncCall:
         return done.result()
 
     def _settle(self, task: asyncio.Task[R], done: Future[R]) -> None:
+        import asyncio
+
         self._tasks.discard(task)
         if task.cancelled():
             done.set_exception(asyncio.CancelledError())
@@ -99,6 +105,8 @@ def awaited(value: Coroutine[Any, Any, R], what: str) -> R:
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
     """Whether this runs on ``loop``'s own thread (a sync ``invoke`` called inside an
     async node): awaiting on the loop from here would wait for itself."""
+    import asyncio
+
     try:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
@@ -110,6 +118,8 @@ def stop_if_cancelled() -> None:
     between steps, and before it records a step (the step is then not written)."""
     call = _call.get()
     if call is not None and call.cancelled.is_set():
+        import asyncio
+
         raise asyncio.CancelledError()
 
 
@@ -122,6 +132,8 @@ class _Cancelled:
 async def off_loop(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """``fn(*args, **kwargs)`` run on a worker thread as an async call of its own (see
     the module doc); cancelling the caller stops it, then raises ``CancelledError``."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     call = AsyncCall(loop)
 
@@ -154,6 +166,8 @@ async def iterated_off_loop(
     for it (as the sync generator runs). Leaving the loop early (``break``,
     ``aclose()``, a cancellation) stops the generator where the sync API's caller would,
     by closing it, and waits for it."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     call = AsyncCall(loop)
     queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()

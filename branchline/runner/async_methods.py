@@ -8,7 +8,6 @@ tools are awaited on the caller's loop. A method that streams (``astream``,
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -58,6 +57,8 @@ class AsyncMethods:
     ) -> list[Any]:
         """``ainvoke`` each input, all at once; results in the inputs' order. ``config``:
         one for all, or a list with one per input (checked before anything runs)."""
+        import asyncio
+
         configs = config_list(config, len(inputs))
         runs = [self.ainvoke(i, c, **kwargs) for i, c in zip(inputs, configs, strict=True)]
         return await asyncio.gather(*runs, return_exceptions=return_exceptions)
