@@ -36,6 +36,7 @@ EVENTSOURCING_USERS = {
     "event_mapper.py",
     "codec.py",
     "lost_replies.py",
+    "recorder_appends.py",  # appends through the library's recorder (grouped on PostgreSQL)
     "storage_faults.py",  # the library's connection errors, turned into StoreUnavailable
     "encryption.py",  # the library's AES cipher: the same one the stored events go through
 }
