@@ -362,14 +362,14 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
     ) -> dict[str, Any]:
         """Apply supersteps of updates (lists of ``StateUpdate(values, as_node)``), each one
         checkpoint (see ``runner.bulk_update``), appended together: a bad update anywhere
-        writes nothing. Returns the last checkpoint's config."""
+        writes nothing. On a subgraph's config (``checkpoint_ns``) they edit the subgraph's
+        own state, as ``update_state`` does. Returns the last checkpoint's config."""
         store = self._store()
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            raise InvalidConfigError(
-                f"bulk_update_state on a subgraph (checkpoint_ns {cfg.checkpoint_ns!r}) is not "
-                "supported; edit the subgraph with update_state, one superstep at a time"
+            return update_subgraph(
+                self.spec, config, cfg, lambda child, at: child.bulk_update_state(at, supersteps)
             )
         thread = store.load(thread_id)
         batch = Intake.of(self.spec, cfg).decide_bulk(thread, supersteps)
@@ -387,7 +387,9 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
         cfg = RunConfig.parse(config)
         thread_id = cfg.require_thread()
         if cfg.checkpoint_ns:
-            return update_subgraph(self.spec, config, cfg, values, as_node)
+            return update_subgraph(
+                self.spec, config, cfg, lambda child, at: child.update_state(at, values, as_node)
+            )
         thread = store.load(thread_id)
         batch = Intake.of(self.spec, cfg).decide_update(thread, values, as_node)
         return config_of(store.append(batch.base, batch.events).thread)

@@ -16,7 +16,7 @@ writes back the shared keys of its final state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, Literal, Protocol
 
@@ -51,7 +51,7 @@ from branchline.runner.interrupts import (
 from branchline.runner.kept_subgraph import kept_start
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
-from branchline.runner.types import Command, Interrupt, StateSnapshot
+from branchline.runner.types import Command, Interrupt, StateSnapshot, StateUpdate
 
 Persistence = Literal["per_call", "kept", "off"]  # a subgraph's own history: see above
 
@@ -88,6 +88,10 @@ class Subgraph(Protocol):
 
     def update_state(
         self, config: Mapping[str, Any], values: Any, as_node: str | None = None
+    ) -> dict[str, Any]: ...
+
+    def bulk_update_state(
+        self, config: Mapping[str, Any], supersteps: Sequence[Sequence[StateUpdate]]
     ) -> dict[str, Any]: ...
 
     def get_state_history(

@@ -157,13 +157,14 @@ def update_subgraph(
     graph: GraphSpec,
     config: Mapping[str, Any],
     cfg: RunConfig,
-    values: Any,
-    as_node: str | None,
+    edit: Callable[[Subgraph, dict[str, Any]], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Edit a subgraph's own state; questions it drops are dropped in the parent too. The
-    new checkpoint keeps the parent checkpoint the edited one ran from (as LangGraph). A
-    subgraph that has not run there yet has no state to edit: refused (LangGraph records
-    one that ran to its end, so its nodes never run)."""
+    """Edit a subgraph's own state with ``edit`` (the subgraph's ``update_state`` or
+    ``bulk_update_state``, called on the config of its own thread); questions it drops
+    are dropped in the parent too. The new checkpoint keeps the parent checkpoint the
+    edited one ran from (as LangGraph). A subgraph that has not run there yet has no
+    state to edit: refused (LangGraph records one that ran to its end, so its nodes
+    never run)."""
     store, thread_id = graph.durable_store("editing a subgraph"), cfg.require_thread()
     child, child_cfg, segment = subgraph_of(graph, config, cfg)
     inner_thread = child_cfg["configurable"]["thread_id"]
@@ -178,7 +179,7 @@ def update_subgraph(
     ran_from = (child.get_state(child_cfg).metadata or {}).get("parents")
     if ran_from:
         child_cfg["metadata"] = {**(child_cfg.get("metadata") or {}), "parents": ran_from}
-    inner = child.update_state(child_cfg, values, as_node)
+    inner = edit(child, child_cfg)
     parent = store.load(thread_id)
     if parent is not None and asked:
         batch = Batch(parent)

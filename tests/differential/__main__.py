@@ -1,5 +1,6 @@
-"""``python -m tests.differential --seeds N [--start S] [--subgraphs R] [--features R]``:
-run seeds, print each failing seed's first divergence as a minimal runnable reproduction."""
+"""``python -m tests.differential --seeds N [--start S] [--subgraphs R] [--features R]
+[--faces async]``: run seeds, print each failing seed's first divergence as a minimal
+runnable reproduction."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import collections
 import sys
 import time
 
-from tests.differential.cases import FEATURE_RATE, SUBGRAPH_RATE, as_python, case, shrink
+from tests.differential.cases import FEATURE_RATE, SUBGRAPH_RATE, as_python, faced_case, shrink
+from tests.differential.faces import FACES
 from tests.differential.runner import run_sequence
 
 
@@ -19,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=0, help="the first seed")
     parser.add_argument("--no-shrink", action="store_true", help="print the cases as found")
     parser.add_argument("--quiet", action="store_true", help="only the summary line")
+    parser.add_argument(
+        "--faces",
+        choices=FACES,
+        default="sync",
+        help="the API every call goes through: sync, or async (ainvoke, astream, aget_state"
+        "... on both engines; half the cases with async def nodes)",
+    )
     parser.add_argument(
         "--subgraphs",
         type=float,
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     failing: list[int] = []
     stopped: collections.Counter[str] = collections.Counter()
     for seed in range(args.start, args.start + args.seeds):
-        spec, ops = case(seed, args.subgraphs, args.features)
+        spec, ops = faced_case(seed, args.subgraphs, args.features, args.faces)
         report = run_sequence(spec, ops)
         if report.stopped_by:
             stopped[report.stopped_by] += 1

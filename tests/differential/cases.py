@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+from tests.differential.faces import with_async_nodes
 from tests.differential.features import (
     with_chat,
     with_chat_ops,
@@ -26,6 +27,7 @@ MAX_SHRINK_RUNS = 300
 SUBGRAPH_RATE = 0.5  # python -m tests.differential: half the seeds have subgraph nodes
 FEATURE_RATE = 0.3  # and about a third use the newer node features (features.py)
 CHAT_RATE = 0.5  # half of those also have chat models streamed in the "messages" mode
+ASYNC_NODE_RATE = 0.5  # half the cases run through the async face have async def nodes
 
 
 def case(
@@ -56,6 +58,22 @@ def case(
         ops = with_subgraph_ops(more, spec, ops)
         if chats:
             spec, ops = with_inner_chat(chat, spec, ops)
+    return spec, ops
+
+
+def faced_case(
+    seed: int, subgraph_rate: float = 0.0, feature_rate: float = 0.0, face: str = "sync"
+) -> tuple[GraphSpec, list[Op]]:
+    """``case(seed, ...)`` played through ``face`` (``faces.py``): through the async face,
+    with chance ``ASYNC_NODE_RATE`` some nodes are ``async def``, drawn from a generator
+    of their own (the sync face's case is the case of ``case``)."""
+    spec, ops = case(seed, subgraph_rate, feature_rate)
+    if face == "sync":
+        return spec, ops
+    spec = replace(spec, face=face)
+    awaits = random.Random(f"async {seed}")
+    if awaits.random() < ASYNC_NODE_RATE:
+        spec = with_async_nodes(awaits, spec)
     return spec, ops
 
 

@@ -10,6 +10,8 @@ how it is called is one of ``CHAT_MODES``:
 - ``"whole"``: ``disable_streaming=True``, the whole message streams at the model's end;
 - ``"hidden"``: tagged ``"nostream"``, nothing from the model; the node's message streams.
 
+An ``async def`` node (``NodeSpec.awaits``) awaits the model's ``ainvoke`` instead.
+
 The answer's id is always given: an id LangChain would make (``lc_run--<uuid>``) comes
 from LangChain on both engines, and the order of parallel tasks would label it apart.
 """
@@ -27,8 +29,15 @@ CHAT_MODES = ("stream", "whole", "hidden")
 def answer(name: str, mode: str, messages: list[Any]) -> Any:
     """The ``AIMessage`` node ``name`` gets from a chat model called as ``mode`` on the
     state's ``messages``."""
+    return _model(name, mode, messages).invoke(messages or [HumanMessage("go", id="go")])
+
+
+async def aanswer(name: str, mode: str, messages: list[Any]) -> Any:
+    """``answer``, from the model's ``ainvoke`` (what an ``async def`` node awaits)."""
+    return await _model(name, mode, messages).ainvoke(messages or [HumanMessage("go", id="go")])
+
+
+def _model(name: str, mode: str, messages: list[Any]) -> Any:
     reply = AIMessage(f"{name} heard {len(messages)}", id=f"{name}.chat{len(messages)}")
     model: Any = GenericFakeChatModel(messages=iter([reply]), disable_streaming=mode == "whole")
-    if mode == "hidden":
-        model = model.with_config(tags=["nostream"])
-    return model.invoke(messages or [HumanMessage("go", id="go")])
+    return model.with_config(tags=["nostream"]) if mode == "hidden" else model

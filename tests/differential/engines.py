@@ -1,8 +1,11 @@
 """The three sides a sequence runs on: LangGraph (InMemorySaver), Branchline in memory,
-Branchline on an SQLite file. Each side runs one thread of one compiled graph."""
+Branchline on an SQLite file. Each side runs one thread of one compiled graph, called
+through the graph's face (``faces.py``: the sync API, or the async one on a loop of the
+side's own)."""
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,10 +18,12 @@ from langgraph.graph.message import add_messages as langgraph_add_messages
 from langgraph.types import Command as LangGraphCommand
 from langgraph.types import RetryPolicy as LangGraphRetryPolicy
 from langgraph.types import Send as LangGraphSend
+from langgraph.types import StateUpdate as LangGraphStateUpdate
 from langgraph.types import interrupt as langgraph_interrupt
 from langgraph.warnings import LangGraphDeprecatedSinceV10
 
 import branchline
+from tests.differential.faces import faced
 from tests.differential.graphs import Engine, GraphSpec, State, build
 
 # LangGraph warns each time a node raises NodeInterrupt (deprecated since 1.0); the
@@ -73,16 +78,25 @@ def branchline_engine(name: str) -> Engine:
 class Side:
     """One engine running one thread of the graph."""
 
-    def __init__(self, engine: Engine, spec: GraphSpec, saver: Any, close: Any = None) -> None:
+    def __init__(
+        self, engine: Engine, spec: GraphSpec, saver: Any, close: Any = None, update: Any = None
+    ) -> None:
         self.engine = engine
         self.spec = spec
         self.builder = build(spec, engine)
-        self.graph = self.builder.compile(
-            checkpointer=saver,
-            interrupt_before=list(spec.interrupt_before) or None,
-            interrupt_after=list(spec.interrupt_after) or None,
+        self.loop = asyncio.new_event_loop() if spec.face == "async" else None
+        self._update = update  # the engine's StateUpdate, for abulk_update_state
+        self.graph = self._faced(
+            self.builder.compile(
+                checkpointer=saver,
+                interrupt_before=list(spec.interrupt_before) or None,
+                interrupt_after=list(spec.interrupt_after) or None,
+            )
         )
         self._close = close
+
+    def _faced(self, graph: Any) -> Any:
+        return faced(graph, self.spec.face, self.loop, self._update)
 
     @property
     def name(self) -> str:
@@ -90,16 +104,21 @@ class Side:
         return self.engine.name
 
     def stateless(self) -> Any:
-        """The same graph compiled without a checkpointer."""
-        return self.builder.compile(
-            interrupt_before=list(self.spec.interrupt_before) or None,
-            interrupt_after=list(self.spec.interrupt_after) or None,
+        """The same graph compiled without a checkpointer (through the same face)."""
+        return self._faced(
+            self.builder.compile(
+                interrupt_before=list(self.spec.interrupt_before) or None,
+                interrupt_after=list(self.spec.interrupt_after) or None,
+            )
         )
 
     def close(self) -> None:
-        """Release the side's store."""
+        """Release the side's store and loop."""
         if self._close is not None:
             self._close()
+        if self.loop is not None:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
 
 
 def sides(spec: GraphSpec, tmp: Path) -> list[Side]:
@@ -107,9 +126,21 @@ def sides(spec: GraphSpec, tmp: Path) -> list[Side]:
     memory = branchline.CheckpointStore.in_memory()
     sqlite = branchline.CheckpointStore.sqlite(str(tmp / "threads.db"))
     return [
-        Side(langgraph_engine(), spec, InMemorySaver()),
-        Side(branchline_engine("branchline-memory"), spec, memory, memory.close),
-        Side(branchline_engine("branchline-sqlite"), spec, sqlite, sqlite.close),
+        Side(langgraph_engine(), spec, InMemorySaver(), update=LangGraphStateUpdate),
+        Side(
+            branchline_engine("branchline-memory"),
+            spec,
+            memory,
+            memory.close,
+            branchline.StateUpdate,
+        ),
+        Side(
+            branchline_engine("branchline-sqlite"),
+            spec,
+            sqlite,
+            sqlite.close,
+            branchline.StateUpdate,
+        ),
     ]
 
 

@@ -23,6 +23,7 @@ what the ``"messages"`` stream mode streams).
 
 from __future__ import annotations
 
+import asyncio
 import operator
 import random
 import threading
@@ -80,6 +81,7 @@ class NodeSpec:
     sets_last: bool = False  # writes its name to the last-value channel
     goto: str | None = None  # returns Command(update=..., goto=goto)
     notes: bool = False  # appends its name to notes, logs how many it saw (name/k)
+    awaits: bool = False  # an ``async def`` node doing the same (faces.py; async face only)
     sub: SubSpec | None = None  # the node is this compiled subgraph (no other feature)
     # LangGraph's node options and newer API (features.py):
     fails: int = 0  # its first `fails` attempts (on the side, ever) raise Flaky
@@ -118,6 +120,7 @@ class GraphSpec:
     interrupt_before: tuple[str, ...] = ()
     interrupt_after: tuple[str, ...] = ()
     messages: bool = False  # the state also has messages: Annotated[list, add_messages]
+    face: str = "sync"  # the top graph's: "async" plays every call through the async API
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -256,8 +259,10 @@ class Flaky(Exception):
 
 
 def _node_function(spec: NodeSpec, engine: Engine, chat: bool) -> Callable[[Any], Any]:
-    """Node ``spec`` as a function; ``chat``: the state has messages (else the answer of
-    its chat model, as in a subgraph's state, is streamed and not kept)."""
+    """Node ``spec`` as a function (``async def`` when it ``awaits``: it then lets the loop
+    run other tasks first, and awaits its chat model); ``chat``: the state has messages
+    (else the answer of its chat model, as in a subgraph's state, is streamed and not
+    kept)."""
 
     def node(state: Any) -> Any:
         engine.calls.append(spec.name)
@@ -265,35 +270,48 @@ def _node_function(spec: NodeSpec, engine: Engine, chat: bool) -> Callable[[Any]
         # one that asks a question, stream too.
         messages = state.get("messages") or []
         said = [chat_model.answer(spec.name, spec.chats, messages)] if spec.chats else []
-        if spec.fails:
-            engine.flaky(spec.name, spec.fails)
-        if spec.guard and not state.get("gate"):
-            raise engine.NodeInterrupt(f"guard {spec.name}")
-        log = [f"{spec.name}/{len(state.get('notes') or [])}" if spec.notes else spec.name]
-        if spec.writes:
-            engine.get_stream_writer()({"from": spec.name, "seen": len(state.get("log") or [])})
-        for i in range(spec.interrupts):
-            log.append(f"{spec.name}={engine.interrupt(f'{spec.name}?{i}')}")
-        update: dict[str, Any] = {"log": log}
-        if spec.count:
-            update["n"] = 1
-        if spec.sets_last:
-            update["last"] = spec.name
-        if spec.notes:
-            update["notes"] = [spec.name]
-        if chat and (spec.says or spec.forgets or said):
-            update["messages"] = said + _messages(spec, messages)
-        if spec.routes:
-            goto = spec.routes[len(state.get("log") or []) % len(spec.routes)]
-            return engine.Command(update=update, goto=goto)
-        if spec.goto is not None:
-            return engine.Command(update=update, goto=spec.goto)
-        return update
+        return _node_body(spec, engine, chat, state, said)
 
-    node.__name__ = spec.name
+    async def awaiting(state: Any) -> Any:
+        await asyncio.sleep(0)
+        engine.calls.append(spec.name)
+        messages = state.get("messages") or []
+        said = [await chat_model.aanswer(spec.name, spec.chats, messages)] if spec.chats else []
+        return _node_body(spec, engine, chat, state, said)
+
+    made = awaiting if spec.awaits else node
+    made.__name__ = spec.name
     if spec.routes:
-        node.__annotations__ = {"return": engine.Command[Literal[spec.routes]]}
-    return node
+        made.__annotations__ = {"return": engine.Command[Literal[spec.routes]]}
+    return made
+
+
+def _node_body(spec: NodeSpec, engine: Engine, chat: bool, state: Any, said: list[Any]) -> Any:
+    """What node ``spec`` does once its chat model (if any) has answered ``said``."""
+    if spec.fails:
+        engine.flaky(spec.name, spec.fails)
+    if spec.guard and not state.get("gate"):
+        raise engine.NodeInterrupt(f"guard {spec.name}")
+    log = [f"{spec.name}/{len(state.get('notes') or [])}" if spec.notes else spec.name]
+    if spec.writes:
+        engine.get_stream_writer()({"from": spec.name, "seen": len(state.get("log") or [])})
+    for i in range(spec.interrupts):
+        log.append(f"{spec.name}={engine.interrupt(f'{spec.name}?{i}')}")
+    update: dict[str, Any] = {"log": log}
+    if spec.count:
+        update["n"] = 1
+    if spec.sets_last:
+        update["last"] = spec.name
+    if spec.notes:
+        update["notes"] = [spec.name]
+    if chat and (spec.says or spec.forgets or said):
+        update["messages"] = said + _messages(spec, state.get("messages") or [])
+    if spec.routes:
+        goto = spec.routes[len(state.get("log") or []) % len(spec.routes)]
+        return engine.Command(update=update, goto=goto)
+    if spec.goto is not None:
+        return engine.Command(update=update, goto=spec.goto)
+    return update
 
 
 def _messages(spec: NodeSpec, messages: list[Any]) -> list[Any]:
@@ -406,6 +424,7 @@ def simpler_variants(spec: GraphSpec) -> list[GraphSpec]:
             {"sets_last": False},
             {"goto": None},
             {"notes": False},
+            {"awaits": False},
             {"fails": 0},
             {"retry": 0},
             {"defer": False},

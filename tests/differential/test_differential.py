@@ -7,20 +7,25 @@ and LangChain messages (``features.py``), and half of those chat models streamed
 ``"messages"`` mode (``chat_model.py``); the others are the same cases as before those
 existed.
 
+A share of the seeds (``CI_ASYNC_SEEDS``, half of them with subgraph nodes) is played
+through the async API on both engines (``faces.py``: ``ainvoke``, ``astream``,
+``aget_state``...), half of those with ``async def`` nodes.
+
 More seeds locally: ``python -m tests.differential --seeds 2000`` (half of them with
 subgraph nodes; ``--subgraphs 0`` for none, ``--subgraphs 1`` for all; ``--features``
-likewise).
+likewise; ``--faces async`` through the async API).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.differential.cases import FEATURE_RATE, as_python, case, shrink
+from tests.differential.cases import FEATURE_RATE, SUBGRAPH_RATE, as_python, faced_case, shrink
 from tests.differential.runner import run_sequence
 
 CI_SEEDS = range(400)  # graphs without subgraph nodes: about 25 s
 CI_SUBGRAPH_SEEDS = range(100)  # with them (issue 16): about 10 s
+CI_ASYNC_SEEDS = range(75)  # through the async API, half with subgraphs (issue 18): about 8 s
 
 # The graphs raise NodeInterrupt on purpose; LangGraph warns that it is deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecatedSinceV10")
@@ -36,8 +41,13 @@ def test_seed_with_subgraphs_gives_the_same_answers_as_langgraph(seed: int) -> N
     _check(seed, subgraph_rate=1.0)
 
 
-def _check(seed: int, subgraph_rate: float) -> None:
-    spec, ops = case(seed, subgraph_rate, FEATURE_RATE)
+@pytest.mark.parametrize("seed", CI_ASYNC_SEEDS)
+def test_seed_through_the_async_api_gives_the_same_answers_as_langgraph(seed: int) -> None:
+    _check(seed, subgraph_rate=SUBGRAPH_RATE, face="async")
+
+
+def _check(seed: int, subgraph_rate: float, face: str = "sync") -> None:
+    spec, ops = faced_case(seed, subgraph_rate, FEATURE_RATE, face)
     report = run_sequence(spec, ops)
     if report.divergence is None:
         return

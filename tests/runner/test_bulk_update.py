@@ -1,4 +1,5 @@
-"""bulk_update_state, update_state as "__input__", and updates that stand for pending tasks.
+"""bulk_update_state, update_state as "__input__", updates that stand for pending tasks, and
+supersteps on a subgraph's own state.
 
 Expected histories are what LangGraph 1.2.22 gives for the same calls."""
 
@@ -8,8 +9,12 @@ import operator
 from collections.abc import Callable
 from typing import Annotated, Any, TypedDict
 
+import langgraph.graph
+import langgraph.types
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
+import branchline
 from branchline import (
     START,
     CheckpointStore,
@@ -156,3 +161,52 @@ def test_a_bad_superstep_is_refused_and_nothing_is_written(
     with pytest.raises(InvalidUpdateError, match=message):
         graph.bulk_update_state(_config("t1"), supersteps)
     assert event_names("t1") == before
+
+
+class LangGraph:
+    """LangGraph's names, as ``branchline`` has them."""
+
+    StateGraph = langgraph.graph.StateGraph
+    interrupt = staticmethod(langgraph.types.interrupt)
+    StateUpdate = langgraph.types.StateUpdate
+
+
+class Logged(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+def _asking_subgraph(library: Any, saver: Any) -> Any:
+    """A parent whose node ``sub`` is a subgraph that asks in ``ask``, then ends."""
+    inner = library.StateGraph(Logged)
+    inner.add_node("ask", lambda s: {"log": [f"ask={library.interrupt('?')}"]})
+    inner.add_node("tail", lambda s: {"log": ["tail"]})
+    inner.add_edge(START, "ask").add_edge("ask", "tail")
+    parent = library.StateGraph(Logged)
+    parent.add_node("sub", inner.compile())
+    parent.add_edge(START, "sub")
+    return parent.compile(checkpointer=saver)
+
+
+def test_supersteps_on_a_paused_subgraph_edit_its_own_state_as_in_langgraph(
+    store: CheckpointStore,
+) -> None:
+    seen = []
+    for library, saver in ((LangGraph, InMemorySaver()), (branchline, store)):
+        graph = _asking_subgraph(library, saver)
+        graph.invoke({"log": ["in"]}, _config("t"))
+        (task,) = graph.get_state(_config("t"), subgraphs=True).tasks
+        edits = [[library.StateUpdate({"log": [f"e{i}"]}, "ask")] for i in range(2)]
+        written = graph.bulk_update_state(task.state.config, edits)
+        place = written["configurable"]["checkpoint_ns"]
+        assert place == task.state.config["configurable"]["checkpoint_ns"]
+        whole = {"configurable": {"thread_id": "t", "checkpoint_ns": place}}
+        shown = [
+            (s.values, s.next, s.metadata["step"], s.metadata["source"])
+            for s in graph.get_state_history(whole)
+        ]
+        seen.append((shown, graph.get_state(_config("t")).values))
+    assert seen[1] == seen[0]
+    assert seen[0][0][:2] == [
+        ({"log": ["in", "e0", "e1"]}, ("tail",), 2, "update"),
+        ({"log": ["in", "e0"]}, ("tail",), 1, "update"),
+    ]
