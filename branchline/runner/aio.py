@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -111,6 +111,12 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def async_workers() -> Executor | None:
+    """The async calls' worker pool, when this runs in one: a step's tasks run there (their
+    coroutines wait on the loop, each holding a worker), not in the graph's few threads."""
+    return _workers if _call.get() is not None else None
 
 
 def stop_if_cancelled() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from branchline.domain.model.ids import check_thread_id, checkpoint_id, checkpoint_version
 from branchline.domain.model.thread import Thread
+from branchline.runner.concurrency import max_concurrency
 from branchline.runner.errors import InvalidConfigError
 
 DEFAULT_RECURSION_LIMIT = 10_000
@@ -87,6 +88,7 @@ class RunConfig:
             raise InvalidConfigError(
                 f"recursion_limit must be an integer of at least 1, got {limit!r}"
             )
+        max_concurrency(config)  # checked before anything runs
         thread_id = configurable.get("thread_id")
         if thread_id is not None and not isinstance(thread_id, str | int):
             raise InvalidConfigError(

@@ -17,7 +17,9 @@ from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import task_id
 from branchline.domain.model.thread import Thread
+from branchline.runner.aio import async_workers
 from branchline.runner.channel_writes import Delta, StepWriter
+from branchline.runner.concurrency import at_most, max_concurrency
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
     GraphInterrupt,
@@ -224,11 +226,12 @@ def run_tasks(
     outer = current_scope()
     if graph.store is None and outer is not None and outer.durable:
         return _one_by_one(graph, thread, config, tasks, streaming)
-    executor = pool()
+    executor = async_workers() or pool()
+    run = run_task if (limit := max_concurrency(config)) is None else at_most(limit, run_task)
     futures = [
         executor.submit(
             contextvars.copy_context().run,
-            run_task,
+            run,
             graph,
             thread,
             config,

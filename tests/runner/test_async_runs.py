@@ -19,6 +19,7 @@ from branchline import (
     Command,
     CompiledStateGraph,
     InterruptNotPending,
+    InvalidConfigError,
     StateGraph,
     interrupt,
 )
@@ -355,3 +356,48 @@ def test_a_sync_invoke_inside_an_async_node_of_a_graph_with_async_nodes_fails_no
 
     with pytest.raises(TypeError, match='No synchronous function provided to "inner"'):
         asyncio.run(graph.ainvoke({"log": []}, CONFIG))
+
+
+def fan_out(store: CheckpointStore, width: int, running: list[int], peak: list[int]) -> Any:
+    """START -> one Send per item -> END: each task counts the tasks running with it."""
+    from branchline import Send
+
+    async def work(item: int) -> dict[str, Any]:
+        running.append(item)
+        peak.append(len(running))
+        await asyncio.sleep(0.05)
+        running.remove(item)
+        return {"log": [str(item)]}
+
+    builder = StateGraph(State)
+    builder.add_node("work", work)
+    builder.add_conditional_edges(START, lambda state: [Send("work", n) for n in range(width)])
+    return builder.compile(checkpointer=store)
+
+
+def test_a_steps_async_tasks_all_run_at_once_unless_max_concurrency_says(
+    store: CheckpointStore,
+) -> None:
+    # As LangGraph: 30 tasks at once; with max_concurrency=4, four at a time.
+    for limit, expected in ((None, 30), (4, 4)):
+        running: list[int] = []
+        peak: list[int] = []
+        graph = fan_out(store, 30, running, peak)
+        config = {"configurable": {"thread_id": f"t{limit}"}}
+        if limit is not None:
+            config["max_concurrency"] = limit
+        done = asyncio.run(graph.ainvoke({"log": []}, config))
+        assert sorted(done["log"], key=int) == [str(n) for n in range(30)]
+        assert max(peak) == expected
+
+
+def test_a_bad_max_concurrency_is_an_error_that_writes_nothing(store: CheckpointStore) -> None:
+    graph = fan_out(store, 2, [], [])
+    config = {"configurable": {"thread_id": "t1"}, "max_concurrency": 0}
+
+    with pytest.raises(
+        InvalidConfigError, match="max_concurrency must be an integer of at least 1, got 0"
+    ):
+        asyncio.run(graph.ainvoke({"log": []}, config))
+
+    assert list(store.events("t1")) == []
