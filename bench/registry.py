@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from bench import chat, cold, history, hitl, steps
+from bench import async_load, chat, cold, history, hitl, steps
 from bench.workload import Workload
 
 WORKLOADS: dict[str, Workload] = {
     w.name: w
-    for w in (chat.WORKLOAD, steps.WORKLOAD, hitl.WORKLOAD, history.WORKLOAD, cold.WORKLOAD)
+    for w in (
+        chat.WORKLOAD,
+        steps.WORKLOAD,
+        hitl.WORKLOAD,
+        history.WORKLOAD,
+        cold.WORKLOAD,
+        async_load.SQLITE,
+        async_load.POSTGRES,
+    )
 }
