@@ -28,6 +28,7 @@ from typing import Literal, get_args
 
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.thread import Thread
+from branchline.domain.store.off_loop import off_loop_call
 from branchline.runner.errors import InvalidConfigError
 
 Durability = Literal["sync", "async", "exit"]
@@ -116,7 +117,7 @@ class Journal:
         """Return once everything appended is committed; raise a failed write's error."""
         writing = self._writing
         if writing is not None:
-            writing.exception()  # wait for the writer to finish
+            off_loop_call(writing.exception)  # wait for the writer to finish
         with self._lock:
             failed, self._writing, self._failed = self._failed, None, None
             held = self._take()
@@ -128,7 +129,7 @@ class Journal:
     def discard(self) -> None:
         """Drop what is not committed (another run carries the thread on)."""
         if self._writing is not None:
-            self._writing.exception()  # wait, so nothing of this run lands after
+            off_loop_call(self._writing.exception)  # wait: nothing of this run lands after
         with self._lock:
             self._writing, self._failed = None, None
             self._take()

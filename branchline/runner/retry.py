@@ -16,14 +16,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from branchline.domain.store.off_loop import off_loop_call
+
 logger = logging.getLogger(__name__)
 
 _sleep: Callable[[float], None] = time.sleep
 
 
 def sleep(seconds: float) -> None:
-    """Wait between two attempts of a node."""
-    _sleep(seconds)
+    """Wait between two attempts of a node (off the loop, in an async call)."""
+    off_loop_call(_sleep, seconds)
 
 
 def set_sleep(wait: Callable[[float], None] | None) -> None:

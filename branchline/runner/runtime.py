@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from branchline.runner.aio import awaited
+from branchline.runner.aio import awaited, sync_node_output
 from branchline.runner.config import task_config
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.interrupts import TaskScope, current_scope
@@ -142,9 +142,11 @@ class NodeCall:
         messages = self._messages
         if messages is not None:
             messages.started(state)
-        output = node.func(state, **self.arguments(node.asks)) if node.asks else node.func(state)
+        given = self.arguments(node.asks) if node.asks else {}
         if node.awaits:
-            output = awaited(output, node.name)
+            output = awaited(node.func(state, **given), node.name)
+        else:
+            output = sync_node_output(node.func, state, **given)
         if messages is not None:
             messages.returned(output)
         return output

@@ -136,6 +136,8 @@ def check_runs_alone(persistence: Persistence) -> None:
 class SubgraphNode:
     """Runs a compiled subgraph as one task of its parent."""
 
+    steps_on_loop = True  # in an async call, its own nodes leave the loop (aio.py), not it
+
     def __init__(self, name: str, graph: Subgraph, parent_channels: Iterable[str]) -> None:
         self.name = name
         self.graph = graph

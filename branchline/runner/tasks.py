@@ -8,16 +8,17 @@ person something (``interrupt()``/``NodeInterrupt``: recorded, answered by a res
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import task_id
 from branchline.domain.model.thread import Thread
-from branchline.runner.aio import async_workers
+from branchline.runner.aio import concurrently, sync_node_output
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.concurrency import at_most, max_concurrency
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
@@ -158,7 +159,7 @@ def _run_task(
     try:
         if spec.plain and not inherited and not needs_call(config):  # most tasks
             with scope:  # its NodeCall is made if the node asks for it (get_config()...)
-                output, cached = spec.func(state), False
+                output, cached = sync_node_output(spec.func, state), False
         else:
             scope.call = call = NodeCall(scope, scope.place)
             with streaming_for(outer, tid, call) if outer and inherited else scope, call:
@@ -226,26 +227,26 @@ def run_tasks(
     outer = current_scope()
     if graph.store is None and outer is not None and outer.durable:
         return _one_by_one(graph, thread, config, tasks, streaming)
-    executor = async_workers() or pool()
-    run = run_task if (limit := max_concurrency(config)) is None else at_most(limit, run_task)
-    futures = [
-        executor.submit(
-            contextvars.copy_context().run,
-            run,
-            graph,
-            thread,
-            config,
-            tid,
-            node,
-            index,
-            streaming,
-        )
+    limit = max_concurrency(config)
+    calls = [
+        partial(run_task, graph, thread, config, tid, node, index, streaming)
         for tid, node, index in tasks
     ]
+    ran = concurrently(calls, limit)  # an async call's run: on its loop
+    finished: Iterable[Any]
+    if ran is not None:
+        futures, finished = ran.futures, ran.finished
+    else:
+        executor = pool()
+        limited: Callable[[Callable[[], Outcome]], Outcome] = (
+            _called if limit is None else at_most(limit, _called)
+        )
+        futures = [executor.submit(contextvars.copy_context().run, limited, call) for call in calls]
+        finished = as_completed(futures)
     # A task may raise for the task enclosing this graph (a question of a graph that keeps
     # no history): the step's other tasks still run to their end first, as LangGraph's.
     raised: BaseException | None = None
-    for order, future in enumerate(as_completed(futures)):
+    for order, future in enumerate(finished):
         if (error := future.exception()) is not None:
             raised = raised or error
         else:
@@ -253,6 +254,10 @@ def run_tasks(
     if raised is not None:
         raise raised
     return [future.result() for future in futures]
+
+
+def _called(call: Callable[[], Outcome]) -> Outcome:
+    return call()
 
 
 def _one_by_one(

@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -45,6 +44,7 @@ from branchline.domain.store.codec import thread_codec
 from branchline.domain.store.encryption import KeyCheck, cipher_env
 from branchline.domain.store.eventlog import Appended, EventLog
 from branchline.domain.store.kept_timelines import KeptTimelines
+from branchline.domain.store.off_loop import io_method, off_loop_call
 from branchline.domain.store.shards import (
     Notification,
     ShardLog,
@@ -117,6 +117,7 @@ class CheckpointStore:
         self.encrypted = encryption_key is not None
         self.path = path
         self.embedded = env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
+        self.kept_in_memory = env.get("PERSISTENCE_MODULE") == "eventsourcing.popo"
         self.snapshot_interval = snapshot_interval
         self._listeners: list[Callable[[list[tuple[int, ThreadEvent]]], None]] = []
         self._kept = KeptTimelines(lambda t, after: self.events(t, after=after), cache_size)
@@ -199,6 +200,7 @@ class CheckpointStore:
 
     # Reading -----------------------------------------------------------------------
 
+    @io_method
     def load(self, thread_id: str, version: int | None = None) -> Thread | None:
         """The folded state of a thread, at its latest version or at ``version``."""
         log, stream = self._log(thread_id), stream_id(thread_id)
@@ -209,6 +211,7 @@ class CheckpointStore:
         except AggregateNotFoundError:
             return None
 
+    @io_method
     def load_checkpoint(self, thread_id: str, version: int) -> Thread | None:
         """A checkpoint with what its step recorded (results, questions, answers), or None:
         the state ``timeline()`` gives for it, taken from the kept timeline of a thread
@@ -234,6 +237,7 @@ class CheckpointStore:
             )
         return found
 
+    @io_method
     def recent_states(self, thread_id: str, limit: int, below: int | None = None) -> list[Thread]:
         """The newest ``limit`` checkpoints (below ``below``), newest first, as the timeline
         has them: from the kept timeline if the thread has one, otherwise one snapshot
@@ -273,20 +277,15 @@ class CheckpointStore:
         yield from log.decoded(log.select(stream_id(thread_id), gt=after, lte=upto))
 
     def checkpoint_states(self, thread_id: str) -> list[Thread]:
-        """Each checkpoint of a thread with the task results recorded on it, oldest first.
-
-        One pass over the stream; each state's ``values`` are the checkpoint's own and its
-        ``results`` are the tasks that finished (or failed) before the next checkpoint.
-        """
+        """Each checkpoint of a thread, oldest first: its own ``values``, and as ``results``
+        the tasks that finished (or failed) before the next checkpoint."""
         return self.timeline(thread_id).checkpoints()
 
+    @io_method
     def timeline(self, thread_id: str) -> Timeline:
-        """The thread's checkpoint tree and branches.
-
-        Folded once, then kept (for the most recently listed threads, see
-        ``kept_timelines``; none if ``cache_size`` is 0) and brought up to date with only
-        the events recorded since.
-        """
+        """The thread's checkpoint tree and branches: folded once, then kept (for the
+        threads listed lately, see ``kept_timelines``; none if ``cache_size`` is 0) and
+        brought up to date with only the events recorded since."""
         return self._kept.timeline(thread_id)
 
     def recent_checkpoints(self, thread_id: str, below: int | None = None) -> Iterator[int]:
@@ -301,11 +300,13 @@ class CheckpointStore:
                 return
             upto = rows[-1].originator_version - 1
 
+    @io_method
     def notifications(self, after: int, limit: int = 500) -> list[Notification]:
         """Events of every thread in the order they were recorded, after a log position
         (a row that cannot be read: the error saying why, in its place)."""
         return single_log(self._logs, self.encrypted).notifications(after, limit)
 
+    @io_method
     def max_position(self) -> int:
         """The log position of the latest recorded event (0 if none)."""
         return single_log(self._logs, self.encrypted).max_position()
@@ -314,6 +315,7 @@ class CheckpointStore:
         """Each shard's notification log (one for an unsharded store)."""
         return [ShardLog(log, self.encrypted) for log in self._logs]
 
+    @io_method
     def verify(
         self,
         thread_id: str | None = None,
@@ -329,6 +331,7 @@ class CheckpointStore:
         anchors = None if against is None else anchors_of(against, self._logs[0].audit_key)
         return audit_logs(logs, thread_id, anchors, progress)
 
+    @io_method
     def export_heads(self) -> dict[str, Any]:
         """Every intact thread's chain head, to keep where the database's owner cannot
         rewrite it (signed with the audit key, if the store has one)."""
@@ -354,13 +357,16 @@ class CheckpointStore:
             ) from None
         size = sum(w.size for w in written)
         log.snapshot_after(thread, len(events), size, self.snapshot_interval)
-        appended = [(w.position, w.event) for w in written]
+        if self._listeners:  # views write to their own tables: off the loop, in an async run
+            off_loop_call(self._tell, thread.thread_id, [(w.position, w.event) for w in written])
+        return Appended(thread, written[0].position, written[-1].position)
+
+    def _tell(self, thread_id: str, appended: list[tuple[int, ThreadEvent]]) -> None:
         for listener in self._listeners:
             try:
                 listener(appended)
             except Exception:  # the append is committed; a lagging view catches up later
-                logger.exception("a listener failed after an append to %r", thread.thread_id)
-        return Appended(thread, written[0].position, written[-1].position)
+                logger.exception("a listener failed after an append to %r", thread_id)
 
     def subscribe(self, listener: Callable[[list[tuple[int, ThreadEvent]]], None]) -> None:
         """Call ``listener(appended)`` after every successful append, with the log
@@ -386,10 +392,5 @@ class CheckpointStore:
     def __enter__(self) -> CheckpointStore:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

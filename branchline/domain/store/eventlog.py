@@ -47,6 +47,7 @@ from branchline.domain.store.chain import (
 from branchline.domain.store.codec import Codec
 from branchline.domain.store.compact_form import restored
 from branchline.domain.store.event_mapper import EventMapper, event_class
+from branchline.domain.store.off_loop import off_loop_call
 from branchline.domain.store.recorder_appends import RecorderAppends
 from branchline.domain.store.sqlitefile import SQLiteFile
 from branchline.domain.store.storage_faults import reaching_server, server_name
@@ -259,7 +260,7 @@ class EventLog(Application[UUID]):
         with Sealing({thread.id: self._chain_head(thread.id, thread.version)}):
             stored = self.mapper.to_stored_event(snapshot)  # sealed to the event it follows
         try:
-            self.snapshots.recorder.insert_events([stored])
+            off_loop_call(self.snapshots.recorder.insert_events, [stored])
         except Exception:  # the events are committed; a missing snapshot only slows reads
             logger.exception("could not store a snapshot of thread %r", thread.thread_id)
             return
@@ -272,7 +273,7 @@ class EventLog(Application[UUID]):
         known = self._heads.get(stream)
         if known is not None and known[0] == version:
             return known[1]
-        rows = self.select(stream, gt=version - 1, lte=version)
+        rows = off_loop_call(self.select, stream, gt=version - 1, lte=version)
         digest = unseal(self.event_mapper.plain(rows[0].state))[1] if rows else None
         return digest or before_chaining(stream, version)
 

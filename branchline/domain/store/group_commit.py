@@ -5,6 +5,9 @@ then and commits them in one transaction: one fsync (SQLite) or one table lock a
 WAL flush (PostgreSQL) for all. While one thread commits, the appends that arrive queue
 behind it and go together in the next transaction. A lone append commits at once, alone.
 Each thread returns once its own append is committed, or raises what refused it.
+
+An async call's run (``off_loop``) does not wait in a thread: its append is queued for
+the group's committer thread, and the run's greenlet waits while the loop goes on.
 """
 
 from __future__ import annotations
@@ -12,19 +15,23 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from branchline.domain.store.off_loop import Queued, hand, in_async_run
 
 A = TypeVar("A")  # an append
 R = TypeVar("R")  # what committing it gives
+Told = Callable[[Any, BaseException | None], None]
 
 
 class _Waiting(Generic[A, R]):
-    __slots__ = ("append", "done", "outcome")
+    __slots__ = ("append", "done", "outcome", "told")
 
-    def __init__(self, append: A) -> None:
+    def __init__(self, append: A, told: Told | None = None) -> None:
         self.append = append
         self.done = False
         self.outcome: R | BaseException | None = None
+        self.told = told  # an async run's: called with the outcome, from the committer
 
 
 class GroupCommit(Generic[A, R]):
@@ -39,6 +46,8 @@ class GroupCommit(Generic[A, R]):
         self._commit = commit
         self._queue: deque[_Waiting[A, R]] = deque()
         self._committing = threading.Lock()  # held by the thread committing the queue
+        self._queued = threading.Event()  # set when an async run's append is queued
+        self._committer: threading.Thread | None = None
 
     def __len__(self) -> int:
         """How many appends wait for a commit."""
@@ -46,6 +55,8 @@ class GroupCommit(Generic[A, R]):
 
     def append(self, append: A) -> R:
         """Commit ``append`` (with the others queued by then); what committing it gave."""
+        if in_async_run():
+            return hand(Queued(lambda told: self._enqueue(_Waiting(append, told))))  # type: ignore[no-any-return]
         mine: _Waiting[A, R] = _Waiting(append)
         queue = self._queue
         queue.append(mine)
@@ -56,6 +67,27 @@ class GroupCommit(Generic[A, R]):
         if isinstance(mine.outcome, BaseException):
             raise mine.outcome
         return mine.outcome  # type: ignore[return-value]  # set, as done is
+
+    def _enqueue(self, waiting: _Waiting[A, R]) -> None:
+        """Queue an async run's append for the committer thread (started on first use)."""
+        self._queue.append(waiting)
+        if self._committer is None:
+            self._committer = threading.Thread(
+                target=self._commit_queued, name="branchline-commit", daemon=True
+            )
+            self._committer.start()
+        self._queued.set()
+
+    def _commit_queued(self) -> None:
+        """The committer thread: commit what async runs queued, as it comes."""
+        while True:
+            self._queued.wait()
+            self._queued.clear()
+            while self._queue:
+                with self._committing:
+                    batch = [self._queue.popleft() for _ in range(len(self._queue))]
+                    if batch:
+                        self._settle(batch)
 
     def _settle(self, batch: list[_Waiting[A, R]]) -> None:
         try:
@@ -68,3 +100,6 @@ class GroupCommit(Generic[A, R]):
             raise
         for waiting, outcome in zip(batch, outcomes, strict=True):
             waiting.outcome, waiting.done = outcome, True
+            if waiting.told is not None:
+                error = outcome if isinstance(outcome, BaseException) else None
+                waiting.told(None if error else outcome, error)

@@ -30,10 +30,18 @@ SQLITE_CREATE = (
     f"CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} (originator_id TEXT PRIMARY KEY, "
     "thread_id TEXT NOT NULL, originator_version INTEGER NOT NULL, digest TEXT NOT NULL)"
 )
-SQLITE_UPSERT = (
-    f"INSERT INTO {SQLITE_TABLE} VALUES (?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
-    "originator_version = excluded.originator_version, digest = excluded.digest"
-)
+
+
+def sqlite_upsert(heads: int) -> str:
+    """The statement recording ``heads`` heads (each stream's latest, in order)."""
+    values = ",".join(["(?,?,?,?)"] * heads)
+    return (
+        f"INSERT INTO {SQLITE_TABLE} VALUES {values} ON CONFLICT (originator_id) DO UPDATE "
+        "SET originator_version = excluded.originator_version, digest = excluded.digest"
+    )
+
+
+SQLITE_UPSERT = sqlite_upsert(1)
 SQLITE_SELECT = f"SELECT originator_id, thread_id, originator_version, digest FROM {SQLITE_TABLE}"
 
 

@@ -1,0 +1,84 @@
+"""Async calls on one event loop thread, on every store: many calls in flight hold no OS
+thread each, and what would block (a commit, a read, a store's listeners, a sync node)
+runs off the loop's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from typing_extensions import TypedDict
+
+from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+
+
+class Ticket(TypedDict):
+    count: int
+
+
+def config(n: int) -> dict[str, Any]:
+    return {"configurable": {"thread_id": f"t{n}"}}
+
+
+def test_many_calls_waiting_in_their_nodes_hold_no_thread_each(store: CheckpointStore) -> None:
+    calls = 200
+    arrived: list[int] = []
+    peak_threads: list[int] = []
+
+    async def wait_for_all(state: Ticket) -> dict[str, int]:
+        arrived.append(state["count"])
+        while len(arrived) < calls:  # every call is in this node at once
+            await asyncio.sleep(0.001)
+        peak_threads.append(threading.active_count())
+        return {"count": state["count"] + 1}
+
+    async def ask(state: Ticket) -> dict[str, int]:
+        return {"count": state["count"] + interrupt("how many more?")}
+
+    builder = StateGraph(Ticket)
+    builder.add_node("wait_for_all", wait_for_all)
+    builder.add_node("ask", ask)
+    builder.add_edge(START, "wait_for_all")
+    builder.add_edge("wait_for_all", "ask")
+    builder.add_edge("ask", END)
+    graph = builder.compile(checkpointer=store)
+
+    async def cycle(n: int) -> Any:
+        await graph.ainvoke({"count": n}, config(n))
+        return await graph.ainvoke(Command(resume=10), config(n))
+
+    async def run_all() -> list[Any]:
+        return await asyncio.gather(*(cycle(n) for n in range(calls)))
+
+    before = threading.active_count()
+    assert asyncio.run(run_all()) == [{"count": n + 11} for n in range(calls)]
+    # The loop's thread runs them all; a few workers for the store, none per call.
+    assert max(peak_threads) - before < 70 < calls
+
+
+def test_commits_reads_and_listeners_of_an_async_call_run_off_the_loop(
+    store: CheckpointStore,
+) -> None:
+    told_on: list[str] = []
+    store.subscribe(lambda appended: told_on.append(threading.current_thread().name))
+
+    def sync_node(state: Ticket) -> dict[str, int]:
+        told_on.append(f"node on {threading.current_thread().name}")
+        return {"count": state["count"] + 1}
+
+    builder = StateGraph(Ticket)
+    builder.add_node("sync_node", sync_node)
+    builder.add_edge(START, "sync_node")
+    builder.add_edge("sync_node", END)
+    graph = builder.compile(checkpointer=store)
+
+    async def run() -> tuple[Any, str]:
+        loop_thread = threading.current_thread().name
+        return await graph.ainvoke({"count": 1}, config(1)), loop_thread
+
+    result, loop_thread = asyncio.run(run())
+    assert result == {"count": 2}
+    assert told_on and all(loop_thread not in name for name in told_on)
+    assert any(name.startswith("node on branchline-async") for name in told_on)
+    assert graph.get_state(config(1)).values == {"count": 2}  # committed, read back
