@@ -68,7 +68,7 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
         self.debug = debug
         self.boundary = boundary or Boundary()
         self.persistence = persistence  # as a subgraph: see runner/subgraph.py
-        self._pool, self._writer = lazy_pool(8, TASKS), lazy_pool(1, WRITER)
+        self._pool, self._writer = lazy_pool(8, TASKS), lazy_pool(8, WRITER)
         self._on_stores: dict[int, CompiledStateGraph] = {}
 
     def with_store(self, store: CheckpointStore) -> CompiledStateGraph:
@@ -77,7 +77,7 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
         if bound is None or bound.store is not store:
             bound = copy.copy(self)
             bound.store, bound.spec = store, replace(self.spec, store=store)
-            bound._pool, bound._writer = lazy_pool(8, TASKS), lazy_pool(1, WRITER)
+            bound._pool, bound._writer = lazy_pool(8, TASKS), lazy_pool(8, WRITER)
             bound._on_stores, self._on_stores[id(store)] = {}, bound
         return bound
 

@@ -349,7 +349,8 @@ class Run:
 
 def lazy_pool(workers: int, name: str) -> Callable[[], Executor]:
     """A thread pool started on first use: ``workers`` threads named ``name``-N (the
-    tasks of a step; one writer, so a graph's async appends stay in order)."""
+    tasks of a step; the writers of runs with ``durability="async"``, one a run at a
+    time, so each run's appends stay in order, and those of runs at once commit together)."""
     pool: list[Executor] = []
 
     def get() -> Executor:
