@@ -4,7 +4,8 @@
 ``bench.group_commit`` (64 concurrent threads, ``durability="sync"``, against the floor);
 ``async-pg`` runs ``bench.async_threads`` on PostgreSQL (a database of its own per run).
 Each side uses its async API (``ainvoke``, ``aget_state``) and its default durability
-(Branchline ``"sync"``, LangGraph ``"async"``) except where a row says otherwise.
+(Branchline ``"sync"``, LangGraph ``"async"``) except where a row says otherwise: the
+threads run again (new ids, same store) with ``durability="async"`` on both sides.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ THREAD_METRICS = (
     Metric("engine_p50_ms", "engine time per thread p50 (ainvokes minus time in nodes)", "ms"),
     Metric("engine_p99_ms", "engine time per thread p99", "ms"),
     Metric("peak_mb", "peak memory (ru_maxrss)", "MB"),
+    Metric(
+        "async_steps_s",
+        'supersteps/s, both durability="async"',
+        "steps/s",
+        lower_is_better=False,
+    ),
+    Metric("async_p50_ms", 'step latency p50, both durability="async"', "ms"),
+    Metric("async_p99_ms", 'step latency p99, both durability="async"', "ms"),
 )
 GROUP_METRICS = (
     Metric(
@@ -97,11 +106,15 @@ async def _threads(
 ) -> tuple[dict[str, float], list[str]]:
     async with async_checkpointer(side, store, workdir) as saver:
         outcome = await measure(side, saver, threads)
-    values = outcome.values()
-    values["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    notes = [f"{side.value} {store}: {problem}" for problem in outcome.problems[:3]]
-    if len(outcome.problems) > 3:
-        notes.append(f"{side.value} {store}: {len(outcome.problems)} threads ended wrong")
+        values = outcome.values()
+        values["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        alike = await measure(side, saver, threads, durability="async", prefix="a")
+    values |= {f"async_{key}": alike.values()[key] for key in ("steps_s", "p50_ms", "p99_ms")}
+    notes: list[str] = []
+    for run in (outcome, alike):
+        notes += [f"{side.value} {store}: {problem}" for problem in run.problems[:3]]
+        if len(run.problems) > 3:
+            notes.append(f"{side.value} {store}: {len(run.problems)} threads ended wrong")
     return values, notes
 
 

@@ -142,22 +142,26 @@ def _p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
-async def run_threads(side: Side, graph: Any, log: StepLog, tids: list[str]) -> Outcome:
-    """Start every thread at once; each pauses, a new task resumes it. Then check every
-    thread's final state (untimed)."""
+async def run_threads(
+    side: Side, graph: Any, log: StepLog, tids: list[str], durability: str | None = None
+) -> Outcome:
+    """Start every thread at once; each pauses, a new task resumes it (with
+    ``durability``, if given, else the side's default). Then check every thread's final
+    state (untimed)."""
     answer = resume_command(side, ANSWER)
     problems: list[str] = []
+    chosen = {} if durability is None else {"durability": durability}
 
     async def resume(tid: str) -> None:
         began = perf_counter()
-        done = await graph.ainvoke(answer, config(tid))
+        done = await graph.ainvoke(answer, config(tid), **chosen)
         log.calls[tid].append((began, perf_counter()))
         if done.get("count") != len(NODES) or "__interrupt__" in done:
             problems.append(f"{tid}: the resume returned {done!r}")
 
     async def start(tid: str) -> asyncio.Task[None]:
         began = perf_counter()
-        paused = await graph.ainvoke({"count": 0, "tid": tid}, config(tid))
+        paused = await graph.ainvoke({"count": 0, "tid": tid}, config(tid), **chosen)
         log.calls[tid].append((began, perf_counter()))
         if "__interrupt__" not in paused:
             problems.append(f"{tid}: the first ainvoke did not pause: {paused!r}")
@@ -174,9 +178,12 @@ async def run_threads(side: Side, graph: Any, log: StepLog, tids: list[str]) -> 
     return Outcome(wall, len(NODES) * len(tids), log.gaps(), log.engine_times(), problems)
 
 
-async def measure(side: Side, saver: Any, threads: int) -> Outcome:
-    """One untimed warm-up thread, then ``threads`` at once."""
+async def measure(
+    side: Side, saver: Any, threads: int, durability: str | None = None, prefix: str = "t"
+) -> Outcome:
+    """One untimed warm-up thread, then ``threads`` at once (thread ids ``prefix``-N)."""
     warm_up = StepLog()
-    await run_threads(side, build(side, saver, warm_up), warm_up, ["warm-up"])
+    await run_threads(side, build(side, saver, warm_up), warm_up, [f"{prefix}warm-up"], durability)
     log = StepLog()
-    return await run_threads(side, build(side, saver, log), log, [f"t{i}" for i in range(threads)])
+    tids = [f"{prefix}{i}" for i in range(threads)]
+    return await run_threads(side, build(side, saver, log), log, tids, durability)
