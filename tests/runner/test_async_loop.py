@@ -82,3 +82,38 @@ def test_commits_reads_and_listeners_of_an_async_call_run_off_the_loop(
     assert told_on and all(loop_thread not in name for name in told_on)
     assert any(name.startswith("node on branchline-async") for name in told_on)
     assert graph.get_state(config(1)).values == {"count": 2}  # committed, read back
+
+
+def test_timeouts_inside_async_nodes_stay_the_nodes_own(store: CheckpointStore) -> None:
+    # A node's coroutine is awaited within the call's task: a timeout it sets cancels
+    # only its own wait, and the call goes on.
+    async def with_timeout(state: Ticket) -> dict[str, int]:
+        try:
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            return {"count": state["count"] + 1}
+        raise AssertionError("the timeout did not fire")
+
+    async def with_wait_for(state: Ticket) -> dict[str, int]:
+        try:
+            await asyncio.wait_for(asyncio.sleep(5), 0.01)
+        except TimeoutError:
+            return {"count": state["count"] + 10}
+        raise AssertionError("the timeout did not fire")
+
+    builder = StateGraph(Ticket)
+    builder.add_node("with_timeout", with_timeout)
+    builder.add_node("with_wait_for", with_wait_for)
+    builder.add_edge(START, "with_timeout")
+    builder.add_edge("with_timeout", "with_wait_for")
+    builder.add_edge("with_wait_for", END)
+    graph = builder.compile(checkpointer=store)
+
+    async def run() -> tuple[Any, int]:
+        result = await graph.ainvoke({"count": 0}, config(1))
+        current = asyncio.current_task()
+        assert current is not None
+        return result, current.cancelling()
+
+    assert asyncio.run(run()) == ({"count": 11}, 0)
