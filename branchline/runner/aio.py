@@ -88,13 +88,16 @@ def sync_node_output(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     )
 
 
-def concurrently(calls: Sequence[Callable[[], R]], limit: int | None) -> Ran | None:
+def concurrently(
+    calls: Sequence[Callable[[], R]], limit: int | None, stops_others: Callable[[R], bool]
+) -> Ran | None:
     """Run ``calls`` at once on the loop, each in a greenlet of its own (at most ``limit``
-    at a time), when this is an async call's run; None otherwise (use threads)."""
+    at a time), when this is an async call's run; None otherwise (use threads). The first
+    whose result ``stops_others`` has the unfinished ones cancelled (``Ran.stopped``)."""
     if not in_async_run():
         return None
     contexts = [contextvars.copy_context() for _ in calls]
-    return hand(Concurrently(calls, contexts, limit))  # type: ignore[no-any-return]
+    return hand(Concurrently(calls, contexts, limit, stops_others))  # type: ignore[no-any-return]
 
 
 def stop_if_cancelled() -> None:
@@ -112,7 +115,7 @@ async def off_loop(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> 
     cancelling the caller stops it, then raises ``CancelledError``."""
     import asyncio
 
-    call = AsyncCall(asyncio.get_running_loop())
+    call = AsyncCall(asyncio.get_running_loop(), asyncio.current_task())
 
     def run() -> R:
         _call.set(call)
@@ -133,7 +136,7 @@ async def iterated_off_loop(
     generator where the sync API's caller would, by closing it, and waits for it."""
     import asyncio
 
-    call = AsyncCall(asyncio.get_running_loop())
+    call = AsyncCall(asyncio.get_running_loop(), asyncio.current_task())
 
     def run() -> None:
         _call.set(call)

@@ -32,6 +32,7 @@ from branchline.runner.managed import STOP, stop_step
 from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
+from branchline.runner.step_tasks import run_tasks
 from branchline.runner.stream_chunks import Chunk, Emitter
 from branchline.runner.subgraph import SubgraphNode, SubgraphPaused
 from branchline.runner.tasks import (
@@ -39,7 +40,6 @@ from branchline.runner.tasks import (
     in_completion_order,
     record,
     reduce_outcomes,
-    run_tasks,
 )
 from branchline.runner.types import Command, Interrupt
 
@@ -289,7 +289,7 @@ class Run:
         if not all(o.finished for o in outcomes):
             batch = Batch(thread)
             record(thread, outcomes, batch.add)
-            failed = next((o.error for o in outcomes if o.error is not None), None)
+            failed = next((o.error for o in outcomes if o.error and not o.stopped), None)
             if batch.events:
                 self._append(batch)
             yield from self.emit.updates(outcomes)

@@ -43,8 +43,9 @@ class AsyncCall:
     coroutines awaited for it from worker threads (a subgraph's async node, run by a
     sync node)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None) -> None:
         self.loop = loop
+        self.task = task  # the caller's
         self.cancelled = threading.Event()
         self._tasks: set[asyncio.Task[Any]] = set()  # touched on the loop's thread only
 
@@ -80,6 +81,11 @@ class AsyncCall:
         else:
             done.set_result(task.result())
 
+    def given_up(self) -> bool:
+        """Whether the caller's task was asked to cancel (not just one of a step's tasks,
+        stopped because a sibling failed)."""
+        return self.task is not None and self.task.cancelling() > 0
+
     def cancel(self) -> None:
         """The caller gave up (call on the loop's thread): the run stops at its next
         step boundary, and the coroutines awaited for its worker threads are cancelled."""
@@ -95,6 +101,7 @@ class Ran:
 
     futures: list[Any]
     finished: list[Any]
+    stopped: bool = False  # the unfinished ones were cancelled: one of them failed
 
 
 START = object()  # switch into a greenlet that has not started
@@ -146,7 +153,7 @@ class Driven:
             try:  # awaited right here: its first steps run now, not at the loop's turn
                 return await _InContext(handed.coroutine, handed.context), None
             except asyncio.CancelledError as cancelled:
-                if _cancelling():  # the caller gave up: the run stops where it is
+                if self.call.given_up():  # the run stops where it is
                     self.call.cancel()
                 return None, cancelled
             except BaseException as error:
@@ -162,9 +169,18 @@ class Driven:
         assert isinstance(handed, Concurrently)
         ran = Ran([], [])
         slots = None if handed.limit is None else asyncio.Semaphore(handed.limit)
+
+        def ended(task: asyncio.Task[Any]) -> None:
+            ran.finished.append(task)
+            returned = not task.cancelled() and task.exception() is None
+            if returned and handed.stops_others(task.result()) and not ran.stopped:
+                ran.stopped = True  # as LangGraph's async runner: the others are cancelled
+                for other in ran.futures:
+                    other.cancel()
+
         for call, context in zip(handed.calls, handed.contexts, strict=True):
             task = loop.create_task(self._child(call, context, slots))
-            task.add_done_callback(ran.finished.append)
+            task.add_done_callback(ended)
             ran.futures.append(task)
         return await self._finished(asyncio.gather(*ran.futures, return_exceptions=True), ran)
 
@@ -182,7 +198,8 @@ class Driven:
             except asyncio.CancelledError as cancelled:
                 if running.done():
                     return None, cancelled
-                self.call.cancel()
+                if self.call.given_up():
+                    self.call.cancel()
                 for task in ran.futures if ran is not None else ():
                     task.cancel()
             except BaseException as error:
@@ -269,11 +286,3 @@ class _InContext:
                 sent, thrown = (yield waiting_for), None
             except BaseException as error:  # the awaiting task's cancellation, say
                 sent, thrown = None, error
-
-
-def _cancelling() -> bool:
-    """Whether the task running this was asked to cancel (not just its awaitable)."""
-    import asyncio
-
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0

@@ -7,20 +7,16 @@ person something (``interrupt()``/``NodeInterrupt``: recorded, answered by a res
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, as_completed
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from branchline.domain.model.checkpoint import TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import task_id
 from branchline.domain.model.thread import Thread
-from branchline.runner.aio import concurrently, sync_node_output
+from branchline.runner.aio import sync_node_output
 from branchline.runner.channel_writes import Delta, StepWriter
-from branchline.runner.concurrency import at_most, max_concurrency
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
     GraphInterrupt,
@@ -72,6 +68,7 @@ class Outcome:
     streamed: list[Any] = field(default_factory=list)
     managed: dict[str, Any] = field(default_factory=dict)  # its managed values (managed.py)
     cached: bool = False  # its node's result came from the node cache (node_cache.py)
+    stopped: bool = False  # cancelled because a sibling failed (async calls: see run_tasks)
 
     @property
     def finished(self) -> bool:
@@ -205,81 +202,6 @@ def _needs_store(what: str) -> InvalidConfigError:
         f"{what} needs a checkpointer to remember the pause and the answer; compile the graph "
         "with builder.compile(checkpointer=CheckpointStore.sqlite('threads.db'))"
     )
-
-
-def run_tasks(
-    graph: GraphSpec,
-    thread: Thread,
-    config: Any,
-    tasks: Sequence[tuple[str, str, int]],
-    pool: Callable[[], Executor],
-    streaming: tuple[str, ...] = (),
-) -> list[Outcome]:
-    """Run a step's tasks: inline when there is one, in the thread pool otherwise.
-
-    A graph without history run in a task of one with (a subgraph compiled with
-    checkpointer=False) runs them one after another, in order: their ``interrupt()``
-    calls are that task's, answered in the order they are made, so the order must not
-    depend on which thread runs first (an answer must reach the question it was given
-    for). The step's tasks all run; the first question asked pauses the task."""
-    if len(tasks) == 1:
-        return [run_task(graph, thread, config, *tasks[0], streaming)]
-    outer = current_scope()
-    if graph.store is None and outer is not None and outer.durable:
-        return _one_by_one(graph, thread, config, tasks, streaming)
-    limit = max_concurrency(config)
-    calls = [
-        partial(run_task, graph, thread, config, tid, node, index, streaming)
-        for tid, node, index in tasks
-    ]
-    ran = concurrently(calls, limit)  # an async call's run: on its loop
-    finished: Iterable[Any]
-    if ran is not None:
-        futures, finished = ran.futures, ran.finished
-    else:
-        executor = pool()
-        limited: Callable[[Callable[[], Outcome]], Outcome] = (
-            _called if limit is None else at_most(limit, _called)
-        )
-        futures = [executor.submit(contextvars.copy_context().run, limited, call) for call in calls]
-        finished = as_completed(futures)
-    # A task may raise for the task enclosing this graph (a question of a graph that keeps
-    # no history): the step's other tasks still run to their end first, as LangGraph's.
-    raised: BaseException | None = None
-    for order, future in enumerate(finished):
-        if (error := future.exception()) is not None:
-            raised = raised or error
-        else:
-            future.result().order = order
-    if raised is not None:
-        raise raised
-    return [future.result() for future in futures]
-
-
-def _called(call: Callable[[], Outcome]) -> Outcome:
-    return call()
-
-
-def _one_by_one(
-    graph: GraphSpec,
-    thread: Thread,
-    config: Any,
-    tasks: Sequence[tuple[str, str, int]],
-    streaming: tuple[str, ...],
-) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    raised: list[Exception] = []
-    for tid, node, index in tasks:
-        try:
-            outcomes.append(run_task(graph, thread, config, tid, node, index, streaming))
-        except Exception as error:  # for the enclosing task: see run_tasks
-            raised.append(error)
-        else:
-            outcomes[-1].order = len(outcomes) - 1
-    if raised:  # the first question, rather than a pause at a breakpoint (as LangGraph)
-        asked = (e for e in raised if not (isinstance(e, SubgraphPaused) and not e.questions))
-        raise next(asked, raised[0])
-    return outcomes
 
 
 def in_completion_order(outcomes: Sequence[Outcome]) -> list[Outcome]:

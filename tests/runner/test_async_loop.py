@@ -8,6 +8,7 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
 from typing_extensions import TypedDict
 
 from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
@@ -117,3 +118,46 @@ def test_timeouts_inside_async_nodes_stay_the_nodes_own(store: CheckpointStore) 
         return result, current.cancelling()
 
     assert asyncio.run(run()) == ({"count": 11}, 0)
+
+
+def test_a_failing_task_cancels_its_unfinished_siblings_which_run_again_next_call(
+    store: CheckpointStore,
+) -> None:
+    # As LangGraph's async runner (checked by running both): the error reaches the
+    # caller at once, the cancelled sibling is recorded with its CancelledError and runs
+    # again on the next call.
+    events: list[str] = []
+    fail = [True]
+
+    async def slow(state: Ticket) -> dict[str, int]:
+        events.append("slow started")
+        await asyncio.sleep(0.2)
+        events.append("slow returned")
+        return {}
+
+    async def flaky(state: Ticket) -> dict[str, int]:
+        if fail[0]:
+            raise ValueError("the model is down")
+        return {"count": 1}
+
+    builder = StateGraph(Ticket)
+    builder.add_node("slow", slow)  # first: its cancellation must not hide the error
+    builder.add_node("flaky", flaky)
+    for name in ("slow", "flaky"):
+        builder.add_edge(START, name)
+        builder.add_edge(name, END)
+    graph = builder.compile(checkpointer=store)
+
+    async def run() -> Any:
+        with pytest.raises(ValueError, match="the model is down"):
+            await graph.ainvoke({"count": 0}, config(1))
+        assert events == ["slow started"]
+        snapshot = await graph.aget_state(config(1))
+        assert snapshot.next == ("slow", "flaky")
+        errors = {task.name: task.error for task in snapshot.tasks}
+        assert errors == {"slow": "CancelledError()", "flaky": "ValueError('the model is down')"}
+        fail[0] = False
+        return await graph.ainvoke(None, config(1))
+
+    assert asyncio.run(run()) == {"count": 1}
+    assert events == ["slow started", "slow started", "slow returned"]

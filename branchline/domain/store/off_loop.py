@@ -57,11 +57,13 @@ class Queued:
 @dataclass(frozen=True)
 class Concurrently:
     """Calls to run at once, each in a greenlet of its own (a step's tasks), at most
-    ``limit`` at a time; each starts in its own copy of the run's context."""
+    ``limit`` at a time; each starts in its own copy of the run's context. The first whose
+    result ``stops_others`` (a failed task) has the unfinished ones cancelled."""
 
     calls: Sequence[Callable[[], Any]]
     contexts: Sequence[contextvars.Context]
     limit: int | None
+    stops_others: Callable[[Any], bool]
 
 
 def in_async_run() -> bool:
