@@ -161,3 +161,25 @@ def test_a_failing_task_cancels_its_unfinished_siblings_which_run_again_next_cal
 
     assert asyncio.run(run()) == {"count": 1}
     assert events == ["slow started", "slow started", "slow returned"]
+
+
+def test_closing_the_store_stops_the_thread_that_committed_its_async_appends(
+    store: CheckpointStore,
+) -> None:
+    async def step(state: Ticket) -> dict[str, int]:
+        return {"count": state["count"] + 1}
+
+    builder = StateGraph(Ticket)
+    builder.add_node("step", step)
+    builder.add_edge(START, "step")
+    builder.add_edge("step", END)
+    graph = builder.compile(checkpointer=store)
+
+    before = set(threading.enumerate())
+    assert asyncio.run(graph.ainvoke({"count": 0}, config(1))) == {"count": 1}
+    committers = [t for t in set(threading.enumerate()) - before if t.name == "branchline-commit"]
+    assert len(committers) == (0 if store.kept_in_memory else 1)  # memory commits in place
+    store.close()
+    for committer in committers:
+        committer.join(timeout=5)
+    assert not any(committer.is_alive() for committer in committers)

@@ -104,6 +104,7 @@ class EventLog(Application[UUID]):
         self.repository._reconstruct_aggregate = self._reconstructed  # type: ignore[method-assign, assignment]
         table = getattr(self.recorder, "events_table_name", "")
         self._file = SQLiteFile.of(dict(env), table)  # None unless an SQLite file
+        self._appends: RecorderAppends | None = None  # not for an SQLite file (SQLiteFile)
         self._recorded_heads: MemoryHeads | PostgresHeads | None = None  # SQLite: the file's
         if getattr(self.recorder, "datastore", None) is not None and self._file is None:
             create = str(dict(env).get("CREATE_TABLE", "y")).lower() in ("y", "yes", "true", "1")
@@ -171,6 +172,8 @@ class EventLog(Application[UUID]):
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+        if self._appends is not None:
+            self._appends.close()
         super().close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -198,11 +201,12 @@ class EventLog(Application[UUID]):
         with Sealing(heads):
             stored = [self.mapper.to_stored_event(event) for event in events]
         head = Head(thread.thread_id, stream, events[-1].originator_version, heads[stream])
-        if self._file is None:
+        if self._appends is not None:
             # The recorder directly: ``save`` would first check each event against
             # the library's runtime-checkable protocols (a fifth of a superstep).
             positions = self._appends.put(stream, stored, head)
         else:
+            assert self._file is not None  # no recorder appends: an SQLite file
             positions, version = self._insert(self._file, stored, head)
         written = [
             Written(n, event, len(row.state))

@@ -12,12 +12,15 @@ the group's committer thread, and the run's greenlet waits while the loop goes o
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from branchline.domain.store.off_loop import Queued, hand, in_async_run
+
+logger = logging.getLogger(__name__)
 
 A = TypeVar("A")  # an append
 R = TypeVar("R")  # what committing it gives
@@ -48,6 +51,7 @@ class GroupCommit(Generic[A, R]):
         self._committing = threading.Lock()  # held by the thread committing the queue
         self._queued = threading.Event()  # set when an async run's append is queued
         self._committer: threading.Thread | None = None
+        self._closed = False
 
     def __len__(self) -> int:
         """How many appends wait for a commit."""
@@ -78,11 +82,18 @@ class GroupCommit(Generic[A, R]):
             self._committer.start()
         self._queued.set()
 
+    def close(self) -> None:
+        """Stop the committer thread (once it has committed what is queued)."""
+        self._closed = True
+        self._queued.set()
+
     def _commit_queued(self) -> None:
         """The committer thread: commit what async runs queued, as it comes."""
         while True:
             self._queued.wait()
             self._queued.clear()
+            if self._closed and not self._queue:
+                return
             while self._queue:
                 with self._committing:
                     batch = [self._queue.popleft() for _ in range(len(self._queue))]
@@ -97,9 +108,22 @@ class GroupCommit(Generic[A, R]):
         except BaseException as stopped:  # Ctrl-C in the committing thread
             for waiting in batch:
                 waiting.outcome, waiting.done = stopped, True
+                _tell(waiting, None, stopped)
             raise
         for waiting, outcome in zip(batch, outcomes, strict=True):
             waiting.outcome, waiting.done = outcome, True
-            if waiting.told is not None:
-                error = outcome if isinstance(outcome, BaseException) else None
-                waiting.told(None if error else outcome, error)
+            if isinstance(outcome, BaseException):
+                _tell(waiting, None, outcome)
+            else:
+                _tell(waiting, outcome, None)
+
+
+def _tell(waiting: _Waiting[Any, Any], result: Any, error: BaseException | None) -> None:
+    """Tell an async run's append its outcome; a run whose loop is gone cannot be told,
+    and must not stop the commits of the others."""
+    if waiting.told is None:
+        return
+    try:
+        waiting.told(result, error)
+    except Exception:
+        logger.exception("an append's outcome could not be given to its event loop")

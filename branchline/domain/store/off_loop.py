@@ -1,7 +1,7 @@
 """How the synchronous engine runs inside an event loop without blocking it.
 
 An async call (``ainvoke``, ``astream``...) runs the one synchronous run loop in a
-greenlet on the event loop's own thread (``runner/aio.py`` drives it). Where that code
+greenlet on the event loop's own thread (``runner/run_driver.py`` drives it). Where that code
 would wait (a coroutine to await, a commit, a sync node, the tasks of a step), it hands
 what it waits for to its driver, which awaits it on the loop and switches back with the
 outcome; meanwhile the loop serves every other call. Outside such a greenlet (a sync

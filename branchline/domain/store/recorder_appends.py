@@ -52,6 +52,11 @@ class RecorderAppends:
             return self._alone((stream, stored, head))
         return self._group.append((stream, stored, head))
 
+    def close(self) -> None:
+        """Stop the group's committer thread, if it has one."""
+        if self._group is not None:
+            self._group.close()
+
     def _commit(self, batch: list[Append]) -> list[Sequence[int] | Exception]:
         if len(batch) == 1:
             return [_outcome(self._alone, batch[0])]

@@ -263,6 +263,7 @@ class SQLiteFile:
             del self._current[next(iter(self._current))]
 
     def close(self) -> None:
+        self._appends_queue.close()
         with self._lock:
             self._conn.close()
 
