@@ -31,17 +31,23 @@ def hold_deferred(
     scheduled: Sequence[str],
     arrived: dict[str, set[str]],
     doubled: Sequence[str] = (),
+    fresh: Sequence[str] | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The nodes of ``scheduled`` (in order) that run next: the deferred ones among them
-    join the held ones in ``arrived``; if no other node is left, all held ones run (and
-    are no longer held). Also: the released ones held when ``doubled`` (see planner)."""
+    join the held ones in ``arrived``; if the step's writes trigger no other node
+    (``fresh``: those they trigger, by default all scheduled), all held ones run with
+    what is scheduled (and are no longer held). Also: the released ones held when
+    ``doubled`` (see planner)."""
     deferred = topology.deferred
     for node in scheduled:
         if node in deferred:
             held = arrived.setdefault(held_key(node), set())  # a mark stays till it runs
             held |= {node, DOUBLED} if node in doubled else {node}
     ready = tuple(n for n in scheduled if n not in deferred)
-    if ready:
+    if any(n not in deferred for n in (scheduled if fresh is None else fresh)):
         return ready, ()
     released = {n: arrived.pop(held_key(n)) for n in topology.nodes if held_key(n) in arrived}
-    return tuple(released), tuple(n for n, held in released.items() if DOUBLED in held)
+    return (
+        topology.order([*ready, *released]),
+        tuple(n for n, held in released.items() if DOUBLED in held),
+    )

@@ -123,10 +123,12 @@ def plan(
     touched = _consume(topology, arrived, consumers)
     nodes: list[str] = []
     packets: list[tuple[str, Any]] = []
+    arrivals: set[str] = set()  # the joins this step's nodes arrived at anew
     for node, where in finished:
         nodes += where.targets
         packets += where.sends
-        touched |= _arrive(topology, arrived, node)
+        arrivals |= _arrive(topology, arrived, node)
+    touched |= arrivals
     # A join's end whose edge trigger (set or cleared) and join both changed in this
     # step: LangGraph's end then sees two triggers at one version (an update after its
     # run without as_node is ambiguous).
@@ -141,7 +143,16 @@ def plan(
     ]
     pulled = topology.order(nodes)
     if topology.deferred:
-        pulled, released = hold_deferred(topology, pulled, arrived, doubled)
+        # What this step's writes trigger: not a join completed before and still due (an
+        # update made as a node leaves its end due, as LangGraph's barrier).
+        fresh = [t for _, where in finished for t in where.targets if t != END]
+        fresh += [
+            end
+            for starts, end in topology.joins
+            if join_key(starts, end) in arrivals
+            and set(starts) <= arrived.get(join_key(starts, end), set())
+        ]
+        pulled, released = hold_deferred(topology, pulled, arrived, doubled, fresh)
         doubled += released
     remaining = {key: tuple(sorted(v)) for key, v in arrived.items() if v}
     next_nodes = (*pulled, *(node for node, _ in packets))

@@ -218,3 +218,26 @@ def test_a_deferred_join_end_also_scheduled_by_an_edge_is_an_ambiguous_last_run(
     assert graph.invoke({"log": []}, config)["log"][-1] == "n4"
     with pytest.raises(InvalidUpdateError, match="Ambiguous update"):
         graph.update_state(config, {"log": ["edit"]})
+
+
+def test_an_update_as_a_node_whose_join_is_due_releases_the_held_node_beside_it() -> None:
+    # LangGraph's: an update made as n4 writes nothing that triggers a node, so the held
+    # deferred n3 is released, and n4 (its join complete, the update not consuming it)
+    # stays due: both run, then n4 again after n3.
+    builder = StateGraph(State)
+    for name in ("n0", "n2", "n4"):
+        builder.add_node(name, logs(name))
+    builder.add_node("n3", logs("n3"), defer=True)
+    builder.add_edge(START, "n0")
+    builder.add_edge("n2", "n3")
+    builder.add_edge("n3", "n4")
+    builder.add_edge("n4", END)
+    builder.add_edge(["n0", "n2"], "n4")
+    graph = builder.compile(checkpointer=CheckpointStore.in_memory())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": ["start"]}, config)
+    graph.update_state(config, {"log": []}, as_node="n2")
+    assert graph.get_state(config).next == ("n4",)  # n3 held
+    graph.update_state(config, None, as_node="n4")
+    assert graph.get_state(config).next == ("n4", "n3")
+    assert graph.invoke(None, config) == {"log": ["start", "n0", "n3", "n4", "n4"]}
