@@ -31,7 +31,8 @@ def run_tasks(
     pool: Callable[[], Executor],
     streaming: tuple[str, ...] = (),
 ) -> list[Outcome]:
-    """Run a step's tasks: inline when there is one, in the thread pool otherwise.
+    """Run a step's tasks: inline when there is one, otherwise all at once (on the
+    thread pool, or in an async call on its loop).
 
     A graph without history run in a task of one with (a subgraph compiled with
     checkpointer=False) runs them one after another, in order: their ``interrupt()``
