@@ -6,9 +6,8 @@ where the twin would wait, it hands what it waits for to its driver and the loop
 on. An ``async def`` node, path function or tool is awaited on the loop, within the
 call's own task (a step's tasks each get one), in the context of the run that made
 it: ``interrupt()``, ``get_config()`` and ``get_stream_writer()`` work in it as in a
-sync node. A sync node, a commit and a read
-run on a worker thread. One OS thread serves any number of calls; no call holds one
-while its nodes wait on the network.
+sync node. A sync node, a commit and a read run on a worker thread. One OS thread serves
+any number of calls; no call holds one while its nodes wait on the network.
 
 Cancelling the call (a client gone, a timeout) stops the run as a crash would, but
 cleanly: the coroutines it awaits are cancelled, a commit or sync node under way
@@ -20,16 +19,15 @@ run has stopped, so nothing of it is written afterwards.
 from __future__ import annotations
 
 import contextvars
-import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from branchline.domain.store.off_loop import (
     Awaiting,
     Concurrently,
-    Offloaded,
     hand,
     in_async_run,
+    off_loop_call,
     switch_to_driver,
 )
 from branchline.runner.run_driver import STOP, AsyncCall, Driven, Ran, Yielded
@@ -81,11 +79,9 @@ def sync_node_output(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     """What a sync node's function returns: in an async call's run, made on a worker
     thread, so the loop goes on meanwhile. A function that steps on the loop itself (a
     subgraph, whose own nodes leave it) runs right here."""
-    if not in_async_run() or getattr(func, "steps_on_loop", False):
+    if getattr(func, "steps_on_loop", False):
         return func(*args, **kwargs)
-    return hand(  # type: ignore[no-any-return]
-        Offloaded(functools.partial(func, *args, **kwargs), contextvars.copy_context())
-    )
+    return off_loop_call(func, *args, **kwargs)
 
 
 def concurrently(

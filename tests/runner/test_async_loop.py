@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from typing_extensions import TypedDict
 
-from branchline import END, START, CheckpointStore, Command, StateGraph, interrupt
+from branchline import (
+    END,
+    START,
+    CheckpointStore,
+    Command,
+    CompiledStateGraph,
+    StateGraph,
+    interrupt,
+)
 
 
 class Ticket(TypedDict):
@@ -20,6 +28,17 @@ class Ticket(TypedDict):
 
 def config(n: int) -> dict[str, Any]:
     return {"configurable": {"thread_id": f"t{n}"}}
+
+
+def chain(store: CheckpointStore, *nodes: Any) -> CompiledStateGraph:
+    """START -> each of ``nodes`` (functions, named as they are) in turn -> END."""
+    builder = StateGraph(Ticket)
+    names = [node.__name__ for node in nodes]
+    for name, node in zip(names, nodes, strict=True):
+        builder.add_node(name, node)
+    for start, end in zip([START, *names], [*names, END], strict=True):
+        builder.add_edge(start, end)
+    return builder.compile(checkpointer=store)
 
 
 def test_many_calls_waiting_in_their_nodes_hold_no_thread_each(store: CheckpointStore) -> None:
@@ -37,13 +56,7 @@ def test_many_calls_waiting_in_their_nodes_hold_no_thread_each(store: Checkpoint
     async def ask(state: Ticket) -> dict[str, int]:
         return {"count": state["count"] + interrupt("how many more?")}
 
-    builder = StateGraph(Ticket)
-    builder.add_node("wait_for_all", wait_for_all)
-    builder.add_node("ask", ask)
-    builder.add_edge(START, "wait_for_all")
-    builder.add_edge("wait_for_all", "ask")
-    builder.add_edge("ask", END)
-    graph = builder.compile(checkpointer=store)
+    graph = chain(store, wait_for_all, ask)
 
     async def cycle(n: int) -> Any:
         await graph.ainvoke({"count": n}, config(n))
@@ -68,11 +81,7 @@ def test_commits_reads_and_listeners_of_an_async_call_run_off_the_loop(
         told_on.append(f"node on {threading.current_thread().name}")
         return {"count": state["count"] + 1}
 
-    builder = StateGraph(Ticket)
-    builder.add_node("sync_node", sync_node)
-    builder.add_edge(START, "sync_node")
-    builder.add_edge("sync_node", END)
-    graph = builder.compile(checkpointer=store)
+    graph = chain(store, sync_node)
 
     async def run() -> tuple[Any, str]:
         loop_thread = threading.current_thread().name
@@ -103,13 +112,7 @@ def test_timeouts_inside_async_nodes_stay_the_nodes_own(store: CheckpointStore) 
             return {"count": state["count"] + 10}
         raise AssertionError("the timeout did not fire")
 
-    builder = StateGraph(Ticket)
-    builder.add_node("with_timeout", with_timeout)
-    builder.add_node("with_wait_for", with_wait_for)
-    builder.add_edge(START, "with_timeout")
-    builder.add_edge("with_timeout", "with_wait_for")
-    builder.add_edge("with_wait_for", END)
-    graph = builder.compile(checkpointer=store)
+    graph = chain(store, with_timeout, with_wait_for)
 
     async def run() -> tuple[Any, int]:
         result = await graph.ainvoke({"count": 0}, config(1))
@@ -169,11 +172,7 @@ def test_closing_the_store_stops_the_thread_that_committed_its_async_appends(
     async def step(state: Ticket) -> dict[str, int]:
         return {"count": state["count"] + 1}
 
-    builder = StateGraph(Ticket)
-    builder.add_node("step", step)
-    builder.add_edge(START, "step")
-    builder.add_edge("step", END)
-    graph = builder.compile(checkpointer=store)
+    graph = chain(store, step)
 
     before = set(threading.enumerate())
     assert asyncio.run(graph.ainvoke({"count": 0}, config(1))) == {"count": 1}
