@@ -85,15 +85,20 @@ def sync_node_output(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
 
 
 def concurrently(
-    calls: Sequence[Callable[[], R]], limit: int | None, stops_others: Callable[[R], bool]
+    calls: Sequence[Callable[[], R]],
+    limit: int | None,
+    stops_others: Callable[[R], bool],
+    timeout: float | None = None,
 ) -> Ran | None:
     """Run ``calls`` at once on the loop, each in a greenlet of its own (at most ``limit``
     at a time), when this is an async call's run; None otherwise (use threads). The first
-    whose result ``stops_others`` has the unfinished ones cancelled (``Ran.stopped``)."""
+    whose result ``stops_others`` has the unfinished ones cancelled (``Ran.stopped``), and
+    so does ``timeout`` seconds passing (``Ran.timed_out``)."""
     if not in_async_run():
         return None
     contexts = [contextvars.copy_context() for _ in calls]
-    return hand(Concurrently(calls, contexts, limit, stops_others))  # type: ignore[no-any-return]
+    handed = Concurrently(calls, contexts, limit, stops_others, timeout)
+    return hand(handed)  # type: ignore[no-any-return]
 
 
 def stop_if_cancelled() -> None:

@@ -16,7 +16,7 @@ from branchline.domain.store.collection_pause import collection_paused
 from branchline.runner.async_methods import AsyncMethods
 from branchline.runner.boundary import Boundary
 from branchline.runner.branching import Branching
-from branchline.runner.config import KEPT_BASE, ROOT_THREAD, RunConfig
+from branchline.runner.config import KEPT_BASE, ROOT_THREAD, RunConfig, checked_step_timeout
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.executor import Breakpoints, Run, lazy_pool
@@ -66,6 +66,7 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
         self.schema, self.topology, self.store = schema, topology, store
         self.interrupt_before, self.interrupt_after = interrupt_before, interrupt_after
         self.debug = debug
+        self.step_timeout: float | None = None  # seconds a step may take (as LangGraph's)
         self.boundary = boundary or Boundary()
         self.persistence = persistence  # as a subgraph: see runner/subgraph.py
         self._pool, self._writer = lazy_pool(8, TASKS), lazy_pool(8, WRITER)
@@ -200,12 +201,13 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
         input = self.boundary.accept(input)
         breakpoints = self._breakpoints(*stops)
         mode = check_durability(durability[0], self.store is not None, durability[1])
+        timeout = checked_step_timeout(self.step_timeout)
         journal = Journal(self.journal_append, mode if self.store else "sync", self._writer)
         thread = self._load_for_run(cfg)
         shown = (*modes, *DEBUG_MODES) if (self.debug if debug is None else debug) else modes
         history = partial(self._listed, cfg)
         emitter = Emitter(shown, self.schema, subgraphs, history)
-        run = Run(self.spec, cfg, emitter, self._pool, breakpoints, journal)
+        run = Run(self.spec, cfg, emitter, self._pool, breakpoints, journal, timeout)
         chunks = run.execute(input, thread)
         return run, chunks if shown is modes else printed(chunks, modes)
 

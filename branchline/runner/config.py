@@ -246,3 +246,14 @@ def inherited_configurable(config: Mapping[str, Any]) -> dict[str, Any]:
         *(PARENT_THREAD, ROOT_THREAD, TASK, AFRESH, KEPT_BASE, PLACE),
     )
     return {k: v for k, v in (config.get("configurable") or {}).items() if k not in own}
+
+
+def checked_step_timeout(seconds: Any) -> float | None:
+    """A graph's ``step_timeout``, checked before a run writes anything: seconds a step
+    may take (None, 0 or infinity: no limit, as LangGraph)."""
+    if seconds is None or (type(seconds) in (int, float) and seconds >= 0):
+        return seconds if seconds and seconds != float("inf") else None
+    raise InvalidConfigError(
+        f"graph.step_timeout must be a number of seconds (or None for no limit), got "
+        f"{seconds!r}; set it as graph.step_timeout = 30. Nothing was run"
+    )

@@ -32,7 +32,7 @@ from branchline.runner.managed import STOP, stop_step
 from branchline.runner.planner import step_after
 from branchline.runner.resume import explain_lost_race
 from branchline.runner.spec import GraphSpec
-from branchline.runner.step_tasks import run_tasks
+from branchline.runner.step_tasks import StepTimedOut, run_tasks
 from branchline.runner.stream_chunks import Chunk, Emitter
 from branchline.runner.subgraph import SubgraphNode, SubgraphPaused
 from branchline.runner.tasks import (
@@ -80,8 +80,10 @@ class Run:
         pool: Callable[[], Executor],
         breakpoints: Breakpoints,
         journal: Journal,
+        step_timeout: float | None = None,
     ) -> None:
         self.graph = graph
+        self.step_timeout = step_timeout
         self.cfg = cfg
         self.emit = emit
         self.pool = pool
@@ -191,7 +193,9 @@ class Run:
     def _steps(self) -> Generator[Chunk, None, None]:
         thread = self._current()
         last_step = self._head_step() + self.cfg.recursion_limit
-        while thread.pending_nodes:
+        # (Results and nothing pending: a sync step that ran past its step_timeout. Its
+        # tasks all finished: it is closed now, as LangGraph's next call does.)
+        while thread.pending_tasks or thread.results:
             if self._head_step() + 1 > last_step:
                 raise GraphRecursionError(
                     f"Recursion limit of {self.cfg.recursion_limit} reached without hitting a stop "
@@ -283,10 +287,15 @@ class Run:
         yield from self.emit.cached(thread.results)
         yield from self.emit.tasks(thread, tasks)
         streaming = self.emit.subgraph_modes
-        outcomes = run_tasks(self.graph, thread, self.cfg.raw, tasks, self.pool, streaming)
+        late: StepTimedOut | None = None
+        try:
+            run = (self.graph, thread, self.cfg.raw, tasks, self.pool, streaming)
+            outcomes = run_tasks(*run, self.step_timeout)
+        except StepTimedOut as timed_out:
+            outcomes, late = timed_out.outcomes, timed_out
         stop_if_cancelled()  # ... or with a step under way: not written
         reduce_outcomes(self.graph, thread, outcomes)
-        if not all(o.finished for o in outcomes):
+        if late is not None or not all(o.finished for o in outcomes):
             batch = Batch(thread)
             record(thread, outcomes, batch.add)
             failed = next((o.error for o in outcomes if o.error and not o.stopped), None)
@@ -294,6 +303,8 @@ class Run:
                 self._append(batch)
             yield from self.emit.updates(outcomes)
             yield from self.emit.results(head.step + 1, outcomes)
+            if failed is None and late is not None:
+                failed = self._too_long(head.step + 1, outcomes)
             if failed is not None:
                 self.node_error = failed
                 raise failed
@@ -310,6 +321,17 @@ class Run:
         if stopped:  # LangGraph says so even when nothing is left to run
             yield from self.emit.paused(())
         return paused_after
+
+    def _too_long(self, step: int, outcomes: list[Outcome]) -> TimeoutError:
+        """The error of a step that ran past the graph's ``step_timeout`` (LangGraph's
+        ``TimeoutError``)."""
+        stopped = [o.node for o in outcomes if o.stopped]
+        running = f"; cancelled: {', '.join(stopped)}" if stopped else ""
+        return TimeoutError(
+            f"step {step} of thread {self.cfg.thread_id!r} ran past the graph's step_timeout "
+            f"of {self.step_timeout} s{running}. What its tasks finished is saved: call "
+            "invoke(None, config) to run the rest, or raise graph.step_timeout"
+        )
 
     def _questions(self, thread: Thread, outcomes: list[Outcome]) -> Iterator[Chunk]:
         """As LangGraph streams a pause: each task's questions as it asked them, with the

@@ -102,6 +102,12 @@ class Ran:
     futures: list[Any]
     finished: list[Any]
     stopped: bool = False  # the unfinished ones were cancelled: one of them failed
+    timed_out: bool = False  # ... or the time given them ran out
+
+    def cancel_unfinished(self) -> None:
+        """Cancel the calls still running."""
+        for future in self.futures:
+            future.cancel()
 
 
 START = object()  # switch into a greenlet that has not started
@@ -175,14 +181,23 @@ class Driven:
             returned = not task.cancelled() and task.exception() is None
             if returned and handed.stops_others(task.result()) and not ran.stopped:
                 ran.stopped = True  # as LangGraph's async runner: the others are cancelled
-                for other in ran.futures:
-                    other.cancel()
+                ran.cancel_unfinished()
+
+        def expired() -> None:
+            ran.timed_out = True
+            ran.cancel_unfinished()
 
         for call, context in zip(handed.calls, handed.contexts, strict=True):
             task = loop.create_task(self._child(call, context, slots))
             task.add_done_callback(ended)
             ran.futures.append(task)
-        return await self._finished(asyncio.gather(*ran.futures, return_exceptions=True), ran)
+        timer = None if handed.timeout is None else loop.call_later(handed.timeout, expired)
+        try:
+            gathered = asyncio.gather(*ran.futures, return_exceptions=True)
+            return await self._finished(gathered, ran)
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     async def _finished(
         self, running: asyncio.Future[Any], ran: Ran | None = None
@@ -200,8 +215,8 @@ class Driven:
                     return None, cancelled
                 if self.call.given_up():
                     self.call.cancel()
-                for task in ran.futures if ran is not None else ():
-                    task.cancel()
+                if ran is not None:
+                    ran.cancel_unfinished()
             except BaseException as error:
                 return None, error
             else:

@@ -58,12 +58,14 @@ class Queued:
 class Concurrently:
     """Calls to run at once, each in a greenlet of its own (a step's tasks), at most
     ``limit`` at a time; each starts in its own copy of the run's context. The first whose
-    result ``stops_others`` (a failed task) has the unfinished ones cancelled."""
+    result ``stops_others`` (a failed task) has the unfinished ones cancelled, and so does
+    ``timeout`` seconds passing (a graph's ``step_timeout``)."""
 
     calls: Sequence[Callable[[], Any]]
     contexts: Sequence[contextvars.Context]
     limit: int | None
     stops_others: Callable[[Any], bool]
+    timeout: float | None = None
 
 
 def in_async_run() -> bool:
