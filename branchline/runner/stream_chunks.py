@@ -149,7 +149,7 @@ class Emitter:
                 {
                     "id": o.task_id,
                     "name": o.node,
-                    "error": None if o.error is None else repr(o.error),
+                    "error": o.error,
                     "result": o.shown,
                     "interrupts": [{"value": q.value, "id": q.interrupt_id} for q in o.questions],
                 },

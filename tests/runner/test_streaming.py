@@ -135,6 +135,27 @@ def test_debug_task_payloads_name_the_node_and_its_input_and_result(
     assert task["id"] == result["id"]
 
 
+def test_a_failed_task_result_carries_the_exception_itself(
+    store: CheckpointStore, config: dict
+) -> None:
+    # As LangGraph's tasks and debug modes: the exception object, not its text.
+    def fails(state: State) -> dict[str, Any]:
+        raise ValueError("the model is down")
+
+    builder = StateGraph(State)
+    builder.add_node("fails", fails)
+    builder.add_edge(START, "fails")
+    graph = builder.compile(checkpointer=store)
+    chunks: list[Any] = []
+    stream = graph.stream({}, config, stream_mode=["tasks", "debug"])
+    with pytest.raises(ValueError, match="the model is down") as raised:
+        chunks.extend(stream)
+
+    results = [c for m, c in chunks if m == "tasks" and "result" in c]
+    results += [c["payload"] for m, c in chunks if m == "debug" and c["type"] == "task_result"]
+    assert [r["error"] for r in results] == [raised.value, raised.value]
+
+
 def test_list_of_modes_yields_mode_and_chunk_pairs(store: CheckpointStore, config: dict) -> None:
     graph = linear("a").compile(checkpointer=store)
 
