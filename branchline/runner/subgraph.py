@@ -295,14 +295,17 @@ def enter(
     travelled = isinstance(travel, TravelledTo) and travel.first_entry(without_task_ids(namespace))
     resuming = flags.get(RESUMING, True)
     answers = _answers(scope, thread) if thread is not None else {}  # resumed, always
+    # A new run on its input continues nothing, nor do the subgraphs it enters (as
+    # LangGraph: a graph with no checkpoint yet is not resuming).
+    afresh = {**sub_config["configurable"], RESUMING: False}
     if thread is None:
-        result = call(child, input, sub_config)
+        result = call(child, input, {**sub_config, "configurable": afresh})
     elif mapped is not None:  # a run from one of this subgraph's checkpoints
         sub_config["configurable"]["checkpoint_id"] = mapped
         result = call(child, None, sub_config)
     elif not kept and (not again or travelled):  # a run before its step was replayed
-        sub_config["configurable"][AFRESH] = True
-        result = call(child, input, sub_config)
+        afresh[AFRESH] = True
+        result = call(child, input, {**sub_config, "configurable": afresh})
     elif kept and travelled and isinstance(travel, TravelledTo):
         start = kept_start(child.store, thread_id, travel.bound)
         if start is None:

@@ -309,3 +309,26 @@ def test_a_time_travel_into_a_subgraph_paused_at_its_breakpoint_stops_there_agai
     assert replayed == {"log": []}  # the subgraph starts over and meets its breakpoint
     assert graph.get_state(config).next == ("child",)
     assert calls == []
+
+
+def test_a_fresh_subgraph_run_does_not_carry_its_parents_resume_to_a_kept_one_inside(
+    store: CheckpointStore,
+) -> None:
+    # root -> "mid" (no checkpointer of its own) -> "inner" (kept across calls, stops
+    # before "last"). After an update as __start__ the root resumes, but "mid" starts a
+    # new run on its input: "inner" takes that input and stops at its breakpoint again,
+    # rather than going on past it (LangGraph: {'log': ['start']}).
+    calls: list[str] = []
+    inner = StateGraph(Log).add_node("last", _appends("last", calls)).add_edge(START, "last")
+    mid = StateGraph(Log).add_node(
+        "inner", inner.compile(checkpointer=True, interrupt_before=["last"])
+    )
+    root = StateGraph(Log).add_node("mid", mid.add_edge(START, "inner").compile())
+    graph = root.add_edge(START, "mid").compile(checkpointer=store)
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"log": ["start"]}, config) == {"log": ["start"]}
+    graph.update_state(config, None, as_node="__start__")
+
+    assert graph.invoke(None, config) == {"log": ["start"]}
+    assert calls == []
+    assert graph.invoke(None, config) == {"log": ["start"] * 4 + ["last"]}
