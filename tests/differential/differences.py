@@ -51,11 +51,11 @@ def _is_error(observed: Any) -> bool:
 
 def strict_resumes(op: Op, spec: GraphSpec, langgraph: Observation, ours: Observation) -> bool:
     """A resume with nothing to answer is refused (LangGraph: ignored, or taken as a plain
-    continue at a static breakpoint)."""
+    continue at a static breakpoint, whose nodes may then fail)."""
     return (
         op.kind in ("resume", "resume_map")
         and _error(ours.result, "interrupt_not_pending")
-        and not _is_error(langgraph.result)
+        and (not _is_error(langgraph.result) or langgraph.calls != [])
         and ours.calls == []
     )
 
