@@ -232,6 +232,9 @@ def _call(
         shown = _asked_as_task(scope, asked)
         if not shown:
             raise
+        for inner, mode, chunk in getattr(asked, "streamed", ()):  # the asking task's
+            if mode in modes:
+                scope.streamed.append(((*namespace, *inner), mode, chunk))
         if "values" in modes:
             scope.streamed.append((namespace, "values", {**(result or {}), "__interrupt__": shown}))
         if "updates" in modes:

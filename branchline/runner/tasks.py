@@ -162,12 +162,14 @@ def _run_task(
             with streaming_for(outer, tid, call) if outer and inherited else scope, call:
                 output, cached = call_node(spec, state, call, graph.cache)
     except GraphInterrupt as asked:
-        if inherited:
-            raise  # the enclosing task records the question
+        if inherited:  # the enclosing task records the question
+            _carry_streamed(asked, streamed)
+            raise
         question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
         return Outcome(tid, node, {}, questions=[question])
     except NodeInterrupt as raised:
         if inherited:
+            _carry_streamed(raised, streamed)
             raise
         if not scope.durable:
             return Outcome(tid, node, {}, error=_needs_store("NodeInterrupt"))
@@ -175,6 +177,7 @@ def _run_task(
         return Outcome(tid, node, {}, questions=[Question(raised.value, scope.calls, asked_id)])
     except SubgraphPaused as paused:
         if inherited:
+            _carry_streamed(paused, streamed)
             raise
         questions = [Question(v, i, iid, ns) for i, (iid, v, ns) in enumerate(paused.questions)]
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
@@ -187,6 +190,12 @@ def _run_task(
     # As LangGraph: a key the state lacks, in what a node returned, is left out.
     writes, command = graph.schema.node_writes(f"node {node!r}", output, known_only=True)
     return Outcome(tid, node, writes, command, index=index, managed=managed, cached=cached)
+
+
+def _carry_streamed(asked: Exception, streamed: list[Any]) -> None:
+    """Give a question for the task enclosing a graph without history what the asking
+    task streamed before it asked: that task streams it (``subgraph._call``)."""
+    asked.streamed = streamed  # type: ignore[attr-defined]
 
 
 def _no_parent(node: str) -> InvalidUpdateError:

@@ -351,13 +351,17 @@ def test_a_model_run_outside_a_messages_stream_streams_nothing(store: Checkpoint
 
 
 def _chat_in_a_subgraph_without_history(
-    graph_class: Any, checkpointer: Any, nested: bool = False
+    graph_class: Any, checkpointer: Any, nested: bool = False, asks: Any = None
 ) -> Any:
     """START -> sub (compiled with checkpointer=False: START -> inner, a chat model);
-    ``nested``: sub inside a subgraph ``mid`` compiled with checkpointer=None."""
+    ``nested``: sub inside a subgraph ``mid`` compiled with checkpointer=None; ``asks``:
+    inner then asks with this ``interrupt`` function."""
 
     def inner(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [fake_model("x").invoke(state["messages"])]}
+        reply = fake_model("x").invoke(state["messages"])
+        if asks is not None:
+            asks("send it?")
+        return {"messages": [reply]}
 
     sub = graph_class(MessagesState)
     sub.add_node("inner", inner)
@@ -409,3 +413,20 @@ def test_a_subgraph_without_history_in_one_with_a_thread_streams_at_its_full_pla
 
     assert ours == theirs
     assert ours[0][-2] == "mid|sub|inner"  # it was 'sub|inner', mid left out
+
+
+def test_a_subgraph_without_history_that_asks_streams_the_chunks_it_made_first(
+    store: CheckpointStore,
+) -> None:
+    from langgraph.types import interrupt as langgraph_interrupt
+
+    ours = _places(_chat_in_a_subgraph_without_history(StateGraph, store, asks=interrupt))
+    theirs = _places(
+        _chat_in_a_subgraph_without_history(
+            LangGraphStateGraph, InMemorySaver(), asks=langgraph_interrupt
+        )
+    )
+
+    # Found by the differential harness (seeds 3183, 8041): none streamed, the task
+    # having paused before the subgraph's chunks were handed up.
+    assert ours == theirs == [("sub", "t", "sub|inner", "sub")]
