@@ -52,6 +52,7 @@ class ThreadStarted(ThreadEvent):
     values: dict[str, Any] = field(default_factory=dict)
     parent_thread: str | None = None
     namespace: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)  # said by its creator (HTTP API)
 
 
 @one_assignment_init

@@ -132,6 +132,7 @@ class Thread:
         values: Mapping[str, Any] | None = None,
         parent: str | None = None,
         ns: str = "",
+        metadata: Mapping[str, Any] | None = None,
     ) -> ThreadStarted:
         """Decide to open a thread (a subgraph's names its parent thread and namespace)."""
         if not isinstance(thread_id, str) or not thread_id:
@@ -148,6 +149,7 @@ class Thread:
             values=dict(values or {}),
             parent_thread=parent,
             namespace=ns,
+            metadata=dict(metadata or {}),
         )
 
     def _event(self, cls: type[E], offset: int = 0, **fields: Any) -> E:
@@ -366,9 +368,8 @@ class Thread:
                 f"cannot fork thread {self.thread_id!r} from a state that is not one of its "
                 "checkpoints"
             )
-        head, values = base.head, base.values
         return self._event(
-            Forked, checkpoint=head, values=values, reason=reason, actor=actor, name=name
+            Forked, checkpoint=base.head, values=base.values, reason=reason, actor=actor, name=name
         )
 
     def start_over(self, values: Mapping[str, Any]) -> Forked:
@@ -381,15 +382,14 @@ class Thread:
         again: its child, or with ``sibling`` (``as_node="__copy__"``) its parent's."""
         if self.head is None:
             raise InvalidCommand(f"thread {self.thread_id!r} has no checkpoint to replay")
-        head = self.head
         return self._event(
             Replayed,
-            parent=head.parent if sibling else head.version,
-            step=head.step + 1,
-            next=head.next,
-            waiting=dict(head.waiting),
+            parent=self.head.parent if sibling else self.head.version,
+            step=self.head.step + 1,
+            next=self.head.next,
+            waiting=dict(self.head.waiting),
             metadata=dict(metadata),
-            packets=head.packets,
+            packets=self.head.packets,
         )
 
     def _require_pending(self, node: str) -> None:

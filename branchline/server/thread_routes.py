@@ -1,0 +1,134 @@
+"""Thread routes: create and read a thread, its state now and at a checkpoint, its
+history, and an edit of its state (``update_state``, recorded under the caller)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from branchline.server import wire
+from branchline.server.context import caller_of, served
+from branchline.server.requests import (
+    CheckpointBody,
+    HistoryBody,
+    HTTPError,
+    StateBody,
+    ThreadBody,
+    parsed,
+)
+
+
+def json(value: Any, status: int = 200) -> Response:
+    """``value`` as a JSON response (state values of any kind: see ``wire``)."""
+    return Response(wire.dumps(value), status_code=status, media_type="application/json")
+
+
+def address(
+    thread_id: str, checkpoint: dict[str, Any] | None = None, **more: Any
+) -> dict[str, Any]:
+    """The config of ``thread_id`` (at ``checkpoint``: its id and namespace)."""
+    configurable = {k: v for k, v in (checkpoint or {}).items() if v is not None}
+    configurable.update({k: v for k, v in more.items() if v is not None}, thread_id=thread_id)
+    return {"configurable": configurable}
+
+
+async def create_thread(request: Request) -> Response:
+    """``POST /threads``: a new thread, for the graph ``metadata.graph_id`` names (or the
+    server's only one); 409 if the id is taken, unless ``if_exists`` is ``do_nothing``."""
+    body = await parsed(request, ThreadBody)
+    here = served(request)
+    thread_id = body.thread_id or str(uuid4())
+    if await here.started(thread_id) is None and await here.open_thread(thread_id, body.metadata):
+        return await _thread(request, thread_id)
+    if body.if_exists == "do_nothing":
+        return await _thread(request, thread_id)
+    raise HTTPError(409, f"thread {thread_id!r} exists already; pass if_exists='do_nothing'")
+
+
+async def get_thread(request: Request) -> Response:
+    """``GET /threads/{thread_id}``: the thread, its status and what it waits for."""
+    return await _thread(request, request.path_params["thread_id"])
+
+
+async def _thread(request: Request, thread_id: str) -> Response:
+    here = served(request)
+    started = await here.started(thread_id)
+    if started is None:
+        raise HTTPError(404, f"no thread {thread_id!r}")
+    _, graph = await here.graph_of_thread(thread_id)
+    snapshot = await graph.aget_state(address(thread_id))
+    failed = any(task.error for task in snapshot.tasks)
+    return json(
+        wire.thread(thread_id, snapshot, started.metadata, started.timestamp, failed=failed)
+    )
+
+
+async def get_state(request: Request) -> Response:
+    """``GET /threads/{id}/state[/{checkpoint_id}]``: the state now, or at a checkpoint."""
+    thread_id = request.path_params["thread_id"]
+    checkpoint = {"checkpoint_id": request.path_params.get("checkpoint_id")}
+    subgraphs = request.query_params.get("subgraphs", "false").lower() == "true"
+    return await _state(request, thread_id, checkpoint, subgraphs)
+
+
+async def get_state_at(request: Request) -> Response:
+    """``POST /threads/{id}/state/checkpoint``: the state at the checkpoint in the body."""
+    body = await parsed(request, CheckpointBody)
+    return await _state(request, request.path_params["thread_id"], body.checkpoint, body.subgraphs)
+
+
+async def _state(
+    request: Request, thread_id: str, checkpoint: dict[str, Any], subgraphs: bool
+) -> Response:
+    _, graph = await served(request).graph_of_thread(thread_id)
+    config = address(thread_id, {k: v for k, v in checkpoint.items() if k != "thread_id"})
+    snapshot = await graph.aget_state(config, subgraphs=subgraphs)
+    return json(wire.thread_state(snapshot))
+
+
+async def update_state(request: Request) -> Response:
+    """``POST /threads/{id}/state``: an edit, recorded under the caller (never the body)."""
+    body = await parsed(request, StateBody)
+    thread_id = request.path_params["thread_id"]
+    _, graph = await served(request).graph_of_thread(thread_id)
+    at = {**(body.checkpoint or {}), "checkpoint_id": body.checkpoint_id}
+    at.pop("thread_id", None)
+    config = address(thread_id, at, actor=caller_of(request).actor)
+    written = await graph.aupdate_state(config, body.values, as_node=body.as_node)
+    made = wire.checkpoint(written)
+    return json(
+        {"checkpoint": made, "configurable": made, "checkpoint_id": made and made["checkpoint_id"]}
+    )
+
+
+async def history(request: Request) -> Response:
+    """``POST /threads/{id}/history``: checkpoints newest first, ``limit`` of them."""
+    body = await parsed(request, HistoryBody)
+    thread_id = request.path_params["thread_id"]
+    _, graph = await served(request).graph_of_thread(thread_id)
+    namespace = {k: v for k, v in (body.checkpoint or {}).items() if k != "thread_id"}
+    before = body.before
+    if isinstance(before, str):
+        before = {"checkpoint_id": before}
+    states = graph.aget_state_history(
+        address(thread_id, namespace),
+        filter=body.metadata,
+        before=address(thread_id, before) if before else None,
+        limit=body.limit,
+    )
+    return json([wire.thread_state(snapshot) async for snapshot in states])
+
+
+ROUTES = [
+    Route("/threads", create_thread, methods=["POST"]),
+    Route("/threads/{thread_id}", get_thread),
+    Route("/threads/{thread_id}/state", get_state),
+    Route("/threads/{thread_id}/state", update_state, methods=["POST"]),
+    Route("/threads/{thread_id}/state/checkpoint", get_state_at, methods=["POST"]),
+    Route("/threads/{thread_id}/state/{checkpoint_id}", get_state),
+    Route("/threads/{thread_id}/history", history, methods=["POST"]),
+]

@@ -1,0 +1,178 @@
+"""The seed's patterns over HTTP, with LangGraph's own client (``langgraph-sdk``) against a
+real ``branchline serve``: run to a question, read it, answer it with ``Command``, edit
+the state, fork from a past checkpoint, stream, and be refused without a token."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.errors import AuthenticationError
+
+from branchline import CheckpointStore
+from branchline.domain.model.events import Resumed, StateUpdated
+from tests.server.conftest import Server
+
+
+def client(server: Server, token: str | None = None) -> Any:
+    return get_client(url=server.url, api_key=token or server.token)
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def decisions(server: Server, thread_id: str) -> list[tuple[str, Any]]:
+    """Who decided what on ``thread_id``, from the store the server writes."""
+    with CheckpointStore.sqlite(server.db) as store:
+        return [
+            (type(e).__name__, e.actor)
+            for e in store.events(thread_id)
+            if isinstance(e, Resumed | StateUpdated)
+        ]
+
+
+def test_a_run_pauses_on_its_question_and_an_answer_finishes_it(server: Server) -> None:
+    async def scenario() -> tuple[Any, ...]:
+        async with client(server) as sdk:
+            thread = await sdk.threads.create()
+            tid = thread["thread_id"]
+            paused = await sdk.runs.wait(tid, "refunds", input={"amount": 30})
+            listed = await sdk.threads.get(tid)
+            state = await sdk.threads.get_state(tid)
+            done = await sdk.runs.wait(
+                tid,
+                "refunds",
+                command={"resume": "approved"},
+                config={"configurable": {"actor": "mallory"}},  # the body names no actor
+            )
+            return tid, paused, listed, state, done, await sdk.threads.get(tid)
+
+    tid, paused, listed, state, done, after = run(scenario())
+
+    [question] = paused["__interrupt__"]
+    assert question["value"] == {"approve refund?": 30}
+    assert listed["status"] == "interrupted"
+    assert [[i["value"] for i in asked] for asked in listed["interrupts"].values()] == [
+        [{"approve refund?": 30}]
+    ]
+    assert state["next"] == ["review"]
+    assert [i["id"] for i in state["interrupts"]] == [question["id"]]
+    assert state["checkpoint"]["thread_id"] == tid
+    assert done == {"amount": 30, "approved": "approved", "log": ["draft", "review", "paid 30"]}
+    assert after["status"] == "idle" and after["interrupts"] == {}
+    assert decisions(server, tid) == [("Resumed", "ana")]  # the token's actor
+
+
+def test_an_answer_to_a_question_already_answered_is_refused_with_who_answered(
+    server: Server,
+) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            await sdk.runs.wait(tid, "refunds", input={})
+            await sdk.runs.wait(tid, "refunds", command={"resume": "yes"})
+            async with client(server, server.token_for("bob")) as other:
+                with pytest.raises(httpx.HTTPStatusError) as refused:
+                    await other.runs.wait(tid, "refunds", command={"resume": "no"})
+            return tid, refused.value
+
+    tid, refused = run(scenario())
+    assert refused.response.status_code == 409
+    assert "already answered by ana" in refused.response.text
+    assert decisions(server, tid) == [("Resumed", "ana")]
+
+
+def test_an_edit_is_a_new_checkpoint_recorded_under_the_caller(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            await sdk.runs.wait(tid, "refunds", input={"amount": 500})
+            edited = await sdk.threads.update_state(tid, {"amount": 50}, as_node="draft")
+            state = await sdk.threads.get_state(tid)
+            asked = await sdk.runs.wait(tid, "refunds", input=None)  # the question, anew
+            done = await sdk.runs.wait(tid, "refunds", command={"resume": "ok"})
+            return tid, edited, state, asked, done
+
+    tid, edited, state, asked, done = run(scenario())
+    assert edited["checkpoint"]["checkpoint_id"] == state["checkpoint"]["checkpoint_id"]
+    assert state["values"]["amount"] == 50
+    assert asked["__interrupt__"][0]["value"] == {"approve refund?": 50}
+    assert done["log"][-1] == "paid 50"
+    assert ("StateUpdated", "ana") in decisions(server, tid)
+
+
+def test_a_run_from_a_past_checkpoint_forks_the_thread(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            await sdk.runs.wait(tid, "refunds", input={"amount": 7})
+            await sdk.runs.wait(tid, "refunds", command={"resume": "first"})
+            history = await sdk.threads.get_history(tid, limit=20)
+            asked = next(h for h in history if h["next"] == ["review"])
+            again = await sdk.runs.wait(
+                tid, "refunds", input=None, checkpoint_id=asked["checkpoint"]["checkpoint_id"]
+            )
+            forked = await sdk.runs.wait(tid, "refunds", command={"resume": "second"})
+            return history, again, forked
+
+    history, again, forked = run(scenario())
+    assert [h["metadata"]["step"] for h in history] == sorted(
+        (h["metadata"]["step"] for h in history), reverse=True
+    )
+    assert again["__interrupt__"][0]["value"] == {"approve refund?": 7}
+    assert forked["approved"] == "second"
+
+
+def test_a_streamed_run_names_its_run_then_streams_each_mode(server: Server) -> None:
+    async def scenario() -> list[Any]:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            return [
+                part
+                async for part in sdk.runs.stream(
+                    tid, "refunds", input={"amount": 3}, stream_mode=["values", "updates"]
+                )
+            ]
+
+    parts = run(scenario())
+    assert parts[0].event == "metadata" and parts[0].data["run_id"]
+    updates = [p.data for p in parts if p.event == "updates"]
+    assert updates[0] == {"draft": {"amount": 3, "log": ["draft"]}}
+    assert "__interrupt__" in updates[-1]
+    values = [p.data for p in parts if p.event == "values"]
+    assert values[-1]["__interrupt__"][0]["value"] == {"approve refund?": 3}
+
+
+def test_without_a_known_token_nothing_is_served(server: Server) -> None:
+    async def scenario() -> None:
+        async with get_client(url=server.url, api_key=None) as anonymous:
+            with pytest.raises(AuthenticationError):
+                await anonymous.threads.create()
+        async with client(server, "blt_not-a-token") as stranger:
+            with pytest.raises(AuthenticationError):
+                await stranger.threads.create()
+
+    run(scenario())
+    assert httpx.get(f"{server.url}/ok").json() == {"ok": True}
+
+
+def test_a_bad_run_body_is_refused_and_writes_nothing(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            with pytest.raises(httpx.HTTPStatusError) as bad:
+                await sdk.runs.wait(tid, "refunds", input=5)  # type: ignore[arg-type]
+            with pytest.raises(httpx.HTTPStatusError) as unknown:
+                await sdk.runs.wait(tid, "no-such-graph", input={})
+            assert unknown.value.response.status_code == 404
+            return tid, bad.value
+
+    tid, bad = run(scenario())
+    assert bad.response.status_code == 422
+    assert "input" in bad.response.text
+    with CheckpointStore.sqlite(server.db) as store:
+        assert [type(e).__name__ for e in store.events(tid)] == ["ThreadStarted"]
