@@ -58,9 +58,20 @@ def _free_port() -> int:
 def serve(db: Path, *extra: str) -> Iterator[str]:
     """Start ``branchline serve`` on ``db``; yield its URL once it answers; stop it."""
     port = _free_port()
+    graph = ("--graph", "refunds=refund_graph:builder")
     process = subprocess.Popen(
-        [sys.executable, "-m", "branchline", "serve", "--db", str(db), "--port", str(port)]
-        + ["--graph", "refunds=refund_graph:builder", *extra],
+        [
+            sys.executable,
+            "-m",
+            "branchline",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            *graph,
+            *extra,
+        ],
         cwd=HERE,
         env={**os.environ, "PYTHONPATH": str(HERE)},
         stdout=subprocess.PIPE,
