@@ -33,8 +33,10 @@ from branchline.domain.model.errors import BranchlineError
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.server import run_routes, thread_routes
+from branchline.server.background import Background
 from branchline.server.context import CallerUser, Served, served
 from branchline.server.requests import HTTPError, SearchBody, error_response, parsed
+from branchline.server.run_records import RunRecords
 from branchline.server.tokens import Caller, Tokens
 
 DEV_ACTOR = "dev"
@@ -113,7 +115,7 @@ def create_app(
         middleware=[auth],
         exception_handlers={HTTPError: _handled, BranchlineError: _handled, Exception: _handled},
     )
-    app.state.served = Served(store, graphs)
+    app.state.served = Served(store, graphs, Background(RunRecords(store)))
     if tokens is None:
         app.add_middleware(_InsecureNotice)
     return app

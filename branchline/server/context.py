@@ -8,7 +8,7 @@ created for (``metadata.graph_id``) or first run with.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -22,10 +22,12 @@ from branchline.domain.model.events import ThreadStarted
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
+from branchline.server.background import Background
 from branchline.server.requests import HTTPError
 from branchline.server.tokens import Caller
 
 _STARTED = datetime.now(UTC)
+KEPT_GRAPH_IDS = 100_000  # threads whose graph is remembered
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Served:
 
     store: CheckpointStore
     graphs: Mapping[str, CompiledStateGraph]
+    background: Background
+    _graph_ids: dict[str, str] = field(default_factory=dict)  # thread -> its graph
 
     def assistant_id(self, graph_id: str) -> str:
         """The assistant of graph ``graph_id`` (as LangGraph Server names it)."""
@@ -91,23 +95,40 @@ class Served:
         return True
 
     async def graph_of_thread(self, thread_id: str) -> tuple[str, CompiledStateGraph]:
-        """The graph thread ``thread_id`` belongs to; 404 if there is no such thread."""
-        started = await self.started(thread_id)
-        if started is None:
+        """The graph thread ``thread_id`` belongs to; 404 if there is no such thread, 400
+        if it names none yet."""
+        if await self.started(thread_id) is None:
             raise HTTPError(404, f"no thread {thread_id!r}; create it with POST /threads")
-        if len(self.graphs) == 1:
-            return next(iter(self.graphs.items()))
-        named = started.metadata.get("graph_id")
-        if named is None:
-            head = await run_in_threadpool(self.store.load, thread_id)
-            named = head.head.metadata.get("graph_id") if head and head.head else None
-        if named is None:
+        found = await self.thread_graph(thread_id)
+        if found is None:
             raise HTTPError(
                 400,
                 f"thread {thread_id!r} names no graph: create it with metadata.graph_id, or "
                 "run it once with an assistant_id",
             )
-        return self.graph(str(named))
+        return found
+
+    async def thread_graph(self, thread_id: str) -> tuple[str, CompiledStateGraph] | None:
+        """The graph of an existing thread: the server's only one, or the one its
+        creation or a run of it named (``metadata.graph_id``); None if none did yet."""
+        if len(self.graphs) == 1:
+            return next(iter(self.graphs.items()))
+        named = self._graph_ids.get(thread_id)
+        if named is None:
+            named = await run_in_threadpool(self._named_graph, thread_id)
+        if named is None:
+            return None
+        if len(self._graph_ids) >= KEPT_GRAPH_IDS:
+            self._graph_ids.clear()
+        self._graph_ids[thread_id] = named  # a thread keeps its graph
+        return self.graph(named)
+
+    def _named_graph(self, thread_id: str) -> str | None:
+        for event in self.store.events(thread_id):
+            metadata = getattr(event, "metadata", None)
+            if isinstance(metadata, dict) and "graph_id" in metadata:
+                return str(metadata["graph_id"])
+        return None
 
 
 class CallerUser(BaseUser):

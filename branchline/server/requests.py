@@ -101,6 +101,7 @@ class RunBody(_Body):
     checkpoint: dict[str, Any] | None = None
     durability: Literal["sync", "async", "exit"] | None = None
     if_not_exists: Literal["create", "reject"] = "reject"
+    multitask_strategy: str = "enqueue"
 
     @property
     def modes(self) -> list[str]:

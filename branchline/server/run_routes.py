@@ -19,6 +19,7 @@ from typing import Any
 from uuid import uuid4
 
 from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.runner.types import Command
 from branchline.server import wire
+from branchline.server.background import Background
 from branchline.server.context import caller_of, served
 from branchline.server.requests import HTTPError, RunBody, parsed, refusal_status
 
@@ -58,9 +60,10 @@ class Run:
         return {"Content-Location": f"/threads/{self.thread_id}/runs/{self.run_id}"}
 
 
-async def prepared(request: Request, body: RunBody) -> Run:
-    """The run ``body`` asks for on the thread of the path; 404 for an unknown thread
-    (unless ``if_not_exists`` is ``create``) or graph."""
+async def admitted(request: Request, body: RunBody) -> Run:
+    """The run ``body`` asks for on the thread of the path, recorded as pending there; 404
+    for an unknown thread (unless ``if_not_exists`` is ``create``) or graph, 409 if the
+    thread is busy and ``multitask_strategy`` is ``reject``."""
     here = served(request)
     thread_id = request.path_params["thread_id"]
     graph_id, graph = here.graph(body.assistant_id)
@@ -91,6 +94,8 @@ async def prepared(request: Request, body: RunBody) -> Run:
     }
     if body.durability is not None:
         options["durability"] = body.durability
+    assistant = here.assistant_id(graph_id)
+    await here.background.admit(run_id, thread_id, assistant, metadata, body.multitask_strategy)
     return Run(run_id, thread_id, graph, _input(body), config, options)
 
 
@@ -109,9 +114,11 @@ def _input(body: RunBody) -> Any:
 async def wait(request: Request) -> Response:
     """``POST /threads/{id}/runs/wait``: run, then answer with the thread's values (with
     ``__interrupt__`` if it paused, ``__error__`` if it failed)."""
-    run = await prepared(request, await parsed(request, RunBody))
+    run = await admitted(request, await parsed(request, RunBody))
     try:
-        result = await run.graph.ainvoke(run.input, run.config, **run.options)
+        async with served(request).background.turn(run.run_id, run.thread_id) as outcome:
+            outcome.result = await run.graph.ainvoke(run.input, run.config, **run.options)
+        result = outcome.result
     except Exception as failed:
         if refusal_status(failed) is not None:
             raise  # refused before anything ran: an HTTP error
@@ -119,9 +126,23 @@ async def wait(request: Request) -> Response:
     return Response(wire.dumps(result), media_type="application/json", headers=run.headers)
 
 
+async def create(request: Request) -> Response:
+    """``POST /threads/{id}/runs``: a run in the background; ``join`` waits for it."""
+    run = await admitted(request, await parsed(request, RunBody))
+
+    async def execute() -> Any:
+        return await run.graph.ainvoke(run.input, run.config, **run.options)
+
+    here = served(request)
+    here.background.start(run.run_id, run.thread_id, execute)
+    found = await run_in_threadpool(here.background.records.get, run.thread_id, run.run_id)
+    return json_response(_run(found), headers=run.headers)
+
+
 async def stream(request: Request) -> Response:
     """``POST /threads/{id}/runs/stream``: the run's chunks as server-sent events, named
-    by their mode (``mode|namespace`` for a subgraph's, with ``stream_subgraphs``)."""
+    by their mode (``mode|namespace`` for a subgraph's, with ``stream_subgraphs``); a
+    failure, or a refusal once the stream began, is an ``error`` event."""
     body = await parsed(request, RunBody)
     unknown = [m for m in body.modes if m not in STREAM_MODES]
     if unknown:
@@ -130,53 +151,85 @@ async def stream(request: Request) -> Response:
             f"stream_mode {unknown} is not served; this server streams {sorted(STREAM_MODES)} "
             "(for a chat model's tokens, 'messages-tuple')",
         )
-    run = await prepared(request, body)
-    modes = [STREAM_MODES[m] for m in body.modes]
-    chunks = aiter(
-        run.graph.astream(run.input, run.config, stream_mode=modes, subgraphs=True, **run.options)
-    )
-    try:  # the first chunk comes once the input is taken: a refusal is an HTTP error
-        first = await anext(chunks)
-    except StopAsyncIteration:
-        first = None
-    except Exception as failed:
-        if refusal_status(failed) is not None:
-            raise
-        return EventSourceResponse(_events(run, None, chunks, failed, body), headers=run.headers)
-    return EventSourceResponse(_events(run, first, chunks, None, body), headers=run.headers)
+    run = await admitted(request, body)
+    events = _events(run, served(request).background, body)
+    return EventSourceResponse(events, headers=run.headers)
 
 
-async def _events(
-    run: Run,
-    first: Any,
-    chunks: AsyncIterator[Any],
-    failed: Exception | None,
-    body: RunBody,
-) -> AsyncIterator[dict[str, str]]:
+async def _events(run: Run, background: Background, body: RunBody) -> AsyncIterator[dict[str, str]]:
     yield {"event": "metadata", "data": wire.dumps({"run_id": run.run_id, "attempt": 1})}
-    if failed is None:
-        try:
-            if first is not None:
-                if (event := _event(first, body.stream_subgraphs)) is not None:
-                    yield event
-                async for chunk in chunks:
-                    if (event := _event(chunk, body.stream_subgraphs)) is not None:
-                        yield event
-        except Exception as error:
-            failed = error
-    if failed is not None:
+    modes = [STREAM_MODES[m] for m in body.modes]
+    try:
+        async with background.turn(run.run_id, run.thread_id) as outcome:
+            chunks = run.graph.astream(
+                run.input, run.config, stream_mode=modes, subgraphs=True, **run.options
+            )
+            async for namespace, mode, data in chunks:
+                if mode == "values" and not namespace:
+                    outcome.result = data
+                if not namespace or body.stream_subgraphs:
+                    yield {"event": "|".join((mode, *namespace)), "data": wire.dumps(data)}
+    except Exception as failed:
         yield {"event": "error", "data": wire.dumps(wire.error(type(failed).__name__, str(failed)))}
 
 
-def _event(chunk: Any, subgraphs: bool) -> dict[str, str] | None:
-    namespace, mode, data = chunk
-    if namespace and not subgraphs:
-        return None
-    name = "|".join((mode, *namespace))
-    return {"event": name, "data": wire.dumps(data)}
+async def join(request: Request) -> Response:
+    """``GET /threads/{id}/runs/{run_id}/join``: what the run gave, once it has ended."""
+    thread_id, run_id = request.path_params["thread_id"], request.path_params["run_id"]
+    result = await served(request).background.joined(thread_id, run_id)
+    return Response(result, media_type="application/json")
+
+
+async def get_run(request: Request) -> Response:
+    """``GET /threads/{id}/runs/{run_id}``: the run and its status."""
+    thread_id, run_id = request.path_params["thread_id"], request.path_params["run_id"]
+    found = await run_in_threadpool(served(request).background.records.get, thread_id, run_id)
+    if found is None:
+        raise HTTPError(404, f"no run {run_id!r} on thread {thread_id!r}")
+    return json_response(_run(found))
+
+
+async def list_runs(request: Request) -> Response:
+    """``GET /threads/{id}/runs``: the thread's runs, newest first."""
+    thread_id = request.path_params["thread_id"]
+    limit = int(request.query_params.get("limit", 10))
+    offset = int(request.query_params.get("offset", 0))
+    records = served(request).background.records
+    found = await run_in_threadpool(records.listed, thread_id, limit, offset)
+    return json_response([_run(r) for r in found])
+
+
+async def cancel(request: Request) -> Response:
+    """``POST /threads/{id}/runs/{run_id}/cancel``: stop the run (its completed steps
+    stay); with ``wait=1``, answer once it has stopped, with what it gave."""
+    thread_id, run_id = request.path_params["thread_id"], request.path_params["run_id"]
+    if request.query_params.get("action", "interrupt") != "interrupt":
+        raise HTTPError(422, "only action=interrupt is served: rollback would erase a run's steps")
+    background = served(request).background
+    if await run_in_threadpool(background.records.get, thread_id, run_id) is None:
+        raise HTTPError(404, f"no run {run_id!r} on thread {thread_id!r}")
+    await background.cancel(thread_id, run_id)
+    if request.query_params.get("wait", "0").lower() in ("1", "true", "yes"):
+        return Response(await background.joined(thread_id, run_id), media_type="application/json")
+    return Response(status_code=202)
+
+
+def _run(found: dict[str, Any] | None) -> dict[str, Any]:
+    assert found is not None, "a run just added is there"
+    return {k: v for k, v in found.items() if k != "result"}
+
+
+def json_response(value: Any, headers: dict[str, str] | None = None) -> Response:
+    """``value`` as a JSON response."""
+    return Response(wire.dumps(value), media_type="application/json", headers=headers)
 
 
 ROUTES = [
+    Route("/threads/{thread_id}/runs", create, methods=["POST"]),
+    Route("/threads/{thread_id}/runs", list_runs),
     Route("/threads/{thread_id}/runs/wait", wait, methods=["POST"]),
     Route("/threads/{thread_id}/runs/stream", stream, methods=["POST"]),
+    Route("/threads/{thread_id}/runs/{run_id}", get_run),
+    Route("/threads/{thread_id}/runs/{run_id}/join", join),
+    Route("/threads/{thread_id}/runs/{run_id}/cancel", cancel, methods=["POST"]),
 ]

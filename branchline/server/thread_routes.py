@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -59,12 +60,12 @@ async def _thread(request: Request, thread_id: str) -> Response:
     started = await here.started(thread_id)
     if started is None:
         raise HTTPError(404, f"no thread {thread_id!r}")
-    _, graph = await here.graph_of_thread(thread_id)
-    snapshot = await graph.aget_state(address(thread_id))
-    failed = any(task.error for task in snapshot.tasks)
-    return json(
-        wire.thread(thread_id, snapshot, started.metadata, started.timestamp, failed=failed)
-    )
+    found = await here.thread_graph(thread_id)
+    snapshot = None if found is None else await found[1].aget_state(address(thread_id))
+    failed = snapshot is not None and any(task.error for task in snapshot.tasks)
+    busy = await run_in_threadpool(here.background.records.busy, thread_id)
+    shown = wire.thread(thread_id, snapshot, started.metadata, started.timestamp, failed=failed)
+    return json({**shown, "status": "busy"} if busy else shown)
 
 
 async def get_state(request: Request) -> Response:

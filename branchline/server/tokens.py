@@ -12,16 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from branchline.domain.model.errors import StoreConfigError
-from branchline.domain.store.backends import open_connection
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.server.tables import ServerTables
 
 PREFIX = "blt_"  # what a Branchline token starts with (recognisable in a leaked log)
 TABLE = "branchline_tokens"
@@ -50,19 +46,9 @@ class Tokens:
     """The API tokens of one store's database."""
 
     def __init__(self, store: CheckpointStore) -> None:
-        if store.dsn is not None and store.schema is not None:
-            self._dsn: str | None = store.dsn
-            self._table = f'"{store.schema}".{TABLE}'
-            self._mark = "%s"
-        elif store.path is not None:
-            self._dsn, self._table, self._mark = None, TABLE, "?"
-            self._path = store.path
-        else:
-            raise StoreConfigError(
-                "API tokens need a database that outlives the process: open the store "
-                "with CheckpointStore.sqlite(path) or CheckpointStore.postgres(dsn)"
-            )
-        with self._connection() as conn:
+        self._db = ServerTables(store)
+        self._table, self._mark = self._db.table(TABLE), self._db.mark
+        with self._db.connection() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (token_hash TEXT PRIMARY KEY, "
                 "token_id TEXT NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL, "
@@ -76,15 +62,16 @@ class Tokens:
         token = PREFIX + secrets.token_urlsafe(32)
         digest = _digest(token)
         row = (digest, digest[:8], actor, json.dumps(list(roles)), datetime.now(UTC).isoformat())
-        marks = ", ".join([self._mark] * len(row))
-        with self._connection() as conn:
-            conn.execute(f"INSERT INTO {self._table} ({_COLUMNS}) VALUES ({marks})", row)
+        with self._db.connection() as conn:
+            conn.execute(
+                f"INSERT INTO {self._table} ({_COLUMNS}) VALUES ({self._db.marks(5)})", row
+            )
         return token
 
     def caller(self, token: str) -> Caller | None:
         """Whose ``token`` this is, or None if it is not one of ours."""
         query = f"SELECT actor, roles FROM {self._table} WHERE token_hash = {self._mark}"
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             found = conn.execute(query, (_digest(token),)).fetchone()
         if found is None:
             return None
@@ -94,7 +81,7 @@ class Tokens:
     def listed(self) -> list[TokenInfo]:
         """Every token, oldest first (without the tokens themselves)."""
         query = f"SELECT token_id, actor, roles, created_at FROM {self._table} ORDER BY created_at"
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(query).fetchall()
         return [
             TokenInfo(tid, actor, tuple(json.loads(roles)), datetime.fromisoformat(created))
@@ -104,20 +91,8 @@ class Tokens:
     def revoke(self, token_id: str) -> bool:
         """Delete the token whose id is ``token_id``; whether there was one."""
         query = f"DELETE FROM {self._table} WHERE token_id = {self._mark}"
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             return bool(conn.execute(query, (token_id,)).rowcount > 0)
-
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        if self._dsn is not None:
-            with open_connection(self._dsn) as pg:
-                yield pg
-            return
-        conn = sqlite3.connect(self._path, isolation_level=None, timeout=5)
-        try:
-            yield conn
-        finally:
-            conn.close()
 
 
 def _digest(token: str) -> str:

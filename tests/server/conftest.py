@@ -58,7 +58,7 @@ def _free_port() -> int:
 def serve(db: Path, *extra: str) -> Iterator[str]:
     """Start ``branchline serve`` on ``db``; yield its URL once it answers; stop it."""
     port = _free_port()
-    graph = ("--graph", "refunds=refund_graph:builder")
+    graph = ("--graph", "refunds=refund_graph:builder", "--graph", "slow=slow_graph:builder")
     process = subprocess.Popen(
         [
             sys.executable,
