@@ -117,6 +117,16 @@ class ThreadBody(_Body):
     if_exists: Literal["raise", "do_nothing"] = "raise"
 
 
+class ThreadSearchBody(_Body):
+    """A search of threads: by status, metadata and ids, a page of them."""
+
+    limit: int = Field(default=10, ge=0)
+    offset: int = Field(default=0, ge=0)
+    status: str | None = None
+    metadata: dict[str, Any] | None = None
+    ids: list[str] | None = None
+
+
 class StateBody(_Body):
     """An edit of a thread's state: ``update_state(config, values, as_node=...)``."""
 

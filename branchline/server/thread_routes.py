@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from branchline.bootstrap import open_views
 from branchline.server import wire
 from branchline.server.context import caller_of, served
 from branchline.server.requests import (
@@ -19,6 +20,7 @@ from branchline.server.requests import (
     HTTPError,
     StateBody,
     ThreadBody,
+    ThreadSearchBody,
     parsed,
 )
 
@@ -50,13 +52,56 @@ async def create_thread(request: Request) -> Response:
     raise HTTPError(409, f"thread {thread_id!r} exists already; pass if_exists='do_nothing'")
 
 
+# LangGraph Server's thread statuses, as the threads read model's (its ``busy``: a run on).
+STATUSES = {
+    "interrupted": ("interrupted", "paused", "ready"),
+    "error": ("error",),
+    "idle": ("new", "done"),
+}
+
+
+async def search(request: Request) -> Response:
+    """``POST /threads/search``: root threads, most recently updated first, filtered by
+    status and by metadata (each key given must be equal)."""
+    body = await parsed(request, ThreadSearchBody)
+    here = served(request)
+    if body.status not in (None, "busy", *STATUSES):
+        raise HTTPError(422, f"status {body.status!r} is not one of idle, busy, interrupted, error")
+    rows = await run_in_threadpool(_rows, here, body.status)
+    found: list[dict[str, Any]] = []
+    for row in rows:
+        if body.ids and row.thread_id not in body.ids:
+            continue
+        shown = await thread_json(here, row.thread_id)
+        if body.status not in (None, shown["status"]):
+            continue
+        if any(shown["metadata"].get(k) != v for k, v in (body.metadata or {}).items()):
+            continue
+        found.append(shown)
+        if len(found) >= body.offset + body.limit:
+            break
+    return json(found[body.offset :])
+
+
+def _rows(here: Any, status: str | None) -> list[Any]:
+    views = open_views(here.store)
+    views.catch_up(here.store)
+    statuses = STATUSES.get(status or "", (None,))
+    rows = [row for each in statuses for row in views.list_threads(status=each)]
+    return sorted(rows, key=lambda row: row.updated_at, reverse=True)
+
+
 async def get_thread(request: Request) -> Response:
     """``GET /threads/{thread_id}``: the thread, its status and what it waits for."""
     return await _thread(request, request.path_params["thread_id"])
 
 
 async def _thread(request: Request, thread_id: str) -> Response:
-    here = served(request)
+    return json(await thread_json(served(request), thread_id))
+
+
+async def thread_json(here: Any, thread_id: str) -> dict[str, Any]:
+    """Thread ``thread_id`` as the API shows it; 404 if there is none."""
     started = await here.started(thread_id)
     if started is None:
         raise HTTPError(404, f"no thread {thread_id!r}")
@@ -65,7 +110,7 @@ async def _thread(request: Request, thread_id: str) -> Response:
     failed = snapshot is not None and any(task.error for task in snapshot.tasks)
     busy = await run_in_threadpool(here.background.records.busy, thread_id)
     shown = wire.thread(thread_id, snapshot, started.metadata, started.timestamp, failed=failed)
-    return json({**shown, "status": "busy"} if busy else shown)
+    return {**shown, "status": "busy"} if busy else shown
 
 
 async def get_state(request: Request) -> Response:
@@ -126,6 +171,7 @@ async def history(request: Request) -> Response:
 
 ROUTES = [
     Route("/threads", create_thread, methods=["POST"]),
+    Route("/threads/search", search, methods=["POST"]),
     Route("/threads/{thread_id}", get_thread),
     Route("/threads/{thread_id}/state", get_state),
     Route("/threads/{thread_id}/state", update_state, methods=["POST"]),

@@ -176,3 +176,25 @@ def test_a_bad_run_body_is_refused_and_writes_nothing(server: Server) -> None:
     assert "input" in bad.response.text
     with CheckpointStore.sqlite(server.db) as store:
         assert [type(e).__name__ for e in store.events(tid)] == ["ThreadStarted"]
+
+
+def test_a_search_for_interrupted_threads_finds_the_questions_waiting(server: Server) -> None:
+    # How Agent Inbox lists its questions: threads.search(status="interrupted").
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            asked = await sdk.threads.create(metadata={"team": "refunds-eu"})
+            await sdk.runs.wait(asked["thread_id"], "refunds", input={"amount": 99})
+            done = await sdk.threads.create(metadata={"team": "refunds-eu"})
+            await sdk.runs.wait(done["thread_id"], "refunds", input={"amount": 1})
+            await sdk.runs.wait(done["thread_id"], "refunds", command={"resume": "ok"})
+            waiting = await sdk.threads.search(
+                status="interrupted", metadata={"team": "refunds-eu"}
+            )
+            idle = await sdk.threads.search(status="idle", metadata={"team": "refunds-eu"})
+            return asked["thread_id"], done["thread_id"], waiting, idle
+
+    asked, done, waiting, idle = run(scenario())
+    assert [t["thread_id"] for t in waiting] == [asked]
+    [questions] = waiting[0]["interrupts"].values()
+    assert [q["value"] for q in questions] == [{"approve refund?": 99}]
+    assert [t["thread_id"] for t in idle] == [done]
