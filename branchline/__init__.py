@@ -29,6 +29,8 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     │   ├── EmptyInputError (ValueError)
     │   ├── GraphRecursionError (RecursionError)
     │   ├── InterruptNotPending (LookupError)
+    │   ├── NotAllowedToAnswer (PermissionError)  a question only some may answer
+    │   ├── QuestionExpired (LookupError)      a question past its deadline
     │   └── AmbiguousResume (ValueError, RuntimeError)
     └── ProjectionError
         ├── UnknownStream (LookupError)
@@ -77,6 +79,8 @@ from branchline.runner.errors import (
     InterruptNotPending,
     InvalidConfigError,
     InvalidUpdateError,
+    NotAllowedToAnswer,
+    QuestionExpired,
     ReducerTypeError,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
@@ -174,10 +178,12 @@ __all__ = [
     "LogMismatch",
     "MessagesState",
     "NodeInterrupt",
+    "NotAllowedToAnswer",
     "Overwrite",
     "PendingInterrupt",
     "PregelTask",
     "ProjectionError",
+    "QuestionExpired",
     "ReducerTypeError",
     "RemainingSteps",
     "RetryPolicy",

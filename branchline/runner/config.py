@@ -67,6 +67,7 @@ class RunConfig:
     metadata: dict[str, Any] = field(default_factory=dict)
     recursion_limit: int = DEFAULT_RECURSION_LIMIT
     actor: str | None = None
+    roles: tuple[str, ...] = ()  # the actor's, for questions only some may answer
     raw: Mapping[str, Any] = field(default_factory=dict)
     parent_thread: str | None = None  # a subgraph's run: see PARENT_THREAD
     afresh: bool = False  # see AFRESH
@@ -104,6 +105,7 @@ class RunConfig:
             metadata=metadata,
             recursion_limit=limit,
             actor=None if actor is None else str(actor),
+            roles=tuple(str(role) for role in configurable.get("roles") or ()),
             raw=config,
             parent_thread=parent,
             afresh=bool(configurable.get(AFRESH)),

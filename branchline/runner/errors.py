@@ -68,6 +68,16 @@ class InterruptNotPending(GraphError, LookupError):
     """A resume named no pending interrupt: none is pending, or it was answered or dropped."""
 
 
+class NotAllowedToAnswer(GraphError, PermissionError):
+    """An answer from an actor a question does not name, holding none of its roles
+    (``interrupt(value, actors=..., roles=...)``); nothing was recorded."""
+
+
+class QuestionExpired(GraphError, LookupError):
+    """An answer to a question past its deadline (``interrupt(value, deadline=...)``);
+    nothing was recorded."""
+
+
 class AmbiguousResume(GraphError, ValueError, RuntimeError):
     """A resume does not say which interrupt it answers: a bare value while several are
     pending, an id prefix that starts several pending ids, two keys naming one interrupt,

@@ -10,21 +10,25 @@ line, and the earlier calls return their answers in order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from branchline.domain.model import clock
+from branchline.domain.model.checkpoint import Deciders
 from branchline.runner.errors import InvalidConfigError
 
 
 class GraphInterrupt(Exception):
     """Raised inside a node by ``interrupt()`` to pause it; the executor catches it."""
 
-    def __init__(self, value: Any, index: int) -> None:
+    def __init__(self, value: Any, index: int, deciders: Deciders | None = None) -> None:
         super().__init__(value)
         self.value = value
         self.index = index
+        self.deciders = deciders or Deciders()
 
 
 class NodeInterrupt(Exception):
@@ -94,11 +98,22 @@ class TaskScope:
 _scope: ContextVar[TaskScope | None] = ContextVar("branchline_task_scope", default=None)
 
 
-def interrupt(value: Any) -> Any:
+def interrupt(
+    value: Any,
+    *,
+    actors: Iterable[str] = (),
+    roles: Iterable[str] = (),
+    deadline: datetime | timedelta | None = None,
+) -> Any:
     """Pause this node and show ``value`` to a person; return their answer on resume.
 
     The node runs again from its first line when resumed with
     ``Command(resume=answer)``, and this call then returns ``answer``.
+
+    Branchline's own options: only the ``actors`` named, or whoever holds one of the
+    ``roles`` (``config["configurable"]["roles"]``; the server's tokens), may answer;
+    after ``deadline`` (a time, or how long from now) nobody may. An answer from anyone
+    else, or too late, is refused and writes nothing.
     """
     scope = _scope.get()
     if scope is None:
@@ -115,7 +130,29 @@ def interrupt(value: Any) -> Any:
     scope.calls += 1
     if index < len(scope.answers):
         return scope.answers[index]
-    raise GraphInterrupt(value, index)
+    raise GraphInterrupt(value, index, deciders_of(actors, roles, deadline))
+
+
+def deciders_of(
+    actors: Iterable[str], roles: Iterable[str], deadline: datetime | timedelta | None
+) -> Deciders:
+    """``interrupt()``'s ``actors``, ``roles`` and ``deadline``, checked."""
+    named = {"actors": actors, "roles": roles}
+    for option, given in named.items():
+        if isinstance(given, str) or not all(isinstance(n, str) and n for n in given):
+            raise InvalidConfigError(
+                f"interrupt({option}=...) takes a list of names, got {given!r}; "
+                f'e.g. interrupt(value, {option}=["ana"])'
+            )
+    if isinstance(deadline, timedelta):
+        deadline = clock.now() + deadline
+    if deadline is not None and (not isinstance(deadline, datetime) or deadline.tzinfo is None):
+        raise InvalidConfigError(
+            f"interrupt(deadline=...) takes a timezone-aware datetime or a timedelta, got "
+            f"{deadline!r}; e.g. deadline=timedelta(hours=4)"
+        )
+    when = None if deadline is None else deadline.astimezone(UTC)
+    return Deciders(tuple(actors), tuple(roles), when)
 
 
 def current_scope() -> TaskScope | None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, Literal, Protocol
 
-from branchline.domain.model.checkpoint import InterruptRecord
+from branchline.domain.model.checkpoint import Deciders, InterruptRecord
 from branchline.domain.model.ids import checkpoint_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
@@ -106,9 +106,10 @@ class Subgraph(Protocol):
 
 class SubgraphPaused(Exception):
     """The subgraph stopped: at a static breakpoint, or with these interrupts pending
-    (``(interrupt id, value, namespace)``: where in the subgraph each was asked)."""
+    (``(interrupt id, value, namespace, deciders)``: where in the subgraph each was
+    asked, and who may answer it)."""
 
-    def __init__(self, questions: list[tuple[str, Any, str]]) -> None:
+    def __init__(self, questions: list[tuple[str, Any, str, Deciders]]) -> None:
         super().__init__(questions)
         self.questions = questions
 
@@ -251,7 +252,7 @@ def _asked_as_task(
         return (Interrupt(asked.value, interrupt_id(scope.task_id, asked.index)),)
     if isinstance(asked, NodeInterrupt):
         return (Interrupt(asked.value, node_interrupt_id(scope)),)
-    return tuple(Interrupt(value, iid) for iid, value, _ in asked.questions)  # a kept one's
+    return tuple(Interrupt(value, iid) for iid, value, *_ in asked.questions)  # a kept one's
 
 
 def enter(
@@ -386,7 +387,8 @@ def _answers(scope: TaskScope, thread: Thread) -> dict[str, Any]:
     return {i: v for i, v in scope.answered.items() if i in pending}
 
 
-def _asked(segment: str, record: InterruptRecord) -> tuple[str, Any, str]:
-    """A subgraph's pending question as its parent's task asks it, with where it came from."""
+def _asked(segment: str, record: InterruptRecord) -> tuple[str, Any, str, Deciders]:
+    """A subgraph's pending question as its parent's task asks it, with where it came from
+    and who may answer it."""
     inner = record.namespace or f"{record.node}:{record.task_id}"
-    return record.interrupt_id, record.value, f"{segment}|{inner}"
+    return record.interrupt_id, record.value, f"{segment}|{inner}", record.deciders

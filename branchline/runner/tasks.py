@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchline.domain.model.checkpoint import TaskResult, apply_writes
+from branchline.domain.model.checkpoint import Deciders, TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import task_id
 from branchline.domain.model.thread import Thread
@@ -46,6 +46,7 @@ class Question:
     index: int
     interrupt_id: str
     namespace: str = ""  # asked inside a subgraph: see events.Interrupted
+    deciders: Deciders = field(default_factory=Deciders)  # who may answer it
 
 
 @dataclass(slots=True)
@@ -165,7 +166,8 @@ def _run_task(
         if inherited:  # the enclosing task records the question
             _carry_streamed(asked, streamed)
             raise
-        question = Question(asked.value, asked.index, interrupt_id(tid, asked.index))
+        iid = interrupt_id(tid, asked.index)
+        question = Question(asked.value, asked.index, iid, deciders=asked.deciders)
         return Outcome(tid, node, {}, questions=[question])
     except NodeInterrupt as raised:
         if inherited:
@@ -179,7 +181,9 @@ def _run_task(
         if inherited:
             _carry_streamed(paused, streamed)
             raise
-        questions = [Question(v, i, iid, ns) for i, (iid, v, ns) in enumerate(paused.questions)]
+        questions = [
+            Question(v, i, iid, ns, who) for i, (iid, v, ns, who) in enumerate(paused.questions)
+        ]
         return Outcome(tid, node, {}, questions=questions, paused=not questions)
     except Exception as error:
         return Outcome(tid, node, {}, error=error)
@@ -307,6 +311,7 @@ def record(
                             asked.index,
                             asked.value,
                             asked.namespace,
+                            asked.deciders,
                         )
                     )
         elif outcome.paused:

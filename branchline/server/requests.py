@@ -29,6 +29,8 @@ from branchline.runner.errors import (
     InterruptNotPending,
     InvalidConfigError,
     InvalidUpdateError,
+    NotAllowedToAnswer,
+    QuestionExpired,
 )
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # a request body larger than this is refused (413)
@@ -39,6 +41,8 @@ REFUSALS: dict[type[Exception], int] = {
     CheckpointNotFound: 404,
     ConcurrentUpdate: 409,
     InterruptNotPending: 409,  # answered already, by someone else: the detail says who
+    NotAllowedToAnswer: 403,  # the question names other actors or roles
+    QuestionExpired: 409,
     AmbiguousResume: 409,
     InvalidThreadId: 400,
     InvalidCommand: 400,

@@ -83,7 +83,8 @@ async def admitted(request: Request, body: RunBody) -> Run:
     configurable = {**(config.get("configurable") or {}), **(body.checkpoint or {})}
     if body.checkpoint_id is not None:
         configurable["checkpoint_id"] = body.checkpoint_id
-    configurable.update(thread_id=thread_id, actor=caller_of(request).actor)  # never the body's
+    caller = caller_of(request)  # who decides: the token's, never the body's
+    configurable.update(thread_id=thread_id, actor=caller.actor, roles=list(caller.roles))
     metadata = {**(config.get("metadata") or {}), **(body.metadata or {})}
     metadata.update(graph_id=graph_id, assistant_id=here.assistant_id(graph_id), run_id=run_id)
     config.update(configurable=configurable, metadata=metadata)

@@ -59,6 +59,7 @@ def serve(db: Path, *extra: str) -> Iterator[str]:
     """Start ``branchline serve`` on ``db``; yield its URL once it answers; stop it."""
     port = _free_port()
     graph = ("--graph", "refunds=refund_graph:builder", "--graph", "slow=slow_graph:builder")
+    graph += ("--graph", "finance=refund_graph:finance_builder")
     process = subprocess.Popen(
         [
             sys.executable,

@@ -1,7 +1,8 @@
 """The graph the server tests serve: a refund drafted, approved by a person, paid.
 
 ``draft`` proposes an amount, ``review`` asks ``{"approve refund?": amount}`` and records
-the answer, ``pay`` marks it paid. Served as ``refunds=refund_graph:builder``.
+the answer, ``pay`` marks it paid. Served as ``refunds=refund_graph:builder``; as
+``finance=refund_graph:finance_builder``, only the ``finance`` role may answer.
 """
 
 from __future__ import annotations
@@ -30,7 +31,19 @@ def pay(state: Refund) -> dict[str, Any]:
     return {"log": [f"paid {state['amount']}"]}
 
 
-builder = StateGraph(Refund)
-builder.add_sequence([draft, review, pay])
-builder.add_edge(START, "draft")
-builder.add_edge("pay", END)
+def finance_review(state: Refund) -> dict[str, Any]:
+    asked = {"approve refund?": state["amount"]}
+    return {"approved": interrupt(asked, roles=["finance"]), "log": ["finance review"]}
+
+
+def refunds(review_node: Any) -> StateGraph:
+    """draft -> the review node -> pay."""
+    graph = StateGraph(Refund)
+    graph.add_sequence([draft, review_node, pay])
+    graph.add_edge(START, "draft")
+    graph.add_edge("pay", END)
+    return graph
+
+
+builder = refunds(review)
+finance_builder = refunds(finance_review)  # only the finance role may approve

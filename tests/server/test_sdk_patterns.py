@@ -198,3 +198,26 @@ def test_a_search_for_interrupted_threads_finds_the_questions_waiting(server: Se
     [questions] = waiting[0]["interrupts"].values()
     assert [q["value"] for q in questions] == [{"approve refund?": 99}]
     assert [t["thread_id"] for t in idle] == [done]
+
+
+def test_a_question_for_a_role_is_refused_to_a_token_without_it(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:  # ana: no roles
+            tid = (await sdk.threads.create(graph_id="finance"))["thread_id"]
+            await sdk.runs.wait(tid, "finance", input={"amount": 80})
+            with pytest.raises(httpx.HTTPStatusError) as refused:
+                await sdk.runs.wait(
+                    tid,
+                    "finance",
+                    command={"resume": "ok"},
+                    config={"configurable": {"roles": ["finance"]}},  # the body names no role
+                )
+        async with client(server, server.token_for("fay", "finance")) as finance:
+            done = await finance.runs.wait(tid, "finance", command={"resume": "fay"})
+        return tid, refused.value, done
+
+    tid, refused, done = run(scenario())
+    assert refused.response.status_code == 403
+    assert "may not answer" in refused.response.text and "role finance" in refused.response.text
+    assert done["approved"] == "fay"
+    assert decisions(server, tid) == [("Resumed", "fay")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,7 +90,8 @@ class TaskResult:
 
 @dataclass(frozen=True)
 class InterruptRecord:
-    """A question a task asked with ``interrupt()``, and its answer once given."""
+    """A question a task asked with ``interrupt()``, and its answer once given; who may
+    answer it, and until when (``deciders``)."""
 
     interrupt_id: str
     task_id: str
@@ -103,6 +104,39 @@ class InterruptRecord:
     actor: str | None = None
     dropped: bool = False  # superseded unanswered: still shown in the history
     namespace: str = ""  # asked inside a subgraph that ``node`` runs: see Interrupted
+    deciders: Deciders = field(default_factory=lambda: Deciders())
+
+
+@dataclass(frozen=True)
+class Deciders:
+    """Who may answer a question, and until when: the actors named, and whoever holds
+    one of the roles named (none named: anyone). Past its ``deadline`` (UTC) a question
+    is expired: no answer reaches it."""
+
+    actors: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    deadline: datetime | None = None
+
+    def allows(self, actor: str | None, roles: Iterable[str]) -> bool:
+        """Whether ``actor``, holding ``roles``, may answer."""
+        if not self.actors and not self.roles:
+            return True
+        return actor in self.actors or not set(self.roles).isdisjoint(roles)
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the deadline has passed at ``now``."""
+        return self.deadline is not None and now >= self.deadline
+
+    def fields(self) -> dict[str, Any]:
+        """The ``Interrupted`` event's fields that record these deciders."""
+        deadline = None if self.deadline is None else self.deadline.isoformat()
+        return {"actors": self.actors, "roles": self.roles, "deadline": deadline}
+
+    @classmethod
+    def of(cls, actors: Iterable[str], roles: Iterable[str], deadline: str | None) -> Deciders:
+        """The deciders an ``Interrupted`` event recorded."""
+        when = None if deadline is None else datetime.fromisoformat(deadline)
+        return cls(tuple(actors), tuple(roles), when)
 
 
 def apply_writes(

@@ -193,6 +193,11 @@ class Interrupted(ThreadEvent):
     # Where a subgraph's node asked it, when ``node`` runs a subgraph: the path of tasks
     # down to the asking one, as LangGraph names them ("sub:<task id>|ask:<task id>").
     namespace: str = ""
+    # Who may answer (``interrupt(value, actors=..., roles=..., deadline=...)``): none
+    # named, anyone; the deadline in ISO 8601, UTC.
+    actors: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    deadline: str | None = None
 
 
 @one_assignment_init

@@ -12,6 +12,7 @@ from typing import Any
 from branchline.domain.model.checkpoint import (
     END,
     Checkpoint,
+    Deciders,
     InterruptRecord,
     TaskResult,
     apply_writes,
@@ -183,6 +184,7 @@ def _step_event(thread: Thread, event: ThreadEvent) -> Thread:
             event.value,
             event.timestamp,
             namespace=event.namespace,
+            deciders=Deciders.of(event.actors, event.roles, event.deadline),
         )
         return replace(thread, version=version, interrupts=(*thread.interrupts, record))
     if isinstance(event, Resumed):

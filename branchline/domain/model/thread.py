@@ -8,7 +8,7 @@ state and return events; only ``domain.evolve`` turns events into state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 from uuid import UUID
@@ -21,13 +21,10 @@ from branchline.domain.model.errors import InvalidCommand
 from branchline.domain.model.events import (
     Forked,
     InputReceived,
-    Interrupted,
-    InterruptSuperseded,
     NodeCompleted,
     NodeFailed,
     Paused,
     Replayed,
-    Resumed,
     StateUpdated,
     StepCompleted,
     ThreadEvent,
@@ -35,13 +32,14 @@ from branchline.domain.model.events import (
 )
 from branchline.domain.model.ids import check_thread_id, stream_id, task_id
 from branchline.domain.model.step_values import step_values
+from branchline.domain.model.thread_questions import Asking
 
 E = TypeVar("E", bound=ThreadEvent)
 
 
 @one_assignment_init
 @dataclass(frozen=True)
-class Thread:
+class Thread(Asking):
     """The state of one conversation thread, folded from its stream."""
 
     id: UUID
@@ -288,72 +286,6 @@ class Thread:
             results=tuple(dict(r) for r in results),
             doubled=tuple(doubled),
         )
-
-    def ask(
-        self, interrupt_id: str, task_id: str, node: str, index: int, value: Any, ns: str = ""
-    ) -> Interrupted:
-        """Record that a pending task asked a question and paused."""
-        self._require_pending(node)
-        if self.interrupt(interrupt_id) is not None:
-            raise InvalidCommand(
-                f"interrupt {interrupt_id!r} is already recorded on thread {self.thread_id!r}"
-            )
-        return self._event(
-            Interrupted,
-            interrupt_id=interrupt_id,
-            task_id=task_id,
-            node=node,
-            index=index,
-            value=value,
-            namespace=ns,
-        )
-
-    def answer(
-        self,
-        interrupt_id: str,
-        value: Any,
-        *,
-        actor: str | None,
-        digest: str,
-        task_id: str | None = None,
-    ) -> Resumed:
-        """Record a person's answer to a pending interrupt (to ``task_id`` if it moved)."""
-        record = self.interrupt(interrupt_id)
-        if record is None or record.answered or record.dropped:
-            pending = [r.interrupt_id for r in self.pending_interrupts]
-            raise InvalidCommand(
-                f"no pending interrupt {interrupt_id!r} on thread {self.thread_id!r}; "
-                f"pending: {pending}. Call get_state(config) to list them"
-            )
-        return self._event(
-            Resumed,
-            interrupt_id=interrupt_id,
-            task_id=task_id or record.task_id,
-            node=record.node,
-            index=record.index,
-            value=value,
-            actor=actor,
-            digest=digest,
-        )
-
-    def supersede(
-        self, reason: str, actor: str | None, only: Iterable[str] | None = None
-    ) -> list[InterruptSuperseded]:
-        """Drop pending interrupts (every one, or ``only`` these ids) unanswered, saying why
-        and on whose action."""
-        chosen = None if only is None else set(only)
-        dropped = [r for r in self.pending_interrupts if chosen is None or r.interrupt_id in chosen]
-        return [
-            self._event(
-                InterruptSuperseded,
-                offset,
-                interrupt_id=record.interrupt_id,
-                node=record.node,
-                reason=reason,
-                actor=actor,
-            )
-            for offset, record in enumerate(dropped)
-        ]
 
     def pause(self, before: Sequence[str] = (), after: Sequence[str] = ()) -> Paused:
         """Record that a static breakpoint stopped the run."""
