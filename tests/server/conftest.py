@@ -8,12 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+
+from branchline import CheckpointStore
 
 HERE = Path(__file__).parent
 START_TIMEOUT = 30  # seconds for the server to answer /ok
@@ -21,22 +25,25 @@ START_TIMEOUT = 30  # seconds for the server to answer /ok
 
 @dataclass(frozen=True)
 class Server:
-    """A server under test: its URL, its database, and a token for ``ana``."""
+    """A server under test: its URL, its database (a file, or a PostgreSQL URL whose
+    schema ``env`` names), and a token for ``ana``."""
 
     url: str
-    db: Path
+    db: Path | str
     token: str
+    env: dict[str, str] = field(default_factory=dict)
 
     def token_for(self, actor: str, *roles: str) -> str:
         """A new token for ``actor`` (``branchline token create``)."""
-        return branchline_cli("token", "create", "--actor", actor, *_roles(roles), db=self.db)
+        made = ("token", "create", "--actor", actor, *_roles(roles))
+        return branchline_cli(*made, db=self.db, env=self.env)
 
 
 def _roles(roles: tuple[str, ...]) -> list[str]:
     return [arg for role in roles for arg in ("--role", role)]
 
 
-def branchline_cli(*args: str, db: Path) -> str:
+def branchline_cli(*args: str, db: Path | str, env: dict[str, str] | None = None) -> str:
     """Run ``python -m branchline ARGS --db DB``; what it printed on stdout."""
     done = subprocess.run(
         [sys.executable, "-m", "branchline", *args, "--db", str(db)],
@@ -45,6 +52,7 @@ def branchline_cli(*args: str, db: Path) -> str:
         check=True,
         timeout=60,
         cwd=HERE,
+        env={**os.environ, **(env or {})},
     )
     return done.stdout.strip()
 
@@ -55,7 +63,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(db: Path, *extra: str) -> Iterator[str]:
+def serve(db: Path | str, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start ``branchline serve`` on ``db``; yield its URL once it answers; stop it."""
     port = _free_port()
     graph = ("--graph", "refunds=refund_graph:builder", "--graph", "slow=slow_graph:builder")
@@ -74,7 +82,7 @@ def serve(db: Path, *extra: str) -> Iterator[str]:
             *extra,
         ],
         cwd=HERE,
-        env={**os.environ, "PYTHONPATH": str(HERE)},
+        env={**os.environ, "PYTHONPATH": str(HERE), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -107,3 +115,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     token = branchline_cli("token", "create", "--actor", "ana", db=db)
     for url in serve(db):
         yield Server(url, db, token)
+
+
+@pytest.fixture(scope="module")
+def pg_servers(pg_dsn: str) -> Iterator[tuple[Server, Server]]:
+    """Two server processes on one PostgreSQL schema of their own (dropped afterwards),
+    as two workers behind a load balancer."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    env = {"BRANCHLINE_PG_SCHEMA": schema}
+    CheckpointStore.postgres(pg_dsn, schema=schema, create_tables=True).close()
+    try:
+        token = branchline_cli("token", "create", "--actor", "ana", db=pg_dsn, env=env)
+        for first in serve(pg_dsn, env=env):
+            for second in serve(pg_dsn, env=env):
+                yield Server(first, pg_dsn, token, env), Server(second, pg_dsn, token, env)
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
