@@ -29,6 +29,7 @@ builtin it resembles, so ``except LookupError`` keeps working)::
     │   ├── EmptyInputError (ValueError)
     │   ├── GraphRecursionError (RecursionError)
     │   ├── InterruptNotPending (LookupError)
+    │   ├── InvalidAnswer (ValueError)         an answer its question does not allow
     │   ├── NotAllowedToAnswer (PermissionError)  a question only some may answer
     │   ├── QuestionExpired (LookupError)      a question past its deadline
     │   └── AmbiguousResume (ValueError, RuntimeError)
@@ -77,11 +78,19 @@ from branchline.runner.errors import (
     GraphRecursionError,
     GraphValidationError,
     InterruptNotPending,
+    InvalidAnswer,
     InvalidConfigError,
     InvalidUpdateError,
     NotAllowedToAnswer,
     QuestionExpired,
     ReducerTypeError,
+)
+from branchline.runner.human_review import (
+    ActionRequest,
+    HumanInterrupt,
+    HumanInterruptConfig,
+    HumanResponse,
+    human_review,
 )
 from branchline.runner.interrupts import GraphInterrupt, NodeInterrupt, interrupt
 from branchline.runner.managed import RemainingSteps
@@ -146,6 +155,7 @@ __all__ = [
     "END",
     "REMOVE_ALL_MESSAGES",
     "START",
+    "ActionRequest",
     "AmbiguousResume",
     "Branch",
     "BranchlineError",
@@ -168,9 +178,13 @@ __all__ = [
     "GraphInterrupt",
     "GraphRecursionError",
     "GraphValidationError",
+    "HumanInterrupt",
+    "HumanInterruptConfig",
+    "HumanResponse",
     "InMemoryCache",
     "Interrupt",
     "InterruptNotPending",
+    "InvalidAnswer",
     "InvalidCommand",
     "InvalidConfigError",
     "InvalidThreadId",
@@ -209,6 +223,7 @@ __all__ = [
     "get_config",
     "get_runtime",
     "get_stream_writer",
+    "human_review",
     "interrupt",
     "open_views",
 ]

@@ -68,6 +68,11 @@ class InterruptNotPending(GraphError, LookupError):
     """A resume named no pending interrupt: none is pending, or it was answered or dropped."""
 
 
+class InvalidAnswer(GraphError, ValueError):
+    """An answer its question does not allow (an Agent Inbox question's kinds of answer:
+    ``human_review``); nothing was recorded."""
+
+
 class NotAllowedToAnswer(GraphError, PermissionError):
     """An answer from an actor a question does not name, holding none of its roles
     (``interrupt(value, actors=..., roles=...)``); nothing was recorded."""

@@ -27,6 +27,7 @@ from branchline.runner.errors import (
     NotAllowedToAnswer,
     QuestionExpired,
 )
+from branchline.runner.human_review import checked_answer
 from branchline.runner.interrupts import digest
 from branchline.runner.managed import managed_values
 from branchline.runner.planner import (
@@ -249,6 +250,7 @@ class Intake:
             asked = batch.current.interrupt(interrupt_id)
             assert asked is not None
             self._may_answer(asked)
+            checked_answer(asked.value, value)
             shown = digest(store.codec.encode(asked.value))
             batch.add(batch.current.answer(interrupt_id, value, actor=self.cfg.actor, digest=shown))
 

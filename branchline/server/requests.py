@@ -27,6 +27,7 @@ from branchline.runner.errors import (
     AmbiguousResume,
     EmptyInputError,
     InterruptNotPending,
+    InvalidAnswer,
     InvalidConfigError,
     InvalidUpdateError,
     NotAllowedToAnswer,
@@ -43,6 +44,7 @@ REFUSALS: dict[type[Exception], int] = {
     InterruptNotPending: 409,  # answered already, by someone else: the detail says who
     NotAllowedToAnswer: 403,  # the question names other actors or roles
     QuestionExpired: 409,
+    InvalidAnswer: 422,  # an answer its question does not allow (an Agent Inbox one's)
     AmbiguousResume: 409,
     InvalidThreadId: 400,
     InvalidCommand: 400,

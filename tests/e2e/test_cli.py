@@ -125,7 +125,7 @@ def test_the_command_list_gives_each_command_a_whole_line() -> None:
         timeout=60,
     )
     listed = done.stdout.split("Commands:")[1].splitlines()
-    assert len([line for line in listed if line.strip()]) == 15
+    assert len([line for line in listed if line.strip()]) == 17
     assert not [line for line in listed if line.rstrip().endswith("...")]
 
 
