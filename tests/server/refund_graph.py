@@ -2,7 +2,8 @@
 
 ``draft`` proposes an amount, ``review`` asks ``{"approve refund?": amount}`` and records
 the answer, ``pay`` marks it paid. Served as ``refunds=refund_graph:builder``; as
-``finance=refund_graph:finance_builder``, only the ``finance`` role may answer.
+``finance=refund_graph:finance_builder``, only the ``finance`` role may answer; as
+``inbox=refund_graph:inbox_builder``, it asks with ``human_review`` (Agent Inbox).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
-from branchline import END, START, StateGraph, interrupt
+from branchline import END, START, StateGraph, human_review, interrupt
 
 
 class Refund(TypedDict, total=False):
@@ -45,5 +46,15 @@ def refunds(review_node: Any) -> StateGraph:
     return graph
 
 
+def inbox_review(state: Refund) -> dict[str, Any]:
+    response = human_review("refund", {"amount": state["amount"]}, allow_ignore=False)
+    if response["type"] == "edit":
+        edited = response["args"]
+        assert isinstance(edited, dict)
+        return {"amount": edited["args"]["amount"], "approved": "edited", "log": ["review"]}
+    return {"approved": response["type"], "log": ["review"]}
+
+
 builder = refunds(review)
 finance_builder = refunds(finance_review)  # only the finance role may approve
+inbox_builder = refunds(inbox_review)  # asks as Agent Inbox does

@@ -221,3 +221,29 @@ def test_a_question_for_a_role_is_refused_to_a_token_without_it(server: Server) 
     assert "may not answer" in refused.response.text and "role finance" in refused.response.text
     assert done["approved"] == "fay"
     assert decisions(server, tid) == [("Resumed", "fay")]
+
+
+def test_agent_inbox_reads_a_human_interrupt_and_answers_with_a_human_response(
+    server: Server,
+) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create(graph_id="inbox"))["thread_id"]
+            await sdk.runs.wait(tid, "inbox", input={"amount": 70})
+            [listed] = await sdk.threads.search(status="interrupted", ids=[tid])
+            with pytest.raises(httpx.HTTPStatusError) as refused:  # allow_ignore is off
+                await sdk.runs.wait(
+                    tid, "inbox", command={"resume": [{"type": "ignore", "args": None}]}
+                )
+            edit = {"type": "edit", "args": {"action": "refund", "args": {"amount": 60}}}
+            done = await sdk.runs.wait(tid, "inbox", command={"resume": [edit]})
+            return listed, refused.value, done
+
+    listed, refused, done = run(scenario())
+    [[question]] = listed["interrupts"].values()
+    [asked] = question["value"]
+    assert asked["action_request"] == {"action": "refund", "args": {"amount": 70}}
+    assert asked["config"]["allow_ignore"] is False
+    assert refused.response.status_code == 422
+    assert "may not be answered with 'ignore'" in refused.response.text
+    assert done["amount"] == 60 and done["approved"] == "edited"
