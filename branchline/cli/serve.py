@@ -10,6 +10,7 @@ import typer
 
 from branchline.cli.app import DEFAULT_DB, DbOption, app, console, errors, fail, load_graph, table
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.server.tables import ServerTables
 from branchline.server.tokens import Tokens
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -35,7 +36,7 @@ def create_token(
     """Create an API token for ACTOR and print it: only its hash is stored, so copy it now.
     Clients send it as ``Authorization: Bearer TOKEN`` (langgraph-sdk: ``api_key=``)."""
     with _opened(db) as store:
-        token = Tokens(store).create(actor, role or ())
+        token = Tokens(ServerTables(store)).create(actor, role or ())
     print(token)
     errors.print(f"token for {actor!r} created; it is shown once, keep it somewhere safe")
 
@@ -44,7 +45,7 @@ def create_token(
 def list_tokens(db: DbOption = DEFAULT_DB) -> None:
     """Every token of the database (their ids, never the tokens)."""
     with _opened(db) as store:
-        found = Tokens(store).listed()
+        found = Tokens(ServerTables(store)).listed()
     shown = table("id", "actor", "roles", "created (UTC)", ids={"id"})
     for info in found:
         created = info.created_at.strftime("%Y-%m-%d %H:%M:%S")
@@ -59,7 +60,7 @@ def revoke_token(
 ) -> None:
     """Revoke a token: requests made with it are refused from now on."""
     with _opened(db) as store:
-        if not Tokens(store).revoke(token_id):
+        if not Tokens(ServerTables(store)).revoke(token_id):
             raise fail(f"no token with id {token_id!r}; `branchline token list` shows them")
     errors.print(f"token {token_id} revoked")
 
@@ -96,7 +97,7 @@ def serve(
         if not sep or not name or not target:
             raise fail(f"--graph takes NAME=module:attribute, got {spec!r}")
         graphs[name] = load_graph(target, store)
-    tokens = None if insecure_dev else Tokens(store)
+    tokens = None if insecure_dev else Tokens(ServerTables(store))
     if tokens is None:
         errors.print("WARNING: --insecure-dev: no authentication, every caller is 'dev'")
     elif not tokens.listed():

@@ -10,7 +10,8 @@ One assistant per graph (``context.Served``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from branchline.server.background import Background
 from branchline.server.context import CallerUser, Served, served
 from branchline.server.requests import HTTPError, SearchBody, error_response, parsed
 from branchline.server.run_records import RunRecords
+from branchline.server.tables import ServerTables
 from branchline.server.tokens import Caller, Tokens
 
 DEV_ACTOR = "dev"
@@ -110,12 +112,20 @@ def create_app(
         return JSONResponse({"detail": str(error)}, status_code=401)
 
     auth = Middleware(AuthenticationMiddleware, backend=_TokenAuth(tokens), on_error=refused)
+    tables = tokens.tables if tokens is not None else ServerTables(store)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        tables.close()  # the server stops
+
     app = Starlette(
         routes=routes,
         middleware=[auth],
+        lifespan=lifespan,
         exception_handlers={HTTPError: _handled, BranchlineError: _handled, Exception: _handled},
     )
-    app.state.served = Served(store, graphs, Background(RunRecords(store)))
+    app.state.served = Served(store, graphs, Background(RunRecords(tables)))
     if tokens is None:
         app.add_middleware(_InsecureNotice)
     return app

@@ -7,6 +7,7 @@ sends keys this server has no use for), a key of the wrong type is a 422 naming 
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -34,6 +35,7 @@ from branchline.runner.errors import (
     QuestionExpired,
 )
 
+logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 10 * 1024 * 1024  # a request body larger than this is refused (413)
 
 # Errors that refuse a request before anything is written: the run does not start.
@@ -69,13 +71,18 @@ def refusal_status(error: BaseException) -> int | None:
 
 
 def error_response(error: Exception) -> JSONResponse:
-    """The JSON answer to a refused request."""
+    """The JSON answer to a refused request; an error nobody meant, 500 without its text
+    (which may name internals), logged with its traceback."""
     if isinstance(error, HTTPError):
         return JSONResponse({"detail": error.detail}, status_code=error.status)
     status = refusal_status(error)
     if status is None and isinstance(error, InvalidUpdateError | BranchlineError):
         status = 400
-    return JSONResponse({"detail": str(error)}, status_code=status or 500)
+    if status is None:
+        logger.error("a request failed", exc_info=error)
+        detail = f"the server failed ({type(error).__name__}); its log says more"
+        return JSONResponse({"detail": detail}, status_code=500)
+    return JSONResponse({"detail": str(error)}, status_code=status)
 
 
 class _Body(BaseModel):
@@ -171,12 +178,18 @@ M = TypeVar("M", bound=BaseModel)
 
 
 async def parsed(request: Request, model: type[M]) -> M:
-    """The request's JSON body as ``model``; 413 if too large, 422 if not what it takes."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPError(413, f"the request body is {len(body):,} bytes, over {MAX_BODY_BYTES:,}")
+    """The request's JSON body as ``model``; 413 if too large (read no further), 422 if
+    not what it takes."""
+    too_large = HTTPError(413, f"the request body is over {MAX_BODY_BYTES:,} bytes; send less")
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise too_large
     try:
-        return model.model_validate_json(body or b"{}")
+        return model.model_validate_json(bytes(body) or b"{}")
     except ValidationError as invalid:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in invalid.errors()

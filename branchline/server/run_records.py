@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.server.tables import ServerTables
 
 TABLE = "branchline_runs"
@@ -41,8 +40,8 @@ _COLUMNS = (
 class RunRecords:
     """The runs of one store's database."""
 
-    def __init__(self, store: CheckpointStore) -> None:
-        self._db = ServerTables(store)
+    def __init__(self, tables: ServerTables) -> None:
+        self._db = tables
         self._table, self._mark = self._db.table(TABLE), self._db.mark
         with self._db.connection() as conn:
             conn.execute(
@@ -123,8 +122,7 @@ class RunRecords:
 
     def get(self, thread_id: str, run_id: str) -> dict[str, Any] | None:
         """The run, as the API shows it (with its ``result`` text), or None."""
-        with self._db.locked(thread_id) as conn:
-            self._expire(conn, thread_id)
+        with self._db.connection() as conn:
             row = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM {self._table} "
                 f"WHERE run_id = {self._mark} AND thread_id = {self._mark}",
@@ -134,8 +132,7 @@ class RunRecords:
 
     def listed(self, thread_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
         """The thread's runs, newest first."""
-        with self._db.locked(thread_id) as conn:
-            self._expire(conn, thread_id)
+        with self._db.connection() as conn:
             rows = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM {self._table} WHERE thread_id = "
                 f"{self._mark} ORDER BY created_at DESC, run_id DESC LIMIT {self._mark} "
@@ -146,15 +143,15 @@ class RunRecords:
 
     def busy(self, thread_id: str) -> bool:
         """Whether the thread has a run that has not ended."""
-        with self._db.locked(thread_id) as conn:
-            self._expire(conn, thread_id)
+        with self._db.connection() as conn:
             return self._active(conn, thread_id)
 
     def _active(self, conn: Any, thread_id: str) -> bool:
+        """Whether the thread has a run on, its lease current."""
         found = conn.execute(
             f"SELECT 1 FROM {self._table} WHERE thread_id = {self._mark} "
-            "AND status IN ('pending', 'running') LIMIT 1",
-            (thread_id,),
+            f"AND status IN ('pending', 'running') AND lease_until >= {self._mark} LIMIT 1",
+            (thread_id, time.time()),
         ).fetchone()
         return found is not None
 
@@ -181,14 +178,15 @@ def _now() -> str:
 
 def _shown(row: Sequence[Any]) -> dict[str, Any]:
     found = dict(zip(_COLUMNS, row, strict=True))
+    lost = found["status"] in ("pending", "running") and found["lease_until"] < time.time()
     return {
         "run_id": found["run_id"],
         "thread_id": found["thread_id"],
         "assistant_id": found["assistant_id"],
-        "status": found["status"],
+        "status": "error" if lost else found["status"],
         "metadata": json.loads(found["metadata"]),
         "multitask_strategy": found["multitask_strategy"],
         "created_at": found["created_at"],
         "updated_at": found["updated_at"],
-        "result": found["result"],
+        "result": _LOST if lost else found["result"],
     }

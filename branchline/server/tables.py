@@ -1,18 +1,23 @@
 """The server's own tables (tokens, runs), in the store's database: the SQLite file or
-the PostgreSQL schema of the events, so every server process on it sees the same rows."""
+the PostgreSQL schema of the events, so every server process on it sees the same rows.
+
+Every request reads them (its token, its thread's runs), so connections are kept: one
+per worker thread on SQLite, a small pool on PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from branchline.domain.model.errors import StoreConfigError
-from branchline.domain.store.backends import open_connection
 from branchline.domain.store.checkpoint_store import CheckpointStore
 
 BUSY_TIMEOUT = 5.0  # seconds an SQLite statement waits for another writer
+POOL_SIZE = 8  # PostgreSQL connections of one server process's tables
 
 
 class ServerTables:
@@ -20,14 +25,17 @@ class ServerTables:
     placeholder (``mark``) and table names of its dialect."""
 
     def __init__(self, store: CheckpointStore) -> None:
-        self._dsn, self._schema = store.dsn, store.schema
-        self._path = store.path
+        self._dsn, self._schema, self._path = store.dsn, store.schema, store.path
         if self._dsn is None and self._path is None:
             raise StoreConfigError(
                 "the server needs a database that outlives the process: open the store "
                 "with CheckpointStore.sqlite(path) or CheckpointStore.postgres(dsn)"
             )
         self.mark = "%s" if self._dsn is not None else "?"
+        self._pool: Any = None  # PostgreSQL's, opened on first use
+        self._local = threading.local()  # SQLite: this thread's connection
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
 
     def table(self, name: str) -> str:
         """``name`` as this database addresses it (in the store's schema on PostgreSQL)."""
@@ -41,15 +49,19 @@ class ServerTables:
     def connection(self) -> Iterator[Any]:
         """A connection in autocommit mode (each statement its own transaction)."""
         if self._dsn is not None:
-            with open_connection(self._dsn) as pg:
+            with self._postgres().connection() as pg:
                 yield pg
             return
-        assert self._path is not None
-        conn = sqlite3.connect(self._path, isolation_level=None, timeout=BUSY_TIMEOUT)
-        try:
-            yield conn
-        finally:
-            conn.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            assert self._path is not None
+            conn = sqlite3.connect(
+                self._path, isolation_level=None, timeout=BUSY_TIMEOUT, check_same_thread=False
+            )
+            with self._lock:
+                self._opened.append(conn)
+            self._local.conn = conn
+        yield conn
 
     @contextmanager
     def locked(self, key: str) -> Iterator[Any]:
@@ -68,3 +80,22 @@ class ServerTables:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection (the server stops)."""
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        if self._pool is not None:
+            self._pool.close()
+
+    def _postgres(self) -> Any:
+        with self._lock:
+            if self._pool is None:
+                from psycopg_pool import ConnectionPool  # the postgres extra's
+
+                self._pool = ConnectionPool(
+                    str(self._dsn), min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True}
+                )
+            return self._pool

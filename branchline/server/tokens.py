@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.server.tables import ServerTables
 
 PREFIX = "blt_"  # what a Branchline token starts with (recognisable in a leaked log)
@@ -45,8 +44,8 @@ class TokenInfo:
 class Tokens:
     """The API tokens of one store's database."""
 
-    def __init__(self, store: CheckpointStore) -> None:
-        self._db = ServerTables(store)
+    def __init__(self, tables: ServerTables) -> None:
+        self._db = self.tables = tables
         self._table, self._mark = self._db.table(TABLE), self._db.mark
         with self._db.connection() as conn:
             conn.execute(

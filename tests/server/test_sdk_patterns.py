@@ -247,3 +247,19 @@ def test_agent_inbox_reads_a_human_interrupt_and_answers_with_a_human_response(
     assert refused.response.status_code == 422
     assert "may not be answered with 'ignore'" in refused.response.text
     assert done["amount"] == 60 and done["approved"] == "edited"
+
+
+def test_a_body_past_the_size_limit_is_refused_unread_and_writes_nothing(
+    server: Server,
+) -> None:
+    headers = {"Authorization": f"Bearer {server.token}"}
+    created = httpx.post(f"{server.url}/threads", json={}, headers=headers).json()
+    tid = created["thread_id"]
+    huge = {"assistant_id": "refunds", "input": {"amount": 1, "note": "x" * 11_000_000}}
+
+    refused = httpx.post(f"{server.url}/threads/{tid}/runs/wait", json=huge, headers=headers)
+
+    assert refused.status_code == 413
+    assert "over 10,485,760 bytes" in refused.json()["detail"]
+    with CheckpointStore.sqlite(server.db) as store:
+        assert [type(e).__name__ for e in store.events(tid)] == ["ThreadStarted"]
