@@ -25,6 +25,7 @@ from starlette.authentication import (
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -33,7 +34,7 @@ from branchline import __version__
 from branchline.domain.model.errors import BranchlineError
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
-from branchline.server import run_routes, thread_routes
+from branchline.server import inbox, run_routes, thread_routes
 from branchline.server.background import Background
 from branchline.server.context import CallerUser, Served, served
 from branchline.server.requests import HTTPError, SearchBody, error_response, parsed
@@ -44,6 +45,7 @@ from branchline.server.tokens import Caller, Tokens
 DEV_ACTOR = "dev"
 INSECURE_HEADER = "x-branchline-insecure-dev"
 PUBLIC = ("/ok",)  # a health check needs no token
+INBOX = "/inbox"
 _STARTED = datetime.now(UTC)
 
 
@@ -52,8 +54,8 @@ class _TokenAuth(AuthenticationBackend):
         self._tokens = tokens  # None: insecure development mode
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        if conn.url.path in PUBLIC:
-            return None
+        if conn.url.path in PUBLIC or conn.url.path.startswith(INBOX):
+            return None  # the inbox signs people in with a session of its own
         if self._tokens is None:
             return AuthCredentials(["*"]), CallerUser(Caller(DEV_ACTOR, ("*",)))
         bearer = conn.headers.get("authorization", "")
@@ -106,13 +108,21 @@ def create_app(
         Route("/assistants/{assistant_id}", _get_assistant),
         *thread_routes.ROUTES,
         *run_routes.ROUTES,
+        *inbox.ROUTES,
     ]
 
     def refused(conn: HTTPConnection, error: AuthenticationError) -> Response:
         return JSONResponse({"detail": str(error)}, status_code=401)
 
-    auth = Middleware(AuthenticationMiddleware, backend=_TokenAuth(tokens), on_error=refused)
     tables = tokens.tables if tokens is not None else ServerTables(store)
+    auth = Middleware(AuthenticationMiddleware, backend=_TokenAuth(tokens), on_error=refused)
+    session = Middleware(
+        SessionMiddleware,
+        secret_key=tables.secret("session"),
+        session_cookie="branchline_inbox",
+        same_site="strict",
+        max_age=12 * 3600,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -121,11 +131,11 @@ def create_app(
 
     app = Starlette(
         routes=routes,
-        middleware=[auth],
+        middleware=[session, auth],
         lifespan=lifespan,
         exception_handlers={HTTPError: _handled, BranchlineError: _handled, Exception: _handled},
     )
-    app.state.served = Served(store, graphs, Background(RunRecords(tables)))
+    app.state.served = Served(store, graphs, Background(RunRecords(tables)), tokens)
     if tokens is None:
         app.add_middleware(_InsecureNotice)
     return app

@@ -24,7 +24,7 @@ from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.server.background import Background
 from branchline.server.requests import HTTPError
-from branchline.server.tokens import Caller
+from branchline.server.tokens import Caller, Tokens
 
 _STARTED = datetime.now(UTC)
 KEPT_GRAPH_IDS = 100_000  # threads whose graph is remembered
@@ -37,6 +37,7 @@ class Served:
     store: CheckpointStore
     graphs: Mapping[str, CompiledStateGraph]
     background: Background
+    tokens: Tokens | None  # None: the development mode, no authentication
     _graph_ids: dict[str, str] = field(default_factory=dict)  # thread -> its graph
 
     def assistant_id(self, graph_id: str) -> str:

@@ -7,6 +7,7 @@ per worker thread on SQLite, a small pool on PostgreSQL.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -80,6 +81,21 @@ class ServerTables:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def secret(self, name: str) -> str:
+        """A random secret every server process on the database shares (made once)."""
+        table = self.table("branchline_secrets")
+        with self.connection() as conn:
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            conn.execute(
+                f"INSERT INTO {table} (name, value) VALUES ({self.marks(2)}) "
+                "ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_urlsafe(32)),
+            )
+            row = conn.execute(f"SELECT value FROM {table} WHERE name = {self.mark}", (name,))
+            return str(row.fetchone()[0])
 
     def close(self) -> None:
         """Close every connection (the server stops)."""
