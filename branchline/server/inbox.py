@@ -186,7 +186,7 @@ async def question(request: Request) -> Response:
         "expired": record.deciders.expired(clock.now()),
         "summary": forms.summary(record.value),
         "description": forms.agent_inbox_question(record.value).get("description"),
-        "proposal": forms.pretty(record.value),
+        "proposal": forms.pretty(forms.proposal(record.value)),
         "state": forms.pretty(thread.values),
         "pending": pending,
         "actions": forms.actions(record.value) if pending else [],

@@ -19,6 +19,13 @@ def agent_inbox_question(value: Any) -> dict[str, Any]:
     return {}
 
 
+def proposal(value: Any) -> Any:
+    """What a question proposes: an Agent Inbox question's action and its arguments; any
+    other question's value."""
+    human = agent_inbox_question(value)
+    return human["action_request"] if human else value
+
+
 def summary(value: Any) -> str:
     human = agent_inbox_question(value)
     if human:
