@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import async_load, chat, cold, history, hitl, steps
+from bench import async_load, chat, cold, history, hitl, server_load, steps
 from bench.workload import Workload
 
 WORKLOADS: dict[str, Workload] = {
@@ -15,5 +15,6 @@ WORKLOADS: dict[str, Workload] = {
         cold.WORKLOAD,
         async_load.SQLITE,
         async_load.POSTGRES,
+        server_load.WORKLOAD,
     )
 }
