@@ -37,6 +37,7 @@ from branchline.runner.compiled import CompiledStateGraph
 from branchline.server import inbox, run_routes, thread_routes
 from branchline.server.background import Background
 from branchline.server.context import CallerUser, Served, served
+from branchline.server.deleted_threads import DeletedThreads
 from branchline.server.requests import HTTPError, SearchBody, error_response, parsed
 from branchline.server.run_records import RunRecords
 from branchline.server.tables import ServerTables
@@ -135,7 +136,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPError: _handled, BranchlineError: _handled, Exception: _handled},
     )
-    app.state.served = Served(store, graphs, Background(RunRecords(tables)), tokens)
+    background = Background(RunRecords(tables))
+    app.state.served = Served(store, graphs, background, tokens, DeletedThreads(tables))
     if tokens is None:
         app.add_middleware(_InsecureNotice)
     return app

@@ -76,12 +76,13 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
-def _page(request: Request, name: str, **context: Any) -> Response:
+def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     caller = _caller(request)
     return templates.TemplateResponse(
         request,
         name,
-        {
+        status_code=status_code,
+        context={
             "insecure": served(request).tokens is None,
             "actor": caller.actor if caller else None,
             "roles": caller.roles if caller else (),
@@ -130,9 +131,10 @@ async def inbox(request: Request) -> Response:
     assert caller is not None
     filters = {k: request.query_params.get(k, "") for k in ("graph", "for", "older")}
     rows = await run_in_threadpool(_pending, here)
+    deleted = await run_in_threadpool(here.deleted.all)
     questions = []
     now = clock.now()
-    for row in rows:
+    for row in (r for r in rows if r.thread_id not in deleted):
         graph, record = await _graph_name(here, row.thread_id), await _record(here, row)
         deciders = record.deciders if record else Deciders()
         if filters["graph"] and graph != filters["graph"]:
@@ -168,10 +170,17 @@ async def question(request: Request) -> Response:
     assert caller is not None
     thread_id = request.path_params["thread_id"]
     interrupt_id = request.path_params["interrupt_id"]
-    if request.method == "POST":  # then back to the page (a reload posts nothing again)
-        request.session["notice"] = await _decide(request, here, caller, thread_id, interrupt_id)
-        return RedirectResponse(request.url.path, status_code=303)
-    notice = request.session.pop("notice", None)
+    if await here.started(thread_id) is None:
+        raise HTTPError(404, f"no thread {thread_id!r}")
+    status, notice = 200, None
+    if request.method == "POST":
+        status, text = await _decide(request, here, caller, thread_id, interrupt_id)
+        notice = {"kind": "ok" if status == 200 else "refused", "text": text}
+        if status == 200:  # back to the page: a reload posts nothing again
+            request.session["notice"] = notice
+            return RedirectResponse(request.url.path, status_code=303)
+    else:
+        notice = request.session.pop("notice", None)
     record = await run_in_threadpool(_asked, here, thread_id, interrupt_id)
     thread = await run_in_threadpool(here.store.load, thread_id)
     assert thread is not None, "the question was asked on it"
@@ -195,34 +204,33 @@ async def question(request: Request) -> Response:
         "decisions": await run_in_threadpool(_decisions, here, thread_id),
         "chain": await run_in_threadpool(_chain, here, thread_id),
     }
-    return _page(request, "question.html", **context)
+    return _page(request, "question.html", status_code=status, **context)
 
 
 async def _decide(
     request: Request, here: Served, caller: Caller, thread_id: str, interrupt_id: str
-) -> dict[str, str]:
+) -> tuple[int, str]:
     """Record the decision the form holds, if the question is still what the page
-    showed; what the page then says."""
+    showed; the status and what the page then says (409: refused, the question moved on;
+    403: not this person's to answer)."""
     form = await _form(request)
     record = await run_in_threadpool(_asked, here, thread_id, interrupt_id)
     if record.answered_by is not None or record.dropped:
         by = f"answered by {record.answered_by}" if record.answered_by else "dropped"
-        return {"kind": "refused", "text": f"Not recorded: this question was {by} already."}
+        return 409, f"Not recorded: this question was {by} already."
     if digest(here.store.codec.encode(record.value)) != form.get("digest"):
-        return {
-            "kind": "refused",
-            "text": "Not recorded: the proposal changed since this page showed it.",
-        }
+        return 409, "Not recorded: the proposal changed since this page showed it."
     answer = forms.answer(record.value, form)
     _, graph = await here.graph_of_thread(thread_id)
     configurable = {"thread_id": thread_id, "actor": caller.actor, "roles": list(caller.roles)}
     try:
         await graph.ainvoke(Command(resume={interrupt_id: answer}), {"configurable": configurable})
     except Exception as refused:
-        if refusal_status(refused) is None:
-            return {"kind": "refused", "text": f"Recorded, but the run then failed: {refused}"}
-        return {"kind": "refused", "text": f"Not recorded: {refused}"}
-    return {"kind": "ok", "text": f"Recorded: {form['kind']} by {caller.actor}."}
+        status = refusal_status(refused)
+        if status is None:  # the answer is on record: the run failed after it
+            return 200, f"Recorded; the run then failed: {refused}"
+        return (403 if status == 403 else 409), f"Not recorded: {refused}"
+    return 200, f"Recorded: {form['kind']} by {caller.actor}."
 
 
 async def live(request: Request) -> Response:

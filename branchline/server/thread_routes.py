@@ -68,9 +68,10 @@ async def search(request: Request) -> Response:
     if body.status not in (None, "busy", *STATUSES):
         raise HTTPError(422, f"status {body.status!r} is not one of idle, busy, interrupted, error")
     rows = await run_in_threadpool(_rows, here, body.status)
+    deleted = await run_in_threadpool(here.deleted.all)
     found: list[dict[str, Any]] = []
     for row in rows:
-        if body.ids and row.thread_id not in body.ids:
+        if row.thread_id in deleted or (body.ids and row.thread_id not in body.ids):
             continue
         shown = await thread_json(here, row.thread_id)
         if body.status not in (None, shown["status"]):
@@ -89,6 +90,18 @@ def _rows(here: Any, status: str | None) -> list[Any]:
     statuses = STATUSES.get(status or "", (None,))
     rows = [row for each in statuses for row in views.list_threads(status=each)]
     return sorted(rows, key=lambda row: row.updated_at, reverse=True)
+
+
+async def delete_thread(request: Request) -> Response:
+    """``DELETE /threads/{id}``: the thread is gone from the API and the inbox (its events,
+    the audit trail, stay in the log); 409 while a run is on it."""
+    here, thread_id = served(request), request.path_params["thread_id"]
+    if await here.started(thread_id) is None:
+        raise HTTPError(404, f"no thread {thread_id!r}")
+    if await run_in_threadpool(here.background.records.busy, thread_id):
+        raise HTTPError(409, f"thread {thread_id!r} has a run on: cancel it or wait for it first")
+    await run_in_threadpool(here.deleted.delete, thread_id, caller_of(request).actor)
+    return Response(status_code=204)
 
 
 async def get_thread(request: Request) -> Response:
@@ -173,6 +186,7 @@ ROUTES = [
     Route("/threads", create_thread, methods=["POST"]),
     Route("/threads/search", search, methods=["POST"]),
     Route("/threads/{thread_id}", get_thread),
+    Route("/threads/{thread_id}", delete_thread, methods=["DELETE"]),
     Route("/threads/{thread_id}/state", get_state),
     Route("/threads/{thread_id}/state", update_state, methods=["POST"]),
     Route("/threads/{thread_id}/state/checkpoint", get_state_at, methods=["POST"]),

@@ -50,7 +50,7 @@ def test_a_person_approves_in_the_inbox_and_the_run_finishes(browser: Any, serve
     page.fill("#edit-amount", "65")
     page.click(".action-edit button")
 
-    assert page.text_content("#notice") == "Recorded: edit by ana."
+    assert page.text_content("#notice") == "Recorded: edit by ana."  # after a redirect
     audit = page.text_content("#audit")
     assert "ana" in audit and "resume" in audit
     assert page.text_content("#chain") == "chain verified"
@@ -104,3 +104,33 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(server: Server) -> No
     assert forged.status_code == 403
     assert "stale or was not sent from the inbox" in forged.json()["detail"]
     assert state_of(server, tid)["next"] == ["inbox_review"]
+
+
+def test_the_inbox_shows_a_question_asked_elsewhere_without_a_reload(
+    browser: Any, server: Server
+) -> None:
+    page = signed_in(browser, server, server.token)
+    tid = paused_thread(server, "refunds", {"amount": 8})  # asked through the API
+
+    page.wait_for_selector(f"tr:has-text('{tid}')", timeout=15_000)
+    assert '{"approve refund?": 8}' in page.text_content(f"tr:has-text('{tid}')")
+
+
+def test_a_decision_on_a_question_answered_meanwhile_is_refused_with_409(server: Server) -> None:
+    tid = paused_thread(server, "inbox", {"amount": 11})
+    with httpx.Client(base_url=server.url, follow_redirects=True) as web:
+        form = {"csrf": _hidden(web.get("/inbox/login").text, "csrf"), "token": server.token}
+        inbox = web.post("/inbox/login", data=form).text
+        question = inbox.split(f"{tid}</td>")[1].split('href="')[1].split('"')[0]
+        shown = web.get(question).text
+        with sdk(server) as client:  # someone answers first, through the API
+            client.runs.wait(tid, "inbox", command={"resume": [{"type": "accept", "args": None}]})
+        late = {"csrf": _hidden(shown, "csrf"), "digest": _hidden(shown, "digest")}
+        refused = web.post(question, data={**late, "kind": "accept"})
+
+    assert refused.status_code == 409
+    assert "Not recorded: this question was answered by ana already." in refused.text
+
+
+def _hidden(page: str, name: str) -> str:
+    return page.split(f'name="{name}" value="')[1].split('"')[0]

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from langgraph_sdk import get_client
-from langgraph_sdk.errors import AuthenticationError
+from langgraph_sdk.errors import AuthenticationError, NotFoundError
 
 from branchline import CheckpointStore
 from branchline.domain.model.events import Resumed, StateUpdated
@@ -263,3 +263,22 @@ def test_a_body_past_the_size_limit_is_refused_unread_and_writes_nothing(
     assert "over 10,485,760 bytes" in refused.json()["detail"]
     with CheckpointStore.sqlite(server.db) as store:
         assert [type(e).__name__ for e in store.events(tid)] == ["ThreadStarted"]
+
+
+def test_a_deleted_thread_is_gone_from_the_api_but_its_audit_trail_stays(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create(metadata={"team": "gone"}))["thread_id"]
+            await sdk.runs.wait(tid, "refunds", input={"amount": 4})
+            await sdk.runs.wait(tid, "refunds", command={"resume": "yes"})
+            await sdk.threads.delete(tid)
+            with pytest.raises(NotFoundError):
+                await sdk.threads.get(tid)
+            with pytest.raises(NotFoundError):
+                await sdk.threads.get_state(tid)
+            listed = await sdk.threads.search(metadata={"team": "gone"})
+            return tid, listed
+
+    tid, listed = run(scenario())
+    assert listed == []
+    assert decisions(server, tid) == [("Resumed", "ana")]  # the log keeps what was decided
