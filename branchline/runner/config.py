@@ -105,7 +105,7 @@ class RunConfig:
             metadata=metadata,
             recursion_limit=limit,
             actor=None if actor is None else str(actor),
-            roles=tuple(str(role) for role in configurable.get("roles") or ()),
+            roles=_roles(configurable.get("roles")),
             raw=config,
             parent_thread=parent,
             afresh=bool(configurable.get(AFRESH)),
@@ -259,3 +259,15 @@ def checked_step_timeout(seconds: Any) -> float | None:
         f"graph.step_timeout must be a number of seconds (or None for no limit), got "
         f"{seconds!r}; set it as graph.step_timeout = 30. Nothing was run"
     )
+
+
+def _roles(roles: Any) -> tuple[str, ...]:
+    """``configurable["roles"]``: the answerer's roles, a list of names."""
+    if roles is None:
+        return ()
+    if not isinstance(roles, list | tuple) or not all(isinstance(r, str) and r for r in roles):
+        raise InvalidConfigError(
+            f"configurable.roles must be a list of role names, got {roles!r}; "
+            'e.g. "roles": ["finance"]'
+        )
+    return tuple(roles)

@@ -41,7 +41,7 @@ from branchline.runner.types import Command
 from branchline.server import inbox_forms as forms
 from branchline.server.context import Served, served
 from branchline.server.requests import HTTPError, refusal_status
-from branchline.server.tokens import Caller
+from branchline.server.tokens import Caller, hashed
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 LIVE_POLL_S = 1.0  # how often /inbox/live looks for new events in the log
@@ -57,8 +57,8 @@ async def _signed_in(request: Request) -> Caller | None:
     tokens = served(request).tokens
     if tokens is None:
         return Caller("dev")
-    token = request.session.get("token")
-    return None if token is None else await run_in_threadpool(tokens.caller, token)
+    kept = request.session.get("token_hash")  # the session keeps the hash, not the token
+    return None if kept is None else await run_in_threadpool(tokens.caller_of_hash, kept)
 
 
 def _csrf(request: Request) -> str:
@@ -114,7 +114,7 @@ async def login(request: Request) -> Response:
     caller = None if tokens is None else await run_in_threadpool(tokens.caller, form["token"])
     if caller is None:
         return _page(request, "login.html", error="That token is not known here.")
-    request.session["token"] = form["token"]
+    request.session["token_hash"] = hashed(form["token"])
     return RedirectResponse("/inbox", status_code=303)
 
 

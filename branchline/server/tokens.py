@@ -59,7 +59,7 @@ class Tokens:
         if not actor.strip():
             raise ValueError("a token needs an actor: pass --actor NAME (who decides with it)")
         token = PREFIX + secrets.token_urlsafe(32)
-        digest = _digest(token)
+        digest = hashed(token)
         row = (digest, digest[:8], actor, json.dumps(list(roles)), datetime.now(UTC).isoformat())
         with self._db.connection() as conn:
             conn.execute(
@@ -69,9 +69,13 @@ class Tokens:
 
     def caller(self, token: str) -> Caller | None:
         """Whose ``token`` this is, or None if it is not one of ours."""
+        return self.caller_of_hash(hashed(token))
+
+    def caller_of_hash(self, token_hash: str) -> Caller | None:
+        """Whose token hashes to ``token_hash`` (what the inbox's session keeps)."""
         query = f"SELECT actor, roles FROM {self._table} WHERE token_hash = {self._mark}"
         with self._db.connection() as conn:
-            found = conn.execute(query, (_digest(token),)).fetchone()
+            found = conn.execute(query, (token_hash,)).fetchone()
         if found is None:
             return None
         actor, roles = found
@@ -94,5 +98,6 @@ class Tokens:
             return bool(conn.execute(query, (token_id,)).rowcount > 0)
 
 
-def _digest(token: str) -> str:
+def hashed(token: str) -> str:
+    """What is stored of ``token``."""
     return hashlib.sha256(token.encode()).hexdigest()

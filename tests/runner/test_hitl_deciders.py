@@ -117,3 +117,18 @@ def test_a_bad_option_is_an_error_that_writes_no_question(
     with pytest.raises(InvalidConfigError, match=says.replace("(", r"\(").replace(")", r"\)")):
         graph.invoke({}, as_("ana"))
     assert "Interrupted" not in [type(e).__name__ for e in store.events("t1")]
+
+
+@pytest.mark.parametrize("roles", ["finance", [""], [3], {"finance": True}])
+def test_roles_that_are_not_a_list_of_names_are_refused_before_anything_is_recorded(
+    store: CheckpointStore, roles: Any
+) -> None:
+    graph = asking(store, roles=["finance"])
+    graph.invoke({}, as_("ana"))
+    before = list(store.events("t1"))
+    config = {"configurable": {"thread_id": "t1", "actor": "ana", "roles": roles}}
+    with pytest.raises(
+        InvalidConfigError, match=r"configurable\.roles must be a list of role names"
+    ):
+        graph.invoke(Command(resume="ok"), config)
+    assert list(store.events("t1")) == before
