@@ -80,13 +80,16 @@ async def admitted(request: Request, body: RunBody) -> Run:
         )
     run_id = str(uuid4())
     config = dict(body.config or {})
-    configurable = {**(config.get("configurable") or {}), **(body.checkpoint or {})}
+    given = {**(config.get("configurable") or {}), **(body.checkpoint or {})}
+    # The engine's own keys ("__branchline_...") are not a client's to set.
+    configurable = {k: v for k, v in given.items() if not str(k).startswith("__")}
     if body.checkpoint_id is not None:
         configurable["checkpoint_id"] = body.checkpoint_id
     caller = caller_of(request)  # who decides: the token's, never the body's
     configurable.update(thread_id=thread_id, actor=caller.actor, roles=list(caller.roles))
     metadata = {**(config.get("metadata") or {}), **(body.metadata or {})}
     metadata.update(graph_id=graph_id, assistant_id=here.assistant_id(graph_id), run_id=run_id)
+    metadata["actor"] = caller.actor  # the checkpoints say who ran them, as the token does
     config.update(configurable=configurable, metadata=metadata)
     options: dict[str, Any] = {
         "interrupt_before": body.interrupt_before,

@@ -33,8 +33,10 @@ def json(value: Any, status: int = 200) -> Response:
 def address(
     thread_id: str, checkpoint: dict[str, Any] | None = None, **more: Any
 ) -> dict[str, Any]:
-    """The config of ``thread_id`` (at ``checkpoint``: its id and namespace)."""
-    configurable = {k: v for k, v in (checkpoint or {}).items() if v is not None}
+    """The config of ``thread_id`` (at ``checkpoint``: its id and namespace; the engine's
+    own keys, ``__branchline_...``, are not a client's to give)."""
+    given = (checkpoint or {}).items()
+    configurable = {k: v for k, v in given if v is not None and not str(k).startswith("__")}
     configurable.update({k: v for k, v in more.items() if v is not None}, thread_id=thread_id)
     return {"configurable": configurable}
 

@@ -282,3 +282,20 @@ def test_a_deleted_thread_is_gone_from_the_api_but_its_audit_trail_stays(server:
     tid, listed = run(scenario())
     assert listed == []
     assert decisions(server, tid) == [("Resumed", "ana")]  # the log keeps what was decided
+
+
+def test_a_body_cannot_name_the_actor_nor_set_the_engines_own_keys(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            forged = {
+                "configurable": {"actor": "mallory", "__branchline_resuming": True},
+                "metadata": {"actor": "mallory"},
+            }
+            await sdk.runs.wait(tid, "refunds", input={"amount": 2}, config=forged)
+            await sdk.runs.wait(tid, "refunds", command={"resume": "ok"}, config=forged)
+            return tid, await sdk.threads.get_history(tid, limit=20)
+
+    tid, history = run(scenario())
+    assert {h["metadata"].get("actor") for h in history if h["metadata"].get("run_id")} == {"ana"}
+    assert decisions(server, tid) == [("Resumed", "ana")]
