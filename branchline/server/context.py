@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import UUID, uuid5
 
 from starlette.authentication import BaseUser
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +28,8 @@ from branchline.server.requests import HTTPError
 from branchline.server.tokens import Caller, Tokens
 
 _STARTED = datetime.now(UTC)
+# LangGraph Server names a graph's assistant uuid5(this, graph name): so does this server.
+ASSISTANTS = UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 KEPT_GRAPH_IDS = 100_000  # threads whose graph is remembered
 
 
@@ -44,7 +46,7 @@ class Served:
 
     def assistant_id(self, graph_id: str) -> str:
         """The assistant of graph ``graph_id`` (as LangGraph Server names it)."""
-        return str(uuid5(NAMESPACE_URL, graph_id))
+        return str(uuid5(ASSISTANTS, graph_id))
 
     def assistant(self, graph_id: str) -> dict[str, Any]:
         """The assistant of graph ``graph_id``, as the API shows it."""

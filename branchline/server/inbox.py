@@ -19,7 +19,7 @@ import asyncio
 import hmac
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -92,14 +92,17 @@ def _page(request: Request, name: str, status_code: int = 200, **context: Any) -
     )
 
 
-def _guarded(page: Any) -> Any:
+Page = Callable[[Request], Awaitable[Response]]
+
+
+def _guarded(page: Page) -> Page:
     """``page``, for signed-in people only (others go to the sign-in page)."""
 
     async def guarded(request: Request) -> Response:
         request.state.inbox_caller = await _signed_in(request)
         if request.state.inbox_caller is None:
             return RedirectResponse("/inbox/login", status_code=303)
-        return await page(request)  # type: ignore[no-any-return]
+        return await page(request)
 
     return guarded
 
@@ -109,12 +112,13 @@ async def login(request: Request) -> Response:
     request.state.inbox_caller = None
     if request.method == "GET":
         return _page(request, "login.html")
-    form = await _form(request)
+    token = (await _form(request)).get("token", "")
     tokens = served(request).tokens
-    caller = None if tokens is None else await run_in_threadpool(tokens.caller, form["token"])
+    caller = None if tokens is None else await run_in_threadpool(tokens.caller, token)
     if caller is None:
         return _page(request, "login.html", error="That token is not known here.")
-    request.session["token_hash"] = hashed(form["token"])
+    request.session.clear()  # a new session (and CSRF token) for the person signed in
+    request.session["token_hash"] = hashed(token)
     return RedirectResponse("/inbox", status_code=303)
 
 

@@ -299,3 +299,19 @@ def test_a_body_cannot_name_the_actor_nor_set_the_engines_own_keys(server: Serve
     tid, history = run(scenario())
     assert {h["metadata"].get("actor") for h in history if h["metadata"].get("run_id")} == {"ana"}
     assert decisions(server, tid) == [("Resumed", "ana")]
+
+
+def test_each_graph_is_an_assistant_with_langgraph_servers_id_for_it(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            found = await sdk.assistants.search(graph_id="refunds")
+            by_id = await sdk.assistants.get(found[0]["assistant_id"])
+            tid = (await sdk.threads.create())["thread_id"]
+            paused = await sdk.runs.wait(tid, by_id["assistant_id"], input={"amount": 1})
+            return found, paused
+
+    [assistant], paused = run(scenario())
+    # LangGraph Server's id for a graph named "refunds": uuid5 of its graph namespace.
+    assert assistant["assistant_id"] == "c1929d84-199d-5c1f-a934-5940611c68d2"
+    assert assistant["graph_id"] == "refunds"
+    assert paused["__interrupt__"][0]["value"] == {"approve refund?": 1}
