@@ -37,10 +37,10 @@ from branchline.runner.compiled import CompiledStateGraph
 from branchline.server import inbox, run_routes, thread_routes
 from branchline.server.background import Background
 from branchline.server.context import CallerUser, Served, served
-from branchline.server.deleted_threads import DeletedThreads
 from branchline.server.requests import HTTPError, SearchBody, error_response, parsed
 from branchline.server.run_records import RunRecords
 from branchline.server.tables import ServerTables
+from branchline.server.thread_records import ThreadRecords
 from branchline.server.tokens import Caller, Tokens
 
 DEV_ACTOR = "dev"
@@ -137,7 +137,7 @@ def create_app(
         exception_handlers={HTTPError: _handled, BranchlineError: _handled, Exception: _handled},
     )
     background = Background(RunRecords(tables))
-    app.state.served = Served(store, graphs, background, tokens, DeletedThreads(tables))
+    app.state.served = Served(store, graphs, background, tokens, ThreadRecords(tables))
     if tokens is None:
         app.add_middleware(_InsecureNotice)
     return app

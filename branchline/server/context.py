@@ -23,8 +23,8 @@ from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.server.background import Background
-from branchline.server.deleted_threads import DeletedThreads
 from branchline.server.requests import HTTPError
+from branchline.server.thread_records import ThreadRecords
 from branchline.server.tokens import Caller, Tokens
 
 _STARTED = datetime.now(UTC)
@@ -41,7 +41,7 @@ class Served:
     graphs: Mapping[str, CompiledStateGraph]
     background: Background
     tokens: Tokens | None  # None: the development mode, no authentication
-    deleted: DeletedThreads
+    threads: ThreadRecords
     _graph_ids: dict[str, str] = field(default_factory=dict)  # thread -> its graph
 
     def assistant_id(self, graph_id: str) -> str:
@@ -79,7 +79,7 @@ class Served:
         """The event that opened thread ``thread_id``; None if there is no such thread."""
 
         def first() -> ThreadStarted | None:
-            if self.deleted.deleted(thread_id):
+            if self.threads.deleted(thread_id):
                 return None  # hidden: its events stay in the log
             event = next(iter(self.store.events(thread_id, upto=1)), None)
             return event if isinstance(event, ThreadStarted) else None

@@ -135,7 +135,7 @@ async def inbox(request: Request) -> Response:
     assert caller is not None
     filters = {k: request.query_params.get(k, "") for k in ("graph", "for", "older")}
     rows = await run_in_threadpool(_pending, here)
-    deleted = await run_in_threadpool(here.deleted.all)
+    deleted = await run_in_threadpool(here.threads.all_deleted)
     questions = []
     now = clock.now()
     for row in (r for r in rows if r.thread_id not in deleted):

@@ -130,6 +130,12 @@ class ThreadBody(_Body):
     if_exists: Literal["raise", "do_nothing"] = "raise"
 
 
+class ThreadPatchBody(_Body):
+    """Metadata to merge into a thread's."""
+
+    metadata: dict[str, Any]
+
+
 class ThreadSearchBody(_Body):
     """A search of threads: by status, metadata and ids, a page of them."""
 

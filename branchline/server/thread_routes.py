@@ -20,6 +20,7 @@ from branchline.server.requests import (
     HTTPError,
     StateBody,
     ThreadBody,
+    ThreadPatchBody,
     ThreadSearchBody,
     parsed,
 )
@@ -70,7 +71,7 @@ async def search(request: Request) -> Response:
     if body.status not in (None, "busy", *STATUSES):
         raise HTTPError(422, f"status {body.status!r} is not one of idle, busy, interrupted, error")
     rows = await run_in_threadpool(_rows, here, body.status)
-    deleted = await run_in_threadpool(here.deleted.all)
+    deleted = await run_in_threadpool(here.threads.all_deleted)
     found: list[dict[str, Any]] = []
     for row in rows:
         if row.thread_id in deleted or (body.ids and row.thread_id not in body.ids):
@@ -102,8 +103,22 @@ async def delete_thread(request: Request) -> Response:
         raise HTTPError(404, f"no thread {thread_id!r}")
     if await run_in_threadpool(here.background.records.busy, thread_id):
         raise HTTPError(409, f"thread {thread_id!r} has a run on: cancel it or wait for it first")
-    await run_in_threadpool(here.deleted.delete, thread_id, caller_of(request).actor)
+    await run_in_threadpool(here.threads.delete, thread_id, caller_of(request).actor)
     return Response(status_code=204)
+
+
+async def update_thread(request: Request) -> Response:
+    """``PATCH /threads/{id}``: merge ``metadata`` into the thread's (its graph stays)."""
+    body = await parsed(request, ThreadPatchBody)
+    here, thread_id = served(request), request.path_params["thread_id"]
+    if await here.started(thread_id) is None:
+        raise HTTPError(404, f"no thread {thread_id!r}")
+    if "graph_id" in body.metadata:
+        raise HTTPError(400, "metadata.graph_id names the thread's graph, which cannot change")
+    await run_in_threadpool(here.threads.update_metadata, thread_id, body.metadata)
+    if request.headers.get("prefer") == "return=minimal":
+        return Response(status_code=204)
+    return await _thread(request, thread_id)
 
 
 async def get_thread(request: Request) -> Response:
@@ -124,7 +139,8 @@ async def thread_json(here: Any, thread_id: str) -> dict[str, Any]:
     snapshot = None if found is None else await found[1].aget_state(address(thread_id))
     failed = snapshot is not None and any(task.error for task in snapshot.tasks)
     busy = await run_in_threadpool(here.background.records.busy, thread_id)
-    shown = wire.thread(thread_id, snapshot, started.metadata, started.timestamp, failed=failed)
+    metadata = {**started.metadata, **await run_in_threadpool(here.threads.metadata, thread_id)}
+    shown = wire.thread(thread_id, snapshot, metadata, started.timestamp, failed=failed)
     return {**shown, "status": "busy"} if busy else shown
 
 
@@ -189,6 +205,7 @@ ROUTES = [
     Route("/threads/search", search, methods=["POST"]),
     Route("/threads/{thread_id}", get_thread),
     Route("/threads/{thread_id}", delete_thread, methods=["DELETE"]),
+    Route("/threads/{thread_id}", update_thread, methods=["PATCH"]),
     Route("/threads/{thread_id}/state", get_state),
     Route("/threads/{thread_id}/state", update_state, methods=["POST"]),
     Route("/threads/{thread_id}/state/checkpoint", get_state_at, methods=["POST"]),

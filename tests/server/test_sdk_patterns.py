@@ -315,3 +315,21 @@ def test_each_graph_is_an_assistant_with_langgraph_servers_id_for_it(server: Ser
     assert assistant["assistant_id"] == "c1929d84-199d-5c1f-a934-5940611c68d2"
     assert assistant["graph_id"] == "refunds"
     assert paused["__interrupt__"][0]["value"] == {"approve refund?": 1}
+
+
+def test_metadata_set_on_a_thread_is_merged_and_searched_but_not_its_graph(
+    server: Server,
+) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create(metadata={"team": "eu"}))["thread_id"]
+            updated = await sdk.threads.update(tid, metadata={"priority": "high"})
+            found = await sdk.threads.search(metadata={"team": "eu", "priority": "high"})
+            with pytest.raises(httpx.HTTPStatusError) as refused:
+                await sdk.threads.update(tid, metadata={"graph_id": "slow"})
+            return tid, updated, found, refused.value
+
+    tid, updated, found, refused = run(scenario())
+    assert updated["metadata"] == {"team": "eu", "priority": "high"}
+    assert [t["thread_id"] for t in found] == [tid]
+    assert refused.response.status_code == 400
