@@ -40,6 +40,11 @@ class Server:
         return branchline_cli(*made, db=self.db, env=self.env)
 
 
+def hidden_field(page: str, name: str) -> str:
+    """The value of the hidden form field ``name`` in an inbox page."""
+    return page.split(f'name="{name}" value="')[1].split('"')[0]
+
+
 def _roles(roles: tuple[str, ...]) -> list[str]:
     return [arg for role in roles for arg in ("--role", role)]
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from langgraph_sdk import get_sync_client
 
-from tests.server.conftest import Server
+from tests.server.conftest import Server, hidden_field
 
 
 def sdk(server: Server) -> Any:
@@ -119,18 +119,14 @@ def test_the_inbox_shows_a_question_asked_elsewhere_without_a_reload(
 def test_a_decision_on_a_question_answered_meanwhile_is_refused_with_409(server: Server) -> None:
     tid = paused_thread(server, "inbox", {"amount": 11})
     with httpx.Client(base_url=server.url, follow_redirects=True) as web:
-        form = {"csrf": _hidden(web.get("/inbox/login").text, "csrf"), "token": server.token}
+        form = {"csrf": hidden_field(web.get("/inbox/login").text, "csrf"), "token": server.token}
         inbox = web.post("/inbox/login", data=form).text
         question = inbox.split(f"{tid}</td>")[1].split('href="')[1].split('"')[0]
         shown = web.get(question).text
         with sdk(server) as client:  # someone answers first, through the API
             client.runs.wait(tid, "inbox", command={"resume": [{"type": "accept", "args": None}]})
-        late = {"csrf": _hidden(shown, "csrf"), "digest": _hidden(shown, "digest")}
+        late = {"csrf": hidden_field(shown, "csrf"), "digest": hidden_field(shown, "digest")}
         refused = web.post(question, data={**late, "kind": "accept"})
 
     assert refused.status_code == 409
     assert "Not recorded: this question was answered by ana already." in refused.text
-
-
-def _hidden(page: str, name: str) -> str:
-    return page.split(f'name="{name}" value="')[1].split('"')[0]

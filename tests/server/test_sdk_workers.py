@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from langgraph_sdk import get_client
+from langgraph_sdk import get_client, get_sync_client
 
 from branchline import CheckpointStore
 from branchline.domain.model.events import Resumed
-from tests.server.conftest import Server
+from tests.server.conftest import Server, hidden_field
 
 
 def test_two_people_answering_on_two_workers_at_once_decide_once(
@@ -71,3 +71,25 @@ def test_a_busy_thread_refuses_a_run_sent_to_the_other_worker(
     assert status == "busy"
     assert code == 409
     assert joined == {"seconds": 1, "done": 1}
+
+
+def test_the_inbox_on_postgresql_lists_a_question_and_takes_a_decision(
+    pg_servers: tuple[Server, Server],
+) -> None:
+    first, second = pg_servers
+    with get_sync_client(url=first.url, api_key=first.token) as client:
+        tid = str(client.threads.create(graph_id="refunds")["thread_id"])
+        client.runs.wait(tid, "refunds", input={"amount": 33})
+    with httpx.Client(base_url=second.url, follow_redirects=True) as web:  # the other worker
+        login = web.get("/inbox/login").text
+        form = {"csrf": hidden_field(login, "csrf"), "token": first.token}
+        inbox = web.post("/inbox/login", data=form).text
+        question = inbox.split(f"{tid}</td>")[1].split('href="')[1].split('"')[0]
+        page = web.get(question).text
+        answer = {"csrf": hidden_field(page, "csrf"), "digest": hidden_field(page, "digest")}
+        decided = web.post(question, data={**answer, "kind": "answer", "field:answer": '"ok"'})
+
+    assert decided.status_code == 200
+    assert "Recorded: answer by ana." in decided.text
+    with get_sync_client(url=first.url, api_key=first.token) as client:
+        assert client.threads.get_state(tid)["values"]["approved"] == "ok"
