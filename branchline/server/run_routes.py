@@ -30,17 +30,7 @@ from branchline.server import wire
 from branchline.server.background import Background
 from branchline.server.context import caller_of, served
 from branchline.server.requests import HTTPError, RunBody, parsed, refusal_status
-
-# LangGraph Server's stream modes: the engine's mode each is, and its events' name.
-STREAM_MODES = {
-    "values": "values",
-    "updates": "updates",
-    "custom": "custom",
-    "debug": "debug",
-    "tasks": "tasks",
-    "checkpoints": "checkpoints",
-    "messages-tuple": "messages",
-}
+from branchline.server.stream_events import SERVED, StreamEvents
 
 
 @dataclass
@@ -148,12 +138,10 @@ async def stream(request: Request) -> Response:
     by their mode (``mode|namespace`` for a subgraph's, with ``stream_subgraphs``); a
     failure, or a refusal once the stream began, is an ``error`` event."""
     body = await parsed(request, RunBody)
-    unknown = [m for m in body.modes if m not in STREAM_MODES]
+    unknown = [m for m in body.modes if m not in SERVED]
     if unknown:
         raise HTTPError(
-            422,
-            f"stream_mode {unknown} is not served; this server streams {sorted(STREAM_MODES)} "
-            "(for a chat model's tokens, 'messages-tuple')",
+            422, f"stream_mode {unknown} is not served; this server streams {sorted(SERVED)}"
         )
     run = await admitted(request, body)
     events = _events(run, served(request).background, body)
@@ -162,17 +150,21 @@ async def stream(request: Request) -> Response:
 
 async def _events(run: Run, background: Background, body: RunBody) -> AsyncIterator[dict[str, str]]:
     yield {"event": "metadata", "data": wire.dumps({"run_id": run.run_id, "attempt": 1})}
-    modes = [STREAM_MODES[m] for m in body.modes]
+    events = StreamEvents(body.modes, body.stream_subgraphs)
     try:
         async with background.turn(run.run_id, run.thread_id) as outcome:
             chunks = run.graph.astream(
-                run.input, run.config, stream_mode=modes, subgraphs=True, **run.options
+                run.input,
+                run.config,
+                stream_mode=events.engine_modes,
+                subgraphs=True,
+                **run.options,
             )
             async for namespace, mode, data in chunks:
                 if mode == "values" and not namespace:
                     outcome.result = data
-                if not namespace or body.stream_subgraphs:
-                    yield {"event": "|".join((mode, *namespace)), "data": wire.dumps(data)}
+                for event in events.of(namespace, mode, data):
+                    yield event
     except Exception as failed:
         yield {"event": "error", "data": wire.dumps(wire.error(type(failed).__name__, str(failed)))}
 

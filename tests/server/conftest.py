@@ -74,7 +74,7 @@ def serve(db: Path | str, *extra: str, env: dict[str, str] | None = None) -> Ite
     port = _free_port()
     graph = ("--graph", "refunds=refund_graph:builder", "--graph", "slow=slow_graph:builder")
     graph += ("--graph", "finance=refund_graph:finance_builder")
-    graph += ("--graph", "inbox=refund_graph:inbox_builder")
+    graph += ("--graph", "inbox=refund_graph:inbox_builder", "--graph", "chat=chat_graph:builder")
     process = subprocess.Popen(
         [
             sys.executable,

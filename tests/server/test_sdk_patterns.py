@@ -333,3 +333,20 @@ def test_metadata_set_on_a_thread_is_merged_and_searched_but_not_its_graph(
     assert updated["metadata"] == {"team": "eu", "priority": "high"}
     assert [t["thread_id"] for t in found] == [tid]
     assert refused.response.status_code == 400
+
+
+def test_a_chat_models_tokens_stream_as_pairs_and_as_the_message_so_far(server: Server) -> None:
+    async def scenario() -> list[Any]:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create(graph_id="chat"))["thread_id"]
+            hello = {"messages": [{"role": "user", "content": "hi", "id": "u-1"}]}
+            modes = ["messages-tuple", "messages"]
+            return [p async for p in sdk.runs.stream(tid, "chat", input=hello, stream_mode=modes)]
+
+    parts = run(scenario())
+    pairs = [p.data[0]["content"] for p in parts if p.event == "messages"]
+    so_far = [p.data[0]["content"] for p in parts if p.event == "messages/partial"]
+    [said] = [p.data for p in parts if p.event == "messages/metadata"]
+    assert pairs == ["a", " ", "b"]
+    assert so_far == ["a", "a ", "a b"]
+    assert said["reply-1"]["metadata"]["langgraph_node"] == "reply"
