@@ -27,6 +27,7 @@ from branchline.runner.bulk_update import (
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
 from branchline.runner.copied_step import as_updates, finish_copied_tasks
+from branchline.runner.deciders import superseding
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.planner import Plan, partial_joins
 from branchline.runner.spec import GraphSpec, durable
@@ -109,7 +110,7 @@ class Edits:
         (writes,) = input_checkpoint(graph, values)
         if batch.thread is None:
             batch.add(Thread.start(self.intake.cfg.require_thread(), graph.schema.initial_values()))
-        for event in batch.current.supersede("input", self.intake.cfg.actor):
+        for event in superseding(batch.current, "input", self.intake.cfg):
             batch.add(event)
         head = batch.current.head
         kept = partial_joins(graph.topology, head.waiting if head else {})
@@ -121,7 +122,7 @@ class Edits:
         if batch.thread is None:
             schema = self.intake.require_graph().schema
             batch.add(Thread.start(self.intake.cfg.require_thread(), schema.initial_values()))
-        for superseded in batch.current.supersede("update", self.intake.cfg.actor):
+        for superseded in superseding(batch.current, "update", self.intake.cfg):
             batch.add(superseded)
         delta, after, results = made_together(self.intake.require_graph(), batch.current, updates)
         if self.intake.restored:  # on a past checkpoint, its tasks' results stay as they were
@@ -171,7 +172,7 @@ class Edits:
             )
         if batch.thread is None:
             batch.add(Thread.start(self.intake.cfg.require_thread(), schema.initial_values()))
-        for superseded in batch.current.supersede("update", self.intake.cfg.actor):
+        for superseded in superseding(batch.current, "update", self.intake.cfg):
             batch.add(superseded)
         thread = batch.current
         # As in LangGraph, the edit starts from the checkpoint's own values: the step in
@@ -196,7 +197,7 @@ class Edits:
                 f"the values of an edit must be an object of state keys, got {values!r:.80}; "
                 'pass e.g. {"key": "new value"}'
             )
-        for superseded in batch.current.supersede("update", self.intake.cfg.actor):
+        for superseded in superseding(batch.current, "update", self.intake.cfg):
             batch.add(superseded)
         thread = batch.current
         assert thread.head is not None

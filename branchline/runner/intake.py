@@ -13,19 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from branchline.domain.model import clock
-from branchline.domain.model.checkpoint import START, InterruptRecord, TaskResult, apply_writes
+from branchline.domain.model.checkpoint import START, TaskResult, apply_writes
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.batch import Batch
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.config import RunConfig
+from branchline.runner.deciders import check_answer, superseding
 from branchline.runner.edits import Edits
 from branchline.runner.errors import (
     EmptyInputError,
     InvalidUpdateError,
-    NotAllowedToAnswer,
-    QuestionExpired,
 )
 from branchline.runner.human_review import checked_answer
 from branchline.runner.interrupts import digest
@@ -209,7 +207,7 @@ class Intake:
         if batch.thread is None:
             thread_id, values = self.cfg.thread_id or "transient", schema.initial_values()
             batch.add(Thread.start(thread_id, values, self.cfg.parent_thread, self.cfg.namespace))
-        for event in batch.current.supersede("input", self.cfg.actor):
+        for event in superseding(batch.current, "input", self.cfg):
             batch.add(event)
         if self.cfg.afresh and batch.current.head is not None:
             batch.add(batch.current.start_over(schema.initial_values()))
@@ -249,35 +247,17 @@ class Intake:
         for interrupt_id, value in match_answers(store, batch.thread, resume).items():
             asked = batch.current.interrupt(interrupt_id)
             assert asked is not None
-            self._may_answer(asked)
+            check_answer(asked, self.cfg)
             checked_answer(asked.value, value)
             shown = digest(store.codec.encode(asked.value))
             batch.add(batch.current.answer(interrupt_id, value, actor=self.cfg.actor, digest=shown))
-
-    def _may_answer(self, asked: InterruptRecord) -> None:
-        """Refuse an answer from someone the question does not name, or past its deadline."""
-        where = f"interrupt {asked.interrupt_id!r} on thread {self.cfg.thread_id!r}"
-        deciders, actor, roles = asked.deciders, self.cfg.actor, self.cfg.roles
-        if not deciders.allows(actor, roles):
-            named = [*deciders.actors, *(f"role {r}" for r in deciders.roles)]
-            raise NotAllowedToAnswer(
-                f"{actor!r} (roles {list(roles)}) may not answer {where}: it is for "
-                f"{', '.join(named)}. Nothing was recorded; answer as one of them "
-                "(config['configurable']['actor'] and ['roles'], or their API token)"
-            )
-        if deciders.expired(clock.now()):
-            assert deciders.deadline is not None
-            raise QuestionExpired(
-                f"{where} expired at {deciders.deadline.isoformat()}: it takes no answer. "
-                "Nothing was recorded; an edit (update_state) or new input moves the thread on"
-            )
 
     def edit(self, batch: Batch, command: Command) -> None:
         """``Command(update=..., goto=...)``: a new checkpoint with the edit and the detour."""
         graph = self.require_graph()
         writes, _ = graph.schema.writes_from("Command(update=...)", command.update)
         goto = known(graph.topology, "Command(goto=...)", command.goto_nodes)
-        for event in batch.current.supersede("update", self.cfg.actor):
+        for event in superseding(batch.current, "update", self.cfg):
             batch.add(event)
         thread = batch.current
         delta = StepWriter(graph.schema, thread.live_values).write("Command(update=...)", writes)

@@ -113,7 +113,8 @@ def interrupt(
     Branchline's own options: only the ``actors`` named, or whoever holds one of the
     ``roles`` (``config["configurable"]["roles"]``; the server's tokens), may answer;
     after ``deadline`` (a time, or how long from now) nobody may. An answer from anyone
-    else, or too late, is refused and writes nothing.
+    else, or too late, is refused and writes nothing; so is anyone else's edit or new
+    input, which would drop the question unanswered (``runner/deciders.py``).
     """
     scope = _scope.get()
     if scope is None:
@@ -137,9 +138,15 @@ def deciders_of(
     actors: Iterable[str], roles: Iterable[str], deadline: datetime | timedelta | None
 ) -> Deciders:
     """``interrupt()``'s ``actors``, ``roles`` and ``deadline``, checked."""
-    named = {"actors": actors, "roles": roles}
+    if isinstance(actors, str) or isinstance(roles, str):
+        option, given = ("actors", actors) if isinstance(actors, str) else ("roles", roles)
+        raise InvalidConfigError(
+            f"interrupt({option}=...) takes a list of names, got {given!r}; "
+            f'e.g. interrupt(value, {option}=["ana"])'
+        )
+    named = {"actors": tuple(actors), "roles": tuple(roles)}  # once: an iterator is spent
     for option, given in named.items():
-        if isinstance(given, str) or not all(isinstance(n, str) and n for n in given):
+        if not all(isinstance(n, str) and n for n in given):
             raise InvalidConfigError(
                 f"interrupt({option}=...) takes a list of names, got {given!r}; "
                 f'e.g. interrupt(value, {option}=["ana"])'
@@ -152,7 +159,7 @@ def deciders_of(
             f"{deadline!r}; e.g. deadline=timedelta(hours=4)"
         )
     when = None if deadline is None else deadline.astimezone(UTC)
-    return Deciders(tuple(actors), tuple(roles), when)
+    return Deciders(named["actors"], named["roles"], when)
 
 
 def current_scope() -> TaskScope | None:

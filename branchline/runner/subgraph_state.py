@@ -21,6 +21,7 @@ from branchline.runner.config import (
     subgraph_thread,
     without_task_ids,
 )
+from branchline.runner.deciders import superseding
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.schema import StateSchema
 from branchline.runner.spec import GraphSpec
@@ -183,7 +184,7 @@ def update_subgraph(
     parent = store.load(thread_id)
     if parent is not None and asked:
         batch = Batch(parent)
-        for event in parent.supersede("update", cfg.actor, only=asked):
+        for event in superseding(parent, "update", cfg, only=asked):
             batch.add(event)
         if batch.events:
             store.append(parent, batch.events)

@@ -132,3 +132,33 @@ def test_roles_that_are_not_a_list_of_names_are_refused_before_anything_is_recor
     ):
         graph.invoke(Command(resume="ok"), config)
     assert list(store.events("t1")) == before
+
+
+@pytest.mark.parametrize(
+    "move_on",
+    [
+        lambda graph: graph.invoke(Command(update={"approved_by": "ana"}), as_("ana")),
+        lambda graph: graph.invoke({"approved_by": "ana"}, as_("ana")),  # new input
+        lambda graph: graph.update_state(as_("ana"), {"approved_by": "ana"}, as_node="review"),
+    ],
+    ids=["an edit in a Command", "new input", "update_state"],
+)
+def test_nobody_else_moves_the_thread_past_a_question_by_other_means(
+    store: CheckpointStore, move_on: Any
+) -> None:
+    # Dropping the question unanswered would decide it another way.
+    graph = asking(store, roles=["finance"])
+    graph.invoke({}, as_("ana"))
+    before = list(store.events("t1"))
+    with pytest.raises(NotAllowedToAnswer, match="may not move thread 't1' past interrupt"):
+        move_on(graph)
+    assert list(store.events("t1")) == before
+    graph.update_state(as_("erin", "finance"), {"approved_by": "erin"}, as_node="review")
+    assert graph.get_state(as_("erin")).values == {"approved_by": "erin"}
+
+
+def test_names_given_as_an_iterator_are_kept(store: CheckpointStore) -> None:
+    graph = asking(store, roles=(role for role in ["finance"]))
+    graph.invoke({}, as_("ana"))
+    with pytest.raises(NotAllowedToAnswer):
+        graph.invoke(Command(resume="ana"), as_("ana"))
