@@ -95,7 +95,7 @@ def run_tasks(
     # Past the step's time, LangGraph's async runner raises; its sync runner pauses on a
     # question asked in the step rather than raise.
     asked = any(o.questions for o in outcomes)
-    if ran.timed_out if ran is not None else completed.late and not asked:
+    if ran.timed_out if ran is not None else (completed.late and not asked):
         raise StepTimedOut(outcomes)
     return outcomes
 

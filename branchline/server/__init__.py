@@ -1,7 +1,8 @@
 """Branchline over HTTP: LangGraph Server's API, for the apps and people that decide.
 
 ``branchline serve --db PATH_OR_DSN --graph NAME=module:attr`` serves it; so does any
-ASGI server given ``create_app(store, {"name": graph}, tokens=Tokens(store))``. The app
+ASGI server given ``create_app(store, {"name": graph}, tokens=Tokens(ServerTables(store)))``
+(``branchline.server.tables``). The app
 needs the ``server`` extra (``pip install 'branchline[server]'``); the tokens do not, so
 ``branchline token create`` works without it.
 """

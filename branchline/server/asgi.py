@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -47,7 +46,6 @@ DEV_ACTOR = "dev"
 INSECURE_HEADER = "x-branchline-insecure-dev"
 PUBLIC = ("/ok",)  # a health check needs no token
 INBOX = "/inbox"
-_STARTED = datetime.now(UTC)
 
 
 class _TokenAuth(AuthenticationBackend):

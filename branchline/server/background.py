@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from branchline.server import wire
 from branchline.server.requests import HTTPError
 from branchline.server.run_records import LEASE_S, RunRecords
 
+logger = logging.getLogger(__name__)
 POLL_S = 0.1  # seconds between looks at a run of another process, or at a thread's turn
 STRATEGIES = ("reject", "enqueue")
 
@@ -41,6 +43,7 @@ class Background:
         self.records = records
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._renewing: asyncio.Task[None] | None = None
+        self._cancelled: set[str] = set()  # cancelled here, on request: see cancelled()
 
     async def admit(
         self,
@@ -107,9 +110,17 @@ class Background:
         """Cancel the run, here or in the process that runs it."""
         task = self._tasks.get(run_id)
         if task is not None:
+            self._cancelled.add(run_id)
             task.cancel()
         else:
             await run_in_threadpool(self.records.ask_to_cancel, run_id)
+
+    def cancelled(self, run_id: str) -> bool:
+        """Whether ``run_id`` was cancelled on request (not its task's own caller going)."""
+        if run_id in self._cancelled:
+            self._cancelled.discard(run_id)
+            return True
+        return False
 
     async def joined(self, thread_id: str, run_id: str) -> str:
         """What the run gave once it has ended (JSON text); 404 if there is no such run."""
@@ -134,7 +145,11 @@ class Background:
         another process was asked to cancel."""
         while self._tasks:
             await asyncio.sleep(LEASE_S / 3)
-            asked = await run_in_threadpool(self.records.renew, list(self._tasks))
+            try:
+                asked = await run_in_threadpool(self.records.renew, list(self._tasks))
+            except Exception:  # a busy or unreachable database: try again next time
+                logger.exception("the leases of this process's runs could not be renewed")
+                continue
             for run_id in asked:
                 if (task := self._tasks.get(run_id)) is not None:
                     task.cancel()

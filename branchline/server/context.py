@@ -89,9 +89,11 @@ class Served:
     async def open_thread(self, thread_id: str, metadata: Mapping[str, Any]) -> bool:
         """Open thread ``thread_id`` for the graph ``metadata["graph_id"]`` names (or the
         server's only one): whether this call opened it (False: it was there already)."""
-        named = metadata.get("graph_id")
-        graph = self.graph(str(named))[1] if named is not None else None
-        if graph is None and len(self.graphs) == 1:
+        named, graph = metadata.get("graph_id"), None
+        if named is not None:  # by its name, also when given its assistant's id
+            named, graph = self.graph(str(named))
+            metadata = {**metadata, "graph_id": named}
+        elif len(self.graphs) == 1:
             graph = next(iter(self.graphs.values()))
         values = graph.spec.schema.initial_values() if graph is not None else {}
         opened = Thread.start(thread_id, values, metadata=metadata)

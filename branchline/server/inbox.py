@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
@@ -41,7 +42,7 @@ from branchline.runner.types import Command
 from branchline.server import inbox_forms as forms
 from branchline.server.context import Served, served
 from branchline.server.requests import HTTPError, refusal_status
-from branchline.server.tokens import Caller, hashed
+from branchline.server.tokens import Caller
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 LIVE_POLL_S = 1.0  # how often /inbox/live looks for new events in the log
@@ -57,8 +58,8 @@ async def _signed_in(request: Request) -> Caller | None:
     tokens = served(request).tokens
     if tokens is None:
         return Caller("dev")
-    kept = request.session.get("token_hash")  # the session keeps the hash, not the token
-    return None if kept is None else await run_in_threadpool(tokens.caller_of_hash, kept)
+    session = request.session.get("session")  # its id: the database keeps only its hash
+    return None if session is None else await run_in_threadpool(tokens.session_caller, session)
 
 
 def _csrf(request: Request) -> str:
@@ -114,17 +115,20 @@ async def login(request: Request) -> Response:
         return _page(request, "login.html")
     token = (await _form(request)).get("token", "")
     tokens = served(request).tokens
-    caller = None if tokens is None else await run_in_threadpool(tokens.caller, token)
-    if caller is None:
+    session = None if tokens is None else await run_in_threadpool(tokens.sign_in, token)
+    if session is None:
         return _page(request, "login.html", error="That token is not known here.")
     request.session.clear()  # a new session (and CSRF token) for the person signed in
-    request.session["token_hash"] = hashed(token)
+    request.session["session"] = session
     return RedirectResponse("/inbox", status_code=303)
 
 
 async def logout(request: Request) -> Response:
     """Sign out."""
     await _form(request)
+    tokens, session = served(request).tokens, request.session.get("session")
+    if tokens is not None and session is not None:
+        await run_in_threadpool(tokens.sign_out, session)  # the cookie is worth nothing now
     request.session.clear()
     return RedirectResponse("/inbox/login", status_code=303)
 
@@ -225,15 +229,19 @@ async def _decide(
     if digest(here.store.codec.encode(record.value)) != form.get("digest"):
         return 409, "Not recorded: the proposal changed since this page showed it."
     answer = forms.answer(record.value, form)
-    _, graph = await here.graph_of_thread(thread_id)
+    graph_id, graph = await here.graph_of_thread(thread_id)
     configurable = {"thread_id": thread_id, "actor": caller.actor, "roles": list(caller.roles)}
-    try:
-        await graph.ainvoke(Command(resume={interrupt_id: answer}), {"configurable": configurable})
+    config = {"configurable": configurable, "metadata": {"actor": caller.actor}}
+    run_id, resume = str(uuid4()), Command(resume={interrupt_id: answer})
+    try:  # a run as the API's are: one at a time on the thread, cancellable, recorded
+        await here.background.admit(run_id, thread_id, here.assistant_id(graph_id), {}, "enqueue")
+        async with here.background.turn(run_id, thread_id) as outcome:
+            outcome.result = await graph.ainvoke(resume, config)
     except Exception as refused:
-        status = refusal_status(refused)
-        if status is None:  # the answer is on record: the run failed after it
+        after = await run_in_threadpool(_asked, here, thread_id, interrupt_id)
+        if after.answered_by == caller.actor:  # on record: the run failed after it
             return 200, f"Recorded; the run then failed: {refused}"
-        return (403 if status == 403 else 409), f"Not recorded: {refused}"
+        return (403 if refusal_status(refused) == 403 else 409), f"Not recorded: {refused}"
     return 200, f"Recorded: {form['kind']} by {caller.actor}."
 
 
@@ -257,6 +265,8 @@ async def tree(request: Request) -> Response:
     of the two picked."""
     here = served(request)
     thread_id = request.path_params["thread_id"]
+    if await here.started(thread_id) is None:
+        raise HTTPError(404, f"no thread {thread_id!r}")
     rows = await run_in_threadpool(_tree, here, thread_id)
     a, b = request.query_params.get("a"), request.query_params.get("b")
     diff = None
@@ -348,7 +358,6 @@ def _tree(here: Served, thread_id: str) -> list[dict[str, Any]]:
                 "step": row.step,
                 "source": row.source,
                 "next": ", ".join(row.next),
-                "actor": "",
             }
         )
     return shown

@@ -13,6 +13,7 @@ next run goes on from there.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -60,13 +61,12 @@ async def admitted(request: Request, body: RunBody) -> Run:
     started = await here.started(thread_id)
     if started is None and body.if_not_exists == "reject":
         raise HTTPError(404, f"no thread {thread_id!r}; create it, or pass if_not_exists='create'")
-    if started is None:
-        await here.open_thread(thread_id, {"graph_id": graph_id})
-    elif started.metadata.get("graph_id", graph_id) != graph_id:
+    if started is None and not await here.open_thread(thread_id, {"graph_id": graph_id}):
+        raise HTTPError(404, f"no thread {thread_id!r}")  # deleted: its id stays taken
+    owner = await here.thread_graph(thread_id)
+    if owner is not None and owner[0] != graph_id:
         raise HTTPError(
-            409,
-            f"thread {thread_id!r} belongs to graph {started.metadata['graph_id']!r}, "
-            f"not {graph_id!r}",
+            409, f"thread {thread_id!r} belongs to graph {owner[0]!r}, not {graph_id!r}"
         )
     run_id = str(uuid4())
     config = dict(body.config or {})
@@ -117,6 +117,13 @@ async def wait(request: Request) -> Response:
         if refusal_status(failed) is not None:
             raise  # refused before anything ran: an HTTP error
         result = {"__error__": wire.error(type(failed).__name__, str(failed))}
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is None or not served(request).background.cancelled(run.run_id):
+            raise  # the server stops, or the client went
+        task.uncancel()  # cancelled on request: its caller is told so
+        stopped = f"run {run.run_id} was cancelled; the steps it completed stay"
+        result = {"__error__": wire.error("RunCancelled", stopped)}
     return Response(wire.dumps(result), media_type="application/json", headers=run.headers)
 
 
@@ -188,8 +195,7 @@ async def get_run(request: Request) -> Response:
 async def list_runs(request: Request) -> Response:
     """``GET /threads/{id}/runs``: the thread's runs, newest first."""
     thread_id = request.path_params["thread_id"]
-    limit = int(request.query_params.get("limit", 10))
-    offset = int(request.query_params.get("offset", 0))
+    limit, offset = _count(request, "limit", 10), _count(request, "offset", 0)
     records = served(request).background.records
     found = await run_in_threadpool(records.listed, thread_id, limit, offset)
     return json_response([_run(r) for r in found])
@@ -208,6 +214,14 @@ async def cancel(request: Request) -> Response:
     if request.query_params.get("wait", "0").lower() in ("1", "true", "yes"):
         return Response(await background.joined(thread_id, run_id), media_type="application/json")
     return Response(status_code=202)
+
+
+def _count(request: Request, name: str, default: int) -> int:
+    """A query parameter that counts (0 or more); 422 if it is not one."""
+    given = request.query_params.get(name, str(default))
+    if not given.isdigit():
+        raise HTTPError(422, f"{name} must be a whole number of 0 or more, got {given!r}")
+    return int(given)
 
 
 def _run(found: dict[str, Any] | None) -> dict[str, Any]:

@@ -31,14 +31,16 @@ class StreamEvents:
     """The events of one streamed run, for the modes it asked for."""
 
     def __init__(self, asked: Sequence[str], subgraphs: bool) -> None:
-        self.engine_modes = sorted({"messages" if m.startswith("messages") else m for m in asked})
+        modes = {"messages" if m.startswith("messages") else m for m in asked}
+        self.engine_modes = sorted(modes | {"values"})  # the run's result, always
+        self._values = "values" in asked
         self._pairs, self._built = "messages-tuple" in asked, "messages" in asked
         self._subgraphs = subgraphs
         self._so_far: dict[str, Any] = {}  # a message's chunks so far, by its id
 
     def of(self, namespace: tuple[str, ...], mode: str, data: Any) -> list[dict[str, str]]:
         """The events one of the engine's chunks makes."""
-        if namespace and not self._subgraphs:
+        if (namespace and not self._subgraphs) or (mode == "values" and not self._values):
             return []
         if mode != "messages":
             return [_event("|".join((mode, *namespace)), data)]
@@ -51,18 +53,16 @@ class StreamEvents:
         from langchain_core.messages import BaseMessageChunk, message_chunk_to_message
 
         events = []
-        key = str(message.id)
-        if key in self._so_far:
-            self._so_far[key] = self._so_far[key] + message
-        else:
-            self._so_far[key] = message
+        key, chunk = message.id, isinstance(message, BaseMessageChunk)
+        if key not in self._so_far:  # (the engine gives every message an id)
             events.append(_event("messages/metadata", {key: {"metadata": metadata}}))
-        if isinstance(message, BaseMessageChunk):
-            events.append(_event("messages/partial", [self._so_far[key]]))
+        elif chunk:
+            message = self._so_far[key] + message
+        self._so_far[key] = message
+        if chunk:
+            events.append(_event("messages/partial", [message]))
         else:
-            events.append(
-                _event("messages/complete", [message_chunk_to_message(self._so_far[key])])
-            )
+            events.append(_event("messages/complete", [message_chunk_to_message(message)]))
         return events
 
 

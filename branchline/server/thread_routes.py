@@ -81,9 +81,9 @@ async def search(request: Request) -> Response:
             continue
         if any(shown["metadata"].get(k) != v for k, v in (body.metadata or {}).items()):
             continue
-        found.append(shown)
         if len(found) >= body.offset + body.limit:
             break
+        found.append(shown)
     return json(found[body.offset :])
 
 

@@ -20,6 +20,7 @@ from branchline.server.tables import ServerTables
 
 PREFIX = "blt_"  # what a Branchline token starts with (recognisable in a leaked log)
 TABLE = "branchline_tokens"
+SESSIONS = "branchline_sessions"  # the inbox's sign-ins: a session id's hash -> its token
 _COLUMNS = "token_hash, token_id, actor, roles, created_at"
 
 
@@ -47,11 +48,16 @@ class Tokens:
     def __init__(self, tables: ServerTables) -> None:
         self._db = self.tables = tables
         self._table, self._mark = self._db.table(TABLE), self._db.mark
+        self._sessions = self._db.table(SESSIONS)
         with self._db.connection() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (token_hash TEXT PRIMARY KEY, "
                 "token_id TEXT NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL, "
                 "created_at TEXT NOT NULL)"
+            )
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._sessions} (session_hash TEXT PRIMARY KEY, "
+                "token_hash TEXT NOT NULL, created_at TEXT NOT NULL)"
             )
 
     def create(self, actor: str, roles: Sequence[str] = ()) -> str:
@@ -69,17 +75,40 @@ class Tokens:
 
     def caller(self, token: str) -> Caller | None:
         """Whose ``token`` this is, or None if it is not one of ours."""
-        return self.caller_of_hash(hashed(token))
-
-    def caller_of_hash(self, token_hash: str) -> Caller | None:
-        """Whose token hashes to ``token_hash`` (what the inbox's session keeps)."""
         query = f"SELECT actor, roles FROM {self._table} WHERE token_hash = {self._mark}"
         with self._db.connection() as conn:
-            found = conn.execute(query, (token_hash,)).fetchone()
+            found = conn.execute(query, (hashed(token),)).fetchone()
         if found is None:
             return None
         actor, roles = found
         return Caller(actor, tuple(json.loads(roles)))
+
+    def sign_in(self, token: str) -> str | None:
+        """A new inbox session for ``token`` (its id: only its hash is stored, so a copy
+        of the database signs nobody in); None if the token is not one of ours."""
+        if self.caller(token) is None:
+            return None
+        session = secrets.token_urlsafe(32)
+        row = (hashed(session), hashed(token), datetime.now(UTC).isoformat())
+        with self._db.connection() as conn:
+            conn.execute(f"INSERT INTO {self._sessions} VALUES ({self._db.marks(3)})", row)
+        return session
+
+    def session_caller(self, session: str) -> Caller | None:
+        """Who inbox session ``session`` is (None once signed out, or its token revoked)."""
+        query = (
+            f"SELECT t.actor, t.roles FROM {self._sessions} s JOIN {self._table} t "
+            f"ON t.token_hash = s.token_hash WHERE s.session_hash = {self._mark}"
+        )
+        with self._db.connection() as conn:
+            found = conn.execute(query, (hashed(session),)).fetchone()
+        return None if found is None else Caller(found[0], tuple(json.loads(found[1])))
+
+    def sign_out(self, session: str) -> None:
+        """End inbox session ``session``."""
+        query = f"DELETE FROM {self._sessions} WHERE session_hash = {self._mark}"
+        with self._db.connection() as conn:
+            conn.execute(query, (hashed(session),))
 
     def listed(self) -> list[TokenInfo]:
         """Every token, oldest first (without the tokens themselves)."""

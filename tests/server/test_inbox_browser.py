@@ -130,3 +130,15 @@ def test_a_decision_on_a_question_answered_meanwhile_is_refused_with_409(server:
 
     assert refused.status_code == 409
     assert "Not recorded: this question was answered by ana already." in refused.text
+
+
+def test_after_signing_out_the_sessions_cookie_signs_nobody_in(server: Server) -> None:
+    with httpx.Client(base_url=server.url, follow_redirects=True) as web:
+        form = {"csrf": hidden_field(web.get("/inbox/login").text, "csrf"), "token": server.token}
+        inbox = web.post("/inbox/login", data=form)
+        assert "Signed in as" in inbox.text
+        kept = dict(web.cookies)
+        web.post("/inbox/logout", data={"csrf": hidden_field(inbox.text, "csrf")})
+    with httpx.Client(base_url=server.url, cookies=kept) as replay:
+        again = replay.get("/inbox")
+    assert again.status_code == 303 and again.headers["location"] == "/inbox/login"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from langgraph_sdk import get_client
-from langgraph_sdk.errors import AuthenticationError, NotFoundError
+from langgraph_sdk.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
 from branchline import CheckpointStore
 from branchline.domain.model.events import Resumed, StateUpdated
@@ -350,3 +350,70 @@ def test_a_chat_models_tokens_stream_as_pairs_and_as_the_message_so_far(server: 
     assert pairs == ["a", " ", "b"]
     assert so_far == ["a", "a ", "a b"]
     assert said["reply-1"]["metadata"]["langgraph_node"] == "reply"
+
+
+def test_a_token_without_the_role_cannot_move_past_the_question_by_other_means(
+    server: Server,
+) -> None:
+    # Found in review: an edit with goto, or update_state then a run, decided it anyway.
+    async def scenario() -> Any:
+        async with client(server) as sdk:  # ana: no roles
+            tid = (await sdk.threads.create(graph_id="finance"))["thread_id"]
+            await sdk.runs.wait(tid, "finance", input={"amount": 5000})
+            refused = []
+            with pytest.raises(httpx.HTTPStatusError) as detour:
+                await sdk.runs.wait(
+                    tid, "finance", command={"update": {"approved": "yes"}, "goto": "pay"}
+                )
+            refused.append(detour.value.response.status_code)
+            with pytest.raises(PermissionDeniedError):
+                await sdk.threads.update_state(tid, {"approved": "yes"}, as_node="finance_review")
+            with pytest.raises(httpx.HTTPStatusError) as fresh:
+                await sdk.runs.wait(tid, "finance", input={"amount": 1})
+            refused.append(fresh.value.response.status_code)
+            return tid, refused, await sdk.threads.get_state(tid)
+
+    tid, refused, state = run(scenario())
+    assert refused == [403, 403]
+    assert state["next"] == ["finance_review"] and "approved" not in state["values"]
+    assert decisions(server, tid) == []
+
+
+def test_a_deleted_thread_cannot_be_run_again(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            await sdk.runs.wait(tid, "refunds", input={"amount": 4})
+            await sdk.threads.delete(tid)
+            with pytest.raises(httpx.HTTPStatusError) as gone:
+                await sdk.runs.wait(
+                    tid, "refunds", command={"resume": "yes"}, if_not_exists="create"
+                )
+            return tid, gone.value
+
+    tid, gone = run(scenario())
+    assert gone.response.status_code == 404
+    assert decisions(server, tid) == []
+
+
+def test_a_joined_stream_gives_the_runs_values_and_bad_paging_is_refused(
+    server: Server,
+) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create())["thread_id"]
+            parts = [
+                p
+                async for p in sdk.runs.stream(
+                    tid, "refunds", input={"amount": 6}, stream_mode="updates"
+                )
+            ]
+            joined = await sdk.runs.join(tid, parts[0].data["run_id"])
+            with pytest.raises(httpx.HTTPStatusError) as paging:
+                await sdk.runs.list(tid, limit=-1)
+            return parts, joined, paging.value
+
+    parts, joined, paging = run(scenario())
+    assert {p.event for p in parts} == {"metadata", "updates"}
+    assert joined["amount"] == 6 and joined["__interrupt__"]
+    assert paging.response.status_code == 422
