@@ -98,13 +98,15 @@ class ServerTables:
             return str(row.fetchone()[0])
 
     def close(self) -> None:
-        """Close every connection (the server stops)."""
+        """Close every connection (the server stops); the next use opens new ones."""
         with self._lock:
             for conn in self._opened:
                 conn.close()
             self._opened.clear()
-        if self._pool is not None:
-            self._pool.close()
+            self._local = threading.local()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def _postgres(self) -> Any:
         with self._lock:
