@@ -289,8 +289,9 @@ class Run:
         streaming = self.emit.subgraph_modes
         late: StepTimedOut | None = None
         try:
-            run = (self.graph, thread, self.cfg.raw, tasks, self.pool, streaming)
-            outcomes = run_tasks(*run, self.step_timeout)
+            outcomes = run_tasks(
+                self.graph, thread, self.cfg.raw, tasks, self.pool, streaming, self.step_timeout
+            )
         except StepTimedOut as timed_out:
             outcomes, late = timed_out.outcomes, timed_out
         stop_if_cancelled()  # ... or with a step under way: not written

@@ -21,7 +21,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from branchline.server import wire
-from branchline.server.requests import HTTPError
+from branchline.server.requests import HTTPError, no_run
 from branchline.server.run_records import LEASE_S, RunRecords
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class Background:
         while True:
             found = await run_in_threadpool(self.records.get, thread_id, run_id)
             if found is None:
-                raise HTTPError(404, f"no run {run_id!r} on thread {thread_id!r}")
+                raise no_run(thread_id, run_id)
             if found["status"] not in ("pending", "running"):
                 return str(found["result"] or json.dumps(None))
             task = self._tasks.get(run_id)

@@ -23,7 +23,7 @@ from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.compiled import CompiledStateGraph
 from branchline.server.background import Background
-from branchline.server.requests import HTTPError
+from branchline.server.requests import HTTPError, no_thread
 from branchline.server.thread_records import ThreadRecords
 from branchline.server.tokens import Caller, Tokens
 
@@ -103,11 +103,17 @@ class Served:
             return False
         return True
 
+    async def existing(self, thread_id: str) -> ThreadStarted:
+        """The event that opened thread ``thread_id``; 404 if there is no such thread."""
+        started = await self.started(thread_id)
+        if started is None:
+            raise no_thread(thread_id)
+        return started
+
     async def graph_of_thread(self, thread_id: str) -> tuple[str, CompiledStateGraph]:
         """The graph thread ``thread_id`` belongs to; 404 if there is no such thread, 400
         if it names none yet."""
-        if await self.started(thread_id) is None:
-            raise HTTPError(404, f"no thread {thread_id!r}; create it with POST /threads")
+        await self.existing(thread_id)
         found = await self.thread_graph(thread_id)
         if found is None:
             raise HTTPError(

@@ -178,8 +178,7 @@ async def question(request: Request) -> Response:
     assert caller is not None
     thread_id = request.path_params["thread_id"]
     interrupt_id = request.path_params["interrupt_id"]
-    if await here.started(thread_id) is None:
-        raise HTTPError(404, f"no thread {thread_id!r}")
+    await here.existing(thread_id)
     status, notice = 200, None
     if request.method == "POST":
         status, text = await _decide(request, here, caller, thread_id, interrupt_id)
@@ -265,8 +264,7 @@ async def tree(request: Request) -> Response:
     of the two picked."""
     here = served(request)
     thread_id = request.path_params["thread_id"]
-    if await here.started(thread_id) is None:
-        raise HTTPError(404, f"no thread {thread_id!r}")
+    await here.existing(thread_id)
     rows = await run_in_threadpool(_tree, here, thread_id)
     a, b = request.query_params.get("a"), request.query_params.get("b")
     diff = None
@@ -306,7 +304,9 @@ def _asked(here: Served, thread_id: str, interrupt_id: str) -> _Asked:
             elif isinstance(event, InterruptSuperseded):
                 asked = replace(asked, dropped=True)
     if asked is None:
-        raise HTTPError(404, f"no question {interrupt_id!r} on thread {thread_id!r}")
+        raise HTTPError(
+            404, f"no question {interrupt_id!r} on thread {thread_id!r}; /inbox lists those waiting"
+        )
     return asked
 
 

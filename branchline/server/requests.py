@@ -65,6 +65,19 @@ class HTTPError(Exception):
         self.status, self.detail = status, detail
 
 
+def no_thread(thread_id: str, hint: str = "") -> HTTPError:
+    """The 404 of a thread this server does not have (never created, or deleted)."""
+    then = hint or "POST /threads creates one; POST /threads/search lists them"
+    return HTTPError(404, f"no thread {thread_id!r} here (never created, or deleted); {then}")
+
+
+def no_run(thread_id: str, run_id: str) -> HTTPError:
+    """The 404 of a run this thread does not have."""
+    return HTTPError(
+        404, f"no run {run_id!r} on thread {thread_id!r}; GET /threads/{thread_id}/runs lists them"
+    )
+
+
 def refusal_status(error: BaseException) -> int | None:
     """The status of an error that refused a request, or None for a run's own failure."""
     return next((s for kind, s in REFUSALS.items() if isinstance(error, kind)), None)

@@ -30,7 +30,14 @@ from branchline.runner.types import Command
 from branchline.server import wire
 from branchline.server.background import Background
 from branchline.server.context import caller_of, served
-from branchline.server.requests import HTTPError, RunBody, parsed, refusal_status
+from branchline.server.requests import (
+    HTTPError,
+    RunBody,
+    no_run,
+    no_thread,
+    parsed,
+    refusal_status,
+)
 from branchline.server.stream_events import SERVED, StreamEvents
 
 
@@ -60,9 +67,9 @@ async def admitted(request: Request, body: RunBody) -> Run:
     graph_id, graph = here.graph(body.assistant_id)
     started = await here.started(thread_id)
     if started is None and body.if_not_exists == "reject":
-        raise HTTPError(404, f"no thread {thread_id!r}; create it, or pass if_not_exists='create'")
+        raise no_thread(thread_id, "create it, or pass if_not_exists='create'")
     if started is None and not await here.open_thread(thread_id, {"graph_id": graph_id}):
-        raise HTTPError(404, f"no thread {thread_id!r}")  # deleted: its id stays taken
+        raise no_thread(thread_id, "a deleted thread's id stays taken: use another")
     owner = await here.thread_graph(thread_id)
     if owner is not None and owner[0] != graph_id:
         raise HTTPError(
@@ -188,7 +195,7 @@ async def get_run(request: Request) -> Response:
     thread_id, run_id = request.path_params["thread_id"], request.path_params["run_id"]
     found = await run_in_threadpool(served(request).background.records.get, thread_id, run_id)
     if found is None:
-        raise HTTPError(404, f"no run {run_id!r} on thread {thread_id!r}")
+        raise no_run(thread_id, run_id)
     return json_response(_run(found))
 
 
@@ -209,7 +216,7 @@ async def cancel(request: Request) -> Response:
         raise HTTPError(422, "only action=interrupt is served: rollback would erase a run's steps")
     background = served(request).background
     if await run_in_threadpool(background.records.get, thread_id, run_id) is None:
-        raise HTTPError(404, f"no run {run_id!r} on thread {thread_id!r}")
+        raise no_run(thread_id, run_id)
     await background.cancel(thread_id, run_id)
     if request.query_params.get("wait", "0").lower() in ("1", "true", "yes"):
         return Response(await background.joined(thread_id, run_id), media_type="application/json")

@@ -99,8 +99,7 @@ async def delete_thread(request: Request) -> Response:
     """``DELETE /threads/{id}``: the thread is gone from the API and the inbox (its events,
     the audit trail, stay in the log); 409 while a run is on it."""
     here, thread_id = served(request), request.path_params["thread_id"]
-    if await here.started(thread_id) is None:
-        raise HTTPError(404, f"no thread {thread_id!r}")
+    await here.existing(thread_id)
     if await run_in_threadpool(here.background.records.busy, thread_id):
         raise HTTPError(409, f"thread {thread_id!r} has a run on: cancel it or wait for it first")
     await run_in_threadpool(here.threads.delete, thread_id, caller_of(request).actor)
@@ -111,8 +110,7 @@ async def update_thread(request: Request) -> Response:
     """``PATCH /threads/{id}``: merge ``metadata`` into the thread's (its graph stays)."""
     body = await parsed(request, ThreadPatchBody)
     here, thread_id = served(request), request.path_params["thread_id"]
-    if await here.started(thread_id) is None:
-        raise HTTPError(404, f"no thread {thread_id!r}")
+    await here.existing(thread_id)
     if "graph_id" in body.metadata:
         raise HTTPError(400, "metadata.graph_id names the thread's graph, which cannot change")
     await run_in_threadpool(here.threads.update_metadata, thread_id, body.metadata)
@@ -132,9 +130,7 @@ async def _thread(request: Request, thread_id: str) -> Response:
 
 async def thread_json(here: Any, thread_id: str) -> dict[str, Any]:
     """Thread ``thread_id`` as the API shows it; 404 if there is none."""
-    started = await here.started(thread_id)
-    if started is None:
-        raise HTTPError(404, f"no thread {thread_id!r}")
+    started = await here.existing(thread_id)
     found = await here.thread_graph(thread_id)
     snapshot = None if found is None else await found[1].aget_state(address(thread_id))
     failed = snapshot is not None and any(task.error for task in snapshot.tasks)
