@@ -119,7 +119,7 @@ from branchline.runner.types import (
 )
 
 if TYPE_CHECKING:
-    from branchline.bootstrap import open_views
+    from branchline.bootstrap import copy_thread, open_views
     from branchline.projections import (
         CheckpointRow,
         Decision,
@@ -137,6 +137,7 @@ _LAZY = {
     "SkippedEvent": "branchline.projections",
     "ThreadRow": "branchline.projections",
     "Views": "branchline.projections",
+    "copy_thread": "branchline.bootstrap",
     "open_views": "branchline.bootstrap",
 }
 
@@ -220,6 +221,7 @@ __all__ = [
     "ViewsConfigError",
     "__version__",
     "add_messages",
+    "copy_thread",
     "get_config",
     "get_runtime",
     "get_stream_writer",

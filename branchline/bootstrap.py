@@ -1,4 +1,5 @@
-"""Keep a store's read models current: attach them once per store, close them with it.
+"""Keep a store's read models current: attach them once per store, close them with it;
+and what needs them to find a store's threads (a thread's copy takes its subgraphs').
 
 An embedded store (SQLite, memory) has its views caught up by the first query after an
 append (opening the store and appending cost nothing for them). A PostgreSQL store's
@@ -14,8 +15,10 @@ from __future__ import annotations
 import logging
 from weakref import WeakKeyDictionary
 
+from branchline.domain.model.thread import Thread
 from branchline.domain.store.backends import open_connection
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.domain.store.thread_copies import copy_threads
 from branchline.projections import LogMismatch, Views
 
 logger = logging.getLogger(__name__)
@@ -45,3 +48,17 @@ def postgres_views(dsn: str, schema: str) -> Views:
     """The views in a PostgreSQL store's schema, over a connection of their own (a
     StoreConfigError that says what to do if the server cannot be reached)."""
     return Views.open_postgres(lambda: open_connection(dsn), schema)
+
+
+def copy_thread(
+    store: CheckpointStore, source: str, target: str, *, actor: str | None = None
+) -> Thread:
+    """Copy thread ``source`` as a new thread ``target``: its history, pending tasks and
+    questions, and its subgraphs' threads, under the copy's ids (``actor`` copied it).
+    Raises ThreadNotFound if there is no ``source``, ConcurrentUpdate if ``target``
+    exists; either way nothing is written."""
+    views, family, i = open_views(store), [source], 0
+    while i < len(family):  # the subgraphs' threads, and theirs
+        family += [row.thread_id for row in views.list_threads(subgraphs_of=family[i])]
+        i += 1
+    return copy_threads(store, source, target, family[1:], actor)

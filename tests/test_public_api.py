@@ -81,6 +81,7 @@ PINNED = [
     "ViewsConfigError",
     "__version__",
     "add_messages",
+    "copy_thread",
     "get_config",
     "get_runtime",
     "get_stream_writer",

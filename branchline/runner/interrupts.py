@@ -18,6 +18,7 @@ from typing import Any
 
 from branchline.domain.model import clock
 from branchline.domain.model.checkpoint import Deciders
+from branchline.domain.model.ids import interrupt_id
 from branchline.runner.errors import InvalidConfigError
 
 
@@ -199,15 +200,6 @@ def in_durable_task() -> bool:
     run there, as a subgraph compiled with checkpointer=False, pauses with that task)."""
     scope = _scope.get()
     return scope is not None and scope.durable and scope.thread is not None
-
-
-def interrupt_id(task_id: str, index: int, attempt: int = 0) -> str:
-    """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs.
-
-    ``attempt`` counts the times the same question was asked and answered before (a
-    ``NodeInterrupt`` raised again after a resume is a new question)."""
-    name = f"{task_id}:{index}" if attempt == 0 else f"{task_id}:{index}:{attempt}"
-    return hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
 
 
 def node_interrupt_id(scope: TaskScope) -> str:

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any, Literal, Protocol
 
 from branchline.domain.model.checkpoint import Deciders, InterruptRecord
-from branchline.domain.model.ids import checkpoint_id
+from branchline.domain.model.ids import checkpoint_id, interrupt_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.config import (
@@ -44,7 +44,6 @@ from branchline.runner.interrupts import (
     NodeInterrupt,
     TaskScope,
     current_scope,
-    interrupt_id,
     node_interrupt_id,
     without_history,
 )

@@ -13,7 +13,7 @@ from typing import Any
 
 from branchline.domain.model.checkpoint import Deciders, TaskResult, apply_writes
 from branchline.domain.model.events import ThreadEvent
-from branchline.domain.model.ids import task_id
+from branchline.domain.model.ids import interrupt_id, task_id
 from branchline.domain.model.thread import Thread
 from branchline.runner.aio import sync_node_output
 from branchline.runner.channel_writes import Delta, StepWriter
@@ -23,7 +23,6 @@ from branchline.runner.interrupts import (
     NodeInterrupt,
     TaskScope,
     current_scope,
-    interrupt_id,
     node_interrupt_id,
     streaming_for,
 )

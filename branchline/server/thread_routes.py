@@ -1,4 +1,4 @@
-"""Thread routes: create and read a thread, its state now and at a checkpoint, its
+"""Thread routes: create, read and copy a thread, its state now and at a checkpoint, its
 history, and an edit of its state (``update_state``, recorded under the caller)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from branchline.bootstrap import open_views
+from branchline.bootstrap import copy_thread, open_views
 from branchline.server import wire
 from branchline.server.context import caller_of, served
 from branchline.server.requests import (
@@ -119,6 +119,21 @@ async def update_thread(request: Request) -> Response:
     return await _thread(request, thread_id)
 
 
+async def copy(request: Request) -> Response:
+    """``POST /threads/{id}/copy``: a new thread with this one's history, pending questions
+    and metadata, under ids of its own; it names the original and the caller who copied
+    it. As LangGraph Server, 409 if there is no such thread."""
+    here, thread_id = served(request), request.path_params["thread_id"]
+    if await here.started(thread_id) is None:
+        raise HTTPError(409, f"no thread {thread_id!r} to copy; check the thread id")
+    new_id, actor = str(uuid4()), caller_of(request).actor
+    await run_in_threadpool(copy_thread, here.store, thread_id, new_id, actor=actor)
+    patched = await run_in_threadpool(here.threads.metadata, thread_id)
+    if patched:
+        await run_in_threadpool(here.threads.update_metadata, new_id, patched)
+    return await _thread(request, new_id)
+
+
 async def get_thread(request: Request) -> Response:
     """``GET /threads/{thread_id}``: the thread, its status and what it waits for."""
     return await _thread(request, request.path_params["thread_id"])
@@ -207,4 +222,5 @@ ROUTES = [
     Route("/threads/{thread_id}/state/checkpoint", get_state_at, methods=["POST"]),
     Route("/threads/{thread_id}/state/{checkpoint_id}", get_state),
     Route("/threads/{thread_id}/history", history, methods=["POST"]),
+    Route("/threads/{thread_id}/copy", copy, methods=["POST"]),
 ]

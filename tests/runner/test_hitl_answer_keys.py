@@ -23,8 +23,8 @@ from branchline import (
     interrupt,
 )
 from branchline.domain.model.events import Resumed
+from branchline.domain.model.ids import interrupt_id
 from branchline.runner import tasks
-from branchline.runner.interrupts import interrupt_id
 from branchline.runner.resume import Addressed, is_id_shaped
 from branchline.runner.stored_threads import record_answers
 

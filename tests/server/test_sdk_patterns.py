@@ -417,3 +417,39 @@ def test_a_joined_stream_gives_the_runs_values_and_bad_paging_is_refused(
     assert {p.event for p in parts} == {"metadata", "updates"}
     assert joined["amount"] == 6 and joined["__interrupt__"]
     assert paging.response.status_code == 422
+
+
+def test_a_copied_thread_goes_on_apart_from_its_original(server: Server) -> None:
+    async def scenario() -> Any:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create(metadata={"ticket": "copy-1"}))["thread_id"]
+            await sdk.runs.wait(tid, "refunds", input={"amount": 12})
+            await sdk.threads.update(tid, metadata={"team": "billing"})
+            await sdk.threads.copy(tid)
+            [copied] = [
+                t
+                for t in await sdk.threads.search(metadata={"ticket": "copy-1"})
+                if t["thread_id"] != tid
+            ]
+            cid = copied["thread_id"]
+            old, new = await sdk.threads.get_state(tid), await sdk.threads.get_state(cid)
+            histories = [await sdk.threads.get_history(t, limit=20) for t in (tid, cid)]
+            done = await sdk.runs.wait(cid, "refunds", command={"resume": "copied"})
+            with pytest.raises(httpx.HTTPStatusError) as missing:
+                await sdk.threads.copy("no-such-thread")
+            return tid, copied, old, new, histories, done, await sdk.threads.get(tid), missing
+
+    tid, copied, old, new, histories, done, original, missing = run(scenario())
+    assert copied["status"] == "interrupted"
+    assert copied["metadata"] == original["metadata"] and copied["metadata"]["team"] == "billing"
+    assert new["values"] == old["values"] and new["next"] == old["next"] == ["review"]
+    assert [i["value"] for i in new["interrupts"]] == [i["value"] for i in old["interrupts"]]
+    assert new["interrupts"][0]["id"] != old["interrupts"][0]["id"]
+    assert [h["values"] for h in histories[1]] == [h["values"] for h in histories[0]]
+    assert done["approved"] == "copied"
+    assert original["status"] == "interrupted"  # the original still waits for its answer
+    assert missing.value.response.status_code == 409  # as LangGraph Server
+    assert "no thread 'no-such-thread' to copy" in missing.value.response.text
+    with CheckpointStore.sqlite(server.db) as store:
+        started = next(iter(store.events(copied["thread_id"])))
+    assert (started.copied_from, started.copied_by) == (tid, "ana")  # type: ignore[attr-defined]

@@ -53,6 +53,9 @@ class ThreadStarted(ThreadEvent):
     parent_thread: str | None = None
     namespace: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)  # said by its creator (HTTP API)
+    # A copy (``domain.model.thread_copy``): the thread it copies, and who copied it.
+    copied_from: str | None = None
+    copied_by: str | None = None
 
 
 @one_assignment_init

@@ -1,4 +1,4 @@
-"""Identifiers: thread streams, checkpoints, tasks and positions in a sharded log.
+"""Identifiers: thread streams, checkpoints, tasks, questions and positions in a sharded log.
 
 A checkpoint id is the version of the event that created the checkpoint in its
 thread's stream, followed by a digest of the thread id and that version, shaped like
@@ -123,6 +123,15 @@ def task_id(thread_id: str, checkpoint_version: int, node: str, index: int) -> s
     """Return the deterministic id of a task planned at a checkpoint (UUID-shaped)."""
     name = f"{thread_id}\x00{checkpoint_version}:{node}:{index}".encode()
     return _uuid_format(hashlib.blake2b(name, digest_size=16).hexdigest())
+
+
+def interrupt_id(task_id: str, index: int, attempt: int = 0) -> str:
+    """The id of the ``index``-th question a task asks: 32 hex digits, stable across re-runs.
+
+    ``attempt`` counts the times the same question was asked and answered before (a
+    ``NodeInterrupt`` raised again after a resume is a new question)."""
+    name = f"{task_id}:{index}" if attempt == 0 else f"{task_id}:{index}:{attempt}"
+    return hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
 
 
 def sharded_position(position: int, shard: int) -> int:
