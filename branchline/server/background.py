@@ -142,7 +142,8 @@ class Background:
 
     async def _renew(self) -> None:
         """Renew the leases of this process's runs while it has any; cancel those that
-        another process was asked to cancel."""
+        another process was asked to cancel, and those ended as lost meanwhile (their
+        lease ran out: their thread may have gone on without them)."""
         while self._tasks:
             await asyncio.sleep(LEASE_S / 3)
             try:

@@ -79,36 +79,51 @@ class RunRecords:
         return True
 
     def claim(self, run_id: str, thread_id: str) -> bool:
-        """Start ``run_id`` if no run before it on its thread is still on: whether it did."""
+        """Start ``run_id`` if no run before it on its thread is still on: whether it did.
+        A run that waits asks often: while the run ahead holds its lease, it is told so
+        by a read, without the thread's lock."""
+        with self._db.connection() as conn:
+            ahead = self._first_on(conn, thread_id)
+        if ahead is not None and ahead[0] != run_id and ahead[1] >= time.time():
+            return False
         with self._db.locked(thread_id) as conn:
             self._expire(conn, thread_id)
-            ahead = conn.execute(
-                f"SELECT run_id FROM {self._table} WHERE thread_id = {self._mark} AND status "
-                f"IN ('pending', 'running') ORDER BY created_at, run_id LIMIT 1",
-                (thread_id,),
-            ).fetchone()
+            ahead = self._first_on(conn, thread_id)
             if ahead is None or ahead[0] != run_id:
                 return False
             self._set(conn, run_id, status="running")
         return True
 
+    def _first_on(self, conn: Any, thread_id: str) -> tuple[str, float] | None:
+        """The thread's oldest run not ended, and its lease."""
+        found = conn.execute(
+            f"SELECT run_id, lease_until FROM {self._table} WHERE thread_id = {self._mark} "
+            "AND status IN ('pending', 'running') ORDER BY created_at, run_id LIMIT 1",
+            (thread_id,),
+        ).fetchone()
+        return None if found is None else (str(found[0]), float(found[1]))
+
     def end(self, run_id: str, status: str, result: Any) -> None:
-        """Record how ``run_id`` ended, and what it gave (JSON text)."""
+        """Record how ``run_id`` ended, and what it gave (JSON text); a run already ended
+        as lost (its lease ran out) stays so: its thread may have gone on without it."""
         with self._db.connection() as conn:
-            self._set(conn, run_id, status=status, result=result)
+            self._set(conn, run_id, status=status, result=result, on=True)
 
     def renew(self, run_ids: Sequence[str]) -> list[str]:
-        """Extend the leases of ``run_ids``; those of them whose cancellation was asked."""
+        """Extend the leases of ``run_ids`` still on; those of them to stop: whose
+        cancellation was asked, or that were ended as lost (the lease ran out first)."""
         if not run_ids:
             return []
         marks = self._db.marks(len(run_ids))
         with self._db.connection() as conn:
             conn.execute(
-                f"UPDATE {self._table} SET lease_until = {self._mark} WHERE run_id IN ({marks})",
+                f"UPDATE {self._table} SET lease_until = {self._mark} WHERE run_id IN ({marks}) "
+                "AND status IN ('pending', 'running')",
                 (time.time() + LEASE_S, *run_ids),
             )
             rows = conn.execute(
-                f"SELECT run_id FROM {self._table} WHERE cancel = 1 AND run_id IN ({marks})",
+                f"SELECT run_id FROM {self._table} WHERE run_id IN ({marks}) AND (cancel = 1 "
+                "OR status NOT IN ('pending', 'running'))",
                 tuple(run_ids),
             ).fetchall()
         return [row[0] for row in rows]
@@ -164,10 +179,12 @@ class RunRecords:
             (_LOST, _now(), thread_id, time.time()),
         )
 
-    def _set(self, conn: Any, run_id: str, **values: Any) -> None:
+    def _set(self, conn: Any, run_id: str, on: bool = False, **values: Any) -> None:
+        """Set ``values`` on the run (``on``: only while it has not ended)."""
         assigned = ", ".join(f"{name} = {self._mark}" for name in [*values, "updated_at"])
+        still = " AND status IN ('pending', 'running')" if on else ""
         conn.execute(
-            f"UPDATE {self._table} SET {assigned} WHERE run_id = {self._mark}",
+            f"UPDATE {self._table} SET {assigned} WHERE run_id = {self._mark}{still}",
             (*values.values(), _now(), run_id),
         )
 

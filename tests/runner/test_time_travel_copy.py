@@ -13,6 +13,7 @@ from branchline import (
     Command,
     ConcurrentUpdate,
     InvalidThreadId,
+    Send,
     StateGraph,
     ThreadNotFound,
     copy_thread,
@@ -156,7 +157,6 @@ def test_copying_a_missing_thread_or_to_a_bad_id_is_refused(store: CheckpointSto
 
 def _fan_out(store: CheckpointStore) -> Any:
     """Send tasks that each ask, beside a subgraph kept across calls (checkpointer=True)."""
-    from branchline import Send  # noqa: PLC0415  (only this graph sends)
 
     def ask(state: dict[str, Any]) -> dict[str, Any]:
         return {"log": [f"{state['item']}:{interrupt(state['item'])}"]}
