@@ -292,7 +292,15 @@ class _Asked:
 
 
 def _asked(here: Served, thread_id: str, interrupt_id: str) -> _Asked:
-    """Question ``interrupt_id`` of the thread, from its log; 404 if it asked none."""
+    """Question ``interrupt_id`` of the thread: from its state when asked in the step in
+    progress (a question waiting is), else from its log; 404 if it asked none."""
+    thread = here.store.load(thread_id)
+    record = None if thread is None else thread.interrupt(interrupt_id)
+    if record is not None:
+        answered_by = (record.actor or "someone") if record.answered else None
+        return _Asked(
+            record.node, record.value, record.asked_at, record.deciders, answered_by, record.dropped
+        )
     asked: _Asked | None = None
     for event in here.store.events(thread_id):
         if isinstance(event, Interrupted) and event.interrupt_id == interrupt_id:
