@@ -1,6 +1,7 @@
 """``python -m tests.differential --seeds N [--start S] [--subgraphs R] [--features R]
 [--faces async]``: run seeds, print each failing seed's first divergence as a minimal
-runnable reproduction."""
+runnable reproduction. ``--copies``: copy each seed's Branchline thread halfway instead,
+and print where the copy and the original went apart (``copies.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import time
 
 from tests.differential.cases import FEATURE_RATE, SUBGRAPH_RATE, as_python, faced_case, shrink
+from tests.differential.copies import copied_differs
 from tests.differential.faces import FACES
 from tests.differential.runner import run_sequence
 
@@ -41,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the share of seeds whose nodes use retries, defer, Command[...], custom "
         f"streams, messages and chat models (default {FEATURE_RATE})",
     )
+    parser.add_argument(
+        "--copies", action="store_true", help="copy the thread halfway; compare the copy"
+    )
     args = parser.parse_args(argv)
+    if args.copies:
+        return _copies(args.start, args.seeds, args.subgraphs, args.features)
     began = time.monotonic()
     failing: list[int] = []
     stopped: collections.Counter[str] = collections.Counter()
@@ -64,6 +71,20 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 1 if failing else 0
+
+
+def _copies(start: int, seeds: int, subgraph_rate: float, feature_rate: float) -> int:
+    """Copy each seed's thread halfway; print where a copy went apart from its original."""
+    apart = []
+    for seed in range(start, start + seeds):
+        found = copied_differs(seed, subgraph_rate, feature_rate)
+        if found is not None:
+            apart.append(seed)
+            print(f"seed {seed}: {found}", end="\n\n", flush=True)
+    print(
+        f"{seeds} seeds from {start}: {len(apart)} copies went apart {apart[:50]}", file=sys.stderr
+    )
+    return 1 if apart else 0
 
 
 if __name__ == "__main__":

@@ -72,20 +72,21 @@ class Report:
 class Player:
     """Plays operations on one side and observes it."""
 
-    def __init__(self, side: Side) -> None:
+    def __init__(self, side: Side, thread: dict[str, Any] = THREAD) -> None:
         self.side = side
+        self.thread = thread  # the config of the thread it plays on
         self.labels = normalise.Labels()
 
     def _history(self) -> list[Any]:
-        return list(self.side.graph.get_state_history(THREAD))
+        return list(self.side.graph.get_state_history(self.thread))
 
     def _config_at(self, position: int) -> dict[str, Any]:
         snapshots = self._history()
-        return snapshots[position % len(snapshots)].config if snapshots else THREAD
+        return snapshots[position % len(snapshots)].config if snapshots else self.thread
 
     def pending(self) -> list[Any]:
         """Pending interrupts of ``interrupt()`` calls (not guards), sorted by value."""
-        items = self.side.graph.get_state(THREAD).interrupts
+        items = self.side.graph.get_state(self.thread).interrupts
         return sorted((i for i in items if not str(i.value).startswith("guard ")), key=repr)
 
     def play(self, op: Op) -> Observation:
@@ -99,6 +100,11 @@ class Player:
         seen = Observation(result, calls, self._state(), self._observed_history())
         return Observation(**normalise.blur_twins(seen.as_dict(), self.labels))
 
+    def observe(self) -> Observation:
+        """The side as it is, no operation played."""
+        seen = Observation(None, [], self._state(), self._observed_history())
+        return Observation(**normalise.blur_twins(seen.as_dict(), self.labels))
+
     def _call(self, op: Op) -> Any:
         graph, engine = self.side.graph, self.side.engine
         kwargs: dict[str, Any] = {"durability": op.durability} if op.durability else {}
@@ -108,17 +114,17 @@ class Player:
         if op.call_after:
             kwargs["interrupt_after"] = list(op.call_after)
         if op.kind == "invoke":
-            return normalise.result(graph.invoke(op.values, THREAD, **kwargs), self.labels)
+            return normalise.result(graph.invoke(op.values, self.thread, **kwargs), self.labels)
         if op.kind == "resume":
-            config = THREAD if op.at is None else self._config_at(op.at)
+            config = self.thread if op.at is None else self._config_at(op.at)
             command = engine.Command(resume=op.value, update=op.values)
             if op.stream_mode:
                 return self._streamed(command, config, op.stream_mode)
             return normalise.result(graph.invoke(command, config), self.labels)
         if op.kind == "resume_map":
-            return normalise.result(graph.invoke(self._answers(op), THREAD), self.labels)
+            return normalise.result(graph.invoke(self._answers(op), self.thread), self.labels)
         if op.kind == "update":
-            config = THREAD if op.at is None else self._config_at(op.at)
+            config = self.thread if op.at is None else self._config_at(op.at)
             graph.update_state(config, op.values, as_node=op.as_node)
             return None
         if op.kind == "replay":
@@ -126,10 +132,10 @@ class Player:
         if op.kind in subgraph_calls.KINDS or op.subgraphs:
             return subgraph_calls.call(op, self)
         if op.kind == "stream":
-            return self._streamed(op.values, THREAD, op.stream_mode)
+            return self._streamed(op.values, self.thread, op.stream_mode)
         if op.kind == "goto":
             return normalise.result(
-                graph.invoke(engine.Command(goto=op.value), THREAD), self.labels
+                graph.invoke(engine.Command(goto=op.value), self.thread), self.labels
             )
         if op.kind == "history":
             return self._query(op)
@@ -163,11 +169,11 @@ class Player:
         position = {s.config["configurable"]["checkpoint_id"]: i for i, s in enumerate(whole)}
         graph = self.side.graph
         if op.query == "limit":
-            found = graph.get_state_history(THREAD, limit=2)
+            found = graph.get_state_history(self.thread, limit=2)
         elif op.query == "filter":
-            found = graph.get_state_history(THREAD, filter={"source": "loop"})
+            found = graph.get_state_history(self.thread, filter={"source": "loop"})
         else:
-            found = graph.get_state_history(THREAD, before=self._config_at(op.at or 0))
+            found = graph.get_state_history(self.thread, before=self._config_at(op.at or 0))
         return [position.get(s.config["configurable"]["checkpoint_id"], "?") for s in found]
 
     def _answers(self, op: Op) -> Any:
@@ -190,13 +196,13 @@ class Player:
         graph = self.side.graph
         try:
             nested = bool(self.side.spec.subgraph_nodes())
-            snapshot = graph.get_state(THREAD, subgraphs=nested)
+            snapshot = graph.get_state(self.thread, subgraphs=nested)
             position = {
                 s.config["configurable"]["checkpoint_id"]: i for i, s in enumerate(self._history())
             }
             state = normalise.checkpoint(snapshot, self.labels, position)
             if nested:
-                state["configs"] = normalise.tasks(graph.get_state(THREAD).tasks, self.labels)
+                state["configs"] = normalise.tasks(graph.get_state(self.thread).tasks, self.labels)
             return state
         except Exception as error:
             return ["error", error_category(self.side.name, error)]

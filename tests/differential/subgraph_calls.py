@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tests.differential import normalise
-from tests.differential.engines import THREAD
 
 if TYPE_CHECKING:
     from tests.differential.operations import Op
@@ -27,21 +26,21 @@ def _unique(found: list[tuple[tuple[int, str], Any]]) -> list[Any]:
     return [value for key, value in sorted(found, key=lambda kv: kv[0]) if keys.count(key) == 1]
 
 
-def runs(graph: Any, query: str | None) -> list[dict[str, Any]]:
-    """The namespace configs of the subgraph runs the parent's pending tasks show
+def runs(graph: Any, query: str | None, thread: dict[str, Any]) -> list[dict[str, Any]]:
+    """The namespace configs of the subgraph runs the pending tasks of ``thread`` show
     (``"live"``) or its history does (``"past"``)."""
     found = []
-    live = [graph.get_state(THREAD)] if query == "live" else []
-    for position, snapshot in enumerate(live or graph.get_state_history(THREAD)):
+    live = [graph.get_state(thread)] if query == "live" else []
+    for position, snapshot in enumerate(live or graph.get_state_history(thread)):
         for task in snapshot.tasks:
             if isinstance(task.state, dict):
                 found.append(((position, task.name), task.state))
     return _unique(found)
 
 
-def paused(graph: Any) -> list[Any]:
+def paused(graph: Any, thread: dict[str, Any]) -> list[Any]:
     """The snapshots of the subgraphs the parent's pending tasks run (``subgraphs=True``)."""
-    tasks = graph.get_state(THREAD, subgraphs=True).tasks
+    tasks = graph.get_state(thread, subgraphs=True).tasks
     return _unique([((0, t.name), t.state) for t in tasks if _is_snapshot(t.state)])
 
 
@@ -53,18 +52,20 @@ def available(op: Op, player: Player) -> bool:
     """Whether LangGraph has something for ``op`` to reach (else it is not sent)."""
     graph = player.side.graph
     if op.kind == "sub_update":
-        return bool(paused(graph))
-    return bool(runs(graph, op.query))
+        return bool(paused(graph, player.thread))
+    return bool(runs(graph, op.query, player.thread))
 
 
 def call(op: Op, player: Player) -> Any:
     """Run ``op`` on the player's side; the normalised result."""
     graph, labels = player.side.graph, player.labels
     if op.kind == "stream":
-        items = list(graph.stream(op.values, THREAD, stream_mode=op.stream_mode, subgraphs=True))
+        items = list(
+            graph.stream(op.values, player.thread, stream_mode=op.stream_mode, subgraphs=True)
+        )
         return normalise.subgraph_chunks(items, op.stream_mode or "updates", labels)
     if op.kind == "sub_update":
-        found = paused(graph)
+        found = paused(graph, player.thread)
         if not found:
             return ["nothing to reach"]
         config = found[(op.pick or 0) % len(found)].config
@@ -72,7 +73,7 @@ def call(op: Op, player: Player) -> Any:
             config = _history_config(graph, config, op.at)
         written = graph.update_state(config, op.values, as_node=op.as_node)
         return normalise.task_state(written, labels)
-    found = runs(graph, op.query)
+    found = runs(graph, op.query, player.thread)
     if not found:
         return ["nothing to reach"]
     config = found[(op.pick or 0) % len(found)]
