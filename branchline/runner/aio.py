@@ -64,6 +64,11 @@ def awaited(value: Coroutine[Any, Any, R], what: str) -> R:
     return call.run(value)  # a worker thread of the call (a sync node's subgraph)
 
 
+def in_async_call() -> bool:
+    """Whether this runs for an async call (``ainvoke``, ``astream``...)."""
+    return _call.get() is not None
+
+
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
     """Whether this runs on ``loop``'s own thread (a sync ``invoke`` called inside an
     async node): awaiting on the loop from here would wait for itself."""

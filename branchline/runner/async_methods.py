@@ -3,15 +3,19 @@
 No twin code: every method here hands its arguments to the one synchronous method of
 the same name, which runs on a worker thread; ``async def`` nodes, path functions and
 tools are awaited on the caller's loop. A method that streams (``astream``,
-``aget_state_history``, ``areplay``) is an async iterator over its twin's items.
+``aget_state_history``, ``areplay``) is an async iterator over its twin's items;
+``astream_events`` is LangChain's, told of ``astream``'s run by its callbacks.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from branchline.runner.aio import iterated_off_loop, off_loop
+from branchline.runner.callbacks import langchain_events
+from branchline.runner.errors import InvalidConfigError
 from branchline.runner.runnable import config_list
 from branchline.runner.types import StateSnapshot, StateUpdate
 
@@ -46,6 +50,45 @@ class AsyncMethods:
         """``stream``'s chunks, as an async iterator (every stream mode). Leaving the loop
         early stops the run as leaving ``stream``'s does."""
         return iterated_off_loop(self.stream, input, config, **kwargs)
+
+    async def astream_events(
+        self,
+        input: Any,
+        config: Mapping[str, Any] | None = None,
+        *,
+        version: str = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """LangChain's stream of events of a run (version ``"v2"``, as LangGraph's): the
+        graph's and each node's ``on_chain_start``/``_stream``/``_end``, and those of the
+        chat models and tools nodes call (``on_chat_model_stream``: their tokens). Needs
+        langchain-core; ``kwargs`` go to ``astream`` (``stream_mode``, ``context``...)."""
+        if version != "v2":
+            raise InvalidConfigError(
+                f"astream_events(version={version!r}) is not served; pass version='v2'"
+            )
+        events, given = langchain_events(), dict(config or {})
+        if given.get("run_id") is not None:  # LangChain's events need it as a UUID
+            given["run_id"] = UUID(str(given["run_id"]))
+        async for event in events(
+            self,
+            input,
+            given,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+            **kwargs,
+        ):
+            yield event
 
     async def abatch(
         self,

@@ -24,7 +24,7 @@ from branchline.runner.intake import Intake
 from branchline.runner.interrupts import in_durable_task
 from branchline.runner.output_keys import OutputKeys, check_output_keys, selected, selected_values
 from branchline.runner.runnable import RunnableMethods
-from branchline.runner.runtime import with_run_context
+from branchline.runner.runtime import traced, values_left, with_run_context
 from branchline.runner.schema import StateSchema
 from branchline.runner.snapshots import config_of, empty_snapshot, snapshot_of
 from branchline.runner.spec import GraphSpec
@@ -208,7 +208,8 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
         history = partial(self._listed, cfg)
         emitter = Emitter(shown, self.schema, subgraphs, history)
         run = Run(self.spec, cfg, emitter, self._pool, breakpoints, journal, timeout)
-        chunks = run.execute(input, thread)
+        left = partial(values_left, run, self.schema, self.boundary)  # told to callbacks
+        chunks = traced(config, self.name, input, run.execute(input, thread), left)
         return run, chunks if shown is modes else printed(chunks, modes)
 
     def _listed(self, cfg: RunConfig) -> Callable[[StateSnapshot], StateSnapshot]:

@@ -153,6 +153,10 @@ def checkpoint_config(thread_id: str, checkpoint_id: str) -> dict[str, Any]:
     }
 
 
+# A call's own, not its nodes' (as in LangGraph): its run's id and name.
+_CALLS_OWN = ("run_id", "run_name")
+
+
 def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) -> dict[str, Any]:
     """The config a node function gets, as LangGraph gives it: the run's, with the root
     thread's id (inside a subgraph too), the task's place (``checkpoint_ns``:
@@ -172,7 +176,8 @@ def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) ->
         checkpoint_id=None,
     )
     configurable[TASK] = True
-    return {**run, "configurable": configurable}
+    own = {k: v for k, v in run.items() if k not in _CALLS_OWN}
+    return {**own, "configurable": configurable}
 
 
 def namespace_segments(namespace: str) -> list[str]:

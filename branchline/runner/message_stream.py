@@ -80,7 +80,7 @@ class TaskMessages:
         self._seen, self._streamed = stream.seen, streamed
         self.metadata = metadata
         lc = _required()
-        handler = _handler_class()(self)
+        self.handler = handler = _handler_class()(self)
         integration = {"ls_integration": "langgraph"}
         callbacks = lc.CallbackManager(
             handlers=[handler],
@@ -164,14 +164,14 @@ def langchain_config_set() -> bool:
     return _installed.get()
 
 
-def installed(task: TaskMessages | None) -> Callable[[], None] | None:
-    """Make ``task``'s config the one LangChain runnables called from here inherit; with
-    no ``task`` (a run that does not stream messages), clear the one an enclosing task
-    set. Returns what undoes it, or None when there was nothing to do."""
-    if task is None and not _installed.get():
+def installed(config: dict[str, Any] | None) -> Callable[[], None] | None:
+    """Make a task's ``config`` the one LangChain runnables called from here inherit;
+    with None (a run that does not stream messages nor has callbacks), clear the one an
+    enclosing task set. Returns what undoes it, or None when there was nothing to do."""
+    if config is None and not _installed.get():
         return None
     var = _required().var_child_runnable_config
-    token, flag = var.set(task.config if task else None), _installed.set(task is not None)
+    token, flag = var.set(config), _installed.set(config is not None)
 
     def undo() -> None:
         var.reset(token)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from branchline.domain.model.checkpoint import Checkpoint, TaskResult
 from branchline.runner.aio import awaited
+from branchline.runner.callbacks import NodeRun
 from branchline.runner.deferred import hold_deferred
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.topology import Topology
@@ -28,13 +30,23 @@ class Route:
     sends: tuple[tuple[str, Any], ...] = ()
 
 
-def route(topology: Topology, node: str, state: Any, goto: Sequence[str | Send] = ()) -> Route:
-    """Targets of a finished node: its plain edges, its conditional edges on ``state``, ``goto``."""
+def route(
+    topology: Topology,
+    node: str,
+    state: Any,
+    goto: Sequence[str | Send] = (),
+    traced: NodeRun | None = None,
+) -> Route:
+    """Targets of a finished node: its plain edges, its conditional edges on ``state``,
+    ``goto``. ``traced``: the node's run, under which its path functions' runs are told
+    to the call's callbacks."""
     choices: list[Any] = list(topology.successors(node))
+    # As LangGraph's node: the function, its writes, one write per edge, then the paths.
+    place = 3 + len(choices) + sum(node in sources for sources, _ in topology.joins)
     for branch in topology.branches.get(node, ()):
-        result = branch.path(state)
-        if inspect.iscoroutine(result):  # an async path function, in an async call
-            result = awaited(result, f"the path function of {node!r}")
+        chosen = partial(_chosen, branch.path, state, node)
+        result = chosen() if traced is None else traced.path(place, branch.path, chosen, state)
+        place += 1
         for choice in result if isinstance(result, list | tuple) else [result]:
             mapped = branch.path_map is not None and not isinstance(choice, Send)
             choices.append(branch.path_map.get(choice, choice) if mapped else choice)  # type: ignore[union-attr]
@@ -49,6 +61,14 @@ def route(topology: Topology, node: str, state: Any, goto: Sequence[str | Send] 
     if len(targets) == 1:  # a chain's next node
         return Route(() if targets[0] == END else (targets[0],), tuple(sends))
     return Route(tuple(t for t in dict.fromkeys(targets) if t != END), tuple(sends))
+
+
+def _chosen(path: Callable[[Any], Any], state: Any, node: str) -> Any:
+    """What a path function of ``node`` chooses on ``state`` (an async one awaited)."""
+    result = path(state)
+    if inspect.iscoroutine(result):  # an async path function, in an async call
+        result = awaited(result, f"the path function of {node!r}")
+    return result
 
 
 def known(topology: Topology, source: str, names: Sequence[str | Send]) -> tuple[str, ...]:

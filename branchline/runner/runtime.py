@@ -10,16 +10,17 @@ runs inside a ``NodeCall`` that ``get_*()`` find in a context variable.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from branchline.runner.aio import awaited, sync_node_output
-from branchline.runner.config import task_config
+from branchline.runner.callbacks import NodeRun, Tracing, tracing
+from branchline.runner.config import PARENT_THREAD, task_config
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import TaskScope, current_scope
+from branchline.runner.interrupts import GraphInterrupt, TaskScope, current_scope
 from branchline.runner.message_stream import (
     MessageStream,
     TaskMessages,
@@ -28,6 +29,7 @@ from branchline.runner.message_stream import (
     task_described,
     task_metadata,
 )
+from branchline.runner.subgraph import SubgraphPaused
 from branchline.runner.topology import Node
 
 ContextT = TypeVar("ContextT")
@@ -59,12 +61,14 @@ class Runtime(Generic[ContextT]):
 
 @dataclass(frozen=True)
 class RunContext:
-    """A run's context, whether its caller streams ``"custom"``, and its ``"messages"``
-    stream if it has one (a subgraph streamed for its caller shares its caller's)."""
+    """A run's context, whether its caller streams ``"custom"``, its ``"messages"``
+    stream if it has one (a subgraph streamed for its caller shares its caller's), and
+    the LangChain callbacks its config names (``callbacks``: a call's own)."""
 
     context: Any = None
     custom: bool = False
     messages: MessageStream | None = None
+    tracing: Tracing | None = None
 
 
 def with_run_context(
@@ -83,8 +87,46 @@ def with_run_context(
     outer = inherited if isinstance(inherited, RunContext) else RunContext()
     context = outer.context if context is None else coerced_context(schema, context)
     messages = (outer.messages or MessageStream()) if "messages" in modes else None
-    configurable[RUNTIME] = RunContext(context, "custom" in modes, messages)
+    configurable[RUNTIME] = RunContext(context, "custom" in modes, messages, tracing(config))
     return {**config, "configurable": configurable}
+
+
+def traced(
+    config: Mapping[str, Any],
+    name: str,
+    input: Any,
+    chunks: Iterator[Any],
+    left: Callable[[], Any],
+) -> Iterator[Any]:
+    """The chunks of a call whose config is ``config``, told to its callbacks if it
+    names any (``callbacks.Tracing``), as the run ``run_name`` (else the graph's
+    ``name``): ``left()`` gives the values it ends with."""
+    configurable = config.get("configurable") or {}
+    found = configurable.get(RUNTIME)
+    if not isinstance(found, RunContext) or found.tracing is None:
+        return chunks
+    named, nested = config.get("run_name") or name, bool(configurable.get(PARENT_THREAD))
+    run_id = config.get("run_id")
+    return found.tracing.call(named, input, run_id, chunks, left, nested, as_langgraphs)
+
+
+def as_langgraphs(error: BaseException) -> BaseException:
+    """``error`` as LangGraph's callbacks are told of it: a subgraph's pause is the
+    ``GraphInterrupt`` it raises there."""
+    if isinstance(error, SubgraphPaused):
+        return GraphInterrupt(error.questions, 0)
+    return error
+
+
+def values_left(run: Any, schema: Any, boundary: Any) -> tuple[Any, bool]:
+    """The values a call leaves (``run``: its ``executor.Run``), as ``invoke`` returns
+    them without its questions, and whether it paused (work is left)."""
+    thread = run.thread
+    if thread is None:
+        return None, False
+    values = thread.live_values
+    shown = boundary.output(schema.shown(values) if schema.kind == "root" else values)
+    return shown, bool(thread.pending_interrupts or thread.pending_tasks)
 
 
 def coerced_context(schema: type[Any] | None, context: Any) -> Any:
@@ -110,7 +152,7 @@ class NodeCall:
     ``with call:`` makes it the current one (and its config the one LangChain chat
     models called in it inherit, when the run streams messages)."""
 
-    __slots__ = ("_messages", "_place", "_runtime", "_scope", "_undo", "run")
+    __slots__ = ("_messages", "_place", "_runtime", "_scope", "_traced", "_undo", "run")
 
     def __init__(self, scope: TaskScope, place: TaskPlace) -> None:
         """``scope``: the task's (its run's config, its thread, node and id, and where its
@@ -121,6 +163,7 @@ class NodeCall:
         self._scope, self._place = scope, place
         self._runtime: Runtime[Any] | None = None
         self._messages: TaskMessages | None = None
+        self._traced: NodeRun | None = None  # this attempt's run, told to the callbacks
         self._undo: Callable[[], None] | None = None
 
     def __enter__(self) -> NodeCall:
@@ -129,7 +172,7 @@ class NodeCall:
             metadata = task_metadata(scope.config, config, task_described(*self._place))
             self._messages = self.run.messages.task(config, metadata, scope.streamed)
         if self._messages is not None or langchain_config_set():
-            self._undo = installed(self._messages)
+            self._undo = installed(self._messages.config if self._messages else None)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -142,14 +185,43 @@ class NodeCall:
         messages = self._messages
         if messages is not None:
             messages.started(state)
-        given = self.arguments(node.asks) if node.asks else {}
-        if node.awaits:
-            output = awaited(node.func(state, **given), node.name)
+        if self.run.tracing is None:
+            output = self._called(node, state)
         else:
-            output = sync_node_output(node.func, state, **given)
+            output = self._traced_call(self.run.tracing, node, state)
         if messages is not None:
             messages.returned(output)
         return output
+
+    def _called(self, node: Node, state: Any) -> Any:
+        given = self.arguments(node.asks) if node.asks else {}
+        if node.awaits:
+            return awaited(node.func(state, **given), node.name)
+        return sync_node_output(node.func, state, **given)
+
+    def _traced_call(self, tracing: Tracing, node: Node, state: Any) -> Any:
+        """The call told to the run's callbacks: a chain run of the node (each attempt
+        one), under which what it calls of LangChain runs."""
+        config = self._task_config()
+        self._traced = traced = tracing.node(self._place[0], node.name, state, config["metadata"])
+        if self._messages is not None:
+            traced.callbacks.add_handler(self._messages.handler, inherit=True)
+        undo = installed(self.config())
+        try:
+            output = self._called(node, state)
+        except BaseException as error:
+            traced.failed(as_langgraphs(error))
+            raise
+        finally:
+            if undo is not None:
+                undo()
+        traced.output = output  # it ends once its routes are known (tasks.reduce_outcomes)
+        return output
+
+    @property
+    def traced(self) -> NodeRun | None:
+        """The node's last run as the call's callbacks were told of it, if they were."""
+        return self._traced
 
     def write(self, chunk: Any) -> None:
         """Stream ``chunk`` in the ``"custom"`` mode, after what the task wrote before."""
@@ -170,9 +242,17 @@ class NodeCall:
     def config(self) -> dict[str, Any]:
         """The config the node gets (``config`` parameter, ``get_config()``): with the
         task's metadata and callbacks when the run streams messages, as LangGraph's."""
-        if self._messages is not None:
-            return dict(self._messages.config)
-        return self._task_config()
+        return self._traced_config(
+            dict(self._messages.config) if self._messages else self._task_config()
+        )
+
+    def _traced_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """``config`` with the callbacks of the node's run, when the call has callbacks
+        (and without the call's ``run_id``, which is the call's run's own)."""
+        if self._traced is not None:
+            config["callbacks"] = self._traced.callbacks
+            config.pop("run_id", None)
+        return config
 
     def _task_config(self) -> dict[str, Any]:
         """The task's config, with its metadata as LangGraph gives a node: the run's, the
@@ -187,7 +267,7 @@ class NodeCall:
         ``runtime``, ``writer``, as LangGraph injects them."""
         given: dict[str, Any] = {}
         if "config" in wanted:
-            given["config"] = self._task_config()
+            given["config"] = self._traced_config(self._task_config())
         if "runtime" in wanted:
             given["runtime"] = self.runtime
         if "writer" in wanted:
@@ -197,11 +277,13 @@ class NodeCall:
 
 def needs_call(config: Mapping[str, Any]) -> bool:
     """Whether a task of the run of ``config`` must run its node in a ``NodeCall``
-    entered at its start: the run streams messages, or an enclosing task set the config
-    LangChain runnables inherit. (Otherwise the call is made when the node asks.)"""
+    entered at its start: the run streams messages or has callbacks, or an enclosing
+    task set the config LangChain runnables inherit. (Otherwise the call is made when
+    the node asks.)"""
     found = (config.get("configurable") or {}).get(RUNTIME)
-    streams = isinstance(found, RunContext) and found.messages is not None
-    return streams or langchain_config_set()
+    if isinstance(found, RunContext) and (found.messages or found.tracing):
+        return True
+    return langchain_config_set()
 
 
 def _running() -> NodeCall | None:

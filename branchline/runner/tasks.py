@@ -16,6 +16,7 @@ from branchline.domain.model.events import ThreadEvent
 from branchline.domain.model.ids import interrupt_id, task_id
 from branchline.domain.model.thread import Thread
 from branchline.runner.aio import sync_node_output
+from branchline.runner.callbacks import NodeRun
 from branchline.runner.channel_writes import Delta, StepWriter
 from branchline.runner.errors import InvalidConfigError, InvalidUpdateError
 from branchline.runner.interrupts import (
@@ -69,6 +70,7 @@ class Outcome:
     managed: dict[str, Any] = field(default_factory=dict)  # its managed values (managed.py)
     cached: bool = False  # its node's result came from the node cache (node_cache.py)
     stopped: bool = False  # cancelled because a sibling failed (async calls: see run_tasks)
+    traced: NodeRun | None = None  # its node's run, told to the call's callbacks
 
     @property
     def finished(self) -> bool:
@@ -192,7 +194,10 @@ def _run_task(
         raise ParentCommand(output)  # the enclosing subgraph node returns it
     # As LangGraph: a key the state lacks, in what a node returned, is left out.
     writes, command = graph.schema.node_writes(f"node {node!r}", output, known_only=True)
-    return Outcome(tid, node, writes, command, index=index, managed=managed, cached=cached)
+    traced = scope.call.traced if isinstance(scope.call, NodeCall) else None
+    return Outcome(
+        tid, node, writes, command, index=index, managed=managed, cached=cached, traced=traced
+    )
 
 
 def _carry_streamed(asked: Exception, streamed: list[Any]) -> None:
@@ -226,8 +231,22 @@ def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -
 
     Writes apply in LangGraph's order: tasks by node name, then ``Send`` tasks in
     packet order, the writes of tasks of this step that finished in an earlier run (before
-    a question or a failure) in their places too.
+    a question or a failure) in their places too. The node runs told to the call's
+    callbacks end here, their path functions' runs under them.
     """
+    try:
+        _reduce(graph, thread, outcomes)
+    except BaseException as error:
+        for outcome in outcomes:
+            if outcome.traced is not None:
+                outcome.traced.failed(error)
+        raise
+    for outcome in outcomes:
+        if outcome.traced is not None:
+            outcome.traced.ended()
+
+
+def _reduce(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -> None:
     assert thread.head is not None
     head = thread.head
     pulls = len(head.next) - len(head.packets)
@@ -248,7 +267,7 @@ def reduce_outcomes(graph: GraphSpec, thread: Thread, outcomes: list[Outcome]) -
         fresh = apply_writes(thread.values, outcome.delta.assigned, outcome.delta.appended)
         goto = outcome.command.goto_nodes if outcome.command else ()
         state = graph.schema.node_input(fresh, outcome.managed)
-        outcome.route = route(graph.topology, outcome.node, state, goto)
+        outcome.route = route(graph.topology, outcome.node, state, goto, outcome.traced)
 
 
 def _reduce_in_order(

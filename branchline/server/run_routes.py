@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
@@ -38,7 +38,7 @@ from branchline.server.requests import (
     parsed,
     refusal_status,
 )
-from branchline.server.stream_events import SERVED, StreamEvents
+from branchline.server.stream_events import HIDDEN, SERVED, StreamEvents
 
 
 @dataclass
@@ -76,7 +76,9 @@ async def admitted(request: Request, body: RunBody) -> Run:
             409, f"thread {thread_id!r} belongs to graph {owner[0]!r}, not {graph_id!r}"
         )
     run_id = str(uuid4())
-    config = dict(body.config or {})
+    # Callbacks are the server's to give (a body cannot hold them), the run's id too.
+    config = {k: v for k, v in (body.config or {}).items() if k not in ("callbacks", "run_id")}
+    config.setdefault("run_name", graph_id)  # as LangGraph Server names a run's events
     given = {**(config.get("configurable") or {}), **(body.checkpoint or {})}
     # The engine's own keys ("__branchline_...") are not a client's to set.
     configurable = {k: v for k, v in given.items() if not str(k).startswith("__")}
@@ -167,20 +169,30 @@ async def _events(run: Run, background: Background, body: RunBody) -> AsyncItera
     events = StreamEvents(body.modes, body.stream_subgraphs)
     try:
         async with background.turn(run.run_id, run.thread_id) as outcome:
-            chunks = run.graph.astream(
-                run.input,
-                run.config,
-                stream_mode=events.engine_modes,
-                subgraphs=True,
-                **run.options,
-            )
-            async for namespace, mode, data in chunks:
+            async for namespace, mode, data in _chunks(run, events):
                 if mode == "values" and not namespace:
                     outcome.result = data
                 for event in events.of(namespace, mode, data):
                     yield event
     except Exception as failed:
         yield {"event": "error", "data": wire.dumps(wire.error(type(failed).__name__, str(failed)))}
+
+
+async def _chunks(run: Run, events: StreamEvents) -> AsyncIterator[tuple[Any, str, Any]]:
+    """The run's chunks, ``(namespace, mode, data)``; with the ``events`` mode, LangChain's
+    events of the run among them (``astream_events``, as LangGraph Server streams them:
+    the graph's own stream is its chunks, runs LangChain hides are left out)."""
+    options = {"stream_mode": events.engine_modes, "subgraphs": True, **run.options}
+    if not events.events:
+        async for chunk in run.graph.astream(run.input, run.config, **options):
+            yield chunk
+        return
+    config = {**run.config, "run_id": UUID(run.run_id)}
+    async for event in run.graph.astream_events(run.input, config, **options):
+        if event["event"] == "on_chain_stream" and event["run_id"] == run.run_id:
+            yield event["data"]["chunk"]
+        elif HIDDEN not in (event.get("tags") or ()):
+            yield (), "events", event
 
 
 async def join(request: Request) -> Response:

@@ -6,6 +6,8 @@ chat models differ: ``messages-tuple`` sends the engine's ``(message, metadata)`
 as ``messages`` events; ``messages`` sends each message as it builds up:
 ``messages/metadata`` once per message, then ``messages/partial`` with the message so
 far for each of its chunks, or ``messages/complete`` for a message that came whole.
+``events`` sends LangChain's events of the run (``astream_events``), each an ``events``
+event.
 """
 
 from __future__ import annotations
@@ -24,15 +26,18 @@ SERVED = (
     "checkpoints",
     "messages",
     "messages-tuple",
+    "events",
 )
+HIDDEN = "langsmith:hidden"  # the tag of runs LangChain's tracing leaves out
 
 
 class StreamEvents:
     """The events of one streamed run, for the modes it asked for."""
 
     def __init__(self, asked: Sequence[str], subgraphs: bool) -> None:
-        modes = {"messages" if m.startswith("messages") else m for m in asked}
+        modes = {"messages" if m.startswith("messages") else m for m in asked} - {"events"}
         self.engine_modes = sorted(modes | {"values"})  # the run's result, always
+        self.events = "events" in asked  # LangChain's events of the run (astream_events)
         self._values = "values" in asked
         self._pairs, self._built = "messages-tuple" in asked, "messages" in asked
         self._subgraphs = subgraphs

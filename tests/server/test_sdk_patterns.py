@@ -352,6 +352,24 @@ def test_a_chat_models_tokens_stream_as_pairs_and_as_the_message_so_far(server: 
     assert said["reply-1"]["metadata"]["langgraph_node"] == "reply"
 
 
+def test_the_events_mode_streams_langchains_events_of_the_run(server: Server) -> None:
+    async def scenario() -> list[Any]:
+        async with client(server) as sdk:
+            tid = (await sdk.threads.create(graph_id="chat"))["thread_id"]
+            hello = {"messages": [{"role": "user", "content": "hi", "id": "u-1"}]}
+            modes = ["events", "values"]
+            return [p async for p in sdk.runs.stream(tid, "chat", input=hello, stream_mode=modes)]
+
+    parts = run(scenario())
+    events = [p.data for p in parts if p.event == "events"]
+    runs = [(e["event"], e["name"], len(e["parent_ids"])) for e in events]
+    assert runs[:2] == [("on_chain_start", "chat", 0), ("on_chain_start", "reply", 1)]
+    assert runs[-1] == ("on_chain_end", "chat", 0)  # the run, named after its graph
+    tokens = [e["data"]["chunk"]["content"] for e in events if e["event"] == "on_chat_model_stream"]
+    assert tokens == ["a", " ", "b"]
+    assert [p.event for p in parts].count("values") == 2  # the graph's own chunks, as asked
+
+
 def test_a_token_without_the_role_cannot_move_past_the_question_by_other_means(
     server: Server,
 ) -> None:
