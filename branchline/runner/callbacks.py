@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
 from branchline.runner.aio import in_async_call
+from branchline.runner.config import CALLS_OWN
 from branchline.runner.errors import InvalidConfigError
-from branchline.runner.interrupts import GraphInterrupt
+from branchline.runner.interrupts import GraphInterrupt, TaskScope
 
 _INSTALL = "pip install 'branchline[langchain]'"
 
@@ -30,7 +33,7 @@ class Tracing:
     callbacks its tasks' runs start under."""
 
     def __init__(self, callbacks: Any) -> None:
-        self._callbacks = callbacks
+        self.callbacks = callbacks
         self.run: Any = None  # the call's chain run, once it started
 
     def call(
@@ -49,7 +52,7 @@ class Tracing:
         values, and whether it paused; a subgraph's call that paused (``nested``) fails
         with a ``GraphInterrupt``, as its parent's task does in LangGraph. ``reported``:
         what an error raised is told as (the engine's own signals as LangGraph's)."""
-        run = self._callbacks.on_chain_start(None, input, run_id=_uuid(run_id), name=name)
+        run = self.callbacks.on_chain_start(None, input, run_id=_uuid(run_id), name=name)
         self.run = run
         try:
             yield from chunks
@@ -92,13 +95,16 @@ class NodeRun:
     """One run of a node, told to the callbacks of its call. As in LangGraph, its path
     functions run under it once it returned (``path``), and then it ends (``ended``)."""
 
-    def __init__(self, parent: Any, node: str, state: Any, metadata: dict[str, Any]) -> None:
+    def __init__(
+        self, parent: Any, node: str, state: Any, metadata: dict[str, Any], paths_at: int = 0
+    ) -> None:
         parent.add_metadata(metadata)  # inherited by what the node calls, as LangGraph's
         self._run = parent.on_chain_start(None, state, name=node)
         # What the node calls runs under, as under the first runnable of LangGraph's node.
         self.callbacks = self._run.get_child("seq:step:1")
-        self.output: Any = None
+        self.output: Any = state
         self._open = True
+        self._paths_at = paths_at  # an update's run: its paths' places, from this one
 
     def path(
         self, place: int, func: Callable[..., Any], chosen: Callable[[], Any], state: Any
@@ -106,6 +112,8 @@ class NodeRun:
         """``chosen()``, what the node's path function ``func`` chooses on ``state``, told
         as a run under the node's (``place``: its runnable's place in LangGraph's node,
         for the tag)."""
+        if self._paths_at:
+            place, self._paths_at = self._paths_at, self._paths_at + 1
         shown = getattr(func, "__name__", "<lambda>")
         if shown == "<lambda>":  # unnamed: as LangGraph's two faces show it
             shown = "Unnamed" if in_async_call() else "RunnableCallable"
@@ -136,6 +144,48 @@ class NodeRun:
         if self._open:
             self._open = False
             self._run.on_chain_error(error)
+
+
+_updating: ContextVar[tuple[Any, str] | None] = ContextVar("branchline_updating", default=None)
+
+
+@contextmanager
+def traced_update(config: Mapping[str, Any], graph: str) -> Iterator[None]:
+    """An ``update_state`` (or ``bulk_update_state``) of ``graph`` with ``config``: each
+    update made as a node with path functions is told to the config's callbacks as
+    LangGraph tells it, a run ``<graph>UpdateState`` with those functions' runs under it."""
+    found = tracing(config)
+    if found is None:
+        yield
+        return
+    token = _updating.set((found.callbacks, f"{graph}UpdateState"))
+    try:
+        yield
+    finally:
+        _updating.reset(token)
+
+
+def update_run(state: Any) -> NodeRun | None:
+    """The run of an update whose path functions choose on ``state``, if the update is
+    told to callbacks (``traced_update``)."""
+    found = _updating.get()
+    if found is None:
+        return None
+    callbacks, name = found
+    return NodeRun(callbacks, name, state, {}, paths_at=2)  # its node's writes come first
+
+
+def calling_config(scope: TaskScope | None) -> dict[str, Any]:
+    """The config of the run of the task that runs a subgraph, for the subgraph's run:
+    without the call's own run id and name, and with the callbacks of the task's node
+    run when the call has callbacks (the subgraph's run is told under it)."""
+    if scope is None:
+        return {}
+    config = {k: v for k, v in scope.config.items() if k not in CALLS_OWN}
+    traced = getattr(scope.call, "traced", None)
+    if traced is not None:
+        config["callbacks"] = traced.callbacks
+    return config
 
 
 def langchain_events() -> Any:

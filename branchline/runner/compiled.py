@@ -16,6 +16,7 @@ from branchline.domain.store.collection_pause import collection_paused
 from branchline.runner.async_methods import AsyncMethods
 from branchline.runner.boundary import Boundary
 from branchline.runner.branching import Branching
+from branchline.runner.callbacks import traced_update
 from branchline.runner.config import KEPT_BASE, ROOT_THREAD, RunConfig, checked_step_timeout
 from branchline.runner.durability import Durability, Journal, check_durability
 from branchline.runner.errors import InvalidConfigError
@@ -374,8 +375,8 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
             return update_subgraph(
                 self.spec, config, cfg, lambda child, at: child.bulk_update_state(at, supersteps)
             )
-        thread = store.load(thread_id)
-        batch = Intake.of(self.spec, cfg).decide_bulk(thread, supersteps)
+        with traced_update(config, self.name):
+            batch = Intake.of(self.spec, cfg).decide_bulk(store.load(thread_id), supersteps)
         return config_of(store.append(batch.base, batch.events).thread)
 
     def update_state(
@@ -393,6 +394,6 @@ class CompiledStateGraph(Branching, RunnableMethods, AsyncMethods):
             return update_subgraph(
                 self.spec, config, cfg, lambda child, at: child.update_state(at, values, as_node)
             )
-        thread = store.load(thread_id)
-        batch = Intake.of(self.spec, cfg).decide_update(thread, values, as_node)
+        with traced_update(config, self.name):
+            batch = Intake.of(self.spec, cfg).decide_update(store.load(thread_id), values, as_node)
         return config_of(store.append(batch.base, batch.events).thread)

@@ -154,7 +154,7 @@ def checkpoint_config(thread_id: str, checkpoint_id: str) -> dict[str, Any]:
 
 
 # A call's own, not its nodes' (as in LangGraph): its run's id and name.
-_CALLS_OWN = ("run_id", "run_name")
+CALLS_OWN = ("run_id", "run_name")
 
 
 def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def task_config(run: Mapping[str, Any], thread: Thread, node: str, task: str) ->
         checkpoint_id=None,
     )
     configurable[TASK] = True
-    own = {k: v for k, v in run.items() if k not in _CALLS_OWN}
+    own = {k: v for k, v in run.items() if k not in CALLS_OWN}
     return {**own, "configurable": configurable}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from branchline.domain.model.checkpoint import Checkpoint, TaskResult
 from branchline.runner.aio import awaited
-from branchline.runner.callbacks import NodeRun
+from branchline.runner.callbacks import NodeRun, update_run
 from branchline.runner.deferred import hold_deferred
 from branchline.runner.errors import InvalidUpdateError
 from branchline.runner.topology import Topology
@@ -43,13 +43,17 @@ def route(
     choices: list[Any] = list(topology.successors(node))
     # As LangGraph's node: the function, its writes, one write per edge, then the paths.
     place = 3 + len(choices) + sum(node in sources for sources, _ in topology.joins)
-    for branch in topology.branches.get(node, ()):
+    branches = topology.branches.get(node, ())
+    told = traced if traced is not None or not branches else update_run(state)
+    for branch in branches:
         chosen = partial(_chosen, branch.path, state, node)
-        result = chosen() if traced is None else traced.path(place, branch.path, chosen, state)
+        result = chosen() if told is None else told.path(place, branch.path, chosen, state)
         place += 1
         for choice in result if isinstance(result, list | tuple) else [result]:
             mapped = branch.path_map is not None and not isinstance(choice, Send)
             choices.append(branch.path_map.get(choice, choice) if mapped else choice)  # type: ignore[union-attr]
+    if told is not None and traced is None:  # an update's run: done with its paths
+        told.ended()
     choices += list(goto)
     targets: list[str] = []
     sends: list[tuple[str, Any]] = []

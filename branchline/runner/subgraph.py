@@ -24,6 +24,7 @@ from branchline.domain.model.checkpoint import Deciders, InterruptRecord
 from branchline.domain.model.ids import checkpoint_id, interrupt_id
 from branchline.domain.model.thread import Thread
 from branchline.domain.store.checkpoint_store import CheckpointStore
+from branchline.runner.callbacks import calling_config
 from branchline.runner.config import (
     AFRESH,
     KEPT_BASE,
@@ -157,7 +158,7 @@ class SubgraphNode:
 
     def _run(self, state: Any) -> dict[str, Any]:
         scope = current_scope()
-        config = _calling_config(scope)
+        config = calling_config(scope)
         if scope is None:
             namespace: tuple[str, ...] = (self.name,)
         else:
@@ -353,19 +354,6 @@ def joins_task(graph: Subgraph) -> bool:
     scope = current_scope()
     usable = scope is not None and scope.durable and scope.thread is not None
     return usable and scope is not None and not scope.without_history
-
-
-def _calling_config(scope: TaskScope | None) -> dict[str, Any]:
-    """The config of the run of the task that runs a subgraph, for the subgraph's run:
-    without the call's own run id and name, and with the callbacks of the task's node
-    run when the call has callbacks (the subgraph's run is told under it)."""
-    if scope is None:
-        return {}
-    config = {k: v for k, v in scope.config.items() if k not in ("run_id", "run_name")}
-    traced = getattr(scope.call, "traced", None)
-    if traced is not None:
-        config["callbacks"] = traced.callbacks
-    return config
 
 
 def _sub_config(

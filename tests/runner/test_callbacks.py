@@ -180,6 +180,27 @@ def test_a_subgraphs_runs_nest_under_its_node_as_in_langgraph() -> None:
     assert ("chain", "inner", "LangGraph") in seen[1] and ("chain", "LangGraph", "sub") in seen[1]
 
 
+def test_an_update_made_as_a_node_with_a_path_function_is_told_as_in_langgraph() -> None:
+    theirs, ours = _both()
+    seen = []
+    for graph in (theirs, ours):
+        asyncio.run(graph.ainvoke({"amount": 500}, THREAD))
+        recorder = Recorder()
+        graph.update_state({**THREAD, "callbacks": [recorder]}, {"amount": 5}, as_node="draft")
+        graph.update_state({**THREAD, "callbacks": [recorder]}, {"amount": 6}, as_node="check")
+        seen.append(recorder.seen)
+    assert (
+        seen[1]
+        == seen[0]
+        == [
+            ("chain", "LangGraphUpdateState", None),
+            ("chain", "checked", "LangGraphUpdateState"),
+            ("end", "checked", None),
+            ("end", "LangGraphUpdateState", None),
+        ]
+    )
+
+
 def test_a_node_that_raises_ends_its_run_and_the_graphs_in_error() -> None:
     def broken(state: Refund) -> dict[str, Any]:
         raise ValueError("no amount")

@@ -335,15 +335,20 @@ def test_metadata_set_on_a_thread_is_merged_and_searched_but_not_its_graph(
     assert refused.response.status_code == 400
 
 
-def test_a_chat_models_tokens_stream_as_pairs_and_as_the_message_so_far(server: Server) -> None:
+def chat_parts(server: Server, modes: list[str]) -> list[Any]:
+    """What a run of the chat graph streams in ``modes``."""
+
     async def scenario() -> list[Any]:
         async with client(server) as sdk:
             tid = (await sdk.threads.create(graph_id="chat"))["thread_id"]
             hello = {"messages": [{"role": "user", "content": "hi", "id": "u-1"}]}
-            modes = ["messages-tuple", "messages"]
             return [p async for p in sdk.runs.stream(tid, "chat", input=hello, stream_mode=modes)]
 
-    parts = run(scenario())
+    return run(scenario())
+
+
+def test_a_chat_models_tokens_stream_as_pairs_and_as_the_message_so_far(server: Server) -> None:
+    parts = chat_parts(server, ["messages-tuple", "messages"])
     pairs = [p.data[0]["content"] for p in parts if p.event == "messages"]
     so_far = [p.data[0]["content"] for p in parts if p.event == "messages/partial"]
     [said] = [p.data for p in parts if p.event == "messages/metadata"]
@@ -353,14 +358,7 @@ def test_a_chat_models_tokens_stream_as_pairs_and_as_the_message_so_far(server: 
 
 
 def test_the_events_mode_streams_langchains_events_of_the_run(server: Server) -> None:
-    async def scenario() -> list[Any]:
-        async with client(server) as sdk:
-            tid = (await sdk.threads.create(graph_id="chat"))["thread_id"]
-            hello = {"messages": [{"role": "user", "content": "hi", "id": "u-1"}]}
-            modes = ["events", "values"]
-            return [p async for p in sdk.runs.stream(tid, "chat", input=hello, stream_mode=modes)]
-
-    parts = run(scenario())
+    parts = chat_parts(server, ["events", "values"])
     events = [p.data for p in parts if p.event == "events"]
     runs = [(e["event"], e["name"], len(e["parent_ids"])) for e in events]
     assert runs[:2] == [("on_chain_start", "chat", 0), ("on_chain_start", "reply", 1)]
