@@ -22,7 +22,7 @@ gate:
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4
 
 # Set up and run the whole test suite with every gate.
 check: install-dev gate

@@ -9,6 +9,7 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
+from branchline.domain.store.checkpoint_store import CheckpointStore
 from branchline.runner.drawing import DrawableGraph, drawing
 from branchline.runner.errors import InvalidConfigError
 from branchline.runner.topology import Topology
@@ -55,13 +56,25 @@ def merge_configs(*configs: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 class RunnableMethods:
-    """``with_config``, ``batch`` and ``get_graph`` (``CompiledStateGraph`` mixes them in)."""
+    """``with_config``, ``batch``, ``get_graph`` and ``checkpointer``, as a LangGraph
+    graph has them (``CompiledStateGraph`` mixes them in)."""
 
     config: dict[str, Any] | None = None  # bound by with_config; merged into each call's
     invoke: Callable[..., Any]
     topology: Topology
     interrupt_before: tuple[str, ...]
     interrupt_after: tuple[str, ...]
+    store: CheckpointStore | None  # the store the graph was compiled with
+    persistence: Any  # a subgraph's own history (runner/subgraph.Persistence)
+
+    @property
+    def checkpointer(self) -> Any:
+        """What ``compile(checkpointer=...)`` was given, as LangGraph's attribute: the
+        store; ``True`` or ``False`` for a subgraph that keeps its history across calls or
+        none; ``None`` otherwise."""
+        if self.store is not None:
+            return self.store
+        return {"kept": True, "off": False}.get(self.persistence)
 
     def get_graph(
         self, config: Mapping[str, Any] | None = None, *, xray: int | bool = False

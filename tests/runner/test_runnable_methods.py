@@ -263,3 +263,9 @@ def test_output_keys_naming_an_unknown_key_is_an_error_that_writes_nothing(
         list(graph.stream({"log": []}, thread("t"), output_keys="nope"))
 
     assert graph.get_state(thread("t")).values == {}
+
+
+def test_checkpointer_is_what_compile_was_given_as_in_langgraph(store: CheckpointStore) -> None:
+    builder = chain()
+    given = [store, None, True, False]
+    assert [builder.compile(checkpointer=c).checkpointer for c in given] == given
