@@ -85,16 +85,22 @@ class Background:
                 await asyncio.sleep(POLL_S)
             yield outcome
         except asyncio.CancelledError:
-            await _shielded(self.records.end, run_id, "interrupted", None)
+            await self._ended(run_id, "interrupted", None)
             raise
         except Exception as failed:
             error = {"__error__": wire.error(type(failed).__name__, str(failed))}
-            await _shielded(self.records.end, run_id, "error", wire.dumps(error))
+            await self._ended(run_id, "error", wire.dumps(error))
             raise
         else:
-            await _shielded(self.records.end, run_id, "success", wire.dumps(outcome.result))
+            await self._ended(run_id, "success", wire.dumps(outcome.result))
         finally:
             self._tasks.pop(run_id, None)
+
+    async def _ended(self, run_id: str, status: str, result: str | None) -> None:
+        """Record how the run ended. From now on it is no longer this process's to renew
+        or to cancel: a renewal that sees it ended must not take it for lost."""
+        self._tasks.pop(run_id, None)
+        await _shielded(self.records.end, run_id, status, result)
 
     def start(self, run_id: str, thread_id: str, execute: Callable[[], Awaitable[Any]]) -> None:
         """Run it in the background (``runs.create``): its join tells how it ended."""
@@ -146,14 +152,18 @@ class Background:
         lease ran out: their thread may have gone on without them)."""
         while self._tasks:
             await asyncio.sleep(LEASE_S / 3)
-            try:
-                asked = await run_in_threadpool(self.records.renew, list(self._tasks))
-            except Exception:  # a busy or unreachable database: try again next time
-                logger.exception("the leases of this process's runs could not be renewed")
-                continue
-            for run_id in asked:
-                if (task := self._tasks.get(run_id)) is not None:
-                    task.cancel()
+            await self.renew_once()
+
+    async def renew_once(self) -> None:
+        """Renew the leases of this process's runs once; cancel those to stop."""
+        try:
+            asked = await run_in_threadpool(self.records.renew, list(self._tasks))
+        except Exception:  # a busy or unreachable database: try again next time
+            logger.exception("the leases of this process's runs could not be renewed")
+            return
+        for run_id in asked:
+            if (task := self._tasks.get(run_id)) is not None:
+                task.cancel()
 
 
 async def _shielded(fn: Callable[..., Any], *args: Any) -> None:

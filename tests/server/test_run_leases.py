@@ -3,13 +3,18 @@ stays so; the process that still runs it is told to stop at its next renewal."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from branchline import CheckpointStore
+from branchline.server.background import Background
 from branchline.server.run_records import RunRecords
 from branchline.server.tables import ServerTables
 
@@ -56,3 +61,35 @@ def test_a_run_whose_lease_ran_out_stays_lost_and_is_told_to_stop(
     assert lost is not None and lost["status"] == "error"
     assert json.loads(lost["result"])["__error__"]["error"] == "RunLost"
     assert runs.busy("t1")  # r2 is on, its lease renewed
+
+
+def test_a_renewal_while_a_run_records_its_end_does_not_cancel_it(
+    records: tuple[RunRecords, ServerTables],
+) -> None:
+    runs, tables = records
+    recorded = threading.Event()
+
+    class Ending(RunRecords):
+        def end(self, run_id: str, status: str, result: Any) -> None:
+            super().end(run_id, status, result)
+            recorded.set()
+            time.sleep(0.2)  # still ending when the renewal below comes
+
+    background = Background(Ending(tables))
+
+    async def scenario() -> str:
+        await background.admit("r1", "t1", "a", {}, "enqueue")
+
+        async def run() -> str:
+            async with background.turn("r1", "t1") as outcome:
+                outcome.result = {"done": 1}
+            return "finished"
+
+        task = asyncio.create_task(run())
+        await asyncio.to_thread(recorded.wait)
+        await background.renew_once()  # sees r1 ended: it is no longer this process's
+        return await task
+
+    assert asyncio.run(scenario()) == "finished"
+    ended = runs.get("t1", "r1")
+    assert ended is not None and ended["status"] == "success"
