@@ -162,3 +162,26 @@ def test_names_given_as_an_iterator_are_kept(store: CheckpointStore) -> None:
     graph.invoke({}, as_("ana"))
     with pytest.raises(NotAllowedToAnswer):
         graph.invoke(Command(resume="ana"), as_("ana"))
+
+
+def test_an_answered_question_still_names_who_could_answer_it(store: CheckpointStore) -> None:
+    def review(state: Refund) -> dict[str, Any]:
+        first = interrupt("refund?", actors=["dana"])
+        return {"approved_by": f"{first}, {interrupt('and the fee?', roles=['finance'])}"}
+
+    builder = StateGraph(Refund)
+    builder.add_node("review", review)
+    builder.add_edge(START, "review")
+    graph = builder.compile(checkpointer=store)
+    graph.invoke({}, as_("ana"))
+    graph.invoke(Command(resume="yes"), as_("dana"))  # the second question waits
+
+    thread = store.load("t1")
+    assert thread is not None
+    answered, waiting = sorted(thread.interrupts, key=lambda r: r.index)
+    assert (answered.answered, answered.actor, answered.deciders.actors) == (
+        True,
+        "dana",
+        ("dana",),
+    )
+    assert waiting.deciders.roles == ("finance",) and not waiting.answered

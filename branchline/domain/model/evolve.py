@@ -162,6 +162,7 @@ def _answered(thread: Thread, event: Resumed) -> tuple[InterruptRecord, ...]:
         answer=event.value,
         actor=event.actor,
         namespace=asked.namespace if asked else "",
+        deciders=asked.deciders if asked else Deciders(),
     )
     others = tuple(r for r in thread.interrupts if r.interrupt_id != event.interrupt_id)
     return (*others, record)
