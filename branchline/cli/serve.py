@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from branchline.cli.app import DEFAULT_DB, DbOption, app, console, errors, fail, load_graph, table
+from branchline.domain.store.backends import is_postgres
 from branchline.domain.store.checkpoint_store import CheckpointStore
-from branchline.server.tables import ServerTables
+from branchline.server.tables import WRITER_WAIT_S, ServerTables
 from branchline.server.tokens import Tokens
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -20,9 +21,9 @@ token_app = typer.Typer(help="API tokens: who may call the server.", no_args_is_
 app.add_typer(token_app, name="token")
 
 
-def _opened(db: str) -> CheckpointStore:
+def _opened(db: str, **options: Any) -> CheckpointStore:
     """The store at ``db`` (created if new: a server or its first token starts one)."""
-    return CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db})
+    return CheckpointStore.from_env({**os.environ, "BRANCHLINE_DB": db}, **options)
 
 
 @token_app.command("create", short_help="A new token for ACTOR; printed once, stored hashed.")
@@ -90,7 +91,9 @@ def serve(
         raise fail(SERVER_EXTRA) from None
     if insecure_dev and host not in LOCAL_HOSTS:
         raise fail(f"--insecure-dev serves on 127.0.0.1 only, not on {host!r}; drop --host")
-    store = _opened(db)
+    # Many clients write one SQLite file through a server: a busy file is waited for as
+    # long as a client waits for its answer, not failed after the default five seconds.
+    store = _opened(db) if is_postgres(db) else _opened(db, lock_timeout=WRITER_WAIT_S)
     graphs = {}
     for spec in graph:
         name, sep, target = spec.partition("=")

@@ -17,7 +17,10 @@ from typing import Any
 from branchline.domain.model.errors import StoreConfigError
 from branchline.domain.store.checkpoint_store import CheckpointStore
 
-BUSY_TIMEOUT = 5.0  # seconds an SQLite statement waits for another writer
+# Seconds an SQLite write waits for another writer: under many clients, a request waits
+# as long as they wait for answers (LangGraph's own server: seconds at its p99) rather
+# than fail.
+WRITER_WAIT_S = 60
 POOL_SIZE = 8  # PostgreSQL connections of one server process's tables
 
 
@@ -57,7 +60,7 @@ class ServerTables:
         if conn is None:
             assert self._path is not None
             conn = sqlite3.connect(
-                self._path, isolation_level=None, timeout=BUSY_TIMEOUT, check_same_thread=False
+                self._path, isolation_level=None, timeout=WRITER_WAIT_S, check_same_thread=False
             )
             with self._lock:
                 self._opened.append(conn)
