@@ -63,7 +63,7 @@ class Runtime(Generic[ContextT]):
 class RunContext:
     """A run's context, whether its caller streams ``"custom"``, its ``"messages"``
     stream if it has one (a subgraph streamed for its caller shares its caller's), and
-    the LangChain callbacks its config names (``callbacks``: a call's own)."""
+    the LangChain callbacks its config names (``tracing``: each call's own, not inherited)."""
 
     context: Any = None
     custom: bool = False
